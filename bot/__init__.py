@@ -1,0 +1,51 @@
+"""Linli (邻里议事): the Flask application factory.
+
+`create_app(config)` builds the bot (storage, dispatcher, channels) and returns a Flask
+app with the bridge endpoint, the health check and, when enabled, the simulator page.
+The scheduler is started by the CLI (`serve`, `demo`), not by the factory, so tests and
+WSGI workers decide for themselves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from bot.application import Clock
+    from bot.channels.base import Sender
+    from bot.config import Config
+
+
+def create_app(config: Config | None = None, *, clock: Clock | None = None,
+               senders: dict[str, Sender] | None = None, simulator: bool | None = None
+               ) -> Flask:
+    from flask import Flask, jsonify
+
+    from bot.application import build_application
+    from bot.channels import bridge
+    from bot.channels import simulator as simulator_channel
+    from bot.config import load_config
+
+    config = config or load_config()
+    bot = build_application(config, clock=clock, senders=senders)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = bridge.MAX_BODY + 1024
+    app.extensions["linli"] = bot
+    if config.channels.bridge.enabled:
+        app.register_blueprint(bridge.create_blueprint())
+    if simulator if simulator is not None else config.channels.simulator.enabled:
+        app.register_blueprint(simulator_channel.create_blueprint())
+
+    @app.get("/healthz")
+    def health():
+        with bot.store.transaction() as repos:
+            outbox = repos.outbox.count_by_state()
+        return jsonify({"ok": True, "outbox": outbox})
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return jsonify({"ok": False, "error": "body too large"}), 413
+
+    return app

@@ -1,0 +1,87 @@
+"""The running bot: config, storage, dispatcher, classifiers, senders and the clock.
+
+Built once by `build_application` (the web app factory and the CLI both use it) and
+shared by the channels, the outbox worker and the scheduler. It holds services; the
+work itself lives in `bot.ingest`, `bot.outbox` and `scheduler.tick`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bot.config import CommunityConfig, Config
+from bot.dispatcher import Dispatcher
+from storage.db import make_engine, make_session_factory, migrate
+from storage.repositories import Store
+
+if TYPE_CHECKING:
+    from bot.channels.base import Sender
+    from bot.nlp import Classifier
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Application:
+    config: Config
+    store: Store
+    dispatcher: Dispatcher
+    senders: dict[str, Sender]
+    clock: Clock = system_clock
+    engine: object = None
+    _classifiers: dict[str, Classifier] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def community(self, community_id: str) -> CommunityConfig:
+        for com in self.config.communities:
+            if com.id == community_id:
+                return com
+        return self.config.communities[0]
+
+    def community_for_new_group(self) -> CommunityConfig:
+        """Groups not in the config are registered under the first community."""
+        return self.config.communities[0]
+
+    def classifier(self, community_id: str) -> Classifier:
+        """The classifier with the community's extra lexicon (built once, then cached)."""
+        if community_id not in self._classifiers:
+            from bot.nlp import Classifier
+
+            extra = self.community(community_id).lexicon or None
+            self._classifiers[community_id] = Classifier(extra_lexicon=extra)
+        return self._classifiers[community_id]
+
+    def sender_for(self, channel: str) -> Sender | None:
+        return self.senders.get(channel)
+
+
+def build_application(config: Config, *, clock: Clock | None = None,
+                      senders: dict[str, Sender] | None = None) -> Application:
+    """Engine, migrations, roster sync, handlers and senders: everything but HTTP."""
+    from bot.channels.bridge import BridgeSender
+    from bot.handlers import register_all
+    from bot.roster import sync_roster
+
+    engine = make_engine(config.database.url)
+    migrate(engine)
+    store = Store(make_session_factory(engine))
+    dispatcher = Dispatcher()
+    register_all(dispatcher)
+    if senders is None:
+        senders = {"bridge": BridgeSender(config.channels.bridge)}
+    app = Application(config=config, store=store, dispatcher=dispatcher, senders=senders,
+                      clock=clock or system_clock, engine=engine)
+    sync_roster(app)
+    return app

@@ -1,0 +1,175 @@
+"""The generic JSON bridge of interfaces.md: `POST /bridge/messages` in, signed posts to
+`channels.bridge.outbound_url` out.
+
+Signature: hex HMAC-SHA256 of "{timestamp}\\n{raw body}" with the shared secret, in
+`X-Bot-Signature`, the unix time in `X-Bot-Timestamp`, at most 300 s away from now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+import requests
+from flask import Blueprint, current_app, jsonify, request
+
+from bot.channels.base import DeliveryResult, wire_format
+from bot.config import BridgeConfig
+from bot.events import IncomingMessage, Quote
+from bot.ingest import receive
+from storage.models import Group, OutboundMessage
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 256 * 1024
+SIGNATURE_WINDOW = 300
+CHANNEL = "bridge"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    message = timestamp.encode() + b"\n" + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signed_headers(secret: str, body: bytes, now: float) -> dict[str, str]:
+    ts = str(int(now))
+    return {"X-Bot-Timestamp": ts, "X-Bot-Signature": sign(secret, ts, body)}
+
+
+def verify(secret: str, headers: Any, body: bytes, now: float) -> str | None:
+    """None when the request is authentic, else the reason for the 401."""
+    ts = headers.get("X-Bot-Timestamp", "")
+    given = headers.get("X-Bot-Signature", "")
+    if not ts or not given:
+        return "missing signature headers"
+    try:
+        ts_value = int(ts)
+    except ValueError:
+        return "bad timestamp"
+    if abs(now - ts_value) > SIGNATURE_WINDOW:
+        return "timestamp outside the 300 s window"
+    if not hmac.compare_digest(sign(secret, ts, body), given.lower()):
+        return "bad signature"
+    return None
+
+
+class PayloadError(ValueError):
+    """The JSON body is not a valid bridge message (answered with 400)."""
+
+
+_STRING_FIELDS = ("msg_id", "group_id", "sender_id", "text")
+_OPTIONAL_STRINGS = ("group_name", "sender_name", "sent_at")
+
+
+def parse_payload(data: Any, default_now: datetime) -> IncomingMessage:
+    """Validate the bridge JSON and build an IncomingMessage."""
+    if not isinstance(data, dict):
+        raise PayloadError("body must be a JSON object")
+    for key in _STRING_FIELDS:
+        if key not in data:
+            raise PayloadError(f"missing field: {key}")
+        if not isinstance(data[key], str):
+            raise PayloadError(f"field {key} must be a string")
+        if key != "text" and not data[key].strip():
+            raise PayloadError(f"field {key} must not be empty")
+    for key in _OPTIONAL_STRINGS:
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise PayloadError(f"field {key} must be a string")
+    mentions = data.get("mentions") or []
+    if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
+        raise PayloadError("field mentions must be a list of strings")
+    quote = data.get("quote")
+    if quote is not None:
+        if not isinstance(quote, dict) or not all(
+                isinstance(quote.get(k, ""), str) for k in ("msg_id", "text")):
+            raise PayloadError("field quote must be an object with string msg_id and text")
+        quote = Quote(msg_id=quote.get("msg_id", ""), text=quote.get("text", ""))
+    sent_at = default_now
+    if data.get("sent_at"):
+        try:
+            sent_at = datetime.fromisoformat(data["sent_at"].replace("Z", "+00:00"))
+        except ValueError:
+            raise PayloadError("field sent_at must be an ISO-8601 time") from None
+        if sent_at.tzinfo is None:
+            raise PayloadError("field sent_at must carry a UTC offset, e.g. +08:00")
+    return IncomingMessage(
+        channel=CHANNEL, msg_id=data["msg_id"], group_id=data["group_id"],
+        sender_id=data["sender_id"], text=data["text"], sent_at=sent_at,
+        sender_name=data.get("sender_name") or "", group_name=data.get("group_name") or "",
+        mentions=tuple(mentions), quote=quote, raw=data)
+
+
+def _error(status: int, message: str):
+    return jsonify({"ok": False, "error": message}), status
+
+
+def create_blueprint() -> Blueprint:
+    bp = Blueprint("bridge", __name__)
+
+    @bp.post("/bridge/messages")
+    def messages():
+        bot = current_app.extensions["linli"]
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return _error(413, f"body larger than {MAX_BODY} bytes")
+        body = request.get_data(cache=False)
+        if len(body) > MAX_BODY:
+            return _error(413, f"body larger than {MAX_BODY} bytes")
+        secret = bot.config.channels.bridge.secret
+        if secret:
+            problem = verify(secret, request.headers, body, time.time())
+            if problem:
+                return _error(401, problem)
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return _error(400, "malformed JSON")
+        try:
+            msg = parse_payload(data, bot.now())
+        except PayloadError as exc:
+            return _error(400, str(exc))
+        result = receive(bot, msg)
+        if result.duplicate:
+            return jsonify({"ok": True, "duplicate": True, "replies": []})
+        return jsonify({"ok": True, "replies": result.replies})
+
+    return bp
+
+
+class BridgeSender:
+    """Delivers outbox rows to the bridge's outbound URL, signed when a secret is set."""
+
+    def __init__(self, config: BridgeConfig, session: requests.Session | None = None):
+        self.config = config
+        self.http = session or requests.Session()
+
+    def send(self, post: OutboundMessage, group: Group | None) -> DeliveryResult:
+        if not self.config.outbound_url:
+            # No bridge to post to (demo, simulator): the post stays visible in the
+            # simulator and the journal; nothing leaves the machine.
+            return DeliveryResult(ok=True)
+        body = json.dumps(wire_format(post), ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        if self.config.secret:
+            headers.update(signed_headers(self.config.secret, body, time.time()))
+        try:
+            resp = self.http.post(self.config.outbound_url, data=body, headers=headers,
+                                  timeout=self.config.timeout_seconds)
+        except requests.RequestException as exc:
+            return DeliveryResult(ok=False, error=f"{type(exc).__name__}: {exc}")
+        if 200 <= resp.status_code < 300:
+            return DeliveryResult(ok=True)
+        retry_after = _retry_after(resp.headers.get("Retry-After"))
+        return DeliveryResult(ok=False, error=f"HTTP {resp.status_code}",
+                              retry_after=retry_after)
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,165 @@
+"""The command line of interfaces.md: demo, serve, tick, classify, evaluate, check-config.
+
+Every command exits 0 on success; a bad config prints each problem with its key path and
+exits 1. No command prints a traceback for a user error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime
+
+from bot.config import Config, ConfigError, SimulatorConfig, load_config, resolve_config_path
+
+ROLES = ("resident", "staff", "grid_worker", "moderator")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="Linli 邻里议事 bot")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="SQLite, demo community, simulator page, scheduler")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--config", default=None)
+
+    serve = sub.add_parser("serve", help="the server with the given config")
+    serve.add_argument("--config", default=None)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=8)
+
+    tick = sub.add_parser("tick", help="run the scheduled work due at an instant, once")
+    tick.add_argument("--config", default=None)
+    tick.add_argument("--at", default=None, help="ISO-8601 time (default: now)")
+
+    classify = sub.add_parser("classify", help="classify a message or a JSONL file")
+    classify.add_argument("text", nargs="?", default=None)
+    classify.add_argument("--role", default="resident", choices=ROLES)
+    classify.add_argument("--file", default=None)
+    classify.add_argument("--config", default=None,
+                          help="use this config's community lexicon additions")
+    classify.add_argument("--community", default=None)
+
+    evaluate = sub.add_parser("evaluate", help="score the classifier on a labelled JSONL file")
+    evaluate.add_argument("file")
+    evaluate.add_argument("--quiet", action="store_true", help="numbers only, no error list")
+
+    check = sub.add_parser("check-config", help="validate the config file")
+    check.add_argument("--config", default=None)
+    return p
+
+
+def _load(path: str | None) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"{resolve_config_path(path)}: invalid configuration", file=sys.stderr)
+        for where, msg in exc.problems:
+            print(f"  {where}: {msg}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _parse_at(value: str | None, cfg: Config) -> datetime:
+    from bot.application import system_clock
+
+    if not value:
+        return system_clock()
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        print(f"--at: not an ISO-8601 time: {value!r}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return at if at.tzinfo else at.replace(tzinfo=cfg.tz)
+
+
+def _serve_forever(cfg: Config, app, host: str, port: int, threads: int) -> None:
+    import waitress
+
+    from scheduler.runner import start_scheduler
+
+    bot = app.extensions["linli"]
+    sched = start_scheduler(bot) if cfg.scheduler.enabled else None
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="linli")
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=False)
+
+
+def cmd_demo(args) -> int:
+    from bot import create_app
+    from bot.channels.simulator import SimulatedClock
+
+    cfg = _load(args.config)
+    channels = cfg.channels.model_copy(update={"simulator": SimulatorConfig(enabled=True)})
+    cfg = cfg.model_copy(update={"channels": channels})
+    app = create_app(cfg, clock=SimulatedClock(), simulator=True)
+    print(f"Linli demo: open http://127.0.0.1:{args.port}/  (database {cfg.database.url})",
+          flush=True)
+    _serve_forever(cfg, app, "127.0.0.1", args.port, 8)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from bot import create_app
+
+    cfg = _load(args.config)
+    app = create_app(cfg)
+    print(f"Linli serving on http://{args.host}:{args.port}/", flush=True)
+    _serve_forever(cfg, app, args.host, args.port, args.threads)
+    return 0
+
+
+def cmd_tick(args) -> int:
+    from bot.application import build_application
+    from scheduler.tick import run_tick
+
+    cfg = _load(args.config)
+    at = _parse_at(args.at, cfg)
+    app = build_application(cfg)
+    print(run_tick(app, at).line(cfg.tz))
+    return 0
+
+
+def cmd_classify(args) -> int:
+    from bot.nlp.cli import run_classify
+
+    extra = None
+    if args.config or args.community:
+        cfg = _load(args.config)
+        community = next((c for c in cfg.communities if c.id == args.community),
+                         cfg.communities[0])
+        extra = community.lexicon or None
+    if not args.text and not args.file:
+        print("classify: give TEXT or --file IN.jsonl", file=sys.stderr)
+        return 2
+    return run_classify(args.text, args.role, args.file, extra_lexicon=extra)
+
+
+def cmd_evaluate(args) -> int:
+    from bot.nlp.cli import run_evaluate
+
+    return run_evaluate(args.file, show_errors=not args.quiet)
+
+
+def cmd_check_config(args) -> int:
+    cfg = _load(args.config)
+    groups = sum(len(c.groups) for c in cfg.communities)
+    members = sum(len(c.members) for c in cfg.communities)
+    print(f"{resolve_config_path(args.config)}: OK — {len(cfg.communities)} communities, "
+          f"{groups} groups, {members} members")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "tick": cmd_tick, "classify": cmd_classify,
+            "evaluate": cmd_evaluate, "check-config": cmd_check_config}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command in ("demo", "serve", "tick"):
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return COMMANDS[args.command](args)

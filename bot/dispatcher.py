@@ -1,0 +1,180 @@
+"""The router: commands first, then free-text listeners in registration order.
+
+A command has a Chinese name and an ASCII alias, an ability (who may use it, decided by
+`bot.domain.roles`) and a usage line. Handlers raise `UsageError` for bad arguments and
+`Refusal` for anything they decline; the dispatcher turns both into a short answer.
+An unknown command gets a "did you mean" answer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot import texts
+from bot.domain.roles import ability_holders, may
+from bot.events import IncomingMessage, Mention, Outgoing
+
+if TYPE_CHECKING:
+    from bot.application import Application
+    from bot.config import CommunityConfig
+    from storage.models import Group, InboundMessage, Member
+    from storage.repositories import Repos
+
+_LEADING_MENTIONS = re.compile(r"^(?:@\S+[\s\u2005]+)+")
+_COMMAND = re.compile(r"^[/／]\s*(\S+)\s*(.*)$", re.S)
+
+
+class UsageError(Exception):
+    """Bad arguments: answered with the command's usage line and this problem."""
+
+    def __init__(self, problem: str = ""):
+        super().__init__(problem)
+        self.problem = problem
+
+
+class Refusal(Exception):
+    """A polite no: the message is posted as it is."""
+
+
+@dataclass
+class Context:
+    """What a handler gets: the message, its sender and group, the open transaction."""
+
+    app: Application
+    repos: Repos
+    msg: IncomingMessage
+    inbound: InboundMessage
+    group: Group
+    community: CommunityConfig
+    member: Member
+    now: datetime
+    replies: list[Outgoing] = field(default_factory=list)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.member.role_codes
+
+    def local(self, dt: datetime) -> datetime:
+        """A stored (UTC) time in the community's timezone, for display."""
+        return dt.astimezone(self.app.config.tz)
+
+    def reply(self, text: str, *, kind: str = "reply", mentions: list[Mention] | None = None,
+              case_id: int | None = None, topic_id: int | None = None) -> None:
+        self.replies.append(Outgoing(text=text, kind=kind, mentions=list(mentions or []),
+                                     case_id=case_id, topic_id=topic_id))
+
+
+Callback = Callable[[Context, str], None]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    alias: str
+    usage: str
+    summary: str
+    callback: Callback
+    ability: str | None = None  # None: everyone
+    refusal_hint: str = ""
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A free-text handler; returns True when it handled the message."""
+
+    name: str
+    callback: Callable[[Context], bool]
+
+
+def strip_leading_mentions(text: str) -> str:
+    return _LEADING_MENTIONS.sub("", text.strip())
+
+
+class Dispatcher:
+    def __init__(self) -> None:
+        self._commands: dict[str, Command] = {}
+        self._ordered: list[Command] = []
+        self._listeners: list[Listener] = []
+
+    # registration -------------------------------------------------------------------
+    def add_command(self, command: Command) -> None:
+        for key in (command.name, command.alias.lower()):
+            if key in self._commands:
+                raise ValueError(f"command {key!r} registered twice")
+            self._commands[key] = command
+        self._ordered.append(command)
+
+    def command(self, name: str, alias: str, usage: str, summary: str,
+                ability: str | None = None, refusal_hint: str = "") -> Callable:
+        def decorate(func: Callback) -> Callback:
+            self.add_command(Command(name, alias, usage, summary, func, ability, refusal_hint))
+            return func
+        return decorate
+
+    def add_listener(self, name: str, callback: Callable[[Context], bool]) -> None:
+        self._listeners.append(Listener(name, callback))
+
+    @property
+    def commands(self) -> list[Command]:
+        return list(self._ordered)
+
+    # routing ------------------------------------------------------------------------
+    def find(self, word: str) -> tuple[Command | None, str]:
+        """Match `word` (the text after '/') to a command; returns (command, rest).
+
+        Chinese names may run into their arguments (`/工单#3`), so the longest
+        command name that prefixes the word matches too.
+        """
+        lowered = word.lower()
+        if lowered in self._commands:
+            return self._commands[lowered], ""
+        for key in sorted(self._commands, key=len, reverse=True):
+            if not key.isascii() and word.startswith(key):
+                return self._commands[key], word[len(key):]
+        return None, ""
+
+    def suggestions(self, word: str) -> list[str]:
+        keys = list(self._commands)
+        close = difflib.get_close_matches(word.lower(), keys, n=3, cutoff=0.5)
+        names = []
+        for key in close:
+            cmd = self._commands[key]
+            if f"/{cmd.name}" not in names:
+                names.append(f"/{cmd.name}")
+        return names
+
+    def dispatch(self, ctx: Context) -> None:
+        text = strip_leading_mentions(ctx.msg.text)
+        match = _COMMAND.match(text)
+        if match:
+            self._run_command(ctx, match.group(1), match.group(2))
+            return
+        for listener in self._listeners:
+            if listener.callback(ctx):
+                return
+
+    def _run_command(self, ctx: Context, word: str, rest: str) -> None:
+        command, glued = self.find(word)
+        if command is None:
+            hints = self.suggestions(word)
+            if hints:
+                ctx.reply(texts.DID_YOU_MEAN.format(name=word, suggestions="、".join(hints)))
+            else:
+                ctx.reply(texts.UNKNOWN_COMMAND.format(name=word))
+            return
+        if not may(ctx.roles, command.ability):
+            ctx.reply(texts.not_allowed(command.name, ability_holders(command.ability),
+                                        command.refusal_hint))
+            return
+        args = (glued + " " + rest).strip() if glued else rest.strip()
+        try:
+            command.callback(ctx, args)
+        except UsageError as exc:
+            ctx.reply(texts.usage(command.usage, exc.problem))
+        except Refusal as exc:
+            ctx.reply(str(exc))

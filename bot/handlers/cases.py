@@ -1,0 +1,108 @@
+"""Intake and viewing of cases: a resident's complaint (recognised by the classifier) or
+`/报修` opens a case and pings the routed staff; `/工单` lists cases or shows one."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.dispatcher import Context, Dispatcher, UsageError
+from bot.domain.cases import case_is_overdue, open_case
+from bot.domain.categories import category_label
+from bot.domain.roles import classifier_role, is_staff_like
+from bot.domain.routing import tier_name
+from bot.events import Mention
+from bot.handlers.args import case_ref, split_first
+from storage.models import Case
+
+
+def register(dispatcher: Dispatcher) -> None:
+    dispatcher.command("报修", "report", "/报修 内容", "登记一个问题（不经自动识别）")(report)
+    dispatcher.command("工单", "cases", "/工单 [#编号|我的|超时]",
+                       "查看进行中的工单、我的工单、超时工单或某个工单的进展")(cases)
+    dispatcher.add_listener("complaint", complaint_listener)
+
+
+def complaint_listener(ctx: Context) -> bool:
+    """A resident's message the classifier calls a complaint opens a case.
+
+    Staff, grid workers and moderators talk about problems all day; their messages
+    open cases only through /报修.
+    """
+    if is_staff_like(ctx.roles) or not ctx.msg.text.strip():
+        return False
+    result = ctx.app.classifier(ctx.community.id).classify(ctx.msg.text,
+                                                           role=classifier_role(ctx.roles))
+    if not result.is_complaint:
+        return False
+    _open(ctx, ctx.msg.text, result.category or "other", result.urgent, result.location,
+          result.keywords, via="classifier")
+    return True
+
+
+def report(ctx: Context, args: str) -> None:
+    text = args.strip()
+    if not text:
+        raise UsageError(texts.REPORT_EMPTY)
+    result = ctx.app.classifier(ctx.community.id).classify(text, role="resident")
+    _open(ctx, text, result.category or "other", result.urgent, result.location,
+          result.keywords, via="command")
+
+
+def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
+          keywords: list[str], via: str) -> None:
+    opened = open_case(ctx.repos, config=ctx.app.config, community=ctx.community,
+                       group=ctx.group, complainant=ctx.member, text=text, category=category,
+                       urgent=urgent, location=location, keywords=keywords,
+                       source=ctx.inbound, now=ctx.now, via=via)
+    case = opened.case
+    body = texts.case_opened(case.id, category_label(category), texts.place(location), urgent,
+                             ctx.local(case.respond_by), texts.excerpt(text))
+    if not opened.routed:
+        body += "\n" + texts.case_opened_no_staff(case.id)
+    ctx.reply(body, mentions=[Mention(m.external_id, m.name) for m in opened.pinged],
+              case_id=case.id)
+
+
+def cases(ctx: Context, args: str) -> None:
+    first, _rest = split_first(args)
+    if not first:
+        rows = ctx.repos.cases.open_in_community(ctx.community.id)
+        _list(ctx, "进行中的工单", rows, texts.NO_OPEN_CASES)
+    elif first in ("我的", "mine", "my"):
+        rows = ctx.repos.cases.open_for_member(ctx.community.id, ctx.member.id)
+        _list(ctx, "我的工单", rows, texts.NO_MY_CASES)
+    elif first in ("超时", "overdue"):
+        rows = ctx.repos.cases.overdue(ctx.community.id, ctx.now)
+        _list(ctx, "超时工单", rows, texts.NO_OVERDUE_CASES)
+    else:
+        _detail(ctx, case_ref(first))
+
+
+def _list(ctx: Context, title: str, rows: list[Case], empty: str) -> None:
+    if not rows:
+        ctx.reply(empty)
+        return
+    lines = [texts.case_list_row(c.id, category_label(c.category), texts.place(c.location),
+                                 texts.state_label(c.state, c.rating), c.urgent,
+                                 c.group_complaint, case_is_overdue(c, ctx.now))
+             for c in rows]
+    ctx.reply(texts.case_list(title, lines))
+
+
+def _detail(ctx: Context, case_id: int) -> None:
+    case = ctx.repos.cases.get(case_id, ctx.community.id)
+    if case is None:
+        ctx.reply(texts.CASE_NOT_FOUND.format(case_id=case_id))
+        return
+    assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
+    timeline = [(ctx.local(e.at), texts.EVENT_LABELS.get(e.kind, e.kind),
+                 e.actor.name if e.actor else "", "" if e.kind == "opened" else e.note)
+                for e in ctx.repos.cases.events(case.id)]
+    ctx.reply(texts.case_detail(
+        case_id=case.id, state=texts.state_label(case.state, case.rating),
+        category_label=category_label(case.category), location=texts.place(case.location),
+        urgent=case.urgent, group_complaint=case.group_complaint, text=case.text,
+        complainants=[c.member.name for c in case.complainants],
+        assignee=assignee.name if assignee else None,
+        respond_by=ctx.local(case.respond_by), resolve_by=ctx.local(case.resolve_by),
+        tier_name=tier_name(ctx.community, case.tier), transferred_to=case.transferred_to,
+        timeline=timeline), case_id=case.id)

@@ -1,0 +1,15 @@
+"""/帮助: the commands this sender may use."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.dispatcher import Context, Dispatcher
+from bot.domain.roles import may, role_label
+
+
+def register(dispatcher: Dispatcher) -> None:
+    @dispatcher.command("帮助", "help", "/帮助", "查看可用的命令")
+    def show_help(ctx: Context, args: str) -> None:
+        lines = [(c.usage, c.summary) for c in dispatcher.commands if may(ctx.roles, c.ability)]
+        labels = [role_label(r) for r in sorted(ctx.roles)]
+        ctx.reply(texts.help_text(lines, labels))

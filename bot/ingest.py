@@ -1,0 +1,123 @@
+"""The path of every incoming message: store it first (dedupe + journal), then act.
+
+1. One transaction journals the message; a (channel, msg_id) seen before is a duplicate
+   and nothing happens twice.
+2. A second transaction runs the dispatcher and writes the state changes and every post
+   they cause (the outbox) together.
+3. If a handler fails, its work is rolled back, the message is marked failed with the
+   error in the log (with its msg_id), and the group gets a short apology, never a trace.
+
+A message journalled but never handled (the process died between 1 and 2) is picked up
+again by `handle_unhandled`, which the tick runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot import texts
+from bot.channels.base import wire_format
+from bot.dispatcher import Context
+from bot.events import IncomingMessage, Outgoing
+from bot.outbox import queue_posts
+
+if TYPE_CHECKING:
+    from bot.application import Application
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReceiveResult:
+    duplicate: bool = False
+    replies: list[dict] = field(default_factory=list)
+
+
+def receive(app: Application, msg: IncomingMessage) -> ReceiveResult:
+    """Journal, dispatch and answer one message; replies come back inline."""
+    inbound_id = journal(app, msg)
+    if inbound_id is None:
+        return ReceiveResult(duplicate=True)
+    return ReceiveResult(replies=handle(app, inbound_id, inline=True))
+
+
+def journal(app: Application, msg: IncomingMessage) -> int | None:
+    """Store the message (registering an unknown group); None for a duplicate."""
+    now = app.now()
+    with app.store.transaction() as repos:
+        if repos.groups.get(msg.group_id) is None:
+            community = app.community_for_new_group()
+            repos.groups.register(msg.group_id, community_id=community.id,
+                                  name=msg.group_name, channel="bridge", now=now)
+        row = repos.inbound.add(
+            channel=msg.channel, msg_id=msg.msg_id, group_id=msg.group_id,
+            sender_id=msg.sender_id, sender_name=msg.sender_name, text=msg.text,
+            payload=_payload(msg), sent_at=msg.sent_at, received_at=now, status="received")
+        return None if row is None else row.id
+
+
+def _payload(msg: IncomingMessage) -> dict:
+    return {"mentions": list(msg.mentions), "group_name": msg.group_name,
+            "quote": {"msg_id": msg.quote.msg_id, "text": msg.quote.text} if msg.quote else None}
+
+
+def _message_from_row(row) -> IncomingMessage:
+    from bot.events import Quote
+
+    quote = (row.payload or {}).get("quote")
+    return IncomingMessage(
+        channel=row.channel, msg_id=row.msg_id, group_id=row.group_id,
+        sender_id=row.sender_id, text=row.text, sent_at=row.sent_at,
+        sender_name=row.sender_name, group_name=(row.payload or {}).get("group_name", ""),
+        mentions=tuple((row.payload or {}).get("mentions") or ()),
+        quote=Quote(**quote) if quote else None)
+
+
+def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
+    """Dispatch a journalled message; returns the replies in wire format."""
+    try:
+        with app.store.transaction() as repos:
+            row = repos.inbound.get(inbound_id)
+            if row is None or row.status != "received":
+                return []
+            msg = _message_from_row(row)
+            group = repos.groups.get(msg.group_id)
+            community = app.community(group.community_id)
+            member = repos.members.ensure(community.id, msg.sender_id, msg.sender_name,
+                                          msg.sent_at)
+            ctx = Context(app=app, repos=repos, msg=msg, inbound=row, group=group,
+                          community=community, member=member, now=msg.sent_at)
+            app.dispatcher.dispatch(ctx)
+            posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=row.id,
+                                now=app.now(), inline=inline)
+            repos.inbound.mark(row.id, "handled")
+            return [wire_format(p) for p in posts]
+    except Exception as exc:  # noqa: BLE001 - any handler failure becomes an apology
+        log.exception("handler failed for inbound id=%s", inbound_id)
+        return _apologise(app, inbound_id, exc, inline=inline)
+
+
+def _apologise(app: Application, inbound_id: int, exc: Exception, *, inline: bool) -> list[dict]:
+    with app.store.transaction() as repos:
+        row = repos.inbound.get(inbound_id)
+        log.error("message %s/%s failed: %s: %s", row.channel, row.msg_id,
+                  type(exc).__name__, exc)
+        repos.inbound.mark(row.id, "failed", f"{type(exc).__name__}: {exc}")
+        group = repos.groups.get(row.group_id)
+        posts = queue_posts(repos, [Outgoing(text=texts.INTERNAL_ERROR)], group=group,
+                            in_reply_to=row.id, now=app.now(), inline=inline)
+        return [wire_format(p) for p in posts]
+
+
+def handle_unhandled(app: Application, now: datetime, grace: timedelta = timedelta(minutes=1)
+                     ) -> int:
+    """Handle messages journalled but never handled (after a crash); their answers go
+    out through the outbox. Returns how many were handled."""
+    with app.store.transaction() as repos:
+        ids = [row.id for row in repos.inbound.unhandled(received_before=now - grace)]
+    for inbound_id in ids:
+        handle(app, inbound_id, inline=False)
+    return len(ids)

@@ -1,0 +1,121 @@
+"""The outbox: posts are written in the transaction that causes them, then delivered.
+
+`queue_posts` renders mentions, masks private numbers and stores the rows (inline
+replies are stored as already delivered by the HTTP answer). `deliver_due` sends what is
+due, oldest first, one head post per group at a time so each group's posts keep their
+order; a failure is retried with exponential backoff, a lease protects against a worker
+dying mid-send, and concurrent workers never send the same row twice at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot import texts
+from bot.events import Outgoing
+
+if TYPE_CHECKING:
+    from bot.application import Application
+    from storage.models import Group, OutboundMessage
+    from storage.repositories import Repos
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = timedelta(seconds=5)
+BACKOFF_MAX = timedelta(minutes=30)
+SEND_LEASE = timedelta(minutes=2)
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s … capped at 30 min, for the n-th failed attempt."""
+    return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_MAX)
+
+
+def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datetime,
+                in_reply_to: int | None = None, inline: bool = False) -> list[OutboundMessage]:
+    """Store posts in the outbox; returns the rows (planned duplicates are skipped)."""
+    rows = []
+    for index, post in enumerate(posts):
+        target = repos.groups.get(post.group_id) if post.group_id else group
+        key = post.key or f"reply:{in_reply_to}:{index}"
+        text = texts.mask_private(texts.with_mentions(post.text,
+                                                      [m.name for m in post.mentions]))
+        row = repos.outbox.add(
+            idempotency_key=key, group_id=target.id, channel=target.channel, kind=post.kind,
+            text=text, mentions=[m.member_id for m in post.mentions], case_id=post.case_id,
+            topic_id=post.topic_id, in_reply_to=in_reply_to,
+            state="inline" if inline else "pending", attempts=0, next_attempt_at=now,
+            created_at=now, delivered_at=now if inline else None)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def deliver_due(app: Application, now: datetime | None = None, max_rounds: int = 20
+                ) -> DeliveryReport:
+    """Send every due post, group heads first, until nothing more is due."""
+    report = DeliveryReport()
+    for _ in range(max_rounds):
+        now_ = now or app.now()
+        with app.store.transaction() as repos:
+            heads = [(row.id, row.channel) for row in repos.outbox.heads_due(now_)]
+        if not heads:
+            break
+        progressed = False
+        for out_id, channel in heads:
+            outcome = _deliver_one(app, out_id, channel, now_)
+            if outcome == "sent":
+                report.sent += 1
+                progressed = True
+            elif outcome == "retry":
+                report.retried += 1
+            elif outcome == "failed":
+                report.failed += 1
+                progressed = True
+        if not progressed:
+            break
+    return report
+
+
+def _deliver_one(app: Application, out_id: int, channel: str, now: datetime) -> str:
+    with app.store.transaction() as repos:
+        if not repos.outbox.claim(out_id, now, SEND_LEASE):
+            return "busy"
+        post = repos.outbox.get(out_id)
+        group = repos.groups.get(post.group_id)
+    sender = app.sender_for(channel)
+    if sender is None:
+        result_ok, error, permanent, retry_after = False, f"no sender for {channel}", False, None
+    else:
+        try:
+            result = sender.send(post, group)
+            result_ok, error = result.ok, result.error
+            permanent, retry_after = result.permanent, result.retry_after
+        except Exception as exc:  # noqa: BLE001 - a sender bug must not stop delivery
+            log.exception("sender %s crashed on out-%s", channel, out_id)
+            result_ok, error, permanent, retry_after = False, repr(exc), False, None
+    with app.store.transaction() as repos:
+        if result_ok:
+            repos.outbox.mark_sent(out_id, now)
+            return "sent"
+        if permanent:
+            log.error("out-%s failed permanently: %s", out_id, error)
+            repos.outbox.mark_failed(out_id, error)
+            return "failed"
+        wait = backoff(post.attempts)
+        if retry_after:
+            wait = max(wait, timedelta(seconds=retry_after))
+        log.warning("out-%s attempt %s failed (%s); retry in %s", out_id,
+                    post.attempts, error, wait)
+        repos.outbox.mark_retry(out_id, now + wait, error)
+        return "retry"

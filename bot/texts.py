@@ -1,0 +1,188 @@
+"""Every Chinese string the bot posts, in one place so the wording can be reviewed.
+
+Functions take plain values (never ORM rows) and return text. `mask_private` is applied
+by the outbox writer to every post, so phone and ID numbers never leave masked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+# --- privacy -------------------------------------------------------------------------
+
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)")
+
+
+def mask_private(text: str) -> str:
+    """138****1234 for mobiles, 110101********123X for ID numbers, 010-****5678 landlines."""
+    text = _ID_NUMBER.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _LANDLINE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+
+
+def with_mentions(text: str, names: Iterable[str]) -> str:
+    """Append `@name` for each mentioned member (the text must show them, per the spec)."""
+    tags = " ".join(f"@{n}" for n in dict.fromkeys(names) if f"@{n}" not in text)
+    return f"{text}\n{tags}" if tags else text
+
+
+# --- formatting helpers ----------------------------------------------------------------
+
+def clock(dt: datetime) -> str:
+    return dt.strftime("%m-%d %H:%M")
+
+
+def duration(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes}分钟"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}小时" + (f"{minutes}分" if minutes else "")
+    days, hours = divmod(hours, 24)
+    return f"{days}天" + (f"{hours}小时" if hours else "")
+
+
+def place(location: dict) -> str:
+    parts = []
+    if location.get("building"):
+        parts.append(f"{location['building']}号楼")
+    if location.get("unit"):
+        parts.append(f"{location['unit']}单元")
+    if location.get("room"):
+        parts.append(f"{location['room']}室")
+    if location.get("place"):
+        parts.append(str(location["place"]))
+    return "".join(parts)
+
+
+def excerpt(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- dispatcher ----------------------------------------------------------------------
+
+INTERNAL_ERROR = "抱歉，系统刚才出了点问题，您的消息已记录，我们会尽快处理。"
+UNKNOWN_COMMAND = "没有“/{name}”这个命令。发送 /帮助 查看可用的命令。"
+DID_YOU_MEAN = "没有“/{name}”这个命令，您是不是想用 {suggestions}？发送 /帮助 查看全部命令。"
+
+
+def usage(usage_line: str, problem: str = "") -> str:
+    head = f"{problem}\n" if problem else ""
+    return f"{head}用法：{usage_line}"
+
+
+def not_allowed(command: str, holders: Sequence[str], hint: str = "") -> str:
+    who = "、".join(holders)
+    tail = f"\n{hint}" if hint else ""
+    return f"抱歉，/{command} 只有{who}可以使用。{tail}"
+
+
+def help_text(lines: Sequence[tuple[str, str]], role_labels: Sequence[str]) -> str:
+    body = "\n".join(f"{usage_line}  {summary}" for usage_line, summary in lines)
+    roles = "、".join(role_labels)
+    return (f"您好！我是邻里议事助手。您的身份：{roles}。\n"
+            f"直接在群里说出问题（如“3号楼楼道灯坏了”），我会登记并通知负责的人。\n"
+            f"可用命令：\n{body}")
+
+
+# --- cases ---------------------------------------------------------------------------
+
+STATE_LABELS = {
+    "open": "已受理",
+    "assigned": "已派单",
+    "acknowledged": "已签收",
+    "in_progress": "处理中",
+    "reopened": "重新处理",
+    "resolved": "已办结",
+    "closed": "已关闭",
+    "transferred": "已转办",
+    "merged": "已合并",
+    "withdrawn": "已撤回",
+}
+RATING_LABELS = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意",
+                 None: "未评价"}
+EVENT_LABELS = {
+    "opened": "受理",
+    "joined": "追加诉求人",
+    "assigned": "派单",
+    "acknowledged": "签收",
+    "progress": "进展",
+    "resolved": "办结",
+    "rated": "评价",
+    "reopened": "重新处理",
+    "escalated": "升级",
+    "transferred": "转办",
+    "merged": "合并",
+    "withdrawn": "撤回",
+    "closed": "关闭",
+    "extended": "延期",
+}
+
+
+def state_label(state: str, rating: str | None = None) -> str:
+    label = STATE_LABELS.get(state, state)
+    if state == "closed":
+        return f"{label}（{RATING_LABELS.get(rating, '未评价')}）"
+    return label
+
+
+def case_opened(case_id: int, category_label: str, location: str, urgent: bool,
+                respond_by: datetime, summary: str) -> str:
+    flag = "【紧急】" if urgent else ""
+    where = f" {location}" if location else ""
+    return (f"{flag}已受理 #{case_id} {category_label}{where}\n"
+            f"“{summary}”\n"
+            f"已通知负责人员，请在 {clock(respond_by)} 前签收。"
+            f"进度可发送 /工单 #{case_id} 查看。")
+
+
+def case_opened_no_staff(case_id: int) -> str:
+    return f"（#{case_id} 暂未找到负责该类问题的工作人员，请社区在群里指派。）"
+
+
+REPORT_EMPTY = "请在 /报修 后面写上问题，例如：/报修 3号楼2单元楼道灯坏了"
+CASE_NOT_FOUND = "没有找到工单 #{case_id}，请核对编号。发送 /工单 查看进行中的工单。"
+NO_OPEN_CASES = "目前没有进行中的工单。"
+NO_MY_CASES = "您目前没有进行中的工单。"
+NO_OVERDUE_CASES = "目前没有超时的工单。"
+
+
+def case_list(title: str, rows: Sequence[str]) -> str:
+    return f"{title}（{len(rows)}件）：\n" + "\n".join(rows)
+
+
+def case_list_row(case_id: int, category_label: str, location: str, state: str,
+                  urgent: bool, group_complaint: bool, overdue: bool) -> str:
+    marks = ("【紧急】" if urgent else "") + ("【群体诉求】" if group_complaint else "")
+    late = " ⏰超时" if overdue else ""
+    where = f" {location}" if location else ""
+    return f"#{case_id} {marks}{category_label}{where} · {state}{late}"
+
+
+def case_detail(*, case_id: int, state: str, category_label: str, location: str,
+                urgent: bool, group_complaint: bool, text: str, complainants: Sequence[str],
+                assignee: str | None, respond_by: datetime, resolve_by: datetime,
+                tier_name: str, transferred_to: str | None,
+                timeline: Sequence[tuple[datetime, str, str, str]]) -> str:
+    marks = ("【紧急】" if urgent else "") + ("【群体诉求】" if group_complaint else "")
+    lines = [
+        f"工单 #{case_id} {marks}· {state}",
+        f"类别：{category_label}" + (f"　位置：{location}" if location else ""),
+        f"内容：{excerpt(text, 80)}",
+        f"诉求人：{'、'.join(complainants)}",
+        f"负责人：{assignee or '待签收'}　当前层级：{tier_name}",
+        f"签收期限：{clock(respond_by)}　办结期限：{clock(resolve_by)}",
+    ]
+    if transferred_to:
+        lines.append(f"已转办：{transferred_to}")
+    lines.append("进展记录：")
+    for at, label, actor, note in timeline:
+        who = f" {actor}" if actor else ""
+        lines.append(f"· {clock(at)}{who} {label}" + (f"：{excerpt(note, 60)}" if note else ""))
+    return "\n".join(lines)

@@ -1,0 +1,210 @@
+"""SQLAlchemy 2 typed models: communities, groups, members and roles, the inbound journal,
+the outbox, cases with complainants and events.
+
+Datetimes are stored as naive UTC and come back timezone-aware (UTC) on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored naive UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Group(Base):
+    __tablename__ = "groups"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    channel: Mapped[str] = mapped_column(String(32), default="bridge")
+    webhook_key: Mapped[str] = mapped_column(String(200), default="")
+    registered_at: Mapped[datetime]
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("community_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    first_seen_at: Mapped[datetime]
+    roles: Mapped[list[MemberRole]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_codes(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles) or frozenset({"resident"})
+
+
+class MemberRole(Base):
+    """A role held by a member; `source` is 'config' (the roster) or 'chat' (/角色)."""
+
+    __tablename__ = "member_roles"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), default="config")
+    member: Mapped[Member] = relationship(back_populates="roles")
+
+
+class InboundMessage(Base):
+    """Every message that arrived: the dedupe key and the journal (stored before acting)."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "msg_id", name="uq_inbound_channel_msg"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    msg_id: Mapped[str] = mapped_column(String(200))
+    group_id: Mapped[str] = mapped_column(String(128), index=True)
+    sender_id: Mapped[str] = mapped_column(String(128))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sent_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    # received -> handled | failed
+    status: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class OutboundMessage(Base):
+    """The outbox: every post the bot makes, with its delivery state."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    group_id: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[Any]] = mapped_column(default=list)
+    case_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    topic_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    in_reply_to: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    # inline (answered in the HTTP response) | pending | sent | failed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def public_id(self) -> str:
+        return f"out-{self.id}"
+
+
+class Case(Base):
+    """A complaint (诉求/工单) and its current state; history lives in CaseEvent."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_group_state", "group_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id"))
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    group_complaint: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    tier: Mapped[int] = mapped_column(Integer, default=1)
+    location: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    text: Mapped[str] = mapped_column(Text)
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    complainant_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    source_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    opened_at: Mapped[datetime]
+    respond_by: Mapped[datetime]
+    resolve_by: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    rating: Mapped[str | None] = mapped_column(String(16), default=None)
+    transferred_to: Mapped[str | None] = mapped_column(String(200), default=None)
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    updated_at: Mapped[datetime]
+
+    complainants: Mapped[list[CaseComplainant]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", lazy="selectin",
+        order_by="CaseComplainant.joined_at",
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", lazy="select",
+        order_by="CaseEvent.id",
+    )
+
+
+class CaseComplainant(Base):
+    __tablename__ = "case_complainants"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    joined_at: Mapped[datetime]
+    case: Mapped[Case] = relationship(back_populates="complainants")
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
+class CaseEvent(Base):
+    """One change to a case: who, when, what (the timeline)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[Member | None] = relationship(lazy="joined")

@@ -1,0 +1,325 @@
+"""Repositories: the only code that runs queries.
+
+`Store.transaction()` opens one unit of work and yields `Repos`, whose attributes group
+the queries by table. Everything a message causes (state changes and the posts about
+them) is written through one `Repos` and committed together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from storage.models import (
+    Case,
+    CaseComplainant,
+    CaseEvent,
+    Community,
+    Group,
+    InboundMessage,
+    Member,
+    MemberRole,
+    OutboundMessage,
+)
+
+OPEN_STATES = ("open", "assigned", "acknowledged", "in_progress", "reopened", "transferred")
+
+
+class Store:
+    """Owns the session factory; hands out transactions."""
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self._sessions = session_factory
+
+    @contextmanager
+    def transaction(self) -> Iterator[Repos]:
+        session = self._sessions()
+        try:
+            yield Repos(session)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+class Repos:
+    def __init__(self, session: Session):
+        self.session = session
+        self.communities = CommunityRepo(session)
+        self.groups = GroupRepo(session)
+        self.members = MemberRepo(session)
+        self.inbound = InboundRepo(session)
+        self.outbox = OutboxRepo(session)
+        self.cases = CaseRepo(session)
+
+
+class _Repo:
+    def __init__(self, session: Session):
+        self.s = session
+
+
+class CommunityRepo(_Repo):
+    def upsert(self, community_id: str, name: str) -> Community:
+        row = self.s.get(Community, community_id)
+        if row is None:
+            row = Community(id=community_id, name=name)
+            self.s.add(row)
+        else:
+            row.name = name
+        self.s.flush()
+        return row
+
+    def get(self, community_id: str) -> Community | None:
+        return self.s.get(Community, community_id)
+
+
+class GroupRepo(_Repo):
+    def get(self, group_id: str) -> Group | None:
+        return self.s.get(Group, group_id)
+
+    def upsert(self, group_id: str, *, community_id: str, name: str, channel: str,
+               webhook_key: str, now: datetime) -> Group:
+        row = self.s.get(Group, group_id)
+        if row is None:
+            row = Group(id=group_id, community_id=community_id, name=name, channel=channel,
+                        webhook_key=webhook_key, registered_at=now)
+            self.s.add(row)
+        else:
+            row.community_id, row.name = community_id, name or row.name
+            row.channel, row.webhook_key = channel, webhook_key
+        self.s.flush()
+        return row
+
+    def register(self, group_id: str, *, community_id: str, name: str, channel: str,
+                 now: datetime) -> Group:
+        """Create a group first seen in a message; a concurrent creation wins quietly."""
+        try:
+            with self.s.begin_nested():
+                row = Group(id=group_id, community_id=community_id, name=name or group_id,
+                            channel=channel, webhook_key="", registered_at=now)
+                self.s.add(row)
+        except IntegrityError:
+            pass
+        return self.s.get(Group, group_id)
+
+    def in_community(self, community_id: str) -> list[Group]:
+        return list(self.s.scalars(
+            select(Group).where(Group.community_id == community_id).order_by(Group.id)))
+
+
+class MemberRepo(_Repo):
+    def get(self, member_pk: int) -> Member | None:
+        return self.s.get(Member, member_pk)
+
+    def by_external(self, community_id: str, external_id: str) -> Member | None:
+        return self.s.scalar(select(Member).where(
+            Member.community_id == community_id, Member.external_id == external_id))
+
+    def ensure(self, community_id: str, external_id: str, name: str, now: datetime) -> Member:
+        """The member for a sender, created as a resident on first sight."""
+        row = self.by_external(community_id, external_id)
+        if row is None:
+            try:
+                with self.s.begin_nested():
+                    row = Member(community_id=community_id, external_id=external_id,
+                                 name=name or external_id, first_seen_at=now)
+                    self.s.add(row)
+            except IntegrityError:
+                row = self.by_external(community_id, external_id)
+        elif name and row.name != name and row.name == row.external_id:
+            row.name = name
+        return row
+
+    def sync_roster(self, community_id: str, external_id: str, name: str,
+                    roles: Iterable[str], now: datetime) -> Member:
+        """Apply a config roster entry: name and config roles; chat-set roles are kept."""
+        row = self.ensure(community_id, external_id, name, now)
+        row.name = name
+        wanted = set(roles)
+        for held in list(row.roles):
+            if held.source == "config" and held.role not in wanted:
+                row.roles.remove(held)
+        have = {r.role for r in row.roles}
+        for role in sorted(wanted - have):
+            row.roles.append(MemberRole(role=role, source="config"))
+        self.s.flush()
+        return row
+
+    def with_roles(self, community_id: str, roles: Iterable[str]) -> list[Member]:
+        roles = list(roles)
+        if not roles:
+            return []
+        return list(self.s.scalars(
+            select(Member).join(MemberRole)
+            .where(Member.community_id == community_id, MemberRole.role.in_(roles))
+            .options(selectinload(Member.roles))
+            .distinct().order_by(Member.id)))
+
+    def in_community(self, community_id: str) -> list[Member]:
+        return list(self.s.scalars(
+            select(Member).where(Member.community_id == community_id).order_by(Member.id)))
+
+
+class InboundRepo(_Repo):
+    def add(self, **fields: Any) -> InboundMessage | None:
+        """Journal a message; None when (channel, msg_id) was seen before."""
+        row = InboundMessage(**fields)
+        try:
+            with self.s.begin_nested():
+                self.s.add(row)
+        except IntegrityError:
+            return None
+        return row
+
+    def get(self, inbound_id: int) -> InboundMessage | None:
+        return self.s.get(InboundMessage, inbound_id)
+
+    def mark(self, inbound_id: int, status: str, error: str | None = None) -> None:
+        self.s.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
+                       .values(status=status, error=error))
+
+    def unhandled(self, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
+        """Messages stored but never handled (a crash between store and act)."""
+        return list(self.s.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.status == "received",
+                   InboundMessage.received_at < received_before)
+            .order_by(InboundMessage.id).limit(limit)))
+
+    def recent_in_group(self, group_id: str, limit: int) -> list[InboundMessage]:
+        return list(self.s.scalars(
+            select(InboundMessage).where(InboundMessage.group_id == group_id)
+            .order_by(InboundMessage.id.desc()).limit(limit)))
+
+
+class OutboxRepo(_Repo):
+    def add(self, **fields: Any) -> OutboundMessage | None:
+        """Queue a post; None when its idempotency key exists (already planned)."""
+        row = OutboundMessage(**fields)
+        try:
+            with self.s.begin_nested():
+                self.s.add(row)
+        except IntegrityError:
+            return None
+        return row
+
+    def get(self, out_id: int) -> OutboundMessage | None:
+        return self.s.get(OutboundMessage, out_id)
+
+    def heads_due(self, now: datetime, limit: int = 50) -> list[OutboundMessage]:
+        """The oldest pending post of each group, where that post is due now.
+
+        Later posts of a group wait behind its head, so a group's posts go out in order.
+        """
+        heads = (select(func.min(OutboundMessage.id))
+                 .where(OutboundMessage.state == "pending")
+                 .group_by(OutboundMessage.group_id))
+        return list(self.s.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.id.in_(heads), OutboundMessage.next_attempt_at <= now)
+            .order_by(OutboundMessage.id).limit(limit)))
+
+    def claim(self, out_id: int, now: datetime, lease: timedelta) -> bool:
+        """Take a due post for delivery; False when another worker has it.
+
+        The claim pushes next_attempt_at out by the lease, so a worker that dies while
+        sending leaves the post to be retried when the lease runs out.
+        """
+        result = self.s.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == out_id, OutboundMessage.state == "pending",
+                   OutboundMessage.next_attempt_at <= now)
+            .values(next_attempt_at=now + lease, attempts=OutboundMessage.attempts + 1))
+        return result.rowcount == 1
+
+    def mark_sent(self, out_id: int, now: datetime) -> None:
+        self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
+                       .values(state="sent", delivered_at=now, last_error=None))
+
+    def mark_retry(self, out_id: int, at: datetime, error: str) -> None:
+        self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
+                       .values(next_attempt_at=at, last_error=error[:2000]))
+
+    def mark_failed(self, out_id: int, error: str) -> None:
+        self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
+                       .values(state="failed", last_error=error[:2000]))
+
+    def for_inbound(self, inbound_id: int) -> list[OutboundMessage]:
+        return list(self.s.scalars(select(OutboundMessage)
+                                   .where(OutboundMessage.in_reply_to == inbound_id)
+                                   .order_by(OutboundMessage.id)))
+
+    def recent_in_group(self, group_id: str, limit: int) -> list[OutboundMessage]:
+        return list(self.s.scalars(
+            select(OutboundMessage).where(OutboundMessage.group_id == group_id)
+            .order_by(OutboundMessage.id.desc()).limit(limit)))
+
+    def count_by_state(self) -> dict[str, int]:
+        rows = self.s.execute(select(OutboundMessage.state, func.count())
+                              .group_by(OutboundMessage.state))
+        return {state: n for state, n in rows}
+
+
+class CaseRepo(_Repo):
+    def add(self, case: Case) -> Case:
+        self.s.add(case)
+        self.s.flush()
+        return case
+
+    def get(self, case_id: int, community_id: str | None = None) -> Case | None:
+        case = self.s.get(Case, case_id)
+        if case is not None and community_id is not None and case.community_id != community_id:
+            return None
+        return case
+
+    def add_complainant(self, case: Case, member: Member, now: datetime) -> bool:
+        if any(c.member_id == member.id for c in case.complainants):
+            return False
+        case.complainants.append(CaseComplainant(member_id=member.id, joined_at=now,
+                                                 member=member))
+        self.s.flush()
+        return True
+
+    def add_event(self, case: Case, kind: str, actor: Member | None, at: datetime,
+                  note: str = "", **data: Any) -> CaseEvent:
+        event = CaseEvent(case_id=case.id, kind=kind, actor_id=actor.id if actor else None,
+                          at=at, note=note, data=data)
+        self.s.add(event)
+        case.updated_at = at
+        self.s.flush()
+        return event
+
+    def events(self, case_id: int) -> list[CaseEvent]:
+        return list(self.s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                   .order_by(CaseEvent.id)))
+
+    def open_in_community(self, community_id: str, limit: int = 50) -> list[Case]:
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id, Case.state.in_(OPEN_STATES))
+            .order_by(Case.priority.desc(), Case.urgent.desc(), Case.id).limit(limit)))
+
+    def open_for_member(self, community_id: str, member_id: int, limit: int = 50) -> list[Case]:
+        """Open cases the member raised, joined, or is assigned to."""
+        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id,
+                               Case.state.in_(OPEN_STATES),
+                               (Case.assignee_id == member_id) | Case.id.in_(joined))
+            .order_by(Case.id).limit(limit)))
+
+    def overdue(self, community_id: str, now: datetime, limit: int = 50) -> list[Case]:
+        """Open cases past their response (unacknowledged) or resolution deadline."""
+        late_response = Case.acknowledged_at.is_(None) & (Case.respond_by < now)
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id,
+                               Case.state.in_(OPEN_STATES),
+                               late_response | (Case.resolve_by < now))
+            .order_by(Case.resolve_by).limit(limit)))

@@ -1,0 +1,122 @@
+"""Storage on SQLite and PostgreSQL: migrations, dedupe key, outbox idempotency and
+claims, roster sync keeping chat-set roles, timezone round trips, WAL on SQLite."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, text
+
+from storage.db import make_engine, make_session_factory, migrate
+from storage.models import MemberRole
+from storage.repositories import Store
+from tests.conftest import TZ
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def store(db_url):
+    engine = make_engine(db_url)
+    migrate(engine)
+    with Store(make_session_factory(engine)).transaction() as repos:
+        repos.communities.upsert("c1", "测试小区")
+        repos.groups.upsert("g1", community_id="c1", name="测试群", channel="bridge",
+                            webhook_key="", now=NOW)
+    yield Store(make_session_factory(engine))
+    engine.dispose()
+
+
+def test_migration_creates_tables_and_is_repeatable(db_url):
+    engine = make_engine(db_url)
+    migrate(engine)
+    migrate(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"communities", "groups", "members", "member_roles", "inbound_messages",
+            "outbound_messages", "cases", "case_complainants", "case_events",
+            "alembic_version"} <= tables
+    engine.dispose()
+
+
+def test_sqlite_uses_wal(sqlite_url):
+    engine = make_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def _inbound(msg_id, **extra):
+    return dict(channel="bridge", msg_id=msg_id, group_id="g1", sender_id="u1",
+                sender_name="", text="hi", payload={}, sent_at=NOW, received_at=NOW,
+                status="received", **extra)
+
+
+def test_inbound_dedupe_per_channel(store):
+    with store.transaction() as repos:
+        assert repos.inbound.add(**_inbound("m1")) is not None
+        assert repos.inbound.add(**_inbound("m1")) is None
+    with store.transaction() as repos:
+        assert repos.inbound.add(**_inbound("m1")) is None
+        other = _inbound("m1")
+        other["channel"] = "wecom"
+        assert repos.inbound.add(**other) is not None
+
+
+def test_datetimes_come_back_aware_utc(store):
+    with store.transaction() as repos:
+        row_id = repos.inbound.add(**_inbound("m-tz")).id
+    with store.transaction() as repos:
+        row = repos.inbound.get(row_id)
+        assert row.sent_at == NOW and row.sent_at.tzinfo is not None
+        assert row.sent_at.astimezone(UTC).hour == 1
+
+
+def _post(key, now=NOW, group="g1"):
+    return dict(idempotency_key=key, group_id=group, channel="bridge", kind="notice",
+                text=key, mentions=[], state="pending", attempts=0, next_attempt_at=now,
+                created_at=now)
+
+
+def test_outbox_idempotency_and_group_heads(store):
+    with store.transaction() as repos:
+        assert repos.outbox.add(**_post("a")) is not None
+        assert repos.outbox.add(**_post("a")) is None
+        repos.outbox.add(**_post("b"))
+        heads = repos.outbox.heads_due(NOW)
+        assert [h.idempotency_key for h in heads] == ["a"]
+
+
+def test_claim_is_exclusive_and_leases(store):
+    with store.transaction() as repos:
+        out_id = repos.outbox.add(**_post("c")).id
+    with store.transaction() as repos:
+        assert repos.outbox.claim(out_id, NOW, timedelta(minutes=2))
+    with store.transaction() as repos:
+        assert not repos.outbox.claim(out_id, NOW, timedelta(minutes=2))
+        assert repos.outbox.heads_due(NOW) == []
+    # the worker died: after the lease the post is due again
+    with store.transaction() as repos:
+        later = NOW + timedelta(minutes=3)
+        assert [h.id for h in repos.outbox.heads_due(later)] == [out_id]
+        assert repos.outbox.claim(out_id, later, timedelta(minutes=2))
+        assert repos.outbox.get(out_id).attempts == 2
+
+
+def test_roster_sync_keeps_chat_roles(store):
+    with store.transaction() as repos:
+        member = repos.members.sync_roster("c1", "u-a", "阿王", ["repair"], NOW)
+        member.roles.append(MemberRole(role="grid_worker", source="chat"))
+    with store.transaction() as repos:
+        member = repos.members.sync_roster("c1", "u-a", "王师傅", ["cleaning"], NOW)
+        assert member.name == "王师傅"
+        assert member.role_codes == {"cleaning", "grid_worker"}
+        assert [m.external_id for m in repos.members.with_roles("c1", ["grid_worker"])] == ["u-a"]
+
+
+def test_unknown_member_is_a_resident(store):
+    with store.transaction() as repos:
+        member = repos.members.ensure("c1", "u-new", "新邻居", NOW)
+        assert member.role_codes == {"resident"}
+        assert repos.members.ensure("c1", "u-new", "新邻居", NOW).id == member.id
