@@ -155,7 +155,11 @@ class Dispatcher:
             self._run_command(ctx, match.group(1), match.group(2))
             return
         for listener in self._listeners:
-            if listener.callback(ctx):
+            try:
+                if listener.callback(ctx):
+                    return
+            except Refusal as exc:
+                ctx.reply(str(exc))
                 return
 
     def _run_command(self, ctx: Context, word: str, rest: str) -> None:

@@ -186,3 +186,171 @@ def case_detail(*, case_id: int, state: str, category_label: str, location: str,
         who = f" {actor}" if actor else ""
         lines.append(f"· {clock(at)}{who} {label}" + (f"：{excerpt(note, 60)}" if note else ""))
     return "\n".join(lines)
+
+
+# --- duplicates and group complaints ----------------------------------------------------
+
+GROUP_COMPLAINT = "【群体诉求】"
+
+
+def case_joined(case_id: int, category_label: str, location: str, count: int,
+                group_complaint: bool, became_group: bool) -> str:
+    where = f" {location}" if location else ""
+    text = (f"这个问题已在 #{case_id}（{category_label}{where}）登记，已把您加为诉求人，"
+            f"目前共 {count} 位邻居反映。")
+    if became_group:
+        text += f"\n{GROUP_COMPLAINT}多位居民反映同一问题，已提高优先级，请尽快处理。"
+    elif group_complaint:
+        text = GROUP_COMPLAINT + text
+    return text
+
+
+def case_repeat(case_id: int, state: str, assignee: str | None, latest: str | None) -> str:
+    who = f"，负责人：{assignee}" if assignee else "，正在等待工作人员签收"
+    text = f"您反映的问题已在 #{case_id} 登记，目前状态：{state}{who}。"
+    if latest:
+        text += f"\n最新进展：{excerpt(latest, 60)}"
+    return text + f"\n有新情况可以直接补充，或发送 /工单 #{case_id} 查看。"
+
+
+SAFETY_ADVICE = {
+    "gas": "⚠️ 闻到燃气味：不要开关电器、不要点火，立即开窗通风，人员先撤离，"
+           "拨打燃气公司抢修电话。",
+    "fire": "⚠️ 发现火情或冒烟：请立即拨打 119，不要乘电梯，用湿毛巾捂住口鼻从楼梯撤离。",
+    "injury": "⚠️ 有人受伤：请立即拨打 120，不要随意搬动伤者。",
+    "electric": "⚠️ 电线裸露或漏电：请远离，不要触碰，也不要用水泼。",
+    "trapped": "⚠️ 电梯困人：请被困人员保持冷静，按电梯内警铃或拨打电梯内救援电话，不要扒门。",
+    "flood": "⚠️ 爆管或进水：请先关闭总水阀，切断进水房间的电源。",
+}
+
+
+# --- staff work ------------------------------------------------------------------------
+
+def case_acknowledged(case_id: int, actor: str) -> str:
+    return f"#{case_id} 已由 {actor} 签收，正在处理。"
+
+
+def case_progress(case_id: int, actor: str, note: str) -> str:
+    return f"#{case_id} 进展（{actor}）：{note}"
+
+
+def case_resolved(case_id: int, actor: str, note: str) -> str:
+    detail = f"：{note}" if note else "。"
+    return (f"#{case_id} 已办结（{actor}）{detail}\n"
+            f"请诉求人评价：直接回复“满意”“基本满意”或“不满意”，"
+            f"也可以发送 /评价 #{case_id} 满意。")
+
+
+def case_extended(case_id: int, resolve_by: datetime, reason: str) -> str:
+    return f"#{case_id} 办结期限延至 {clock(resolve_by)}，原因：{reason}"
+
+
+def case_wrong_state(case_id: int, state: str, action: str) -> str:
+    return f"#{case_id} 目前是“{state}”，不能{action}。发送 /工单 #{case_id} 查看进展。"
+
+
+def not_responsible(case_id: int) -> str:
+    return (f"抱歉，#{case_id} 不归您负责，不能操作。"
+            f"如需接手，请网格员或社区用 /指派 #{case_id} @您 指派。")
+
+
+NATURAL_NO_CASE = ("收到您的回复，但没看出是哪个工单。请带上编号，例如“#12 收到”，"
+                   "或发送 /接单 #编号。")
+NATURAL_MANY_CASES = "您手上有 {count} 个工单（{ids}），请带上编号，例如“#{first} 已修好”。"
+
+
+# --- rating, withdrawal ----------------------------------------------------------------------
+
+def case_rated(case_id: int, label: str) -> str:
+    return f"谢谢您的评价！#{case_id} 评价为“{label}”，工单已关闭。"
+
+
+def case_reopened(case_id: int, comment: str) -> str:
+    why = f"（{comment}）" if comment else ""
+    return (f"#{case_id} 诉求人不满意{why}，工单已重新打开。"
+            f"请负责人和社区一起跟进，必要时当面协商。")
+
+
+def not_complainant(case_id: int, action: str) -> str:
+    return f"抱歉，只有 #{case_id} 的诉求人可以{action}。"
+
+
+RATE_USAGE_HINT = "请选择：满意、基本满意 或 不满意。"
+
+
+def case_withdrawn(case_id: int) -> str:
+    return f"#{case_id} 已撤回。以后有问题随时在群里说。"
+
+
+# --- coordination -------------------------------------------------------------------------
+
+def case_assigned(case_id: int, assignee: str) -> str:
+    return f"#{case_id} 已指派给 {assignee}，请及时签收处理。"
+
+
+def case_escalated(case_id: int, tier_name: str, reason: str, overdue: str = "") -> str:
+    why = f"原因：{reason}" if reason else ""
+    late = f"已超时 {overdue}。" if overdue else ""
+    return f"#{case_id} 已升级到{tier_name}。{late}{why}".rstrip() + "\n请协调处理。"
+
+
+def case_at_top_tier(case_id: int) -> str:
+    return f"#{case_id} 已经在最高层级，不能再升级。"
+
+
+def case_transferred(case_id: int, unit: str, reason: str) -> str:
+    why = f"，原因：{reason}" if reason else ""
+    return f"#{case_id} 已转办 {unit}{why}。我们会继续跟进，有进展会在群里通报。"
+
+
+MERGE_SAME = "不能把工单合并到它自己。"
+
+
+def case_merged(source: int, target: int, count: int) -> str:
+    return f"#{source} 已合并到 #{target}，诉求人一并跟进（现共 {count} 位）。"
+
+
+def case_closed(case_id: int, reason: str) -> str:
+    return f"#{case_id} 已关闭，原因：{reason}"
+
+
+MEMBER_NOT_FOUND = "没有找到“{who}”，请用 @ 选中群成员。"
+
+
+def role_set(name: str, role_label_: str) -> str:
+    return f"已将 {name} 的角色设为：{role_label_}。"
+
+
+def role_unchanged(name: str, role_label_: str) -> str:
+    return f"{name} 已经是{role_label_}了。"
+
+
+UNKNOWN_ROLE = "不认识这个角色：{role}。可选：{choices}。"
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+def percent(numerator: int, denominator: int) -> str:
+    if not denominator:
+        return "—"
+    return f"{numerator * 100 / denominator:.0f}%（{numerator}/{denominator}）"
+
+
+def stats(period_label: str, *, opened: int, response: tuple[int, int],
+          resolution: tuple[int, int], satisfaction: tuple[int, int],
+          by_state: Sequence[tuple[str, int]], by_category: Sequence[tuple[str, int]],
+          ack_avg: str, ack_p90: str, resolve_avg: str, resolve_p90: str,
+          overdue: int, reopened: int, group_complaints: int) -> str:
+    lines = [
+        f"{period_label}工单统计：新受理 {opened} 件",
+        f"响应率 {percent(*response)}　解决率 {percent(*resolution)}　"
+        f"满意率 {percent(*satisfaction)}",
+        f"签收用时：平均 {ack_avg}，90% 在 {ack_p90} 内",
+        f"办结用时：平均 {resolve_avg}，90% 在 {resolve_p90} 内",
+        f"超时 {overdue} 件　重新处理 {reopened} 件　群体诉求 {group_complaints} 件",
+    ]
+    if by_state:
+        lines.append("按状态：" + "，".join(f"{s} {n}" for s, n in by_state))
+    if by_category:
+        lines.append("按类别：" + "，".join(f"{c} {n}" for c, n in by_category))
+    return "\n".join(lines)

@@ -140,9 +140,13 @@ class MemberRepo(_Repo):
 
     def sync_roster(self, community_id: str, external_id: str, name: str,
                     roles: Iterable[str], now: datetime) -> Member:
-        """Apply a config roster entry: name and config roles; chat-set roles are kept."""
+        """Apply a config roster entry: name and config roles. A member whose role was
+        set in chat (/角色) keeps it: the moderator's word wins over the file."""
         row = self.ensure(community_id, external_id, name, now)
         row.name = name
+        if any(r.source == "chat" for r in row.roles):
+            self.s.flush()
+            return row
         wanted = set(roles)
         for held in list(row.roles):
             if held.source == "config" and held.role not in wanted:
@@ -152,6 +156,21 @@ class MemberRepo(_Repo):
             row.roles.append(MemberRole(role=role, source="config"))
         self.s.flush()
         return row
+
+    def by_name(self, community_id: str, name: str) -> Member | None:
+        return self.s.scalar(select(Member).where(
+            Member.community_id == community_id, Member.name == name).order_by(Member.id)
+            .limit(1))
+
+    def set_chat_role(self, member: Member, role: str) -> bool:
+        """Give a member exactly this role (set in chat); False when already so."""
+        if member.role_codes == {role} and all(r.source == "chat" for r in member.roles):
+            return False
+        member.roles.clear()
+        self.s.flush()
+        member.roles.append(MemberRole(role=role, source="chat"))
+        self.s.flush()
+        return True
 
     def with_roles(self, community_id: str, roles: Iterable[str]) -> list[Member]:
         roles = list(roles)
@@ -306,6 +325,13 @@ class CaseRepo(_Repo):
             select(Case).where(Case.community_id == community_id, Case.state.in_(OPEN_STATES))
             .order_by(Case.priority.desc(), Case.urgent.desc(), Case.id).limit(limit)))
 
+    def open_in_group_since(self, group_id: str, category: str, since: datetime) -> list[Case]:
+        """Open cases of a category in a group opened since a time, newest first."""
+        return list(self.s.scalars(
+            select(Case).where(Case.group_id == group_id, Case.category == category,
+                               Case.state.in_(OPEN_STATES), Case.opened_at >= since)
+            .order_by(Case.id.desc())))
+
     def open_for_member(self, community_id: str, member_id: int, limit: int = 50) -> list[Case]:
         """Open cases the member raised, joined, or is assigned to."""
         joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
@@ -314,6 +340,44 @@ class CaseRepo(_Repo):
                                Case.state.in_(OPEN_STATES),
                                (Case.assignee_id == member_id) | Case.id.in_(joined))
             .order_by(Case.id).limit(limit)))
+
+    def resolved_for_complainant(self, community_id: str, member_id: int) -> list[Case]:
+        """Cases awaiting this complainant's rating."""
+        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id, Case.state == "resolved",
+                               Case.id.in_(joined)).order_by(Case.resolved_at.desc())))
+
+    def open_assigned_to(self, community_id: str, member_id: int) -> list[Case]:
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id,
+                               Case.assignee_id == member_id, Case.state.in_(OPEN_STATES))
+            .order_by(Case.id)))
+
+    def opened_between(self, community_id: str, start: datetime, end: datetime) -> list[Case]:
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id, Case.opened_at >= start,
+                               Case.opened_at < end).order_by(Case.id)))
+
+    def latest_ratings(self, case_ids: list[int]) -> dict[int, str]:
+        """Each case's latest rating (from its 'rated' events)."""
+        if not case_ids:
+            return {}
+        rows = self.s.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids),
+                                                      CaseEvent.kind == "rated")
+                              .order_by(CaseEvent.id))
+        return {e.case_id: e.data.get("rating") for e in rows}
+
+    def ids_with_event(self, case_ids: list[int], kind: str) -> set[int]:
+        if not case_ids:
+            return set()
+        return set(self.s.scalars(select(CaseEvent.case_id).where(
+            CaseEvent.case_id.in_(case_ids), CaseEvent.kind == kind)))
+
+    def latest_event(self, case_id: int, kind: str) -> CaseEvent | None:
+        return self.s.scalar(select(CaseEvent).where(CaseEvent.case_id == case_id,
+                                                     CaseEvent.kind == kind)
+                             .order_by(CaseEvent.id.desc()).limit(1))
 
     def overdue(self, community_id: str, now: datetime, limit: int = 50) -> list[Case]:
         """Open cases past their response (unacknowledged) or resolution deadline."""

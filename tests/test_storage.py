@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import inspect, text
 
 from storage.db import make_engine, make_session_factory, migrate
-from storage.models import MemberRole
 from storage.repositories import Store
 from tests.conftest import TZ
 
@@ -104,15 +103,27 @@ def test_claim_is_exclusive_and_leases(store):
         assert repos.outbox.get(out_id).attempts == 2
 
 
+def test_roster_sync_replaces_config_roles(store):
+    with store.transaction() as repos:
+        repos.members.sync_roster("c1", "u-a", "阿王", ["repair"], NOW)
+    with store.transaction() as repos:
+        member = repos.members.sync_roster("c1", "u-a", "王师傅", ["cleaning"], NOW)
+        assert member.name == "王师傅" and member.role_codes == {"cleaning"}
+
+
 def test_roster_sync_keeps_chat_roles(store):
     with store.transaction() as repos:
         member = repos.members.sync_roster("c1", "u-a", "阿王", ["repair"], NOW)
-        member.roles.append(MemberRole(role="grid_worker", source="chat"))
+        assert repos.members.set_chat_role(member, "grid_worker")
+        assert not repos.members.set_chat_role(member, "grid_worker")
     with store.transaction() as repos:
         member = repos.members.sync_roster("c1", "u-a", "王师傅", ["cleaning"], NOW)
-        assert member.name == "王师傅"
-        assert member.role_codes == {"cleaning", "grid_worker"}
+        assert member.role_codes == {"grid_worker"}
         assert [m.external_id for m in repos.members.with_roles("c1", ["grid_worker"])] == ["u-a"]
+        repos.members.set_chat_role(member, "resident")
+    with store.transaction() as repos:
+        member = repos.members.sync_roster("c1", "u-a", "王师傅", ["cleaning"], NOW)
+        assert member.role_codes == {"resident"}
 
 
 def test_unknown_member_is_a_resident(store):

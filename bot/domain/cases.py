@@ -1,25 +1,51 @@
-"""Case rules: opening a case, who is pinged, what its state means.
+"""Case rules: opening, joining, and every state change of 接诉即办 (三即三提一转).
 
 State changes happen here and nowhere else; each writes a CaseEvent with actor and time.
+A change that the rules forbid raises `CaseRuleError` with the sentence to answer.
+Who may do what is decided by `bot.domain.permissions`; handlers only parse and answer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from bot import texts
 from bot.config import CommunityConfig, Config
 from bot.domain.deadlines import case_deadlines, is_overdue
-from bot.domain.routing import fallback_roles, routed_roles
+from bot.domain.routing import fallback_roles, routed_roles, tier_roles
 from storage.models import Case, Group, InboundMessage, Member
 from storage.repositories import OPEN_STATES, Repos
 
+GROUP_COMPLAINT_SIZE = 3
+# states from which work on the case can still happen
+WORKABLE = ("open", "assigned", "acknowledged", "in_progress", "reopened", "transferred")
+RATINGS = ("satisfied", "basic", "unsatisfied")
+
+
+class CaseRuleError(Exception):
+    """The rules forbid this change; str(exc) is the answer for the group."""
+
+
+@dataclass
+class Outcome:
+    """What a change did, for the handler to announce."""
+
+    case: Case
+    ping: list[Member] = field(default_factory=list)
+    note: str = ""
+
+
+# --- opening ------------------------------------------------------------------------------
 
 @dataclass
 class OpenedCase:
     case: Case
     pinged: list[Member]
     routed: bool  # False when nobody held a routed role and the next tier was pinged
+    joined: bool = False  # True: the complaint joined an existing case
+    repeat: bool = False  # True: the same complainant said it again
+    became_group: bool = False  # True: this complaint made it a 群体诉求
 
 
 def open_case(repos: Repos, *, config: Config, community: CommunityConfig, group: Group,
@@ -44,6 +70,204 @@ def open_case(repos: Repos, *, config: Config, community: CommunityConfig, group
                           roles=roles, pinged=[m.external_id for m in pinged])
     return OpenedCase(case, pinged, routed)
 
+
+def same_place(a: dict, b: dict) -> bool:
+    """Two written places agree: they share a part (building, unit, room, named place)
+    and every shared part is equal."""
+    shared = [k for k in ("building", "unit", "room", "place") if a.get(k) and b.get(k)]
+    return bool(shared) and all(a[k] == b[k] for k in shared)
+
+
+def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
+                   now: datetime, window: timedelta) -> Case | None:
+    """The newest open case in the group with the same category, opened within the
+    window, whose place agrees when both name one."""
+    for case in repos.cases.open_in_group_since(group.id, category, now - window):
+        if not location or not case.location or same_place(location, case.location):
+            return case
+    return None
+
+
+def join_case(repos: Repos, case: Case, member: Member, text: str, now: datetime
+              ) -> OpenedCase:
+    """A complaint about an open case joins it; 3+ complainants make it 群体诉求."""
+    added = repos.cases.add_complainant(case, member, now)
+    if not added:
+        return OpenedCase(case, [], True, joined=True, repeat=True)
+    repos.cases.add_event(case, "joined", member, now, note=text)
+    became_group = False
+    if len(case.complainants) >= GROUP_COMPLAINT_SIZE and not case.group_complaint:
+        case.group_complaint = True
+        case.priority = max(case.priority, 1) + 1
+        became_group = True
+    return OpenedCase(case, [], True, joined=True, became_group=became_group)
+
+
+# --- staff work -------------------------------------------------------------------------------
+
+def _require_state(case: Case, allowed: tuple[str, ...], action: str) -> None:
+    if case.state not in allowed:
+        raise CaseRuleError(texts.case_wrong_state(case.id, texts.state_label(case.state,
+                                                                           case.rating), action))
+
+
+def acknowledge(repos: Repos, case: Case, actor: Member, now: datetime) -> Outcome:
+    """签收: the actor takes the case (becoming its assignee if it had none)."""
+    _require_state(case, ("open", "assigned", "reopened", "transferred"), "签收")
+    if case.assignee_id is None or case.state in ("open", "reopened"):
+        case.assignee_id = actor.id
+    case.state = "acknowledged"
+    if case.acknowledged_at is None:
+        case.acknowledged_at = now
+    repos.cases.add_event(case, "acknowledged", actor, now)
+    return Outcome(case)
+
+
+def add_progress(repos: Repos, case: Case, actor: Member, note: str, now: datetime
+                 ) -> Outcome:
+    _require_state(case, WORKABLE, "反馈进展")
+    if case.acknowledged_at is None:
+        case.acknowledged_at = now
+    if case.assignee_id is None:
+        case.assignee_id = actor.id
+    if case.state != "transferred":
+        case.state = "in_progress"
+    repos.cases.add_event(case, "progress", actor, now, note=note)
+    return Outcome(case, note=note)
+
+
+def resolve(repos: Repos, case: Case, actor: Member, note: str, now: datetime) -> Outcome:
+    """办结: the complainants are asked to rate."""
+    _require_state(case, WORKABLE, "办结")
+    if case.acknowledged_at is None:
+        case.acknowledged_at = now
+    if case.assignee_id is None:
+        case.assignee_id = actor.id
+    case.state = "resolved"
+    case.resolved_at = now
+    case.rating = None
+    repos.cases.add_event(case, "resolved", actor, now, note=note)
+    return Outcome(case, ping=[c.member for c in case.complainants], note=note)
+
+
+def extend(repos: Repos, case: Case, actor: Member, by: timedelta, reason: str,
+           now: datetime) -> Outcome:
+    _require_state(case, WORKABLE, "延期")
+    case.resolve_by = case.resolve_by + by
+    repos.cases.add_event(case, "extended", actor, now, note=reason,
+                          by_minutes=int(by.total_seconds() // 60))
+    return Outcome(case, note=reason)
+
+
+# --- the complainant -------------------------------------------------------------------------
+
+def rate(repos: Repos, community: CommunityConfig, case: Case, actor: Member, rating: str,
+         comment: str, now: datetime) -> Outcome:
+    """评价: 满意/基本满意 close the case; 不满意 reopens it and calls the grid worker and
+    the moderator (不满意再搭台协商)."""
+    if rating not in RATINGS:
+        raise ValueError(rating)
+    _require_state(case, ("resolved",), "评价")
+    repos.cases.add_event(case, "rated", actor, now, note=comment, rating=rating)
+    if rating == "unsatisfied":
+        case.state = "reopened"
+        case.rating = None
+        case.resolved_at = None
+        repos.cases.add_event(case, "reopened", actor, now, note=comment)
+        ping = repos.members.with_roles(case.community_id, ["grid_worker", "moderator"])
+        if case.assignee_id:
+            assignee = repos.members.get(case.assignee_id)
+            ping = [assignee] + [m for m in ping if m.id != assignee.id]
+        return Outcome(case, ping=ping, note=comment)
+    case.rating = rating
+    case.state = "closed"
+    case.closed_at = now
+    return Outcome(case, note=comment)
+
+
+def withdraw(repos: Repos, case: Case, actor: Member, now: datetime) -> Outcome:
+    _require_state(case, WORKABLE + ("resolved",), "撤回")
+    case.state = "withdrawn"
+    case.closed_at = now
+    repos.cases.add_event(case, "withdrawn", actor, now)
+    return Outcome(case)
+
+
+def close_unrated(repos: Repos, case: Case, now: datetime) -> Outcome:
+    """No rating within feedback.rating_timeout: closed as 未评价 (the scheduler calls)."""
+    _require_state(case, ("resolved",), "关闭")
+    case.state = "closed"
+    case.closed_at = now
+    repos.cases.add_event(case, "closed", None, now, note="超时未评价", unrated=True)
+    return Outcome(case)
+
+
+# --- coordination ------------------------------------------------------------------------------
+
+def assign(repos: Repos, case: Case, actor: Member, assignee: Member, now: datetime
+           ) -> Outcome:
+    _require_state(case, WORKABLE, "指派")
+    case.assignee_id = assignee.id
+    if case.state in ("open", "reopened", "acknowledged", "in_progress"):
+        case.state = "assigned"
+    repos.cases.add_event(case, "assigned", actor, now, note=assignee.name,
+                          assignee=assignee.external_id)
+    return Outcome(case, ping=[assignee])
+
+
+def escalate(repos: Repos, community: CommunityConfig, case: Case, actor: Member | None,
+             reason: str, now: datetime, *, automatic: str = "") -> Outcome:
+    """三提: one tier up, pinging that tier's roles."""
+    _require_state(case, WORKABLE, "升级")
+    top = max(1, len(community.tiers))
+    if case.tier >= top:
+        raise CaseRuleError(texts.case_at_top_tier(case.id))
+    case.tier += 1
+    ping = repos.members.with_roles(case.community_id,
+                                    tier_roles(community, case.category, case.tier))
+    repos.cases.add_event(case, "escalated", actor, now, note=reason, tier=case.tier,
+                          automatic=automatic)
+    return Outcome(case, ping=ping, note=reason)
+
+
+def transfer(repos: Repos, case: Case, actor: Member, unit: str, reason: str, now: datetime
+             ) -> Outcome:
+    """一转: the case belongs to an outside unit; it stays open and is followed up."""
+    _require_state(case, WORKABLE, "转办")
+    case.state = "transferred"
+    case.transferred_to = unit
+    if case.acknowledged_at is None:
+        case.acknowledged_at = now
+    repos.cases.add_event(case, "transferred", actor, now, note=reason, unit=unit)
+    return Outcome(case, note=reason)
+
+
+def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime) -> Outcome:
+    """Fold `source` into `target`: its complainants join the target."""
+    if source.id == target.id:
+        raise CaseRuleError(texts.MERGE_SAME)
+    _require_state(source, WORKABLE, "合并")
+    _require_state(target, WORKABLE, "合并")
+    for complainant in list(source.complainants):
+        join_case(repos, target, complainant.member, f"由 #{source.id} 合并", now)
+    source.state = "merged"
+    source.merged_into = target.id
+    source.closed_at = now
+    repos.cases.add_event(source, "merged", actor, now, into=target.id)
+    repos.cases.add_event(target, "merged", actor, now, note=f"并入 #{source.id}",
+                          source=source.id)
+    return Outcome(target)
+
+
+def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -> Outcome:
+    _require_state(case, WORKABLE + ("resolved",), "关闭")
+    case.state = "closed"
+    case.closed_at = now
+    repos.cases.add_event(case, "closed", actor, now, note=reason)
+    return Outcome(case, note=reason)
+
+
+# --- reading ----------------------------------------------------------------------------------
 
 def case_is_open(case: Case) -> bool:
     return case.state in OPEN_STATES

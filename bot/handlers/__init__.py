@@ -8,7 +8,13 @@ from bot.dispatcher import Dispatcher
 
 
 def register_all(dispatcher: Dispatcher) -> None:
-    from bot.handlers import cases, help
+    from bot.handlers import cases, feedback, help, moderation, staff, stats
 
+    # Listeners run in this order: staff replies and ratings before complaint intake
+    # (“没修好” after a rating request is a rating, not a new complaint).
+    staff.register(dispatcher)
+    feedback.register(dispatcher)
     cases.register(dispatcher)
+    moderation.register(dispatcher)
+    stats.register(dispatcher)
     help.register(dispatcher)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, UsageError
-from bot.domain.cases import case_is_overdue, open_case
+from bot.domain.cases import case_is_overdue, find_duplicate, join_case, open_case
 from bot.domain.categories import category_label
 from bot.domain.roles import classifier_role, is_staff_like
-from bot.domain.routing import tier_name
-from bot.events import Mention
+from bot.domain.routing import tier_name, tier_roles
+from bot.domain.safety import hazards
 from bot.handlers.args import case_ref, split_first
+from bot.handlers.lookup import mentions_of
 from storage.models import Case
 
 
@@ -49,6 +50,13 @@ def report(ctx: Context, args: str) -> None:
 
 def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
           keywords: list[str], via: str) -> None:
+    """Open a case, or join the open case about the same problem (群体诉求)."""
+    duplicate = find_duplicate(ctx.repos, group=ctx.group, category=category,
+                               location=location, now=ctx.now,
+                               window=ctx.app.config.cases.duplicate_window)
+    if duplicate is not None:
+        _joined(ctx, duplicate, text)
+        return
     opened = open_case(ctx.repos, config=ctx.app.config, community=ctx.community,
                        group=ctx.group, complainant=ctx.member, text=text, category=category,
                        urgent=urgent, location=location, keywords=keywords,
@@ -56,10 +64,31 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
     case = opened.case
     body = texts.case_opened(case.id, category_label(category), texts.place(location), urgent,
                              ctx.local(case.respond_by), texts.excerpt(text))
+    if urgent:
+        body += "".join("\n" + texts.SAFETY_ADVICE[h] for h in hazards(text))
     if not opened.routed:
         body += "\n" + texts.case_opened_no_staff(case.id)
-    ctx.reply(body, mentions=[Mention(m.external_id, m.name) for m in opened.pinged],
-              case_id=case.id)
+    ctx.reply(body, mentions=mentions_of(opened.pinged), case_id=case.id)
+
+
+def _joined(ctx: Context, case: Case, text: str) -> None:
+    joined = join_case(ctx.repos, case, ctx.member, text, ctx.now)
+    if joined.repeat:
+        assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
+        latest = ctx.repos.cases.latest_event(case.id, "progress")
+        ctx.reply(texts.case_repeat(case.id, texts.state_label(case.state, case.rating),
+                                    assignee.name if assignee else None,
+                                    latest.note if latest else None), case_id=case.id)
+        return
+    ping = []
+    if joined.became_group:
+        assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
+        ping = [assignee] if assignee else ctx.repos.members.with_roles(
+            ctx.community.id, tier_roles(ctx.community, case.category, case.tier))
+    ctx.reply(texts.case_joined(case.id, category_label(case.category),
+                                texts.place(case.location), len(case.complainants),
+                                case.group_complaint, joined.became_group),
+              mentions=mentions_of(ping), case_id=case.id)
 
 
 def cases(ctx: Context, args: str) -> None:

@@ -1,0 +1,109 @@
+"""The complainant's side: /评价 (or plain “满意”, “还行”, “没修好” after a rating
+request) and /撤回. 不满意 reopens the case and calls the grid worker and moderator."""
+
+from __future__ import annotations
+
+import re
+
+from bot import texts
+from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
+from bot.domain import cases as rules
+from bot.domain.permissions import is_complainant
+from bot.handlers.args import case_ref, case_refs_in, split_first
+from bot.handlers.lookup import load_case, mentions_of
+from storage.models import Case
+
+# Order matters: the negative and the qualified forms contain the plain one.
+RATING_WORDS: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"不满意|不太满意|没修好|还是坏|又坏了|没解决|没有解决|没弄好|不行|差评|还没好"),
+     "unsatisfied"),
+    (re.compile(r"基本满意|还行|还可以|凑合|一般|过得去|马马虎虎"), "basic"),
+    (re.compile(r"满意|很好|非常好|好评|修好了|谢谢|感谢|点赞|辛苦了|没问题了"), "satisfied"),
+]
+RATING_BY_LABEL = {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied",
+                   "satisfied": "satisfied", "basic": "basic", "unsatisfied": "unsatisfied"}
+SHORT_REPLY = 30  # a plain-words rating is a short reply, not a new story
+
+
+def register(dispatcher: Dispatcher) -> None:
+    dispatcher.command("评价", "rate", "/评价 #编号 满意|基本满意|不满意 [意见]",
+                       "评价办结的工单")(rate)
+    dispatcher.command("撤回", "withdraw", "/撤回 #编号", "撤回自己反映的问题")(withdraw)
+    dispatcher.add_listener("rating_reply", natural_rating)
+
+
+def rating_in(text: str) -> str | None:
+    for pattern, rating in RATING_WORDS:
+        if pattern.search(text):
+            return rating
+    return None
+
+
+def _own_case(ctx: Context, case_id: int, action: str) -> Case:
+    case = load_case(ctx, case_id)
+    if not is_complainant(ctx.member, case):
+        raise Refusal(texts.not_complainant(case.id, action))
+    return case
+
+
+def _apply_rating(ctx: Context, case: Case, rating: str, comment: str) -> None:
+    try:
+        outcome = rules.rate(ctx.repos, ctx.community, case, ctx.member, rating, comment,
+                             ctx.now)
+    except rules.CaseRuleError as exc:
+        raise Refusal(str(exc)) from None
+    if rating == "unsatisfied":
+        ctx.reply(texts.case_reopened(case.id, comment), kind="escalation",
+                  mentions=mentions_of(outcome.ping), case_id=case.id)
+    else:
+        ctx.reply(texts.case_rated(case.id, texts.RATING_LABELS[rating]), case_id=case.id)
+
+
+def rate(ctx: Context, args: str) -> None:
+    first, rest = split_first(args)
+    if not first:
+        raise UsageError(texts.RATE_USAGE_HINT)
+    case_id = case_ref(first)
+    label, comment = split_first(rest)
+    rating = RATING_BY_LABEL.get(label)
+    if rating is None:
+        raise UsageError(texts.RATE_USAGE_HINT)
+    _apply_rating(ctx, _own_case(ctx, case_id, "评价"), rating, comment)
+
+
+def withdraw(ctx: Context, args: str) -> None:
+    first, _ = split_first(args)
+    if not first:
+        raise UsageError("请写上工单编号。")
+    case = _own_case(ctx, case_ref(first), "撤回")
+    try:
+        rules.withdraw(ctx.repos, case, ctx.member, ctx.now)
+    except rules.CaseRuleError as exc:
+        raise Refusal(str(exc)) from None
+    ctx.reply(texts.case_withdrawn(case.id), case_id=case.id)
+
+
+def natural_rating(ctx: Context) -> bool:
+    """After a rating request, the complainant's short “满意/还行/没修好” is the rating."""
+    text = ctx.msg.text.strip()
+    if len(text) > SHORT_REPLY:
+        return False
+    rating = rating_in(text)
+    if rating is None:
+        return False
+    waiting = ctx.repos.cases.resolved_for_complainant(ctx.community.id, ctx.member.id)
+    if not waiting:
+        return False
+    named = case_refs_in(text) or (case_refs_in(ctx.msg.quote.text) if ctx.msg.quote else [])
+    if named:
+        case = next((c for c in waiting if c.id == named[0]), None)
+        if case is None:
+            return False
+    elif len(waiting) == 1:
+        case = waiting[0]
+    else:
+        ctx.reply("您有几个工单在等评价（" + "、".join(f"#{c.id}" for c in waiting)
+                  + f"），请带上编号，例如“#{waiting[0].id} 满意”。")
+        return True
+    _apply_rating(ctx, case, rating, text)
+    return True

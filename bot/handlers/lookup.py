@@ -1,0 +1,57 @@
+"""Finding what a command names: a case by number, a member by @-mention, and the
+mention list for a case's complainants."""
+
+from __future__ import annotations
+
+import re
+
+from bot import texts
+from bot.dispatcher import Context, Refusal, UsageError
+from bot.events import Mention
+from storage.models import Case, Member
+
+_AT_NAME = re.compile(r"@([^\s@\u2005]+)")
+
+
+def load_case(ctx: Context, case_id: int) -> Case:
+    case = ctx.repos.cases.get(case_id, ctx.community.id)
+    if case is None:
+        raise Refusal(texts.CASE_NOT_FOUND.format(case_id=case_id))
+    return case
+
+
+def mention_of(member: Member) -> Mention:
+    return Mention(member.external_id, member.name)
+
+
+def mentions_of(members) -> list[Mention]:
+    seen, out = set(), []
+    for m in members:
+        if m is not None and m.id not in seen:
+            seen.add(m.id)
+            out.append(mention_of(m))
+    return out
+
+
+def complainants(case: Case) -> list[Member]:
+    return [c.member for c in case.complainants]
+
+
+def named_member(ctx: Context, text: str) -> Member:
+    """The member a command @-mentions: by the platform's mention ids, else by name."""
+    for external_id in ctx.msg.mentions:
+        member = ctx.repos.members.by_external(ctx.community.id, external_id)
+        if member is not None:
+            return member
+    match = _AT_NAME.search(text)
+    if not match:
+        raise UsageError("请用 @ 选中要指定的人。")
+    name = match.group(1)
+    member = ctx.repos.members.by_name(ctx.community.id, name)
+    if member is None:
+        raise Refusal(texts.MEMBER_NOT_FOUND.format(who=name))
+    return member
+
+
+def strip_mentions(text: str) -> str:
+    return _AT_NAME.sub("", text).strip()

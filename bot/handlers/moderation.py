@@ -1,0 +1,108 @@
+"""Coordination by grid workers and moderators: /指派, /升级, /转办, /合并, /关闭,
+and /角色 to change a member's role."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
+from bot.domain import cases as rules
+from bot.domain.roles import ROLE_CODES, ROLES
+from bot.domain.routing import tier_name
+from bot.handlers.args import case_ref, split_first
+from bot.handlers.lookup import complainants, load_case, mentions_of, named_member
+
+ROLE_WORDS = {**{label: code for code, label in ROLES.items()}, **{c: c for c in ROLE_CODES},
+              "维修": "repair", "师傅": "repair", "物业": "property_service",
+              "客服": "property_service",
+              "社区": "moderator", "主持人": "moderator", "书记": "moderator",
+              "街道联络人": "street_liaison"}
+
+
+def register(dispatcher: Dispatcher) -> None:
+    dispatcher.command("指派", "assign", "/指派 #编号 @某人", "把工单指派给某人",
+                       ability="coordinate")(assign)
+    dispatcher.command("升级", "escalate", "/升级 #编号 [原因]", "升级到上一层级",
+                       ability="coordinate")(escalate)
+    dispatcher.command("转办", "transfer", "/转办 #编号 单位 [原因]", "转给外部单位办理",
+                       ability="coordinate")(transfer)
+    dispatcher.command("合并", "merge", "/合并 #甲 #乙", "把工单甲并入工单乙",
+                       ability="coordinate")(merge)
+    dispatcher.command("关闭", "close", "/关闭 #编号 原因", "关闭工单",
+                       ability="moderate")(close)
+    dispatcher.command("角色", "role", "/角色 @某人 角色", "设置成员角色",
+                       ability="moderate")(set_role)
+
+
+def _case_and_rest(args: str, need_rest: str = "") -> tuple[int, str]:
+    first, rest = split_first(args)
+    if not first:
+        raise UsageError("请写上工单编号。")
+    case_id = case_ref(first)
+    if need_rest and not rest.strip():
+        raise UsageError(need_rest)
+    return case_id, rest.strip()
+
+
+def _apply(change, *args):
+    try:
+        return change(*args)
+    except rules.CaseRuleError as exc:
+        raise Refusal(str(exc)) from None
+
+
+def assign(ctx: Context, args: str) -> None:
+    case_id, rest = _case_and_rest(args, "请 @ 要指派的人。")
+    assignee = named_member(ctx, rest)
+    case = load_case(ctx, case_id)
+    _apply(rules.assign, ctx.repos, case, ctx.member, assignee, ctx.now)
+    ctx.reply(texts.case_assigned(case.id, assignee.name), kind="ping",
+              mentions=mentions_of([assignee]), case_id=case.id)
+
+
+def escalate(ctx: Context, args: str) -> None:
+    case_id, reason = _case_and_rest(args)
+    case = load_case(ctx, case_id)
+    outcome = _apply(rules.escalate, ctx.repos, ctx.community, case, ctx.member, reason, ctx.now)
+    ctx.reply(texts.case_escalated(case.id, tier_name(ctx.community, case.tier), reason),
+              kind="escalation", mentions=mentions_of(outcome.ping), case_id=case.id)
+
+
+def transfer(ctx: Context, args: str) -> None:
+    case_id, rest = _case_and_rest(args, "请写上承办单位，例如：/转办 #12 供电公司 线路归供电局。")
+    unit, reason = split_first(rest)
+    case = load_case(ctx, case_id)
+    _apply(rules.transfer, ctx.repos, case, ctx.member, unit, reason, ctx.now)
+    ctx.reply(texts.case_transferred(case.id, unit, reason),
+              mentions=mentions_of(complainants(case)), case_id=case.id)
+
+
+def merge(ctx: Context, args: str) -> None:
+    parts = args.split()
+    if len(parts) != 2:
+        raise UsageError("请写两个工单编号。")
+    source, target = (load_case(ctx, case_ref(p)) for p in parts)
+    _apply(rules.merge, ctx.repos, source, target, ctx.member, ctx.now)
+    ctx.reply(texts.case_merged(source.id, target.id, len(target.complainants)),
+              mentions=mentions_of(complainants(target)), case_id=target.id)
+
+
+def close(ctx: Context, args: str) -> None:
+    case_id, reason = _case_and_rest(args, "请写上关闭原因。")
+    case = load_case(ctx, case_id)
+    _apply(rules.close, ctx.repos, case, ctx.member, reason, ctx.now)
+    ctx.reply(texts.case_closed(case.id, reason), mentions=mentions_of(complainants(case)),
+              case_id=case.id)
+
+
+def set_role(ctx: Context, args: str) -> None:
+    words = args.split()
+    if len(words) < 2:
+        raise UsageError()
+    role = ROLE_WORDS.get(words[-1])
+    if role is None:
+        raise Refusal(texts.UNKNOWN_ROLE.format(role=words[-1], choices="、".join(ROLES.values())))
+    member = named_member(ctx, " ".join(words[:-1]))
+    if not ctx.repos.members.set_chat_role(member, role):
+        ctx.reply(texts.role_unchanged(member.name, ROLES[role]))
+        return
+    ctx.reply(texts.role_set(member.name, ROLES[role]))

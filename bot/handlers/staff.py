@@ -1,0 +1,148 @@
+"""Staff work on cases: /接单, /进展, /办结, /延期, and the same in plain words
+(“#12 收到，马上到”, “处理好了”) — a reply that names a case, quotes the bot's message
+about it, or (naming none) applies to the one open case assigned to the sender."""
+
+from __future__ import annotations
+
+import re
+
+from bot import texts
+from bot.config import parse_duration
+from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
+from bot.domain import cases as rules
+from bot.domain.permissions import may_work_on
+from bot.domain.roles import is_staff_like
+from bot.handlers.args import case_ref, case_refs_in, split_first
+from bot.handlers.lookup import complainants, load_case, mentions_of
+from storage.models import Case
+
+DONE = re.compile(r"(已|已经)?(修好|修复|处理好|处理完|弄好|搞定|换好|疏通好|清理好|解决)了?"
+                  r"|已(处理|解决|完成|办结|疏通|更换|清理)|通了")
+NOT_DONE = re.compile(r"(还|没|未|没有|不)(修好|修复|处理好|弄好|搞定|换好|解决|处理|通)")
+ACK = re.compile(r"收到|马上(到|去|过去|来|处理)|这就(去|来)|立刻(去|到)|在路上|已签收"
+                 r"|我来(处理|看)|我去(看|处理)|好的?[，,。!！ ]*(马上|这就|立刻)")
+
+
+def register(dispatcher: Dispatcher) -> None:
+    dispatcher.command("接单", "claim", "/接单 #编号", "签收工单", ability="staff")(claim)
+    dispatcher.command("进展", "update", "/进展 #编号 内容", "反馈处理进展",
+                       ability="staff")(update)
+    dispatcher.command("办结", "resolve", "/办结 #编号 [说明]", "办结工单，请诉求人评价",
+                       ability="staff")(resolve)
+    dispatcher.command("延期", "extend", "/延期 #编号 时长 原因", "延长办结期限（如 2d、6h）",
+                       ability="extend")(extend)
+    dispatcher.add_listener("staff_reply", natural_reply)
+
+
+def _workable(ctx: Context, case_id: int) -> Case:
+    case = load_case(ctx, case_id)
+    if not may_work_on(ctx.member, case, ctx.community):
+        raise Refusal(texts.not_responsible(case.id))
+    return case
+
+
+def _case_arg(args: str) -> tuple[int, str]:
+    first, rest = split_first(args)
+    if not first:
+        raise UsageError("请写上工单编号。")
+    return case_ref(first), rest.strip()
+
+
+def _do_claim(ctx: Context, case: Case) -> None:
+    try:
+        rules.acknowledge(ctx.repos, case, ctx.member, ctx.now)
+    except rules.CaseRuleError as exc:
+        raise Refusal(str(exc)) from None
+    ctx.reply(texts.case_acknowledged(case.id, ctx.member.name),
+              mentions=mentions_of(complainants(case)), case_id=case.id)
+
+
+def _do_resolve(ctx: Context, case: Case, note: str) -> None:
+    try:
+        outcome = rules.resolve(ctx.repos, case, ctx.member, note, ctx.now)
+    except rules.CaseRuleError as exc:
+        raise Refusal(str(exc)) from None
+    ctx.reply(texts.case_resolved(case.id, ctx.member.name, note), kind="rating_request",
+              mentions=mentions_of(outcome.ping), case_id=case.id)
+
+
+def claim(ctx: Context, args: str) -> None:
+    case_id, _ = _case_arg(args)
+    _do_claim(ctx, _workable(ctx, case_id))
+
+
+def update(ctx: Context, args: str) -> None:
+    case_id, note = _case_arg(args)
+    if not note:
+        raise UsageError("请写上进展内容。")
+    case = _workable(ctx, case_id)
+    try:
+        rules.add_progress(ctx.repos, case, ctx.member, note, ctx.now)
+    except rules.CaseRuleError as exc:
+        raise Refusal(str(exc)) from None
+    ctx.reply(texts.case_progress(case.id, ctx.member.name, note),
+              mentions=mentions_of(complainants(case)), case_id=case.id)
+
+
+def resolve(ctx: Context, args: str) -> None:
+    case_id, note = _case_arg(args)
+    _do_resolve(ctx, _workable(ctx, case_id), note)
+
+
+def extend(ctx: Context, args: str) -> None:
+    case_id, rest = _case_arg(args)
+    span, reason = split_first(rest)
+    if not span or not reason:
+        raise UsageError("请写上延长多久和原因，例如：/延期 #12 2d 等配件。")
+    try:
+        by = parse_duration(span)
+    except ValueError:
+        raise UsageError(f"“{span}”不是时长，请写成 6h、2d 这样。") from None
+    if by.total_seconds() <= 0:
+        raise UsageError("延期时长要大于 0。")
+    case = _workable(ctx, case_id)
+    try:
+        rules.extend(ctx.repos, case, ctx.member, by, reason, ctx.now)
+    except rules.CaseRuleError as exc:
+        raise Refusal(str(exc)) from None
+    ctx.reply(texts.case_extended(case.id, ctx.local(case.resolve_by), reason),
+              mentions=mentions_of(complainants(case)), case_id=case.id)
+
+
+# --- plain words -------------------------------------------------------------------------------
+
+def _named_cases(ctx: Context) -> list[int]:
+    ids = case_refs_in(ctx.msg.text)
+    if not ids and ctx.msg.quote is not None:
+        ids = case_refs_in(ctx.msg.quote.text)
+    return ids
+
+
+def natural_reply(ctx: Context) -> bool:
+    """A staff member's “收到” / “修好了” acts as /接单 or /办结."""
+    if not is_staff_like(ctx.roles):
+        return False
+    text = ctx.msg.text
+    done = bool(DONE.search(text)) and not NOT_DONE.search(text)
+    ack = bool(ACK.search(text))
+    if not (done or ack):
+        return False
+    named = _named_cases(ctx)
+    if named:
+        case = _workable(ctx, named[0])
+    else:
+        mine = ctx.repos.cases.open_assigned_to(ctx.community.id, ctx.member.id)
+        if not mine:
+            return False  # a plain “收到” to some notice: nothing to do
+        if len(mine) > 1:
+            ctx.reply(texts.NATURAL_MANY_CASES.format(
+                count=len(mine), ids="、".join(f"#{c.id}" for c in mine), first=mine[0].id))
+            return True
+        case = mine[0]
+    if done:
+        _do_resolve(ctx, case, text.strip())
+    elif case.state in ("acknowledged", "in_progress"):
+        return True  # already claimed: “马上到” is just chat
+    else:
+        _do_claim(ctx, case)
+    return True

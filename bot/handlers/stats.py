@@ -1,0 +1,40 @@
+"""/统计 [本周|本月]: the 三率, counts by state and category, times to acknowledge and
+to resolve, for the sender's community."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.dispatcher import Context, Dispatcher, UsageError
+from bot.domain.categories import category_label
+from bot.domain.stats import compute, mean, p90, period_start
+
+PERIODS = {"": ("month", "本月"), "本月": ("month", "本月"), "month": ("month", "本月"),
+           "本周": ("week", "本周"), "week": ("week", "本周")}
+
+
+def register(dispatcher: Dispatcher) -> None:
+    dispatcher.command("统计", "stats", "/统计 [本周|本月]", "查看响应率、解决率、满意率")(stats)
+
+
+def _span(value) -> str:
+    return "—" if value is None else texts.duration(value)
+
+
+def stats(ctx: Context, args: str) -> None:
+    key = args.strip()
+    if key not in PERIODS:
+        raise UsageError(f"不认识“{key}”，请写 本周 或 本月。")
+    period, label = PERIODS[key]
+    start = period_start(ctx.now, period, ctx.app.config.tz)
+    cases = ctx.repos.cases.opened_between(ctx.community.id, start, ctx.now)
+    ids = [c.id for c in cases]
+    st = compute(cases, ctx.repos.cases.latest_ratings(ids),
+                 ctx.repos.cases.ids_with_event(ids, "reopened"), ctx.now)
+    ctx.reply(texts.stats(
+        label, opened=st.opened, response=(st.responded_in_time, st.due_for_response),
+        resolution=(st.resolved, st.resolution_base), satisfaction=(st.satisfied, st.rated),
+        by_state=[(texts.STATE_LABELS.get(s, s), n) for s, n in st.by_state.most_common()],
+        by_category=[(category_label(c), n) for c, n in st.by_category.most_common()],
+        ack_avg=_span(mean(st.ack_times)), ack_p90=_span(p90(st.ack_times)),
+        resolve_avg=_span(mean(st.resolve_times)), resolve_p90=_span(p90(st.resolve_times)),
+        overdue=st.overdue, reopened=st.reopened, group_complaints=st.group_complaints))

@@ -1,0 +1,415 @@
+"""Rule-based classifier of group-chat messages (jieba tokens + lexicon rules).
+
+A message is normalised, segmented once by a private jieba tokenizer that knows every
+lexicon word, and the tokens (and runs of up to three tokens) are looked up in a term table.
+From those hits the rules score:
+  * problem evidence per category: a signal word, an object with a fault word near it;
+  * complaint constructions (怎么还没, 能不能管管, 又…了, 几天了 …);
+  * what speaks against a complaint: resolution (修好了), thanks, jokes, opinions, ads,
+    plain questions, notices, and the sender's role (staff notices and replies);
+  * urgency: danger words, or an outage of a whole building.
+The result is a frozen `Classification`.  A `Classifier` is immutable after construction and
+safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jieba
+
+from .labels import CATEGORIES, normalize_role
+from .lexicon import load_lexicon, merge_extra
+from .location import LocationParser
+from .normalize import Normalized, Normalizer
+
+WINDOW = 8  # tokens between an object and its fault word
+MAX_NGRAM = 3  # adjacent tokens joined when looking up lexicon phrases
+MAX_KEYWORDS = 8
+# A negation before a verb (不出水, 没有燃气) or a negative complement (做不了, 打不开) says that
+# something does not work: a generic fault word for whatever object is near.
+NEG_HEADS = frozenset(("不", "没", "没有", "没法", "无法"))
+NEG_COMPLEMENTS = ("不了", "不上", "不出", "不动", "不开", "不进", "不住", "不下", "不着")
+NOT_FAULTS = frozenset(("是", "会", "用", "要", "知道", "过", "少", "错", "好意思", "客气",
+                        "一样", "想", "敢", "多", "久", "太", "一定", "如", "但", "仅", "然",
+                        "必", "能", "让", "见", "在", "说", "来", "去", "怕", "算", "管", "得",
+                        "啥", "事", "什么"))
+NEG_TAGS = (("gfault", None),)
+COMPLAINT_THRESHOLD = 2.5
+ROLE_PRIOR = {"resident": 0.0, "grid_worker": -1.5, "staff": -5.0, "moderator": -4.0}
+
+# Score weights (see _complaint_score).
+W_SIGNAL, W_PAIR_SPECIFIC, W_PAIR_GENERIC, W_FAULT_ALONE, W_OBJECT = 3.5, 3.5, 2.5, 1.0, 0.5
+W_CUE_STRONG, W_CUE_WEAK, W_PATTERN, CUE_CAP = 2.0, 0.75, 1.5, 5.0
+W_RESOLUTION, W_RESOLUTION_WEAK, W_THANKS, W_JOKE, W_OPINION, W_ADS = 4.0, 1.5, 2.5, 2.5, 3.0, 6.0
+W_INQUIRY, W_QUESTION, W_NOTICE, W_URGENT, W_FOLLOWUP, W_APOLOGY = 2.5, 1.0, 1.25, 2.0, 2.0, 2.0
+W_NOTICE_RESIDENT = 0.5
+STRONG_PROBLEM = 3.0  # evidence at which a question is taken as rhetorical and thanks as irony
+
+
+jieba.setLogLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The classification object of interfaces.md."""
+
+    is_complaint: bool
+    category: str | None
+    urgent: bool
+    location: dict = field(default_factory=dict)
+    keywords: list[str] = field(default_factory=list)
+    intent: str = "other"
+
+    def to_dict(self) -> dict:
+        """The JSON object of interfaces.md, keys in its order."""
+        return {
+            "is_complaint": self.is_complaint,
+            "category": self.category,
+            "urgent": self.urgent,
+            "location": dict(self.location),
+            "keywords": list(self.keywords),
+            "intent": self.intent,
+        }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A lexicon term found at tokens [start, end)."""
+
+    start: int
+    end: int
+    term: str
+    tags: tuple[tuple[str, str | None], ...]  # (kind, category or None)
+
+
+@dataclass
+class Features:
+    """What the rules saw in one message."""
+
+    groups: dict[str, list[Hit]]
+    objects: dict[str, list[Hit]]
+    faults: dict[str, list[Hit]]
+    signals: dict[str, list[Hit]]
+    patterns: int
+    question: bool
+
+
+def _group_terms(lex: dict) -> dict[str, list[str]]:
+    """The non-category term groups of a lexicon, keyed by group name."""
+    cues, res, inq, urgent = (lex["complaint_cues"], lex["resolution"], lex["inquiry"],
+                              lex["urgent"])
+    return {
+        "gfault": lex["faults"], "urgent": urgent["triggers"], "outage": urgent["outages"],
+        "scope": urgent["scope"], "hedge": urgent["hedges"], "cue_strong": cues["strong"],
+        "cue_weak": cues["weak"], "res_strong": res["strong"], "res_weak": res["weak"],
+        "negator": res["negators"], "notice": lex["notice"], "inq_strong": inq["strong"],
+        "inq_weak": inq["weak"], "thanks": lex["thanks"], "opinion": lex["opinion"],
+        "joke": lex["joke"], "ads": lex["ads"], "staff_reply": lex["staff_reply"],
+        "relay": lex["relay"], "reply_other": lex["reply_other"], "followup": lex["followup"],
+        "apology": lex["apology"], "prohibition": res["prohibitions"], "planned": lex["planned"],
+    }
+
+
+def _build_table(lex: dict) -> dict[str, tuple[tuple[str, str | None], ...]]:
+    """Term -> its (kind, category) tags."""
+    table: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for code, terms in lex["categories"].items():
+        for kind in ("objects", "faults", "signals"):
+            for word in terms.get(kind) or []:
+                table[str(word)].append((kind, code))
+    for group, words in _group_terms(lex).items():
+        for word in words:
+            table[str(word)].append((group, None))
+    return {term: tuple(dict.fromkeys(tags)) for term, tags in table.items()}
+
+
+def _make_tokenizer(words) -> jieba.Tokenizer:
+    """A private jieba tokenizer (the global one stays untouched) knowing the lexicon."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in words:
+        if len(word) > 1 and not word.isascii():
+            tokenizer.add_word(word)
+    return tokenizer
+
+
+class Classifier:
+    """Classifies messages; `extra_lexicon` is a community lexicon (see lexicon.py)."""
+
+    def __init__(self, extra_lexicon: dict | None = None):
+        lex = merge_extra(load_lexicon(), extra_lexicon)
+        self._table = _build_table(lex)
+        self._max_term = max(map(len, self._table))
+        self._normalizer = Normalizer(lex["typos"])
+        self._locations = LocationParser(lex["places"])
+        self._patterns = tuple(re.compile(p) for p in lex["complaint_cues"]["patterns"])
+        self._tokenizer = _make_tokenizer(self._table)
+        self._subterms = lru_cache(maxsize=65536)(self._subterms_uncached)
+
+    # -- public -------------------------------------------------------------------------
+
+    def classify(self, text: str, role: str = "resident") -> Classification:
+        """Classify one message; `role` is the sender's role hint."""
+        role = normalize_role(role)
+        norm = self._normalizer.normalize(text)
+        tokens = self._tokenizer.lcut(norm.text, HMM=False)
+        hits = self._match(tokens)
+        feats = self._features(hits, norm)
+        scores = self._category_scores(feats)
+        problem = max((s for s, _ in scores.values()), default=0.0)
+        score = self._complaint_score(feats, norm, problem, role)
+        evidence = problem > 0 or self._cues(feats) >= 3 or self._urgent_triggers(feats)
+        is_complaint = score >= COMPLAINT_THRESHOLD and bool(evidence)
+        location = self._locations.parse(norm.loc_text)
+        category = self._category(scores, feats) if is_complaint else None
+        urgent = is_complaint and self._urgent(feats, location)
+        intent = "complaint" if is_complaint else self._intent(feats, norm, role)
+        return Classification(is_complaint, category, urgent, location,
+                              self._keywords(hits), intent)
+
+    def parse_location(self, text: str) -> dict[str, str]:
+        """The location written in `text`, after the same normalisation as classify."""
+        return self._locations.parse(self._normalizer.normalize(text).loc_text)
+
+    # -- matching -----------------------------------------------------------------------
+
+    def _subterms_uncached(self, token: str) -> tuple[str, ...]:
+        """Lexicon terms inside a longer token that is not itself a term (电梯门 -> 电梯)."""
+        found = []
+        n = len(token)
+        for size in range(min(n - 1, self._max_term), 1, -1):
+            for i in range(n - size + 1):
+                part = token[i:i + size]
+                if part in self._table and not any(part in f for f in found):
+                    found.append(part)
+        return tuple(found)
+
+    def _match(self, tokens: list[str]) -> list[Hit]:
+        """All lexicon hits: single tokens, joined runs of tokens, and terms inside tokens."""
+        table = self._table
+        hits = []
+        n = len(tokens)
+        for i, token in enumerate(tokens):
+            tags = table.get(token)
+            if tags:
+                hits.append(Hit(i, i + 1, token, tags))
+            elif len(token) > 2 and not token.isascii():
+                hits.extend(Hit(i, i + 1, part, table[part]) for part in self._subterms(token))
+            if self._negative_predicate(tokens, i):
+                hits.append(Hit(i, min(i + 2, n), "".join(tokens[i:i + 2]), NEG_TAGS))
+            joined = token
+            for j in range(i + 1, min(i + MAX_NGRAM, n)):
+                joined += tokens[j]
+                tags = table.get(joined)
+                if tags:
+                    hits.append(Hit(i, j + 1, joined, tags))
+        return hits
+
+    @staticmethod
+    def _negative_predicate(tokens: list[str], i: int) -> bool:
+        """不/没 + a verb or noun (不出水, 没有燃气), or a token like 做不了 / 打不开."""
+        token = tokens[i]
+        if token in NEG_HEADS:
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            return bool(following) and not following.isascii() and following not in NOT_FAULTS
+        return len(token) > 2 and token.endswith(NEG_COMPLEMENTS)
+
+    def _features(self, hits: list[Hit], norm: Normalized) -> Features:
+        groups: dict[str, list[Hit]] = defaultdict(list)
+        objects: dict[str, list[Hit]] = defaultdict(list)
+        faults: dict[str, list[Hit]] = defaultdict(list)
+        signals: dict[str, list[Hit]] = defaultdict(list)
+        per_kind = {"objects": objects, "faults": faults, "signals": signals}
+        for hit in hits:
+            for kind, code in hit.tags:
+                if code is None:
+                    groups[kind].append(hit)
+        banned, planned = groups.get("prohibition", []), groups.get("planned", [])
+        for hit in hits:
+            if (banned and self._negated(hit, banned)) or (
+                    planned and self._is_outage(hit) and self._negated(hit, planned, gap=2)):
+                continue  # advice (别乱扔垃圾) or a plan (明天停电), not a problem now
+            for kind, code in hit.tags:
+                if code is not None:
+                    per_kind[kind][code].append(hit)
+        text = norm.text
+        patterns = sum(1 for p in self._patterns if p.search(text)) + int(norm.emphasis)
+        question = "?" in text or text.endswith(("吗", "呢", "么"))
+        return Features(groups, objects, faults, signals, patterns, question)
+
+    # -- complaint ------------------------------------------------------------------------
+
+    @staticmethod
+    def _near(a: list[Hit], b: list[Hit]) -> bool:
+        """Some hit of `a` lies within WINDOW tokens of some hit of `b`."""
+        return any(x.start - WINDOW <= y.start <= x.end + WINDOW for x in a for y in b
+                   if x.term != y.term)
+
+    def _category_scores(self, feats: Features) -> dict[str, tuple[float, float]]:
+        """Category -> (problem evidence, total score including bare objects)."""
+        scores = {}
+        generic = feats.groups.get("gfault", [])
+        for code in {*feats.objects, *feats.faults, *feats.signals}:
+            objects, faults = feats.objects.get(code, []), feats.faults.get(code, [])
+            signals = {h.term for h in feats.signals.get(code, [])}
+            problem = W_SIGNAL * len(signals) if signals else 0.0
+            if objects and faults and self._near(objects, faults):
+                problem += W_PAIR_SPECIFIC
+            elif objects and generic and self._near(objects, generic):
+                problem += W_PAIR_GENERIC
+            elif faults:  # a fault word with no object of its category near it
+                weight = W_FAULT_ALONE if objects else W_FAULT_ALONE / 2
+                problem += weight * min(len({h.term for h in faults}), 2)
+            total = problem + W_OBJECT * min(len({h.term for h in objects}), 3)
+            if total:
+                scores[code] = (problem, total)
+        return scores
+
+    @staticmethod
+    def _negated(hit: Hit, negators: list[Hit], gap: int = 1) -> bool:
+        """A negator ends right before the hit, or up to `gap` tokens before it (没 能 修好)."""
+        return any(hit.start - gap <= n.end <= hit.start and n.start < hit.start
+                   for n in negators)
+
+    @staticmethod
+    def _is_outage(hit: Hit) -> bool:
+        return any(kind == "outage" for kind, _ in hit.tags)
+
+    def _resolutions(self, feats: Features) -> tuple[int, int]:
+        """(strong, weak) resolution phrases that are not negated (没修好 is no resolution)."""
+        negators = feats.groups.get("negator", [])
+        strong = [h for h in feats.groups.get("res_strong", []) if not self._negated(h, negators)]
+        weak = [h for h in feats.groups.get("res_weak", []) if not self._negated(h, negators)]
+        return len(strong), len(weak)
+
+    @staticmethod
+    def _cues(feats: Features) -> float:
+        strong = len({h.term for h in feats.groups.get("cue_strong", [])})
+        weak = len({h.term for h in feats.groups.get("cue_weak", [])})
+        return min(W_CUE_STRONG * strong + W_CUE_WEAK * weak + W_PATTERN * feats.patterns,
+                   CUE_CAP)
+
+    def _against(self, feats: Features, norm: Normalized, problem: float, role: str) -> float:
+        """Evidence that the message is not a complaint."""
+        g = feats.groups
+        strong, weak = self._resolutions(feats)
+        settled = strong or weak or g.get("followup")
+        score = W_RESOLUTION * min(strong, 2) + W_RESOLUTION_WEAK * min(weak, 2)
+        score += W_FOLLOWUP * bool(g.get("followup")) + W_APOLOGY * bool(g.get("apology"))
+        if (g.get("thanks") or norm.praise_emoji) and (problem < STRONG_PROBLEM or settled):
+            score += W_THANKS  # thanks next to a live problem is irony (感谢物业让我爬楼)
+        score += W_JOKE * bool(g.get("joke") or norm.joke_emoji)
+        score += W_OPINION * bool(self._opinions(feats))
+        score += W_ADS * bool(g.get("ads"))
+        inquiries = len({h.term for h in g.get("inq_strong", [])})
+        if inquiries:
+            score += W_INQUIRY * min(inquiries, 2)
+        elif feats.question and problem < STRONG_PROBLEM:
+            score += W_QUESTION
+        notices = min(len({h.term for h in g.get("notice", [])}), 3)
+        score += (W_NOTICE_RESIDENT if role == "resident" else W_NOTICE) * notices
+        return score
+
+    @staticmethod
+    def _opinions(feats: Features) -> list[Hit]:
+        """Opinion words, except in a rhetorical 谁同意的."""
+        asked = {h.end for h in feats.groups.get("inq_weak", []) if h.term == "谁"}
+        return [h for h in feats.groups.get("opinion", []) if h.start not in asked]
+
+    def _complaint_score(self, feats: Features, norm: Normalized, problem: float,
+                         role: str) -> float:
+        score = min(problem, 4.0) + self._cues(feats) + ROLE_PRIOR[role]
+        if self._urgent_triggers(feats):
+            score += W_URGENT
+        if role == "grid_worker" and feats.groups.get("relay") and problem:
+            score += 3.0
+        return score - self._against(feats, norm, problem, role)
+
+    def _category(self, scores: dict[str, tuple[float, float]], feats: Features) -> str:
+        """Best-scoring category; property_service for a bare service complaint, else other."""
+        if scores:
+            order = list(CATEGORIES)
+            best = max(scores, key=lambda c: (scores[c][0] > 0, scores[c][1], scores[c][0],
+                                              -order.index(c)))
+            if scores[best][0] > 0 or not feats.groups.get("cue_strong"):
+                return best
+        return "property_service" if feats.groups.get("cue_strong") else "other"
+
+    # -- urgency --------------------------------------------------------------------------
+
+    @staticmethod
+    def _hedged(hit: Hit, hedges: list[Hit]) -> bool:
+        return any(0 <= hit.start - h.end <= 3 for h in hedges)
+
+    def _urgent_triggers(self, feats: Features) -> list[Hit]:
+        hedges = feats.groups.get("hedge", [])
+        return [h for h in feats.groups.get("urgent", []) if not self._hedged(h, hedges)]
+
+    def _urgent(self, feats: Features, location: dict) -> bool:
+        """Danger words, or an essential service lost for a whole building or unit."""
+        if self._urgent_triggers(feats):
+            return True
+        if not feats.groups.get("outage"):
+            return False
+        whole = ("building" in location or "unit" in location) and "room" not in location
+        return whole or bool(feats.groups.get("scope"))
+
+    # -- intent ---------------------------------------------------------------------------
+
+    def _intent(self, feats: Features, norm: Normalized, role: str) -> str:
+        """Intent of a message that is not a complaint."""
+        g = feats.groups
+        strong, weak = self._resolutions(feats)
+        if g.get("ads"):
+            return "other"
+        if role != "resident":
+            if g.get("inq_strong") or (feats.question and not g.get("notice")):
+                return "inquiry"
+            reply = len(g.get("staff_reply", [])) + 2 * strong
+            return "feedback" if reply > len(g.get("notice", [])) else "notice"
+        if g.get("reply_other"):
+            return "other"
+        if strong or g.get("thanks") or self._opinions(feats) or norm.praise_emoji:
+            return "feedback"
+        if g.get("inq_strong") or feats.question:
+            return "inquiry"
+        if len(g.get("notice", [])) >= 2:
+            return "notice"
+        return "other"
+
+    # -- keywords -------------------------------------------------------------------------
+
+    @staticmethod
+    def _keywords(hits: list[Hit]) -> list[str]:
+        """Lexicon words about the problem (objects, faults, signals) in text order."""
+        words = []
+        for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+            if any(code is not None or kind in ("urgent", "gfault") for kind, code in hit.tags):
+                if hit.term not in words and not any(hit.term in w for w in words):
+                    words.append(hit.term)
+        return words[:MAX_KEYWORDS]
+
+
+_default: Classifier | None = None
+_default_lock = threading.Lock()
+
+
+def default_classifier() -> Classifier:
+    """The shared classifier with the built-in lexicon, built once."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Classifier()
+    return _default
+
+
+def classify(text: str, role: str = "resident") -> Classification:
+    """Classify with the shared default classifier."""
+    return default_classifier().classify(text, role)

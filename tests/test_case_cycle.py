@@ -1,0 +1,337 @@
+"""The case cycle end to end through the bridge: every case command and the plain-words
+paths, with refusals by role, bad arguments and unknown case numbers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot import texts
+
+
+def _open(chat, sender="u-zhang", text="3号楼2单元楼道灯坏了三天了") -> int:
+    replies = chat.say(sender, text)
+    assert replies and replies[0].startswith(("已受理", "【紧急】已受理")), replies
+    return chat.last["replies"][0]["case_id"]
+
+
+def _case(bot, case_id):
+    with bot.store.transaction() as repos:
+        case = repos.cases.get(case_id)
+        events = [e.kind for e in repos.cases.events(case_id)]
+        return case, events
+
+
+# --- staff: claim, progress, resolve -----------------------------------------------------
+
+def test_claim_progress_resolve_and_rate_by_commands(chat, bot, clock):
+    n = _open(chat)
+    clock.advance(minutes=20)
+    reply = chat.say("u-wang", f"/接单 #{n}")[0]
+    assert reply == texts.case_acknowledged(n, "王师傅") + "\n@张阿姨"
+    assert chat.last["replies"][0]["mentions"] == ["u-zhang"]
+    case, _ = _case(bot, n)
+    assert case.state == "acknowledged" and case.acknowledged_at == clock()
+    assert case.assignee_id is not None
+
+    assert "进展（王师傅）：灯管已买，下午换" in chat.say("u-wang", f"/进展 #{n} 灯管已买，下午换")[0]
+    assert _case(bot, n)[0].state == "in_progress"
+
+    clock.advance(hours=3)
+    chat.say("u-wang", f"/办结 #{n} 换了新灯管")
+    out = chat.last["replies"][0]
+    assert out["kind"] == "rating_request" and out["mentions"] == ["u-zhang"]
+    assert "已办结" in out["text"] and "满意" in out["text"]
+    assert _case(bot, n)[0].state == "resolved"
+
+    assert chat.say("u-zhang", f"/评价 #{n} 满意 师傅很及时")[0] == texts.case_rated(n, "满意")
+    case, events = _case(bot, n)
+    assert case.state == "closed" and case.rating == "satisfied"
+    assert events == ["opened", "acknowledged", "progress", "resolved", "rated"]
+    detail = chat.say("u-zhang", f"/工单 #{n}")[0]
+    assert "已关闭（满意）" in detail and "负责人：王师傅" in detail
+    assert "签收" in detail and "灯管已买" in detail
+
+
+def test_claim_twice_and_resolve_closed_are_refused(chat):
+    n = _open(chat)
+    chat.say("u-wang", f"/claim #{n}")
+    reply = chat.say("u-wang", f"/接单 #{n}")[0]
+    assert reply == texts.case_wrong_state(n, "已签收", "签收")
+    chat.say("u-wang", f"/resolve #{n}")
+    chat.say("u-zhang", "满意")
+    assert "不能办结" in chat.say("u-wang", f"/办结 #{n}")[0]
+
+
+def test_staff_of_another_trade_is_refused(chat):
+    n = _open(chat)                                    # facility -> repair
+    reply = chat.say("u-zhou", f"/接单 #{n}")[0]       # cleaning
+    assert reply == texts.not_responsible(n)
+    assert chat.say("u-zhao", f"/接单 #{n}")[0].startswith(f"#{n} 已由 赵网格 签收")
+
+
+def test_residents_may_not_use_staff_commands(chat):
+    n = _open(chat)
+    reply = chat.say("u-gao", f"/接单 #{n}")[0]
+    assert reply.startswith("抱歉，/接单 只有") and "物业维修" in reply
+
+
+def test_staff_commands_bad_arguments_and_unknown_cases(chat):
+    assert "用法：/接单 #编号" in chat.say("u-wang", "/接单")[0]
+    assert "不是工单编号" in chat.say("u-wang", "/接单 十二")[0]
+    assert chat.say("u-wang", "/接单 #404")[0] == texts.CASE_NOT_FOUND.format(case_id=404)
+    n = _open(chat)
+    assert "请写上进展内容" in chat.say("u-wang", f"/进展 #{n}")[0]
+    assert "用法：/延期 #编号 时长 原因" in chat.say("u-wang", f"/延期 #{n} 2d")[0]
+    assert "不是时长" in chat.say("u-wang", f"/延期 #{n} 两天 等配件")[0]
+
+
+def test_extend_moves_resolution_deadline(chat, bot):
+    n = _open(chat)
+    before = _case(bot, n)[0].resolve_by
+    reply = chat.say("u-wang", f"/延期 #{n} 2d 等厂家配件")[0]
+    assert "办结期限延至" in reply and "等厂家配件" in reply
+    assert _case(bot, n)[0].resolve_by == before + timedelta(days=2)
+    assert "只有" in chat.say("u-zhang", f"/延期 #{n} 1d 我想等等")[0]
+
+
+# --- plain words ---------------------------------------------------------------------------
+
+def test_staff_plain_words_with_case_number(chat, bot):
+    n = _open(chat)
+    replies = chat.say("u-wang", f"#{n} 收到，马上到")
+    assert replies[0].startswith(f"#{n} 已由 王师傅 签收")
+    assert chat.say("u-wang", "马上到") == []          # already claimed: just chat
+    replies = chat.say("u-wang", "处理好了，大家晚上可以放心走了")
+    assert chat.last["replies"][0]["kind"] == "rating_request"
+    assert _case(bot, n)[0].state == "resolved"
+
+
+def test_staff_plain_words_quoting_the_bot(chat, bot):
+    n = _open(chat)
+    bot_text = chat.last["replies"][0]["text"]
+    chat.say("u-wang", "好的马上过去", quote={"msg_id": "out-1", "text": bot_text})
+    assert _case(bot, n)[0].state == "acknowledged"
+
+
+def test_plain_words_need_a_case(chat):
+    assert chat.say("u-wang", "收到") == []           # a 收到 to some notice
+    a = _open(chat)
+    b = _open(chat, "u-gao", "8号楼电梯坏了，按钮没反应")
+    chat.say("u-wang", f"/接单 #{a}")
+    chat.say("u-wang", f"/接单 #{b}")
+    reply = chat.say("u-wang", "已修好")[0]
+    assert reply == texts.NATURAL_MANY_CASES.format(count=2, ids=f"#{a}、#{b}", first=a)
+
+
+def test_not_fixed_is_not_resolved(chat, bot):
+    n = _open(chat)
+    chat.say("u-wang", f"/接单 #{n}")
+    assert chat.say("u-wang", f"#{n} 还没修好，明天配件到") == []
+    assert _case(bot, n)[0].state == "acknowledged"
+
+
+def test_staff_plain_words_on_someone_elses_case_refused(chat):
+    n = _open(chat)
+    assert chat.say("u-zhou", f"#{n} 收到")[0] == texts.not_responsible(n)
+
+
+# --- ratings -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("words,rating", [("满意", "satisfied"), ("还行吧", "basic"),
+                                          ("基本满意", "basic")])
+def test_plain_rating_words(chat, bot, words, rating):
+    n = _open(chat)
+    chat.say("u-wang", f"/办结 #{n}")
+    chat.say("u-zhang", words)
+    case, _ = _case(bot, n)
+    assert case.state == "closed" and case.rating == rating
+
+
+def test_unsatisfied_reopens_and_calls_grid_worker_and_moderator(chat, bot):
+    n = _open(chat)
+    chat.say("u-wang", f"/接单 #{n}")
+    chat.say("u-wang", f"/办结 #{n}")
+    reply = chat.say("u-zhang", "没修好，晚上还是不亮")[0]
+    out = chat.last["replies"][0]
+    assert reply.startswith(f"#{n} 诉求人不满意") and out["kind"] == "escalation"
+    assert out["mentions"] == ["u-wang", "u-zhao", "u-li"]
+    case, events = _case(bot, n)
+    assert case.state == "reopened" and events[-2:] == ["rated", "reopened"]
+    # the case can be worked and resolved again
+    chat.say("u-wang", f"/办结 #{n} 换了整条线路")
+    chat.say("u-zhang", f"/评价 #{n} 满意")
+    assert _case(bot, n)[0].rating == "satisfied"
+
+
+def test_rating_refusals(chat):
+    n = _open(chat)
+    assert chat.say("u-zhang", f"/评价 #{n} 满意")[0] == texts.case_wrong_state(n, "已受理", "评价")
+    chat.say("u-wang", f"/办结 #{n}")
+    assert chat.say("u-gao", f"/评价 #{n} 满意")[0] == texts.not_complainant(n, "评价")
+    assert texts.RATE_USAGE_HINT in chat.say("u-zhang", f"/评价 #{n} 很好")[0]
+    assert chat.say("u-gao", "满意") == []              # not waiting for this neighbour
+
+
+def test_withdraw(chat, bot):
+    n = _open(chat)
+    assert chat.say("u-gao", f"/撤回 #{n}")[0] == texts.not_complainant(n, "撤回")
+    assert chat.say("u-zhang", f"/撤回 #{n}")[0] == texts.case_withdrawn(n)
+    assert _case(bot, n)[0].state == "withdrawn"
+    assert "已撤回" in chat.say("u-zhang", f"/撤回 #{n}")[0]
+
+
+# --- coordination --------------------------------------------------------------------------------
+
+def test_assign_by_mention(chat, bot):
+    n = _open(chat, text="物业前台电话一直没人接，打了一上午")
+    reply = chat.say("u-zhao", f"/指派 #{n} @王师傅", mentions=["u-wang"])[0]
+    assert reply.startswith(texts.case_assigned(n, "王师傅"))
+    assert chat.last["replies"][0]["mentions"] == ["u-wang"]
+    case, _ = _case(bot, n)
+    assert case.state == "assigned"
+    # the assignee may now work on it although the category is not routed to him
+    assert chat.say("u-wang", f"/接单 #{n}")[0].startswith(f"#{n} 已由 王师傅 签收")
+
+
+def test_assign_by_name_and_refusals(chat):
+    n = _open(chat)
+    assert "已指派给 陈经理" in chat.say("u-li", f"/assign #{n} @陈经理")[0]
+    assert chat.say("u-li", f"/指派 #{n} @不存在的人")[0] == texts.MEMBER_NOT_FOUND.format(
+        who="不存在的人")
+    assert "请 @ 要指派的人" in chat.say("u-li", f"/指派 #{n}")[0]
+    assert "只有网格员" in chat.say("u-wang", f"/指派 #{n} @陈经理")[0]
+
+
+def test_escalate_climbs_tiers_to_the_top(chat, bot):
+    n = _open(chat)
+    chat.say("u-zhao", f"/升级 #{n} 三天没人管")
+    out = chat.last["replies"][0]
+    assert out["kind"] == "escalation" and "居民区" in out["text"] and "三天没人管" in out["text"]
+    assert out["mentions"] == ["u-zhao", "u-li"]
+    chat.say("u-li", f"/escalate #{n}")
+    assert chat.last["replies"][0]["mentions"] == ["u-liu"]
+    assert _case(bot, n)[0].tier == 3
+    assert chat.say("u-li", f"/升级 #{n}")[0] == texts.case_at_top_tier(n)
+    assert "当前层级：街道" in chat.say("u-zhang", f"/工单 #{n}")[0]
+
+
+def test_transfer_and_followup(chat, bot):
+    n = _open(chat, text="整栋楼停电了，5号楼一点电都没有")
+    reply = chat.say("u-zhao", f"/转办 #{n} 供电公司 外线故障")[0]
+    assert reply.startswith(texts.case_transferred(n, "供电公司", "外线故障"))
+    case, _ = _case(bot, n)
+    assert case.state == "transferred" and case.transferred_to == "供电公司"
+    assert "已转办：供电公司" in chat.say("u-zhang", f"/工单 #{n}")[0]
+    assert f"#{n}" in chat.say("u-zhang", "/工单")[0]    # still followed up as open
+    assert "请写上承办单位" in chat.say("u-zhao", f"/转办 #{n}")[0]
+
+
+def test_merge(chat, bot):
+    a = _open(chat, "u-zhang", "3号楼楼道灯坏了")
+    b = _open(chat, "u-gao", "小区东门门禁坏了刷不开")
+    reply = chat.say("u-zhao", f"/合并 #{a} #{b}")[0]
+    assert reply.startswith(texts.case_merged(a, b, 2))
+    source, _ = _case(bot, a)
+    target, _ = _case(bot, b)
+    assert source.state == "merged" and source.merged_into == b
+    assert len(target.complainants) == 2
+    assert chat.say("u-zhao", f"/合并 #{b} #{b}")[0] == texts.MERGE_SAME
+    assert "请写两个工单编号" in chat.say("u-zhao", f"/合并 #{a}")[0]
+    assert chat.say("u-zhao", f"/合并 #{a} #999")[0] == texts.CASE_NOT_FOUND.format(case_id=999)
+
+
+def test_close_by_moderator_only(chat, bot):
+    n = _open(chat)
+    assert "只有社区/主持人" in chat.say("u-zhao", f"/关闭 #{n} 重复")[0]
+    assert "请写上关闭原因" in chat.say("u-li", f"/关闭 #{n}")[0]
+    assert chat.say("u-li", f"/关闭 #{n} 已线下解决")[0].startswith(
+        texts.case_closed(n, "已线下解决"))
+    case, _ = _case(bot, n)
+    assert case.state == "closed" and case.rating is None
+    assert "已关闭（未评价）" in chat.say("u-zhang", f"/工单 #{n}")[0]
+
+
+def test_role_command(chat, bot):
+    assert chat.say("u-li", "/角色 @刘大爷 网格员", mentions=["u-laoliu"])[0] == texts.role_set(
+        "刘大爷", "网格员")
+    assert chat.say("u-li", "/角色 @刘大爷 网格员")[0] == texts.role_unchanged("刘大爷", "网格员")
+    assert "不认识这个角色" in chat.say("u-li", "/角色 @刘大爷 队长")[0]
+    assert "只有社区/主持人" in chat.say("u-zhao", "/角色 @刘大爷 居民")[0]
+    n = _open(chat)
+    assert chat.say("u-laoliu", f"/升级 #{n}")[0].startswith(f"#{n} 已升级")
+
+
+# --- duplicates and group complaints ---------------------------------------------------------
+
+def test_duplicates_join_and_become_group_complaint(chat, bot, clock):
+    n = _open(chat, "u-zhang", "3号楼电梯又坏了，按了没反应")
+    clock.advance(minutes=10)
+    reply = chat.say("u-gao", "3号楼的电梯坏了，今天还没修")[0]
+    assert f"#{n}" in reply and "共 2 位邻居反映" in reply
+    clock.advance(minutes=10)
+    reply = chat.say("u-laoliu", "3号楼电梯不动了，老人上不去")[0]
+    assert "【群体诉求】" in reply and "共 3 位" in reply
+    case, events = _case(bot, n)
+    assert case.group_complaint and case.priority >= 1
+    assert [c.member.name for c in case.complainants] == ["张阿姨", "高先生", "刘大爷"]
+    assert events.count("joined") == 2
+    assert "【群体诉求】" in chat.say("u-zhang", "/工单")[0]
+    assert "【群体诉求】" in chat.say("u-zhang", f"/工单 #{n}")[0]
+
+
+def test_same_complainant_repeating_gets_progress(chat):
+    n = _open(chat, "u-zhang", "3号楼电梯又坏了，按了没反应")
+    chat.say("u-wang", f"/进展 #{n} 等电梯公司来人")
+    reply = chat.say("u-zhang", "3号楼电梯还是坏的，按了没反应")[0]
+    assert reply.startswith(f"您反映的问题已在 #{n} 登记") and "等电梯公司来人" in reply
+
+
+def test_different_place_opens_new_case(chat):
+    a = _open(chat, "u-zhang", "3号楼电梯又坏了，按了没反应")
+    b = _open(chat, "u-gao", "7号楼电梯坏了，按了没反应")
+    assert a != b
+
+
+def test_window_expired_opens_new_case(chat, clock):
+    a = _open(chat, "u-zhang", "3号楼电梯又坏了，按了没反应")
+    clock.advance(hours=73)
+    assert _open(chat, "u-gao", "3号楼电梯又坏了，按了没反应") != a
+
+
+# --- urgency ----------------------------------------------------------------------------------
+
+def test_urgent_gas_gets_safety_advice(chat):
+    reply = chat.say("u-zhang", "2单元楼道里一股很浓的煤气味，好像漏气了")[0]
+    assert reply.startswith("【紧急】") and texts.SAFETY_ADVICE["gas"] in reply
+
+
+def test_urgent_fire_advice(chat):
+    reply = chat.say("u-zhang", "5号楼地下室着火了，一直在冒烟")[0]
+    assert "119" in reply
+
+
+# --- stats ---------------------------------------------------------------------------------------
+
+def test_stats_rates(chat, clock):
+    a = _open(chat, "u-zhang", "3号楼楼道灯坏了")
+    b = _open(chat, "u-gao", "小区东门门禁坏了刷不开")
+    _open(chat, "u-laoliu", "9号楼下水道堵了，污水往外冒")
+    clock.advance(hours=1)
+    chat.say("u-wang", f"/接单 #{a}")
+    chat.say("u-wang", f"/办结 #{a}")
+    chat.say("u-zhang", "满意")
+    clock.advance(hours=5)                      # b and c are now past their response deadline
+    chat.say("u-wang", f"/办结 #{b}")
+    chat.say("u-gao", "不满意")
+    text = chat.say("u-li", "/统计")[0]
+    assert text.startswith("本月工单统计：新受理 3 件")
+    assert "响应率 33%（1/3）" in text
+    assert "解决率 33%（1/3）" in text
+    assert "满意率 50%（1/2）" in text
+    assert "重新处理 1 件" in text
+    assert "签收用时：平均 3小时30分，90% 在 6小时 内" in text   # b: acknowledged by /办结
+    assert "办结用时：平均 1小时" in text                      # a only: b was reopened
+    assert chat.say("u-li", "/统计 本周")[0].startswith("本周工单统计")
+    assert "请写 本周 或 本月" in chat.say("u-li", "/统计 去年")[0]
