@@ -35,12 +35,17 @@ from bot.channels.bridge import signed_headers  # noqa: E402
 SECRET = "bench-secret"
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COMPLAINTS = [
-    "{b}号楼{u}单元楼道灯坏了好几天了", "{b}号楼电梯又坏了，老人上不去", "楼上漏水，{b}号楼{r}天花板在滴水",
-    "{b}号楼下水道堵了，污水都冒出来了", "小区东门门禁坏了刷不开", "{b}号楼楼下有人装修太吵了，晚上十点还在砸墙",
-    "垃圾桶满了好几天没人清，臭死了", "消防通道又被车堵了",
+    "{b}号楼{u}单元楼道灯坏了好几天了",
+    "{b}号楼电梯又坏了，老人上不去",
+    "楼上漏水，{b}号楼{r}天花板在滴水",
+    "{b}号楼下水道堵了，污水都冒出来了",
+    "小区东门门禁坏了刷不开",
+    "{b}号楼楼下有人装修太吵了，晚上十点还在砸墙",
+    "垃圾桶满了好几天没人清，臭死了",
+    "消防通道又被车堵了",
 ]
-CHATTER = ["大家早上好", "今天天气不错", "谢谢王师傅，修好了", "请问物业电话多少", "收到", "明天社区有义诊活动吗",
-           "哈哈哈", "好的好的"]
+CHATTER = ["大家早上好", "今天天气不错", "谢谢王师傅，修好了", "请问物业电话多少", "收到",
+           "明天社区有义诊活动吗", "哈哈哈", "好的好的"]
 
 
 def _free_port() -> int:
@@ -170,8 +175,9 @@ def bench(backend: str, n: int, concurrency: int) -> None:
             proc.wait(timeout=10)
             if schema:
                 _pg_drop(schema)
+    p50, p99 = statistics.median(lat) * 1000, _percentile(lat, 0.99) * 1000
     print(f"{backend:10s} {n} messages, {concurrency} clients: {n / elapsed:7.1f} msg/s, "
-          f"p50 {statistics.median(lat) * 1000:6.1f} ms, p99 {_percentile(lat, 0.99) * 1000:6.1f} ms")
+          f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms")
 
 
 def main() -> None:

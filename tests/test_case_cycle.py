@@ -35,7 +35,8 @@ def test_claim_progress_resolve_and_rate_by_commands(chat, bot, clock):
     assert case.state == "acknowledged" and case.acknowledged_at == clock()
     assert case.assignee_id is not None
 
-    assert "进展（王师傅）：灯管已买，下午换" in chat.say("u-wang", f"/进展 #{n} 灯管已买，下午换")[0]
+    reply = chat.say("u-wang", f"/进展 #{n} 灯管已买，下午换")[0]
+    assert "进展（王师傅）：灯管已买，下午换" in reply
     assert _case(bot, n)[0].state == "in_progress"
 
     clock.advance(hours=3)
