@@ -7,10 +7,12 @@ work itself lives in `bot.ingest`, `bot.outbox` and `scheduler.tick`.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.config import CommunityConfig, Config
@@ -55,16 +57,24 @@ class Application:
         return self.config.communities[0]
 
     def classifier(self, community_id: str) -> Classifier:
-        """The classifier with the community's extra lexicon (built once, then cached)."""
+        """The classifier with the community's extra lexicon."""
         if community_id not in self._classifiers:
-            from bot.nlp import Classifier
-
-            extra = self.community(community_id).lexicon or None
-            self._classifiers[community_id] = Classifier(extra_lexicon=extra)
+            extra = self.community(community_id).lexicon or {}
+            self._classifiers[community_id] = _classifier_for(
+                json.dumps(extra, sort_keys=True, ensure_ascii=False))
         return self._classifiers[community_id]
 
     def sender_for(self, channel: str) -> Sender | None:
         return self.senders.get(channel)
+
+
+@lru_cache(maxsize=16)
+def _classifier_for(extra_json: str) -> Classifier:
+    """One classifier per distinct lexicon per process (building one loads jieba)."""
+    from bot.nlp import Classifier, default_classifier
+
+    extra = json.loads(extra_json)
+    return Classifier(extra_lexicon=extra) if extra else default_classifier()
 
 
 def build_application(config: Config, *, clock: Clock | None = None,

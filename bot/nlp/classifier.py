@@ -113,6 +113,9 @@ def _group_terms(lex: dict) -> dict[str, list[str]]:
         "joke": lex["joke"], "ads": lex["ads"], "staff_reply": lex["staff_reply"],
         "relay": lex["relay"], "reply_other": lex["reply_other"], "followup": lex["followup"],
         "apology": lex["apology"], "prohibition": res["prohibitions"], "planned": lex["planned"],
+        "degree": lex.get("degree", []), "contrast": res.get("contrasts", []),
+        "scoped_outage": urgent.get("scoped_outages", []),
+        "consequence": urgent.get("consequences", []), "greeting": lex.get("greetings", []),
     }
 
 
@@ -126,7 +129,22 @@ def _build_table(lex: dict) -> dict[str, tuple[tuple[str, str | None], ...]]:
     for group, words in _group_terms(lex).items():
         for word in words:
             table[str(word)].append((group, None))
+    _inherit_urgency(table, lex)
     return {term: tuple(dict.fromkeys(tags)) for term, tags in table.items()}
+
+
+def _inherit_urgency(table: dict, lex: dict) -> None:
+    """A longer term that contains an urgent trigger is urgent too (电梯困人 ⊃ 困人): the
+    segmenter keeps the longer word as one token, so the trigger inside would go unseen.
+    Drills, notices and hedged words (火灾演练, 上次被困) keep their own meaning."""
+    triggers = [str(t) for t in lex["urgent"]["triggers"] if len(str(t)) > 1]
+    keep_out = {"notice", "hedge", "joke", "planned", "prohibition", "res_strong"}
+    for term, tags in table.items():
+        if any(kind in ("urgent", *keep_out) for kind, _ in tags) or any(
+                neg in term for neg in ("不", "没")):
+            continue  # 打不着火 is no fire
+        if any(t in term and t != term for t in triggers):
+            tags.append(("urgent", None))
 
 
 def _make_tokenizer(words) -> jieba.Tokenizer:
@@ -145,6 +163,7 @@ class Classifier:
     def __init__(self, extra_lexicon: dict | None = None):
         lex = merge_extra(load_lexicon(), extra_lexicon)
         self._table = _build_table(lex)
+        self._context = frozenset(lex.get("context_objects", []))
         self._max_term = max(map(len, self._table))
         self._normalizer = Normalizer(lex["typos"])
         self._locations = LocationParser(lex["places"])
@@ -251,18 +270,32 @@ class Classifier:
         return any(x.start - WINDOW <= y.start <= x.end + WINDOW for x in a for y in b
                    if x.term != y.term)
 
+    @staticmethod
+    def _adjacent(objects: list[Hit], faults: list[Hit]) -> bool:
+        """A fault word right after an object (电梯坏了, 道闸又坏了): at most one token between."""
+        return any(x.end <= y.start <= x.end + 1 for x in objects for y in faults)
+
     def _category_scores(self, feats: Features) -> dict[str, tuple[float, float]]:
         """Category -> (problem evidence, total score including bare objects)."""
         scores = {}
         generic = feats.groups.get("gfault", [])
+        degree = feats.groups.get("degree", [])
         for code in {*feats.objects, *feats.faults, *feats.signals}:
             objects, faults = feats.objects.get(code, []), feats.faults.get(code, [])
             signals = {h.term for h in feats.signals.get(code, [])}
+            if degree:  # an intensified fault word (太吵, 忒脏, 贼凉) says as much as a signal
+                signals.update(h.term for h in faults if self._negated(h, degree))
             problem = W_SIGNAL * len(signals) if signals else 0.0
+            # context objects (楼上, 车, 水) name where, not what is broken: no generic pairing
+            core = [h for h in objects if h.term not in self._context]
             if objects and faults and self._near(objects, faults):
-                problem += W_PAIR_SPECIFIC
-            elif objects and generic and self._near(objects, generic):
-                problem += W_PAIR_GENERIC
+                # a pair through a context object alone (电瓶 … 停在) is weaker evidence
+                problem += W_PAIR_SPECIFIC if core and self._near(core, faults) \
+                    else W_PAIR_GENERIC
+            elif core and generic and self._near(core, generic):
+                problem += W_PAIR_SPECIFIC if self._adjacent(core, generic) else W_PAIR_GENERIC
+            elif len({h.term for h in faults}) >= 2 and self._near(faults, faults):
+                problem += W_PAIR_GENERIC  # two fault words of one category (堵死 … 出不去)
             elif faults:  # a fault word with no object of its category near it
                 weight = W_FAULT_ALONE if objects else W_FAULT_ALONE / 2
                 problem += weight * min(len({h.term for h in faults}), 2)
@@ -284,8 +317,14 @@ class Classifier:
     def _resolutions(self, feats: Features) -> tuple[int, int]:
         """(strong, weak) resolution phrases that are not negated (没修好 is no resolution)."""
         negators = feats.groups.get("negator", [])
-        strong = [h for h in feats.groups.get("res_strong", []) if not self._negated(h, negators)]
-        weak = [h for h in feats.groups.get("res_weak", []) if not self._negated(h, negators)]
+        contrasts = feats.groups.get("contrast", [])
+
+        def holds(h: Hit) -> bool:  # 没修好 / 通了两天还是堵 are no resolution
+            return not self._negated(h, negators) and not any(c.start >= h.end
+                                                              for c in contrasts)
+
+        strong = [h for h in feats.groups.get("res_strong", []) if holds(h)]
+        weak = [h for h in feats.groups.get("res_weak", []) if holds(h)]
         return len(strong), len(weak)
 
     @staticmethod
@@ -327,19 +366,50 @@ class Classifier:
         score = min(problem, 4.0) + self._cues(feats) + ROLE_PRIOR[role]
         if self._urgent_triggers(feats):
             score += W_URGENT
-        if role == "grid_worker" and feats.groups.get("relay") and problem:
+        g = feats.groups
+        advice = g.get("notice") and g.get("prohibition")  # 安全提醒: 不要私拉电线 …
+        if role == "grid_worker" and g.get("relay") and problem and not advice:
             score += 3.0
         return score - self._against(feats, norm, problem, role)
 
+    def _first_positions(self, feats: Features) -> dict[str, int]:
+        """Category -> token index of its first object/fault/signal (the topic comes first)."""
+        first: dict[str, int] = {}
+        for kind in (feats.objects, feats.faults, feats.signals):
+            for code, hits in kind.items():
+                starts = [h.start for h in hits if h.term not in self._context]
+                if starts:
+                    first[code] = min(first.get(code, 10_000), *starts)
+        return first
+
     def _category(self, scores: dict[str, tuple[float, float]], feats: Features) -> str:
-        """Best-scoring category; property_service for a bare service complaint, else other."""
-        if scores:
-            order = list(CATEGORIES)
-            best = max(scores, key=lambda c: (scores[c][0] > 0, scores[c][1], scores[c][0],
-                                              -order.index(c)))
-            if scores[best][0] > 0 or not feats.groups.get("cue_strong"):
-                return best
-        return "property_service" if feats.groups.get("cue_strong") else "other"
+        """Best-scoring category; a named object beats generic service words; else other."""
+        if not scores:
+            return "property_service" if feats.groups.get("cue_strong") else "other"
+        order = list(CATEGORIES)
+        first = self._first_positions(feats)
+
+        def rank(codes):
+            return max(codes, key=lambda c: (scores[c][0] > 0, scores[c][1], scores[c][0],
+                                             -first.get(c, 10_000), -order.index(c)))
+
+        best = rank(scores)
+        if best == "property_service":
+            # 电梯坏了没人修, 楼下占了绿地 物业管不管: the broken object or the nuisance is
+            # the case, the service words are a call for action, unless the service is the
+            # topic (保安天天睡觉 …) and has the stronger evidence
+            concrete = [c for c in scores if c != best and scores[c][0] >= W_PAIR_GENERIC
+                        and (scores[c][0] >= scores[best][0]
+                             or first.get(c, 10_000) < first.get(best, 10_000))]
+            if concrete:
+                return rank(concrete)
+        if scores[best][0] > 0:
+            return best
+        if feats.groups.get("cue_strong"):
+            # 电梯怎么还没修好: a named (non-context) object is what the complaint is about
+            named = [c for c in scores if first.get(c, 10_000) < 10_000]
+            return rank(named) if named else "property_service"
+        return best
 
     # -- urgency --------------------------------------------------------------------------
 
@@ -349,12 +419,16 @@ class Classifier:
 
     def _urgent_triggers(self, feats: Features) -> list[Hit]:
         hedges = feats.groups.get("hedge", [])
-        return [h for h in feats.groups.get("urgent", []) if not self._hedged(h, hedges)]
+        after = feats.groups.get("consequence", [])
+        return [h for h in feats.groups.get("urgent", []) if not self._hedged(h, hedges)
+                and not any(0 <= c.start - h.end <= 2 for c in after)]
 
     def _urgent(self, feats: Features, location: dict) -> bool:
         """Danger words, or an essential service lost for a whole building or unit."""
         if self._urgent_triggers(feats):
             return True
+        if feats.groups.get("scoped_outage") and feats.groups.get("scope"):
+            return True  # 整栋楼暖气都不热: whole building said in words
         if not feats.groups.get("outage"):
             return False
         whole = ("building" in location or "unit" in location) and "room" not in location
@@ -373,7 +447,7 @@ class Classifier:
                 return "inquiry"
             reply = len(g.get("staff_reply", [])) + 2 * strong
             return "feedback" if reply > len(g.get("notice", [])) else "notice"
-        if g.get("reply_other"):
+        if g.get("reply_other") or g.get("greeting"):
             return "other"
         if strong or g.get("thanks") or self._opinions(feats) or norm.praise_emoji:
             return "feedback"
