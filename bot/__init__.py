@@ -44,6 +44,10 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
             outbox = repos.outbox.count_by_state()
         return jsonify({"ok": True, "outbox": outbox})
 
+    @app.errorhandler(500)
+    def internal_error(_exc):
+        return jsonify({"ok": False, "error": "internal error"}), 500
+
     @app.errorhandler(413)
     def too_large(_exc):
         return jsonify({"ok": False, "error": "body too large"}), 413

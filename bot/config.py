@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,6 +76,8 @@ class BridgeConfig(_Strict):
     secret: str = ""
     outbound_url: str = ""
     timeout_seconds: float = 10.0
+    # posts per minute per group; 0: no limit. Over it, a backlog is merged into one post.
+    rate_limit_per_minute: int = Field(default=0, ge=0)
 
 
 class SimulatorConfig(_Strict):
@@ -155,14 +157,53 @@ class CasesConfig(_Strict):
         return parse_duration(value)
 
 
+class RemindersConfig(_Strict):
+    """When the bot reminds and nudges (反馈进度)."""
+
+    response_fractions: list[float] = [0.5, 0.8]  # of the response window
+    nudge_after: timedelta = timedelta(hours=24)  # acknowledged but silent this long
+    rating_reminder_after: timedelta = timedelta(hours=24)
+
+    @field_validator("nudge_after", "rating_reminder_after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+    @field_validator("response_fractions")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        if any(not 0 < f < 1 for f in value):
+            raise ValueError("each fraction must be between 0 and 1, e.g. [0.5, 0.8]")
+        return sorted(set(value))
+
+
+class CalendarConfig(_Strict):
+    """Working days: with `working_days` on, normal cases' deadlines skip weekends and
+    Chinese public holidays (调休 workdays count); urgent cases never pause."""
+
+    working_days: bool = False
+    holidays: list[date] = []  # extra days off
+    workdays: list[date] = []  # extra working days (调休)
+
+
 class SchedulesConfig(_Strict):
     daily_digest: time = time(18, 0)
     quiet_hours: tuple[time, time] = (time(22, 0), time(7, 0))
+    topic_call: time = time(9, 0)  # Mondays: 议题征集
+    half_monthly_summary: time = time(9, 0)  # the 1st and the 16th
+    monthly_report: time = time(9, 30)  # the 1st: 社情民意月报 of the month before
+    catch_up: timedelta = timedelta(hours=6)  # a missed post is still made this long after
 
-    @field_validator("daily_digest", mode="before")
+    @field_validator("daily_digest", "topic_call", "half_monthly_summary", "monthly_report",
+                     mode="before")
     @classmethod
     def _clock(cls, value: Any) -> time:
         return parse_clock(value)
+
+    @field_validator("catch_up", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
 
     @field_validator("quiet_hours", mode="before")
     @classmethod
@@ -187,6 +228,8 @@ class Config(_Strict):
     feedback: FeedbackConfig = FeedbackConfig()
     cases: CasesConfig = CasesConfig()
     schedules: SchedulesConfig = SchedulesConfig()
+    reminders: RemindersConfig = RemindersConfig()
+    calendar: CalendarConfig = CalendarConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
 
     @field_validator("timezone")

@@ -46,6 +46,7 @@ class Outgoing:
     topic_id: int | None = None
     group_id: str | None = None  # None: the group the message came from
     key: str | None = None  # idempotency key for planned posts
+    urgent: bool = False  # urgent posts are not held by quiet hours
 
     OUT_KINDS = ("reply", "ping", "nudge", "reminder", "escalation", "rating_request",
                  "digest", "report", "topic", "vote", "publicity", "notice")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.channels.base import wire_format
 from bot.dispatcher import Context
+from bot.domain.timers import replan_touched
 from bot.events import IncomingMessage, Outgoing
 from bot.outbox import queue_posts
 
@@ -91,6 +92,7 @@ def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
             ctx = Context(app=app, repos=repos, msg=msg, inbound=row, group=group,
                           community=community, member=member, now=msg.sent_at)
             app.dispatcher.dispatch(ctx)
+            replan_touched(repos, app.config, msg.sent_at)
             posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=row.id,
                                 now=app.now(), inline=inline)
             repos.inbound.mark(row.id, "handled")

@@ -15,10 +15,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import texts
+from bot.domain.quiet_hours import quiet_until
 from bot.events import Outgoing
 
 if TYPE_CHECKING:
     from bot.application import Application
+    from bot.config import Config
     from storage.models import Group, OutboundMessage
     from storage.repositories import Repos
 
@@ -35,9 +37,14 @@ def backoff(attempts: int) -> timedelta:
 
 
 def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datetime,
-                in_reply_to: int | None = None, inline: bool = False) -> list[OutboundMessage]:
-    """Store posts in the outbox; returns the rows (planned duplicates are skipped)."""
+                in_reply_to: int | None = None, inline: bool = False,
+                config: Config | None = None) -> list[OutboundMessage]:
+    """Store posts in the outbox; returns the rows (planned duplicates are skipped).
+
+    With a config, non-urgent posts planned in quiet hours wait until they end.
+    """
     rows = []
+    hold = quiet_until(now, config.schedules.quiet_hours, config.tz) if config else None
     for index, post in enumerate(posts):
         target = repos.groups.get(post.group_id) if post.group_id else group
         key = post.key or f"reply:{in_reply_to}:{index}"
@@ -47,7 +54,8 @@ def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datet
             idempotency_key=key, group_id=target.id, channel=target.channel, kind=post.kind,
             text=text, mentions=[m.member_id for m in post.mentions], case_id=post.case_id,
             topic_id=post.topic_id, in_reply_to=in_reply_to,
-            state="inline" if inline else "pending", attempts=0, next_attempt_at=now,
+            state="inline" if inline else "pending", attempts=0,
+            next_attempt_at=hold if hold and not post.urgent and not inline else now,
             created_at=now, delivered_at=now if inline else None)
         if row is not None:
             rows.append(row)

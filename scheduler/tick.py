@@ -1,37 +1,70 @@
 """One tick: everything due at `now`, run once. `python -m bot tick --at T` and the
 APScheduler job both call `run_tick`; running it twice for the same instant posts
-nothing new (planned posts carry unique idempotency keys)."""
+nothing new, and two processes ticking at once post nothing twice: a timer is taken
+once (SKIP LOCKED on PostgreSQL, one writer at a time on SQLite) and every planned post
+carries a unique key, written in the same transaction as the change it announces.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.domain.timers import replan_touched
 from bot.ingest import handle_unhandled
-from bot.outbox import deliver_due
+from bot.outbox import deliver_due, queue_posts
+from scheduler.calendar_posts import run_calendar_posts
+from scheduler.case_timers import run_case_timer
 
 if TYPE_CHECKING:
     from bot.application import Application
+
+log = logging.getLogger(__name__)
+BATCH = 200
 
 
 @dataclass
 class TickSummary:
     at: datetime
     recovered: int = 0
+    posts: Counter = field(default_factory=Counter)
     delivered: int = 0
     retried: int = 0
     failed: int = 0
 
     def line(self, tz) -> str:
-        return (f"tick {self.at.astimezone(tz).isoformat(timespec='seconds')}: "
+        planned = ", ".join(f"{k} {v}" for k, v in sorted(self.posts.items())) or "nothing due"
+        return (f"tick {self.at.astimezone(tz).isoformat(timespec='seconds')}: {planned}; "
                 f"recovered {self.recovered} messages, delivered {self.delivered} posts, "
                 f"{self.retried} to retry, {self.failed} failed")
+
+
+def run_timers(app: Application, now: datetime) -> Counter:
+    """Fire every due timer, in batches, each batch in one transaction."""
+    counts: Counter = Counter()
+    while True:
+        with app.store.transaction() as repos:
+            jobs = repos.jobs.due(now, BATCH)
+            for job in jobs:
+                repos.jobs.finish(job, now)
+                group_id, posts = run_case_timer(app, repos, job, now)
+                if posts:
+                    group = repos.groups.get(group_id)
+                    counts[job.kind] += len(queue_posts(repos, posts, group=group, now=now,
+                                                        config=app.config))
+            replan_touched(repos, app.config, now)
+        if len(jobs) < BATCH:
+            return counts
 
 
 def run_tick(app: Application, now: datetime) -> TickSummary:
     summary = TickSummary(at=now)
     summary.recovered = handle_unhandled(app, now)
+    summary.posts.update(run_timers(app, now))
+    summary.posts.update(run_calendar_posts(app, now))
     report = deliver_due(app, now)
     summary.delivered, summary.retried, summary.failed = report.sent, report.retried, report.failed
     return summary

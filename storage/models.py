@@ -117,7 +117,8 @@ class OutboundMessage(Base):
     """The outbox: every post the bot makes, with its delivery state."""
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbound_due", "state", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbound_due", "state", "next_attempt_at"),
+                      Index("ix_outbound_group_delivered", "group_id", "delivered_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -130,7 +131,9 @@ class OutboundMessage(Base):
     topic_id: Mapped[int | None] = mapped_column(Integer, default=None)
     in_reply_to: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     # inline (answered in the HTTP response) | pending | sent | failed
+    # | merged (folded into `merged_into` when a rate limit built a backlog)
     state: Mapped[str] = mapped_column(String(16), default="pending")
+    merged_into: Mapped[int | None] = mapped_column(Integer, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
@@ -208,3 +211,27 @@ class CaseEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[Member | None] = relationship(lazy="joined")
+
+
+class ScheduledJob(Base):
+    """A timer: work due at `due_at` about one case or topic (a reminder at 50 % of the
+    response window, the resolution deadline, a nudge after 24 h of silence …).
+
+    `key` is unique, so re-planning a timer (a case updated, a deadline extended) moves
+    it instead of adding another. The tick reads only timers that are due, so its cost
+    follows the due work, not the size of the case table.
+    """
+
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (Index("ix_jobs_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    topic_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    due_at: Mapped[datetime]
+    # pending -> done
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)

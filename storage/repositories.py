@@ -26,6 +26,7 @@ from storage.models import (
     Member,
     MemberRole,
     OutboundMessage,
+    ScheduledJob,
 )
 
 OPEN_STATES = ("open", "assigned", "acknowledged", "in_progress", "reopened", "transferred")
@@ -59,6 +60,11 @@ class Repos:
         self.inbound = InboundRepo(session)
         self.outbox = OutboxRepo(session)
         self.cases = CaseRepo(session)
+        self.jobs = JobRepo(session)
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
 
 
 class _Repo:
@@ -233,13 +239,20 @@ class OutboxRepo(_Repo):
     def get(self, out_id: int) -> OutboundMessage | None:
         return self.s.get(OutboundMessage, out_id)
 
+    def exists(self, key: str) -> bool:
+        return self.s.scalar(select(OutboundMessage.id)
+                             .where(OutboundMessage.idempotency_key == key)) is not None
+
     def heads_due(self, now: datetime, limit: int = 50) -> list[OutboundMessage]:
         """The oldest pending post of each group, where that post is due now.
 
         Later posts of a group wait behind its head, so a group's posts go out in order.
+        A post held for quiet hours (never attempted, not yet due) does not block the
+        urgent posts behind it; a post being retried does.
         """
         heads = (select(func.min(OutboundMessage.id))
-                 .where(OutboundMessage.state == "pending")
+                 .where(OutboundMessage.state == "pending",
+                        (OutboundMessage.attempts > 0) | (OutboundMessage.next_attempt_at <= now))
                  .group_by(OutboundMessage.group_id))
         return list(self.s.scalars(
             select(OutboundMessage)
@@ -314,7 +327,13 @@ class CaseRepo(_Repo):
         self.s.add(event)
         case.updated_at = at
         self.s.flush()
+        self.s.info.setdefault("touched_cases", set()).add(case.id)
         return event
+
+    def touched(self) -> list[Case]:
+        """Cases changed in this transaction (their timers need planning again)."""
+        ids = sorted(self.s.info.pop("touched_cases", set()))
+        return [self.s.get(Case, i) for i in ids]
 
     def events(self, case_id: int) -> list[CaseEvent]:
         return list(self.s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
@@ -354,10 +373,23 @@ class CaseRepo(_Repo):
                                Case.assignee_id == member_id, Case.state.in_(OPEN_STATES))
             .order_by(Case.id)))
 
-    def opened_between(self, community_id: str, start: datetime, end: datetime) -> list[Case]:
+    def opened_between(self, community_id: str, start: datetime, end: datetime,
+                       group_id: str | None = None) -> list[Case]:
+        query = select(Case).where(Case.community_id == community_id, Case.opened_at >= start,
+                                   Case.opened_at < end)
+        if group_id is not None:
+            query = query.where(Case.group_id == group_id)
+        return list(self.s.scalars(query.order_by(Case.id)))
+
+    def resolved_between(self, group_id: str, start: datetime, end: datetime) -> list[Case]:
         return list(self.s.scalars(
-            select(Case).where(Case.community_id == community_id, Case.opened_at >= start,
-                               Case.opened_at < end).order_by(Case.id)))
+            select(Case).where(Case.group_id == group_id, Case.resolved_at >= start,
+                               Case.resolved_at < end).order_by(Case.id)))
+
+    def open_in_group(self, group_id: str) -> list[Case]:
+        return list(self.s.scalars(
+            select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES))
+            .order_by(Case.id)))
 
     def latest_ratings(self, case_ids: list[int]) -> dict[int, str]:
         """Each case's latest rating (from its 'rated' events)."""
@@ -387,3 +419,52 @@ class CaseRepo(_Repo):
                                Case.state.in_(OPEN_STATES),
                                late_response | (Case.resolve_by < now))
             .order_by(Case.resolve_by).limit(limit)))
+
+
+class JobRepo(_Repo):
+    """Timers (ScheduledJob): plan, cancel, and take the due ones."""
+
+    def plan(self, key: str, kind: str, due_at: datetime, *, case_id: int | None = None,
+             topic_id: int | None = None, data: dict | None = None) -> None:
+        """Create the timer, or move it. A timer that already fired at this very time
+        stays done, so re-planning never makes it fire twice."""
+        row = self.s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+        if row is None:
+            try:
+                with self.s.begin_nested():
+                    self.s.add(ScheduledJob(key=key, kind=kind, due_at=due_at, case_id=case_id,
+                                            topic_id=topic_id, data=data or {},
+                                            state="pending"))
+                return
+            except IntegrityError:
+                row = self.s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+        if row.due_at != due_at:  # moved: it will fire (again) at the new time
+            row.due_at, row.state, row.done_at = due_at, "pending", None
+        elif row.state == "cancelled":  # wanted again at the same time
+            row.state = "pending"
+        if data is not None:
+            row.data = data
+
+    def cancel(self, keys: list[str]) -> None:
+        if keys:
+            self.s.execute(update(ScheduledJob)
+                           .where(ScheduledJob.key.in_(keys), ScheduledJob.state == "pending")
+                           .values(state="cancelled"))
+
+    def due(self, now: datetime, limit: int = 200) -> list[ScheduledJob]:
+        """Pending timers due by now, oldest first. On PostgreSQL the rows are locked and
+        rows another ticking process holds are skipped (SKIP LOCKED)."""
+        query = (select(ScheduledJob)
+                 .where(ScheduledJob.state == "pending", ScheduledJob.due_at <= now)
+                 .order_by(ScheduledJob.due_at, ScheduledJob.id).limit(limit))
+        if self.s.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(self.s.scalars(query))
+
+    def finish(self, job: ScheduledJob, now: datetime) -> None:
+        job.state, job.done_at = "done", now
+
+    def pending_for_case(self, case_id: int) -> list[ScheduledJob]:
+        return list(self.s.scalars(select(ScheduledJob).where(
+            ScheduledJob.case_id == case_id, ScheduledJob.state == "pending")
+            .order_by(ScheduledJob.due_at)))

@@ -142,7 +142,7 @@ class FrozenClock:
 
 @pytest.fixture
 def clock():
-    return FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=TZ))
+    return FrozenClock(datetime(2026, 11, 24, 10, 0, tzinfo=TZ))  # a Tuesday: no calendar posts
 
 
 # --- fake bridge receiver ------------------------------------------------------------------

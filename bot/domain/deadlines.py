@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.config import Config
+from bot.domain.workdays import add_working_time
+
+
+def deadline_after(config: Config, start: datetime, span: timedelta, urgent: bool) -> datetime:
+    """start + span; on the working-day calendar for normal cases when it is on."""
+    if urgent or not config.calendar.working_days:
+        return start + span
+    return add_working_time(start, span, config.calendar, config.tz)
 
 
 def case_deadlines(config: Config, category: str, urgent: bool,
                    opened_at: datetime) -> tuple[datetime, datetime]:
     """(respond_by, resolve_by) for a case opened at `opened_at`."""
     sla = config.deadline_for(category, urgent)
-    return opened_at + sla.respond, opened_at + sla.resolve
+    return (deadline_after(config, opened_at, sla.respond, urgent),
+            deadline_after(config, opened_at, sla.resolve, urgent))
 
 
 def is_overdue(respond_by: datetime, resolve_by: datetime, acknowledged: bool,

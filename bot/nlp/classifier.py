@@ -20,6 +20,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import jieba
 
@@ -50,6 +51,9 @@ W_RESOLUTION, W_RESOLUTION_WEAK, W_THANKS, W_JOKE, W_OPINION, W_ADS = 4.0, 1.5, 
 W_INQUIRY, W_QUESTION, W_NOTICE, W_URGENT, W_FOLLOWUP, W_APOLOGY = 2.5, 1.0, 1.25, 2.0, 2.0, 2.0
 W_NOTICE_RESIDENT = 0.5
 STRONG_PROBLEM = 3.0  # evidence at which a question is taken as rhetorical and thanks as irony
+# Inquiry words that ask for information even next to a problem word (请问, 停水的话 …).
+FIRM_INQUIRY = frozenset(("请问", "想问", "想问一下", "问一下", "好奇", "想了解", "了解一下",
+                          "有没有人知道", "谁知道", "有人知道", "的话", "一般", "一般是"))
 
 
 jieba.setLogLevel(logging.WARNING)
@@ -78,9 +82,8 @@ class Classification:
         }
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A lexicon term found at tokens [start, end)."""
+class Hit(NamedTuple):
+    """A lexicon term found at tokens [start, end) (a tuple: cheap to make, immutable)."""
 
     start: int
     end: int
@@ -98,6 +101,7 @@ class Features:
     signals: dict[str, list[Hit]]
     patterns: int
     question: bool
+    danger: bool = False  # an urgent pattern matched (液化气的味道)
 
 
 def _group_terms(lex: dict) -> dict[str, list[str]]:
@@ -165,9 +169,12 @@ class Classifier:
         self._table = _build_table(lex)
         self._context = frozenset(lex.get("context_objects", []))
         self._max_term = max(map(len, self._table))
+        self._prefixes = frozenset(t[:k] for t in self._table for k in range(1, len(t)))
         self._normalizer = Normalizer(lex["typos"])
         self._locations = LocationParser(lex["places"])
         self._patterns = tuple(re.compile(p) for p in lex["complaint_cues"]["patterns"])
+        self._hedges = tuple(str(h) for h in lex["urgent"]["hedges"])
+        self._urgent_patterns = tuple(re.compile(p) for p in lex["urgent"].get("patterns", []))
         self._tokenizer = _make_tokenizer(self._table)
         self._subterms = lru_cache(maxsize=65536)(self._subterms_uncached)
 
@@ -183,7 +190,8 @@ class Classifier:
         scores = self._category_scores(feats)
         problem = max((s for s, _ in scores.values()), default=0.0)
         score = self._complaint_score(feats, norm, problem, role)
-        evidence = problem > 0 or self._cues(feats) >= 3 or self._urgent_triggers(feats)
+        evidence = (problem > 0 or self._cues(feats) >= 3 or self._urgent_triggers(feats)
+                    or feats.danger)
         is_complaint = score >= COMPLAINT_THRESHOLD and bool(evidence)
         location = self._locations.parse(norm.loc_text)
         category = self._category(scores, feats) if is_complaint else None
@@ -211,19 +219,23 @@ class Classifier:
 
     def _match(self, tokens: list[str]) -> list[Hit]:
         """All lexicon hits: single tokens, joined runs of tokens, and terms inside tokens."""
-        table = self._table
+        table, prefixes = self._table, self._prefixes
         hits = []
         n = len(tokens)
         for i, token in enumerate(tokens):
+            if token == " ":
+                continue
             tags = table.get(token)
             if tags:
                 hits.append(Hit(i, i + 1, token, tags))
             elif len(token) > 2 and not token.isascii():
                 hits.extend(Hit(i, i + 1, part, table[part]) for part in self._subterms(token))
-            if self._negative_predicate(tokens, i):
+            if (token in NEG_HEADS or len(token) > 2) and self._negative_predicate(tokens, i):
                 hits.append(Hit(i, min(i + 2, n), "".join(tokens[i:i + 2]), NEG_TAGS))
             joined = token
             for j in range(i + 1, min(i + MAX_NGRAM, n)):
+                if joined not in prefixes:
+                    break  # no lexicon phrase starts like this
                 joined += tokens[j]
                 tags = table.get(joined)
                 if tags:
@@ -260,7 +272,14 @@ class Classifier:
         text = norm.text
         patterns = sum(1 for p in self._patterns if p.search(text)) + int(norm.emphasis)
         question = "?" in text or text.endswith(("吗", "呢", "么"))
-        return Features(groups, objects, faults, signals, patterns, question)
+        danger = any(self._unhedged(m.start(), text) for p in self._urgent_patterns
+                     for m in p.finditer(text))
+        return Features(groups, objects, faults, signals, patterns, question, danger)
+
+    def _unhedged(self, start: int, text: str) -> bool:
+        """No hedge word (上次, 万一 …) in the few characters before `start`."""
+        before = text[max(0, start - 6):start]
+        return not any(h in before for h in self._hedges)
 
     # -- complaint ------------------------------------------------------------------------
 
@@ -341,14 +360,19 @@ class Classifier:
         settled = strong or weak or g.get("followup")
         score = W_RESOLUTION * min(strong, 2) + W_RESOLUTION_WEAK * min(weak, 2)
         score += W_FOLLOWUP * bool(g.get("followup")) + W_APOLOGY * bool(g.get("apology"))
-        if (g.get("thanks") or norm.praise_emoji) and (problem < STRONG_PROBLEM or settled):
+        thanks = [h for h in g.get("thanks", []) if not self._negated(h, g.get("negator", []))]
+        if (thanks or norm.praise_emoji) and (problem < STRONG_PROBLEM or settled):
             score += W_THANKS  # thanks next to a live problem is irony (感谢物业让我爬楼)
         score += W_JOKE * bool(g.get("joke") or norm.joke_emoji)
         score += W_OPINION * bool(self._opinions(feats))
         score += W_ADS * bool(g.get("ads"))
         inquiries = len({h.term for h in g.get("inq_strong", [])})
         if inquiries:
-            score += W_INQUIRY * min(inquiries, 2)
+            # with a clear problem, 去哪充 / 在哪 is a rhetorical or follow-up question, unless
+            # a firm inquiry word asks for information (请问, 有没有人知道, …的话)
+            asking = problem < STRONG_PROBLEM or any(
+                h.term in FIRM_INQUIRY for h in g.get("inq_strong", []))
+            score += (W_INQUIRY if asking else W_QUESTION) * min(inquiries, 2)
         elif feats.question and problem < STRONG_PROBLEM:
             score += W_QUESTION
         notices = min(len({h.term for h in g.get("notice", [])}), 3)
@@ -364,7 +388,7 @@ class Classifier:
     def _complaint_score(self, feats: Features, norm: Normalized, problem: float,
                          role: str) -> float:
         score = min(problem, 4.0) + self._cues(feats) + ROLE_PRIOR[role]
-        if self._urgent_triggers(feats):
+        if self._urgent_triggers(feats) or feats.danger:
             score += W_URGENT
         g = feats.groups
         advice = g.get("notice") and g.get("prohibition")  # 安全提醒: 不要私拉电线 …
@@ -421,11 +445,11 @@ class Classifier:
         hedges = feats.groups.get("hedge", [])
         after = feats.groups.get("consequence", [])
         return [h for h in feats.groups.get("urgent", []) if not self._hedged(h, hedges)
-                and not any(0 <= c.start - h.end <= 2 for c in after)]
+                and not any(0 <= c.start - h.end <= 3 for c in after)]
 
     def _urgent(self, feats: Features, location: dict) -> bool:
         """Danger words, or an essential service lost for a whole building or unit."""
-        if self._urgent_triggers(feats):
+        if self._urgent_triggers(feats) or feats.danger:
             return True
         if feats.groups.get("scoped_outage") and feats.groups.get("scope"):
             return True  # 整栋楼暖气都不热: whole building said in words

@@ -1,0 +1,67 @@
+"""Which timers a case needs in its current state (the one place that decides when the
+bot will next look at a case).
+
+- unacknowledged: reminders at the configured fractions of the response window, and the
+  response deadline;
+- any open state: the resolution deadline;
+- acknowledged / in progress / transferred: a nudge after `reminders.nudge_after` of
+  silence (again every period while it stays silent);
+- resolved: a rating reminder, and the auto-close as 未评价 at `feedback.rating_timeout`.
+Timers that no longer apply are cancelled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.config import Config
+from storage.models import Case
+from storage.repositories import Repos
+
+UNACKNOWLEDGED = ("open", "assigned", "reopened")
+WORKING = ("acknowledged", "in_progress", "transferred")
+OPEN = UNACKNOWLEDGED + WORKING
+
+
+def timer_key(case_id: int, name: str) -> str:
+    return f"case:{case_id}:{name}"
+
+
+def desired_timers(config: Config, case: Case, now: datetime) -> dict[str, tuple[str, datetime]]:
+    """name -> (kind, due_at) for the timers this case should have now."""
+    want: dict[str, tuple[str, datetime]] = {}
+    if case.state in UNACKNOWLEDGED and case.acknowledged_at is None:
+        window = case.respond_by - case.opened_at
+        for fraction in config.reminders.response_fractions:
+            want[f"remind{int(fraction * 100)}"] = ("remind", case.opened_at + window * fraction)
+        want["respond"] = ("respond_deadline", case.respond_by)
+    if case.state in OPEN:
+        want["resolve"] = ("resolve_deadline", case.resolve_by)
+    if case.state in WORKING:
+        period = config.reminders.nudge_after
+        silent_periods = max(0, int((now - case.updated_at) / period))
+        want["nudge"] = ("nudge", case.updated_at + period * (silent_periods + 1))
+    if case.state == "resolved" and case.resolved_at is not None:
+        want["rate_remind"] = ("rating_reminder",
+                               case.resolved_at + config.reminders.rating_reminder_after)
+        want["rate_close"] = ("rating_timeout", case.resolved_at + config.feedback.rating_timeout)
+    return want
+
+
+ALL_TIMERS = ("respond", "resolve", "nudge", "rate_remind", "rate_close")
+
+
+def replan(repos: Repos, config: Config, case: Case, now: datetime) -> None:
+    want = desired_timers(config, case, now)
+    for name, (kind, due_at) in want.items():
+        repos.jobs.plan(timer_key(case.id, name), kind, due_at, case_id=case.id)
+    stale = [timer_key(case.id, n) for n in ALL_TIMERS if n not in want]
+    stale += [timer_key(case.id, f"remind{int(f * 100)}")
+              for f in config.reminders.response_fractions if f"remind{int(f * 100)}" not in want]
+    repos.jobs.cancel(stale)
+
+
+def replan_touched(repos: Repos, config: Config, now: datetime) -> None:
+    """Re-plan the timers of every case changed in this transaction."""
+    for case in repos.cases.touched():
+        replan(repos, config, case, now)

@@ -1,0 +1,100 @@
+"""Posts on the calendar, per group: the daily digest (schedules.daily_digest), 议题征集
+on Mondays, the half-monthly summary on the 1st and 16th, and the monthly 社情民意 report
+on the 1st. Each is due from its time until `schedules.catch_up` later (a tick missed
+while the server was down still posts it), once: its key names the group and the day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
+
+from bot import texts
+from bot.domain.cases import case_is_overdue
+from bot.domain.categories import category_label
+from bot.domain.reports import (
+    daily_digest,
+    monthly_report,
+    previous_month,
+    render_digest,
+    render_monthly_post,
+)
+from bot.events import Outgoing
+from bot.outbox import queue_posts
+from storage.models import Group
+from storage.repositories import Repos
+
+if TYPE_CHECKING:
+    from bot.application import Application
+
+Composer = Callable[["Application", Repos, Group, datetime, date], Outgoing | None]
+
+
+def _digest(app: Application, repos: Repos, group: Group, now: datetime, day: date
+            ) -> Outgoing | None:
+    start = datetime.combine(day, time(0), tzinfo=app.config.tz)
+    digest = daily_digest(repos, group.community_id, group.id, start, now)
+    if not (digest.opened or digest.resolved or digest.still_open):
+        return None  # a quiet day in a quiet group: nothing to say
+    return Outgoing(text=render_digest(f"{day.month}月{day.day}日", digest), kind="digest")
+
+
+def _topic_call(app: Application, repos: Repos, group: Group, now: datetime, day: date
+                ) -> Outgoing | None:
+    return Outgoing(text=texts.topic_call(()), kind="notice")
+
+
+def _summary(app: Application, repos: Repos, group: Group, now: datetime, day: date
+             ) -> Outgoing | None:
+    open_cases = repos.cases.open_in_group(group.id)
+    counts = Counter(category_label(c.category) for c in open_cases)
+    return Outgoing(kind="digest", text=texts.half_monthly_summary(
+        f"{day.month}月{day.day}日", open_cases=len(open_cases),
+        overdue=sum(case_is_overdue(c, now) for c in open_cases),
+        group_complaints=sum(c.group_complaint for c in open_cases),
+        top_categories=counts.most_common(3), open_topics=()))
+
+
+def _monthly(app: Application, repos: Repos, group: Group, now: datetime, day: date
+             ) -> Outgoing | None:
+    year, month = previous_month(day)
+    community = app.community(group.community_id)
+    report = monthly_report(repos, community.id, community.name, year, month, app.config.tz,
+                            now)
+    return Outgoing(text=render_monthly_post(report), kind="report")
+
+
+def _schedule(app: Application) -> list[tuple[str, time, Callable[[date], bool], Composer]]:
+    s = app.config.schedules
+    return [
+        ("digest", s.daily_digest, lambda d: True, _digest),
+        ("topic_call", s.topic_call, lambda d: d.weekday() == 0, _topic_call),
+        ("summary", s.half_monthly_summary, lambda d: d.day in (1, 16), _summary),
+        ("monthly_report", s.monthly_report, lambda d: d.day == 1, _monthly),
+    ]
+
+
+def run_calendar_posts(app: Application, now: datetime) -> Counter:
+    """Queue every calendar post due at `now` that was not queued before."""
+    counts: Counter = Counter()
+    local = now.astimezone(app.config.tz)
+    catch_up = app.config.schedules.catch_up
+    for name, at, on_day, compose in _schedule(app):
+        due = datetime.combine(local.date(), at, tzinfo=app.config.tz)
+        if not (on_day(local.date()) and due <= now < due + catch_up):
+            continue
+        with app.store.transaction() as repos:
+            for community in app.config.communities:
+                for group in repos.groups.in_community(community.id):
+                    key = f"{name}:{group.id}:{local.date().isoformat()}"
+                    if repos.outbox.exists(key):
+                        continue
+                    post = compose(app, repos, group, now, local.date())
+                    if post is None:
+                        continue
+                    post.key = key
+                    counts[name] += len(queue_posts(repos, [post], group=group, now=now,
+                                                    config=app.config))
+    return counts

@@ -1,0 +1,140 @@
+"""Due work on cases, driven by their timers (see bot/domain/timers.py):
+
+- `remind`: a response reminder at 50 % / 80 % of the response window;
+- `respond_deadline`: no acknowledgement by the response deadline: one tier up;
+- `resolve_deadline`: not resolved by the resolution deadline: one tier up again;
+- `nudge`: acknowledged but silent for `reminders.nudge_after`: ask the assignee;
+- `rating_reminder` and `rating_timeout`: remind the complainants, then close as 未评价.
+
+Each handler takes `now` from the tick, re-checks the case (a timer may be stale), and
+returns the posts; the post key is the timer's key plus its due time, so a timer fires
+once however many ticks see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot import texts
+from bot.domain import cases as rules
+from bot.domain.categories import category_label
+from bot.domain.routing import tier_name, tier_roles
+from bot.domain.timers import OPEN, UNACKNOWLEDGED, WORKING, replan
+from bot.events import Outgoing
+from bot.handlers.lookup import mentions_of
+from storage.models import Case, Member, ScheduledJob
+from storage.repositories import Repos
+
+if TYPE_CHECKING:
+    from bot.application import Application
+
+CaseTimer = Callable[["Application", Repos, Case, datetime], list[Outgoing]]
+
+
+def _responsible(repos: Repos, app: Application, case: Case) -> list[Member]:
+    """The assignee if there is one, else the members of the case's current tier."""
+    if case.assignee_id:
+        return [repos.members.get(case.assignee_id)]
+    community = app.community(case.community_id)
+    return repos.members.with_roles(case.community_id,
+                                    tier_roles(community, case.category, case.tier))
+
+
+def _post(case: Case, text: str, kind: str, people: list[Member]) -> list[Outgoing]:
+    return [Outgoing(text=text, kind=kind, mentions=mentions_of(people), case_id=case.id,
+                     urgent=case.urgent)]
+
+
+def remind(app: Application, repos: Repos, case: Case, now: datetime) -> list[Outgoing]:
+    if case.state not in UNACKNOWLEDGED or case.acknowledged_at or now >= case.respond_by:
+        return []
+    text = texts.response_reminder(case.id, category_label(case.category),
+                                   texts.place(case.location), case.respond_by - now)
+    return _post(case, text, "reminder", _responsible(repos, app, case))
+
+
+def _escalate(app: Application, repos: Repos, case: Case, now: datetime, late, why: str,
+              template) -> list[Outgoing]:
+    community = app.community(case.community_id)
+    try:
+        outcome = rules.escalate(repos, community, case, None, why, now, automatic=why)
+    except rules.CaseRuleError:
+        people = _responsible(repos, app, case)
+        return _post(case, texts.overdue_at_top(case.id, late), "escalation", people)
+    people = list(outcome.ping)
+    if case.assignee_id:
+        people.insert(0, repos.members.get(case.assignee_id))
+    text = template(case.id, tier_name(community, case.tier), late)
+    return _post(case, text, "escalation", people)
+
+
+def respond_deadline(app: Application, repos: Repos, case: Case, now: datetime
+                     ) -> list[Outgoing]:
+    if case.state not in UNACKNOWLEDGED or case.acknowledged_at is not None:
+        return []
+    return _escalate(app, repos, case, now, now - case.respond_by, "签收超时",
+                     texts.response_overdue)
+
+
+def resolve_deadline(app: Application, repos: Repos, case: Case, now: datetime
+                     ) -> list[Outgoing]:
+    if case.state not in OPEN or now < case.resolve_by:
+        return []
+    return _escalate(app, repos, case, now, now - case.resolve_by, "办结超时",
+                     texts.resolution_overdue)
+
+
+def nudge(app: Application, repos: Repos, case: Case, now: datetime) -> list[Outgoing]:
+    silent = now - case.updated_at
+    if case.state not in WORKING or silent < app.config.reminders.nudge_after:
+        return []
+    replan(repos, app.config, case, now)  # the next nudge, one period later
+    people = _responsible(repos, app, case)
+    if case.state == "transferred":
+        people += repos.members.with_roles(case.community_id, ["grid_worker"])
+    text = texts.nudge(case.id, silent, case.transferred_to if case.state == "transferred"
+                       else None)
+    return _post(case, text, "nudge", people)
+
+
+def rating_reminder(app: Application, repos: Repos, case: Case, now: datetime
+                    ) -> list[Outgoing]:
+    if case.state != "resolved":
+        return []
+    people = [c.member for c in case.complainants]
+    return _post(case, texts.rating_reminder(case.id), "reminder", people)
+
+
+def rating_timeout(app: Application, repos: Repos, case: Case, now: datetime
+                   ) -> list[Outgoing]:
+    if case.state != "resolved":
+        return []
+    rules.close_unrated(repos, case, now)
+    people = [c.member for c in case.complainants]
+    return _post(case, texts.rating_timed_out(case.id), "notice", people)
+
+
+CASE_TIMERS: dict[str, CaseTimer] = {
+    "remind": remind,
+    "respond_deadline": respond_deadline,
+    "resolve_deadline": resolve_deadline,
+    "nudge": nudge,
+    "rating_reminder": rating_reminder,
+    "rating_timeout": rating_timeout,
+}
+
+
+def run_case_timer(app: Application, repos: Repos, job: ScheduledJob, now: datetime
+                   ) -> tuple[str | None, list[Outgoing]]:
+    """Run one due case timer: (the case's group id, the posts)."""
+    handler = CASE_TIMERS.get(job.kind)
+    case = repos.cases.get(job.case_id) if job.case_id else None
+    if handler is None or case is None:
+        return None, []
+    fired = f"{job.key}@{job.due_at.isoformat()}"
+    posts = handler(app, repos, case, now)
+    for post in posts:
+        post.key = fired
+    return case.group_id, posts
