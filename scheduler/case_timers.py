@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.domain import cases as rules
 from bot.domain.categories import category_label
+from bot.domain.quiet_hours import quiet_until
 from bot.domain.routing import tier_name, tier_roles
 from bot.domain.timers import OPEN, UNACKNOWLEDGED, WORKING, replan
 from bot.events import Outgoing
@@ -50,6 +51,9 @@ def _post(case: Case, text: str, kind: str, people: list[Member]) -> list[Outgoi
 def remind(app: Application, repos: Repos, case: Case, now: datetime) -> list[Outgoing]:
     if case.state not in UNACKNOWLEDGED or case.acknowledged_at or now >= case.respond_by:
         return []
+    held = quiet_until(now, app.config.schedules.quiet_hours, app.config.tz)
+    if held and not case.urgent and held >= case.respond_by:
+        return []  # it would arrive after the deadline: the escalation will speak instead
     text = texts.response_reminder(case.id, category_label(case.category),
                                    texts.place(case.location), case.respond_by - now)
     return _post(case, text, "reminder", _responsible(repos, app, case))
