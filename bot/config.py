@@ -215,8 +215,15 @@ class SchedulesConfig(_Strict):
 
 class SchedulerConfig(_Strict):
     enabled: bool = True
-    tick_seconds: int = Field(default=60, ge=5)
+    tick_seconds: int = Field(default=60, ge=1)
     delivery_seconds: float = Field(default=2.0, gt=0)
+    # a post being sent by a worker that dies is sent again after this long
+    delivery_lease: timedelta = timedelta(minutes=2)
+
+    @field_validator("delivery_lease", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
 
 
 class Config(_Strict):

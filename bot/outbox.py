@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import texts
+from bot.channels.base import DeliveryResult
 from bot.domain.quiet_hours import quiet_until
 from bot.events import Outgoing
 
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_MAX = timedelta(minutes=30)
-SEND_LEASE = timedelta(minutes=2)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -95,35 +95,65 @@ def deliver_due(app: Application, now: datetime | None = None, max_rounds: int =
     return report
 
 
+RATE_WINDOW = timedelta(minutes=1)
+MERGED_MAX_CHARS = 1800  # a merged post stays within one platform message
+
+
+def _send(sender, post, group, channel: str) -> DeliveryResult:
+    if sender is None:
+        return DeliveryResult(ok=False, error=f"no sender for {channel}")
+    try:
+        return sender.send(post, group)
+    except Exception as exc:  # noqa: BLE001 - a sender bug must not stop delivery
+        log.exception("sender %s crashed on %s", channel, post.public_id)
+        return DeliveryResult(ok=False, error=repr(exc))
+
+
+def _apply_rate_limit(repos: Repos, post: OutboundMessage, limit: int, now: datetime
+                      ) -> datetime | None:
+    """Within the group's budget: None. Over it: merge the due backlog behind the head
+    into the head (nothing is dropped) and return when the budget frees up."""
+    sent = repos.outbox.sent_times_since(post.group_id, now - RATE_WINDOW)
+    backlog = repos.outbox.pending_behind(post, now)
+    if backlog and len(sent) + 1 + len(backlog) > limit:
+        merged = []
+        for other in backlog:
+            if len(post.text) + len(other.text) + 2 > MERGED_MAX_CHARS:
+                break
+            post.text = f"{post.text}\n\n{other.text}"
+            post.mentions = list(dict.fromkeys(list(post.mentions) + list(other.mentions)))
+            merged.append(other.id)
+        repos.outbox.mark_merged(merged, into=post.id)
+    if len(sent) < limit:
+        return None
+    return min(sent) + RATE_WINDOW
+
+
 def _deliver_one(app: Application, out_id: int, channel: str, now: datetime) -> str:
+    sender = app.sender_for(channel)
     with app.store.transaction() as repos:
-        if not repos.outbox.claim(out_id, now, SEND_LEASE):
+        if not repos.outbox.claim(out_id, now, app.config.scheduler.delivery_lease):
             return "busy"
         post = repos.outbox.get(out_id)
         group = repos.groups.get(post.group_id)
-    sender = app.sender_for(channel)
-    if sender is None:
-        result_ok, error, permanent, retry_after = False, f"no sender for {channel}", False, None
-    else:
-        try:
-            result = sender.send(post, group)
-            result_ok, error = result.ok, result.error
-            permanent, retry_after = result.permanent, result.retry_after
-        except Exception as exc:  # noqa: BLE001 - a sender bug must not stop delivery
-            log.exception("sender %s crashed on out-%s", channel, out_id)
-            result_ok, error, permanent, retry_after = False, repr(exc), False, None
+        limit = sender.rate_limit(group) if sender is not None else None
+        wait_until = _apply_rate_limit(repos, post, limit, now) if limit else None
+        if wait_until is not None:
+            repos.outbox.mark_retry(out_id, wait_until, "rate limited")
+            return "retry"
+    result = _send(sender, post, group, channel)
     with app.store.transaction() as repos:
-        if result_ok:
+        if result.ok:
             repos.outbox.mark_sent(out_id, now)
             return "sent"
-        if permanent:
-            log.error("out-%s failed permanently: %s", out_id, error)
-            repos.outbox.mark_failed(out_id, error)
+        if result.permanent:
+            log.error("out-%s failed permanently: %s", out_id, result.error)
+            repos.outbox.mark_failed(out_id, result.error)
             return "failed"
         wait = backoff(post.attempts)
-        if retry_after:
-            wait = max(wait, timedelta(seconds=retry_after))
+        if result.retry_after:
+            wait = max(wait, timedelta(seconds=result.retry_after))
         log.warning("out-%s attempt %s failed (%s); retry in %s", out_id,
-                    post.attempts, error, wait)
-        repos.outbox.mark_retry(out_id, now + wait, error)
+                    post.attempts, result.error, wait)
+        repos.outbox.mark_retry(out_id, now + wait, result.error)
         return "retry"

@@ -280,6 +280,26 @@ class OutboxRepo(_Repo):
         self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
                        .values(next_attempt_at=at, last_error=error[:2000]))
 
+    def sent_times_since(self, group_id: str, since: datetime) -> list[datetime]:
+        """When the group's posts were delivered since a time (for rate limits)."""
+        return list(self.s.scalars(
+            select(OutboundMessage.delivered_at)
+            .where(OutboundMessage.group_id == group_id, OutboundMessage.state == "sent",
+                   OutboundMessage.delivered_at >= since)))
+
+    def pending_behind(self, head: OutboundMessage, now: datetime) -> list[OutboundMessage]:
+        """Due pending posts queued after `head` in its group (the backlog)."""
+        return list(self.s.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.group_id == head.group_id, OutboundMessage.id > head.id,
+                   OutboundMessage.state == "pending", OutboundMessage.next_attempt_at <= now)
+            .order_by(OutboundMessage.id)))
+
+    def mark_merged(self, ids: list[int], into: int) -> None:
+        if ids:
+            self.s.execute(update(OutboundMessage).where(OutboundMessage.id.in_(ids))
+                           .values(state="merged", merged_into=into))
+
     def mark_failed(self, out_id: int, error: str) -> None:
         self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
                        .values(state="failed", last_error=error[:2000]))

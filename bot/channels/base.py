@@ -19,6 +19,10 @@ class DeliveryResult:
 class Sender(Protocol):
     def send(self, post: OutboundMessage, group: Group | None) -> DeliveryResult: ...
 
+    def rate_limit(self, group: Group | None) -> int | None:
+        """Posts per minute the destination takes (None: no limit)."""
+        ...
+
 
 def wire_format(post: OutboundMessage) -> dict:
     """The OUT object of interfaces.md, for inline replies and outbound posts alike."""

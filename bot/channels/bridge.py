@@ -147,6 +147,9 @@ class BridgeSender:
         self.config = config
         self.http = session or requests.Session()
 
+    def rate_limit(self, group: Group | None) -> int | None:
+        return self.config.rate_limit_per_minute or None
+
     def send(self, post: OutboundMessage, group: Group | None) -> DeliveryResult:
         if not self.config.outbound_url:
             # No bridge to post to (demo, simulator): the post stays visible in the
