@@ -1,4 +1,5 @@
-"""The command line of interfaces.md: demo, serve, tick, classify, evaluate, check-config.
+"""The command line of interfaces.md: demo, serve, tick, classify, evaluate, check-config,
+report.
 
 Every command exits 0 on success; a bad config prints each problem with its key path and
 exits 1. No command prints a traceback for a user error.
@@ -48,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate the config file")
     check.add_argument("--config", default=None)
+
+    report = sub.add_parser("report", help="the monthly report (社情民意月报)")
+    report.add_argument("--config", default=None)
+    report.add_argument("--period", required=True, help="YYYY-MM")
+    report.add_argument("--format", default="md", choices=["md", "csv", "xlsx"])
+    report.add_argument("--out", default=None, help="file to write (default: stdout; "
+                        "xlsx needs --out)")
     return p
 
 
@@ -153,8 +161,41 @@ def cmd_check_config(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from bot import exports
+    from bot.application import build_application, system_clock
+    from bot.domain.reports import monthly_report
+
+    try:
+        year, month = (int(x) for x in args.period.split("-"))
+        if not 1 <= month <= 12:
+            raise ValueError
+    except ValueError:
+        print(f"--period: expected YYYY-MM, got {args.period!r}", file=sys.stderr)
+        return 2
+    if args.format == "xlsx" and not args.out:
+        print("--format xlsx needs --out FILE", file=sys.stderr)
+        return 2
+    cfg = _load(args.config)
+    app = build_application(cfg)
+    with app.store.transaction() as repos:
+        reports = [monthly_report(repos, c.id, c.name, year, month, cfg.tz, system_clock())
+                   for c in cfg.communities]
+    if args.format == "xlsx":
+        with open(args.out, "wb") as f:
+            f.write(exports.to_xlsx(reports))
+        return 0
+    text = exports.to_markdown(reports) if args.format == "md" else exports.to_csv(reports)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "tick": cmd_tick, "classify": cmd_classify,
-            "evaluate": cmd_evaluate, "check-config": cmd_check_config}
+            "evaluate": cmd_evaluate, "check-config": cmd_check_config, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -133,9 +133,9 @@ CASE_TIMERS: dict[str, CaseTimer] = {
 def run_case_timer(app: Application, repos: Repos, job: ScheduledJob, now: datetime
                    ) -> tuple[str | None, list[Outgoing]]:
     """Run one due case timer: (the case's group id, the posts)."""
-    handler = CASE_TIMERS.get(job.kind)
+    handler = CASE_TIMERS[job.kind]
     case = repos.cases.get(job.case_id) if job.case_id else None
-    if handler is None or case is None:
+    if case is None:
         return None, []
     fired = f"{job.key}@{job.due_at.isoformat()}"
     posts = handler(app, repos, case, now)

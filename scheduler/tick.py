@@ -17,13 +17,18 @@ from bot.domain.timers import replan_touched
 from bot.ingest import handle_unhandled
 from bot.outbox import deliver_due, queue_posts
 from scheduler.calendar_posts import run_calendar_posts
-from scheduler.case_timers import run_case_timer
+from scheduler.case_timers import CASE_TIMERS, run_case_timer
 
 if TYPE_CHECKING:
     from bot.application import Application
 
 log = logging.getLogger(__name__)
 BATCH = 200
+
+# Timer kind -> the function that runs it: (app, repos, job, now) -> (group id, posts).
+# Every kind of due work plugs in here (cases now; topics' vote deadlines, 公示 ends and
+# follow-ups the same way).
+JOB_HANDLERS = {kind: run_case_timer for kind in CASE_TIMERS}
 
 
 @dataclass
@@ -50,7 +55,11 @@ def run_timers(app: Application, now: datetime) -> Counter:
             jobs = repos.jobs.due(now, BATCH)
             for job in jobs:
                 repos.jobs.finish(job, now)
-                group_id, posts = run_case_timer(app, repos, job, now)
+                handler = JOB_HANDLERS.get(job.kind)
+                if handler is None:
+                    log.error("no handler for timer kind %r (%s)", job.kind, job.key)
+                    continue
+                group_id, posts = handler(app, repos, job, now)
                 if posts:
                     group = repos.groups.get(group_id)
                     counts[job.kind] += len(queue_posts(repos, posts, group=group, now=now,

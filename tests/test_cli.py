@@ -86,3 +86,59 @@ def test_serve_with_bad_config_exits_1(tmp_path):
     bad.write_text("communities: []\n", encoding="utf-8")
     result = _cli("serve", "--config", str(bad))
     assert result.returncode == 1 and "communities" in result.stderr
+
+
+def _seed_month(tmp_path) -> str:
+    """Two November cases (one resolved and rated) in a fresh database; the config path."""
+    from datetime import datetime
+
+    from bot import create_app
+    from tests.conftest import TZ, Chat, FrozenClock, make_config
+
+    cfg_path = _config_file(tmp_path)
+    clock = FrozenClock(datetime(2026, 11, 10, 9, 0, tzinfo=TZ))
+    app = create_app(make_config(f"sqlite:///{tmp_path / 'cli.db'}", secret=""), clock=clock)
+    try:
+        chat = Chat(app.test_client(), clock, secret="")
+        chat.say("u-zhang", "3号楼2单元楼道灯坏了 我电话13812345678")
+        first = chat.last["replies"][0]["case_id"]
+        chat.say("u-gao", "9号楼下水道堵了，污水往外冒")
+        clock.advance(hours=2)
+        chat.say("u-wang", f"/办结 #{first}")
+        chat.say("u-zhang", "满意")
+    finally:
+        app.extensions["linli"].engine.dispose()
+    return cfg_path
+
+
+def test_report_markdown_csv_and_xlsx(tmp_path):
+    cfg = _seed_month(tmp_path)
+    md = _cli("report", "--config", cfg, "--period", "2026-11")
+    assert md.returncode == 0, md.stderr
+    assert "# 阳光小区 2026-11 社情民意月报" in md.stdout
+    assert "| 受理 | 2 |" in md.stdout and "| 满意率 | 100%（1/1） |" in md.stdout
+    assert "张阿姨" not in md.stdout and "13812345678" not in md.stdout
+    out_csv = tmp_path / "r.csv"
+    assert _cli("report", "--config", cfg, "--period", "2026-11", "--format", "csv",
+                "--out", str(out_csv)).returncode == 0
+    rows = out_csv.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("社区,工单,类别") and len(rows) == 3
+    out_xlsx = tmp_path / "r.xlsx"
+    assert _cli("report", "--config", cfg, "--period", "2026-11", "--format", "xlsx",
+                "--out", str(out_xlsx)).returncode == 0
+    from openpyxl import load_workbook
+
+    book = load_workbook(out_xlsx)
+    assert book.sheetnames == ["阳光小区汇总", "阳光小区明细"]
+    assert book["阳光小区汇总"]["B2"].value == "2"
+    assert book["阳光小区明细"].max_row == 3
+    empty = _cli("report", "--config", cfg, "--period", "2026-10")
+    assert empty.returncode == 0 and "| 受理 | 0 |" in empty.stdout
+
+
+def test_report_bad_arguments(tmp_path):
+    cfg = _config_file(tmp_path)
+    bad = _cli("report", "--config", cfg, "--period", "2026-13")
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+    no_out = _cli("report", "--config", cfg, "--period", "2026-11", "--format", "xlsx")
+    assert no_out.returncode == 2 and "--out" in no_out.stderr
