@@ -97,6 +97,9 @@ def test_resident_complains_in_the_simulator(demo_server):
             page.click("#plus1d")
             expect(page.locator("#status")).to_contain_text("tick ", timeout=10_000)
             assert page.locator("#now").inner_text() > before
+            # a day later nobody has signed for it: the case climbs to the next tier
+            escalation = page.locator(".msg.bot", has_text="已升级到居民区")
+            expect(escalation.first).to_contain_text("@赵网格", timeout=10_000)
             page.screenshot(path=str(ARTIFACTS / "simulator.png"))
             if os.environ.get("UPDATE_SCREENSHOT") == "1":
                 shutil.copy(ARTIFACTS / "simulator.png", REPO / "docs" / "simulator.png")
