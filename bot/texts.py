@@ -272,7 +272,13 @@ def case_reopened(case_id: int, comment: str) -> str:
 
 
 def not_complainant(case_id: int, action: str) -> str:
-    return f"抱歉，只有 #{case_id} 的诉求人可以{action}。"
+    return (f"抱歉，只有 #{case_id} 的诉求人可以{action}。"
+            f"如果您也遇到同样的问题，直接在群里说一下，我会把您加为诉求人。")
+
+
+STAFF_ONLY_HINT = "居民有问题请直接在群里说，或用 /报修 内容；进度可发送 /工单 查看。"
+COORDINATOR_ONLY_HINT = "如需处理，请在群里 @网格员 或 @社区 说明情况。"
+CLOSE_HINT = "如需关闭请联系社区；诉求人可以用 /撤回 #编号 撤回自己的问题。"
 
 
 RATE_USAGE_HINT = "请选择：满意、基本满意 或 不满意。"

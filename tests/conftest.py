@@ -153,7 +153,9 @@ class Receiver:
     def __init__(self):
         self.posts: list[dict] = []
         self.headers: list[dict] = []
-        self.fail_next = 0  # answer this many requests with 503
+        self.fail_next = 0  # answer this many requests with `fail_status`
+        self.fail_status = 503
+        self.retry_after: str | None = None
         self.lock = threading.Lock()
         receiver = self
 
@@ -163,7 +165,9 @@ class Receiver:
                 with receiver.lock:
                     if receiver.fail_next > 0:
                         receiver.fail_next -= 1
-                        self.send_response(503)
+                        self.send_response(receiver.fail_status)
+                        if receiver.retry_after:
+                            self.send_header("Retry-After", receiver.retry_after)
                         self.end_headers()
                         return
                     receiver.posts.append(json.loads(body))

@@ -202,3 +202,13 @@ def test_tick_delivers_pending_posts(bot, receiver, clock):
     summary = run_tick(bot, clock())
     assert summary.delivered == 1 and receiver.posts[0]["text"] == "定时消息"
     assert "delivered 1 posts" in summary.line(bot.config.tz)
+
+
+def test_rate_limited_receiver_gets_the_post_later_exactly_once(bot, receiver, clock):
+    _queue(bot, clock, ["限流后送达"])
+    receiver.fail_next, receiver.fail_status, receiver.retry_after = 1, 429, "120"
+    assert deliver_due(bot, clock()).retried == 1
+    assert deliver_due(bot, clock() + timedelta(seconds=119)).sent == 0   # Retry-After kept
+    assert deliver_due(bot, clock() + timedelta(seconds=121)).sent == 1
+    assert deliver_due(bot, clock() + timedelta(hours=1)).sent == 0
+    assert [p["text"] for p in receiver.posts] == ["限流后送达"]

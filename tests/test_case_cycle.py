@@ -76,6 +76,7 @@ def test_residents_may_not_use_staff_commands(chat):
     n = _open(chat)
     reply = chat.say("u-gao", f"/接单 #{n}")[0]
     assert reply.startswith("抱歉，/接单 只有") and "物业维修" in reply
+    assert texts.STAFF_ONLY_HINT in reply                      # and what to do instead
 
 
 def test_staff_commands_bad_arguments_and_unknown_cases(chat):

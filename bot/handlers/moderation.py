@@ -20,17 +20,21 @@ ROLE_WORDS = {**{label: code for code, label in ROLES.items()}, **{c: c for c in
 
 def register(dispatcher: Dispatcher) -> None:
     dispatcher.command("指派", "assign", "/指派 #编号 @某人", "把工单指派给某人",
-                       ability="coordinate")(assign)
+                       ability="coordinate",
+                       refusal_hint=texts.COORDINATOR_ONLY_HINT)(assign)
     dispatcher.command("升级", "escalate", "/升级 #编号 [原因]", "升级到上一层级",
-                       ability="coordinate")(escalate)
+                       ability="coordinate",
+                       refusal_hint=texts.COORDINATOR_ONLY_HINT)(escalate)
     dispatcher.command("转办", "transfer", "/转办 #编号 单位 [原因]", "转给外部单位办理",
-                       ability="coordinate")(transfer)
+                       ability="coordinate",
+                       refusal_hint=texts.COORDINATOR_ONLY_HINT)(transfer)
     dispatcher.command("合并", "merge", "/合并 #甲 #乙", "把工单甲并入工单乙",
-                       ability="coordinate")(merge)
+                       ability="coordinate",
+                       refusal_hint=texts.COORDINATOR_ONLY_HINT)(merge)
     dispatcher.command("关闭", "close", "/关闭 #编号 原因", "关闭工单",
-                       ability="moderate")(close)
+                       ability="moderate", refusal_hint=texts.CLOSE_HINT)(close)
     dispatcher.command("角色", "role", "/角色 @某人 角色", "设置成员角色",
-                       ability="moderate")(set_role)
+                       ability="moderate", refusal_hint=texts.COORDINATOR_ONLY_HINT)(set_role)
 
 
 def _case_and_rest(args: str, need_rest: str = "") -> tuple[int, str]:

@@ -24,13 +24,15 @@ ACK = re.compile(r"收到|马上(到|去|过去|来|处理)|这就(去|来)|立�
 
 
 def register(dispatcher: Dispatcher) -> None:
-    dispatcher.command("接单", "claim", "/接单 #编号", "签收工单", ability="staff")(claim)
+    hint = texts.STAFF_ONLY_HINT
+    dispatcher.command("接单", "claim", "/接单 #编号", "签收工单", ability="staff",
+                       refusal_hint=hint)(claim)
     dispatcher.command("进展", "update", "/进展 #编号 内容", "反馈处理进展",
-                       ability="staff")(update)
+                       ability="staff", refusal_hint=hint)(update)
     dispatcher.command("办结", "resolve", "/办结 #编号 [说明]", "办结工单，请诉求人评价",
-                       ability="staff")(resolve)
+                       ability="staff", refusal_hint=hint)(resolve)
     dispatcher.command("延期", "extend", "/延期 #编号 时长 原因", "延长办结期限（如 2d、6h）",
-                       ability="extend")(extend)
+                       ability="extend", refusal_hint=hint)(extend)
     dispatcher.add_listener("staff_reply", natural_reply)
 
 
