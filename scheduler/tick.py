@@ -53,6 +53,7 @@ def run_timers(app: Application, now: datetime) -> Counter:
     while True:
         with app.store.transaction() as repos:
             jobs = repos.jobs.due(now, BATCH)
+            repos.cases.preload([j.case_id for j in jobs if j.case_id])
             for job in jobs:
                 repos.jobs.finish(job, now)
                 handler = JOB_HANDLERS.get(job.kind)

@@ -332,6 +332,14 @@ class CaseRepo(_Repo):
             return None
         return case
 
+    def preload(self, case_ids: list[int]) -> None:
+        """Load many cases (with complainants) in one round trip into the session."""
+        if case_ids:
+            list(self.s.scalars(select(Case).where(Case.id.in_(case_ids))
+                                .options(selectinload(Case.complainants)
+                                         .joinedload(CaseComplainant.member)
+                                         .selectinload(Member.roles))))
+
     def add_complainant(self, case: Case, member: Member, now: datetime) -> bool:
         if any(c.member_id == member.id for c in case.complainants):
             return False

@@ -52,6 +52,8 @@ W_INQUIRY, W_QUESTION, W_NOTICE, W_URGENT, W_FOLLOWUP, W_APOLOGY = 2.5, 1.0, 1.2
 W_NOTICE_RESIDENT = 0.5
 STRONG_PROBLEM = 3.0  # evidence at which a question is taken as rhetorical and thanks as irony
 # Inquiry words that ask for information even next to a problem word (请问, 停水的话 …).
+# A sentence-final particle, at the end of the text or before a space or punctuation (…吗 七点).
+QUESTION_END = re.compile(r"[吗呢么](?=$|[\s,.!;:~])")
 FIRM_INQUIRY = frozenset(("请问", "想问", "想问一下", "问一下", "好奇", "想了解", "了解一下",
                           "有没有人知道", "谁知道", "有人知道", "的话", "一般", "一般是"))
 
@@ -102,6 +104,7 @@ class Features:
     patterns: int
     question: bool
     danger: bool = False  # an urgent pattern matched (液化气的味道)
+    danger_categories: tuple[str, ...] = ()  # categories the matched urgent patterns name
 
 
 def _group_terms(lex: dict) -> dict[str, list[str]]:
@@ -120,6 +123,7 @@ def _group_terms(lex: dict) -> dict[str, list[str]]:
         "degree": lex.get("degree", []), "contrast": res.get("contrasts", []),
         "scoped_outage": urgent.get("scoped_outages", []),
         "consequence": urgent.get("consequences", []), "greeting": lex.get("greetings", []),
+        "neutral": lex.get("neutral", []),
     }
 
 
@@ -142,13 +146,20 @@ def _inherit_urgency(table: dict, lex: dict) -> None:
     segmenter keeps the longer word as one token, so the trigger inside would go unseen.
     Drills, notices and hedged words (火灾演练, 上次被困) keep their own meaning."""
     triggers = [str(t) for t in lex["urgent"]["triggers"] if len(str(t)) > 1]
-    keep_out = {"notice", "hedge", "joke", "planned", "prohibition", "res_strong"}
+    keep_out = {"notice", "hedge", "joke", "planned", "prohibition", "res_strong", "neutral"}
     for term, tags in table.items():
         if any(kind in ("urgent", *keep_out) for kind, _ in tags) or any(
                 neg in term for neg in ("不", "没")):
             continue  # 打不着火 is no fire
         if any(t in term and t != term for t in triggers):
             tags.append(("urgent", None))
+
+
+def _urgent_pattern(entry) -> tuple[re.Pattern, str | None]:
+    """An urgent pattern of the lexicon: a regex, or {re: regex, category: code}."""
+    if isinstance(entry, dict):
+        return re.compile(entry["re"]), entry.get("category")
+    return re.compile(entry), None
 
 
 def _make_tokenizer(words) -> jieba.Tokenizer:
@@ -168,13 +179,14 @@ class Classifier:
         lex = merge_extra(load_lexicon(), extra_lexicon)
         self._table = _build_table(lex)
         self._context = frozenset(lex.get("context_objects", []))
+        self._suggestions = frozenset(lex.get("suggestions", []))
         self._max_term = max(map(len, self._table))
         self._prefixes = frozenset(t[:k] for t in self._table for k in range(1, len(t)))
         self._normalizer = Normalizer(lex["typos"])
         self._locations = LocationParser(lex["places"])
         self._patterns = tuple(re.compile(p) for p in lex["complaint_cues"]["patterns"])
         self._hedges = tuple(str(h) for h in lex["urgent"]["hedges"])
-        self._urgent_patterns = tuple(re.compile(p) for p in lex["urgent"].get("patterns", []))
+        self._urgent_patterns = tuple(_urgent_pattern(p) for p in lex["urgent"].get("patterns", []))
         self._tokenizer = _make_tokenizer(self._table)
         self._subterms = lru_cache(maxsize=65536)(self._subterms_uncached)
 
@@ -271,10 +283,11 @@ class Classifier:
                     per_kind[kind][code].append(hit)
         text = norm.text
         patterns = sum(1 for p in self._patterns if p.search(text)) + int(norm.emphasis)
-        question = "?" in text or text.endswith(("吗", "呢", "么"))
-        danger = any(self._unhedged(m.start(), text) for p in self._urgent_patterns
-                     for m in p.finditer(text))
-        return Features(groups, objects, faults, signals, patterns, question, danger)
+        question = "?" in text or QUESTION_END.search(text) is not None
+        matched = [code for p, code in self._urgent_patterns for m in p.finditer(text)
+                   if self._unhedged(m.start(), text)]
+        return Features(groups, objects, faults, signals, patterns, question, bool(matched),
+                        tuple(code for code in matched if code))
 
     def _unhedged(self, start: int, text: str) -> bool:
         """No hedge word (上次, 万一 …) in the few characters before `start`."""
@@ -299,7 +312,7 @@ class Classifier:
         scores = {}
         generic = feats.groups.get("gfault", [])
         degree = feats.groups.get("degree", [])
-        for code in {*feats.objects, *feats.faults, *feats.signals}:
+        for code in {*feats.objects, *feats.faults, *feats.signals, *feats.danger_categories}:
             objects, faults = feats.objects.get(code, []), feats.faults.get(code, [])
             signals = {h.term for h in feats.signals.get(code, [])}
             if degree:  # an intensified fault word (太吵, 忒脏, 贼凉) says as much as a signal
@@ -318,6 +331,8 @@ class Classifier:
             elif faults:  # a fault word with no object of its category near it
                 weight = W_FAULT_ALONE if objects else W_FAULT_ALONE / 2
                 problem += weight * min(len({h.term for h in faults}), 2)
+            if code in feats.danger_categories:
+                problem += W_SIGNAL  # 煤气的味儿: a danger pattern names its category
             total = problem + W_OBJECT * min(len({h.term for h in objects}), 3)
             if total:
                 scores[code] = (problem, total)
@@ -364,14 +379,20 @@ class Classifier:
         if (thanks or norm.praise_emoji) and (problem < STRONG_PROBLEM or settled):
             score += W_THANKS  # thanks next to a live problem is irony (感谢物业让我爬楼)
         score += W_JOKE * bool(g.get("joke") or norm.joke_emoji)
-        score += W_OPINION * bool(self._opinions(feats))
+        # 建议物业把翘起来的地砖修一下: a suggestion about a clear problem is a complaint;
+        # votes and views in a deliberation (我赞成, 我觉得) are not
+        opinions = [h for h in self._opinions(feats)
+                    if h.term not in self._suggestions or problem < STRONG_PROBLEM]
+        score += W_OPINION * bool(opinions)
         score += W_ADS * bool(g.get("ads"))
         inquiries = len({h.term for h in g.get("inq_strong", [])})
         if inquiries:
             # with a clear problem, 去哪充 / 在哪 is a rhetorical or follow-up question, unless
             # a firm inquiry word asks for information (请问, 有没有人知道, …的话)
+            # an alarm (冒黑烟 有没有人知道是哪户, 整栋停电 有人知道怎么回事吗) asks for help
             asking = problem < STRONG_PROBLEM or any(
                 h.term in FIRM_INQUIRY for h in g.get("inq_strong", []))
+            asking = asking and not self._alarm(feats)
             score += (W_INQUIRY if asking else W_QUESTION) * min(inquiries, 2)
         elif feats.question and problem < STRONG_PROBLEM:
             score += W_QUESTION
@@ -446,6 +467,12 @@ class Classifier:
         after = feats.groups.get("consequence", [])
         return [h for h in feats.groups.get("urgent", []) if not self._hedged(h, hedges)
                 and not any(0 <= c.start - h.end <= 3 for c in after)]
+
+    def _alarm(self, feats: Features) -> bool:
+        """Danger now (a trigger, a danger pattern, or an outage said for a whole building)."""
+        g = feats.groups
+        return bool(self._urgent_triggers(feats) or feats.danger
+                    or (g.get("scope") and (g.get("outage") or g.get("scoped_outage"))))
 
     def _urgent(self, feats: Features, location: dict) -> bool:
         """Danger words, or an essential service lost for a whole building or unit."""
