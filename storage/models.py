@@ -235,3 +235,15 @@ class ScheduledJob(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     done_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Lease(Base):
+    """A named lease held by one process at a time (e.g. the one WeCom long connection
+    per bot across processes). A holder renews it before `expires_at`; after that anyone
+    may take it over."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]

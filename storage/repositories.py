@@ -23,6 +23,7 @@ from storage.models import (
     Community,
     Group,
     InboundMessage,
+    Lease,
     Member,
     MemberRole,
     OutboundMessage,
@@ -61,6 +62,7 @@ class Repos:
         self.outbox = OutboxRepo(session)
         self.cases = CaseRepo(session)
         self.jobs = JobRepo(session)
+        self.leases = LeaseRepo(session)
 
     @property
     def dialect(self) -> str:
@@ -496,3 +498,27 @@ class JobRepo(_Repo):
         return list(self.s.scalars(select(ScheduledJob).where(
             ScheduledJob.case_id == case_id, ScheduledJob.state == "pending")
             .order_by(ScheduledJob.due_at)))
+
+
+class LeaseRepo(_Repo):
+    """Named leases: one holder at a time, taken over once expired."""
+
+    def acquire(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take or renew the lease; False while another holder's lease is live."""
+        row = self.s.get(Lease, name, with_for_update=True)
+        if row is None:
+            try:
+                with self.s.begin_nested():
+                    self.s.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+                return True
+            except IntegrityError:
+                row = self.s.get(Lease, name, with_for_update=True, populate_existing=True)
+        if row.holder != holder and row.expires_at > now:
+            return False
+        row.holder, row.expires_at = holder, now + ttl
+        return True
+
+    def release(self, name: str, holder: str) -> None:
+        row = self.s.get(Lease, name)
+        if row is not None and row.holder == holder:
+            self.s.delete(row)

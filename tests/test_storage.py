@@ -131,3 +131,18 @@ def test_unknown_member_is_a_resident(store):
         member = repos.members.ensure("c1", "u-new", "新邻居", NOW)
         assert member.role_codes == {"resident"}
         assert repos.members.ensure("c1", "u-new", "新邻居", NOW).id == member.id
+
+
+def test_lease_one_holder_at_a_time(store):
+    ttl = timedelta(seconds=30)
+    with store.transaction() as repos:
+        assert repos.leases.acquire("ws:bot", "proc-a", NOW, ttl)
+    with store.transaction() as repos:
+        assert not repos.leases.acquire("ws:bot", "proc-b", NOW + timedelta(seconds=10), ttl)
+        assert repos.leases.acquire("ws:bot", "proc-a", NOW + timedelta(seconds=10), ttl)
+    with store.transaction() as repos:
+        assert not repos.leases.acquire("ws:bot", "proc-b", NOW + timedelta(seconds=39), ttl)
+        assert repos.leases.acquire("ws:bot", "proc-b", NOW + timedelta(seconds=41), ttl)
+    with store.transaction() as repos:
+        repos.leases.release("ws:bot", "proc-b")
+        assert repos.leases.acquire("ws:bot", "proc-c", NOW + timedelta(seconds=42), ttl)

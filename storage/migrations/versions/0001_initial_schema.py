@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 22:23:11.871633
+Create Date: 2026-11-21 22:32:49.807554
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,6 +42,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_inbound_messages_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbound_messages_status'), ['status'], unique=False)
 
+    op.create_table('leases',
+    sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('holder', sa.String(length=128), nullable=False),
+    sa.Column('expires_at', storage.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
     op.create_table('groups',
     sa.Column('id', sa.String(length=128), nullable=False),
     sa.Column('community_id', sa.String(length=64), nullable=False),
@@ -206,6 +212,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_groups_community_id'))
 
     op.drop_table('groups')
+    op.drop_table('leases')
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbound_messages_status'))
         batch_op.drop_index(batch_op.f('ix_inbound_messages_group_id'))
