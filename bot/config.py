@@ -19,7 +19,14 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.domain.categories import CATEGORY_CODES
 from bot.domain.roles import ROLE_CODES
@@ -86,9 +93,66 @@ class SimulatorConfig(_Strict):
     enabled: bool = False
 
 
+class WecomAibotConfig(_Strict):
+    """WeCom 智能机器人 (AI bot), API mode: HTTP callback (`token`, `encoding_aes_key`) at
+    /wecom/aibot, or the long connection (`bot_id`, `secret`) to `ws_url`."""
+
+    enabled: bool = False
+    mode: Literal["http", "websocket"] = "http"
+    token: str = ""
+    encoding_aes_key: str = ""
+    bot_id: str = ""
+    secret: str = ""
+    ws_url: str = "wss://openws.work.weixin.qq.com"
+
+    @model_validator(mode="after")
+    def _credentials(self) -> WecomAibotConfig:
+        if self.enabled and self.mode == "http":
+            if not self.token:
+                raise ValueError("mode http needs token")
+            if len(self.encoding_aes_key) != 43:
+                raise ValueError("mode http needs encoding_aes_key (43 characters)")
+        if self.enabled and self.mode == "websocket" and not (self.bot_id and self.secret):
+            raise ValueError("mode websocket needs bot_id and secret")
+        return self
+
+
+class WecomWebhookConfig(_Strict):
+    """消息推送 (group webhook) posts; each group's key is its `webhook_key`."""
+
+    api_base: str = "https://qyapi.weixin.qq.com"
+    timeout_seconds: float = 10.0
+
+
+class WecomAppConfig(_Strict):
+    """A self-built app (自建应用): XML callback at /wecom/app, replies via message/send."""
+
+    enabled: bool = False
+    corp_id: str = ""
+    agent_id: int = 0
+    secret: str = ""
+    token: str = ""
+    encoding_aes_key: str = ""
+    api_base: str = "https://qyapi.weixin.qq.com"
+    timeout_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _credentials(self) -> WecomAppConfig:
+        if self.enabled:
+            missing = [k for k in ("corp_id", "secret", "token") if not getattr(self, k)]
+            if missing or not self.agent_id:
+                raise ValueError("needs corp_id, agent_id, secret, token and encoding_aes_key")
+            if len(self.encoding_aes_key) != 43:
+                raise ValueError("encoding_aes_key must have 43 characters")
+        return self
+
+
 class ChannelsConfig(_Strict):
     bridge: BridgeConfig = BridgeConfig()
     simulator: SimulatorConfig = SimulatorConfig()
+    wecom_aibot: WecomAibotConfig = WecomAibotConfig()
+    wecom_webhook: WecomWebhookConfig = WecomWebhookConfig()
+    wecom_app: WecomAppConfig = WecomAppConfig()
 
 
 class MemberConfig(_Strict):
@@ -213,6 +277,28 @@ class SchedulesConfig(_Strict):
         return (parse_clock(value[0]), parse_clock(value[1]))
 
 
+class DeliberationConfig(_Strict):
+    """议事 under 六步七规: discussion window, message limit, votes, 公示, follow-ups."""
+
+    discussion: timedelta = timedelta(hours=1)  # /开始 without a duration
+    max_messages_per_person: int = Field(default=10, ge=1)
+    vote_duration: timedelta = timedelta(hours=24)  # /表决 without a duration
+    vote_reminder_before: timedelta = timedelta(hours=2)
+    announce_reminder_before: timedelta = timedelta(hours=1)
+    publicity: timedelta = timedelta(days=7)  # 公示 (at least 7 days)
+    followup_consultation: timedelta = timedelta(days=15)  # 协商类/决策类: half-monthly
+    followup_inquiry: timedelta = timedelta(days=30)  # 咨询类/听证类: monthly
+    rating_window: timedelta = timedelta(days=3)  # 成效评估 open this long after 完成
+    abusive_words: list[str] = []  # added to the built-in list
+
+    @field_validator("discussion", "vote_duration", "vote_reminder_before",
+                     "announce_reminder_before", "publicity", "followup_consultation",
+                     "followup_inquiry", "rating_window", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+
 class SchedulerConfig(_Strict):
     enabled: bool = True
     tick_seconds: int = Field(default=60, ge=1)
@@ -237,6 +323,7 @@ class Config(_Strict):
     schedules: SchedulesConfig = SchedulesConfig()
     reminders: RemindersConfig = RemindersConfig()
     calendar: CalendarConfig = CalendarConfig()
+    deliberation: DeliberationConfig = DeliberationConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
 
     @field_validator("timezone")

@@ -52,12 +52,21 @@ def journal(app: Application, msg: IncomingMessage) -> int | None:
         if repos.groups.get(msg.group_id) is None:
             community = app.community_for_new_group()
             repos.groups.register(msg.group_id, community_id=community.id,
-                                  name=msg.group_name, channel="bridge", now=now)
+                                  name=msg.group_name, channel=group_channel(msg.channel),
+                                  now=now)
         row = repos.inbound.add(
             channel=msg.channel, msg_id=msg.msg_id, group_id=msg.group_id,
             sender_id=msg.sender_id, sender_name=msg.sender_name, text=msg.text,
             payload=_payload(msg), sent_at=msg.sent_at, received_at=now, status="received")
         return None if row is None else row.id
+
+
+# The inbound channel -> the channel a group first seen on it posts through.
+GROUP_CHANNELS = {"wecom_aibot": "wecom", "wecom_app": "wecom_app"}
+
+
+def group_channel(inbound_channel: str) -> str:
+    return GROUP_CHANNELS.get(inbound_channel, "bridge")
 
 
 def _payload(msg: IncomingMessage) -> dict:

@@ -18,6 +18,7 @@ from bot.ingest import handle_unhandled
 from bot.outbox import deliver_due, queue_posts
 from scheduler.calendar_posts import run_calendar_posts
 from scheduler.case_timers import CASE_TIMERS, run_case_timer
+from scheduler.topic_timers import TOPIC_TIMERS, run_topic_timer
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -26,9 +27,10 @@ log = logging.getLogger(__name__)
 BATCH = 200
 
 # Timer kind -> the function that runs it: (app, repos, job, now) -> (group id, posts).
-# Every kind of due work plugs in here (cases now; topics' vote deadlines, 公示 ends and
-# follow-ups the same way).
-JOB_HANDLERS = {kind: run_case_timer for kind in CASE_TIMERS}
+# Every kind of due work plugs in here: cases' reminders and deadlines, topics' vote
+# deadlines, 公示 ends and follow-ups.
+JOB_HANDLERS = {**{kind: run_case_timer for kind in CASE_TIMERS},
+                **{kind: run_topic_timer for kind in TOPIC_TIMERS}}
 
 
 @dataclass

@@ -247,3 +247,85 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+class Topic(Base):
+    """A deliberation topic (议题) moving through 六步: 提议 → 告知 → 协商 → 决策 → 公示 →
+    监督 → 完成. Its history lives in TopicEvent; votes, the speaking queue and message
+    counts in their own tables."""
+
+    __tablename__ = "topics"
+    __table_args__ = (Index("ix_topics_group_step", "group_id", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id"))
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="consultation")
+    step: Mapped[str] = mapped_column(String(16), default="proposed")
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    meeting_at: Mapped[datetime | None] = mapped_column(default=None)
+    meeting_way: Mapped[str] = mapped_column(String(200), default="")
+    discussion_ends_at: Mapped[datetime | None] = mapped_column(default=None)
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    poll: Mapped[int] = mapped_column(Integer, default=0)  # the current vote's number
+    options: Mapped[list[Any]] = mapped_column(default=list)
+    quorum: Mapped[int] = mapped_column(Integer, default=0)
+    vote_ends_at: Mapped[datetime | None] = mapped_column(default=None)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    decision: Mapped[str] = mapped_column(Text, default="")
+    publicity_ends_at: Mapped[datetime | None] = mapped_column(default=None)
+    rating_ends_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TopicEvent(Base):
+    __tablename__ = "topic_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actor: Mapped[Member | None] = relationship(lazy="joined")
+
+
+class TopicVote(Base):
+    """One member's vote in one poll of a topic; changed in place until the deadline."""
+
+    __tablename__ = "topic_votes"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+    poll: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    option: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class TopicSpeaker(Base):
+    """A member in a discussion: place in the speaking queue and messages sent."""
+
+    __tablename__ = "topic_speakers"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    hand_raised_at: Mapped[datetime | None] = mapped_column(default=None)
+    called_at: Mapped[datetime | None] = mapped_column(default=None)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
+class TopicRating(Base):
+    """成效评估: one 1–5 score per member at the end."""
+
+    __tablename__ = "topic_ratings"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]

@@ -28,6 +28,11 @@ from storage.models import (
     MemberRole,
     OutboundMessage,
     ScheduledJob,
+    Topic,
+    TopicEvent,
+    TopicRating,
+    TopicSpeaker,
+    TopicVote,
 )
 
 OPEN_STATES = ("open", "assigned", "acknowledged", "in_progress", "reopened", "transferred")
@@ -63,6 +68,7 @@ class Repos:
         self.cases = CaseRepo(session)
         self.jobs = JobRepo(session)
         self.leases = LeaseRepo(session)
+        self.topics = TopicRepo(session)
 
     @property
     def dialect(self) -> str:
@@ -194,6 +200,30 @@ class MemberRepo(_Repo):
         return list(self.s.scalars(
             select(Member).where(Member.community_id == community_id).order_by(Member.id)))
 
+    def participants(self, community_id: str, group_id: str) -> list[Member]:
+        """Members who have written in a group (the people a group reminder can @)."""
+        senders = (select(InboundMessage.sender_id)
+                   .where(InboundMessage.group_id == group_id).distinct())
+        return list(self.s.scalars(
+            select(Member).where(Member.community_id == community_id,
+                                 Member.external_id.in_(senders)).order_by(Member.id)))
+
+    def community_ids_of(self, external_id: str) -> list[str]:
+        """The communities where a platform id is a known member (WeCom private chats)."""
+        return list(self.s.scalars(select(Member.community_id)
+                                   .where(Member.external_id == external_id)
+                                   .order_by(Member.id)))
+
+    def upsert_from_platform(self, community_id: str, external_id: str, name: str,
+                             now: datetime) -> Member:
+        """A member reported by the platform (e.g. a WeCom group roster): created as a
+        resident, renamed unless the config roster names them (the file wins)."""
+        row = self.ensure(community_id, external_id, name, now)
+        if name and row.name != name and not any(r.source == "config" for r in row.roles):
+            row.name = name
+        self.s.flush()
+        return row
+
 
 class InboundRepo(_Repo):
     def add(self, **fields: Any) -> InboundMessage | None:
@@ -320,6 +350,31 @@ class OutboxRepo(_Repo):
         rows = self.s.execute(select(OutboundMessage.state, func.count())
                               .group_by(OutboundMessage.state))
         return {state: n for state, n in rows}
+
+    def for_inbound_message(self, channel: str, msg_id: str) -> list[OutboundMessage]:
+        """The posts answering a message, found by its (channel, msg_id) (a retry)."""
+        inbound = select(InboundMessage.id).where(InboundMessage.channel == channel,
+                                                  InboundMessage.msg_id == msg_id)
+        return list(self.s.scalars(select(OutboundMessage)
+                                   .where(OutboundMessage.in_reply_to.in_(inbound))
+                                   .order_by(OutboundMessage.id)))
+
+    def failed_with(self, group_ids: list[str], error_prefix: str, since: datetime
+                    ) -> list[OutboundMessage]:
+        """Posts of these groups created since a time that failed with this error."""
+        if not group_ids:
+            return []
+        return list(self.s.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.group_id.in_(group_ids), OutboundMessage.state == "failed",
+                   OutboundMessage.last_error.startswith(error_prefix),
+                   OutboundMessage.created_at >= since)
+            .order_by(OutboundMessage.id)))
+
+    def set_text(self, out_id: int, text: str) -> None:
+        """Replace a post's text (what is still to be sent after a partial delivery)."""
+        self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
+                       .values(text=text))
 
 
 class CaseRepo(_Repo):
@@ -450,6 +505,17 @@ class CaseRepo(_Repo):
                                late_response | (Case.resolve_by < now))
             .order_by(Case.resolve_by).limit(limit)))
 
+    def raised_by(self, community_id: str, member_id: int, limit: int = 200) -> list[Case]:
+        """Cases the member raised or joined, in any state, newest first."""
+        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id, Case.id.in_(joined))
+            .order_by(Case.id.desc()).limit(limit)))
+
+    def count_assigned_to(self, community_id: str, member_id: int) -> int:
+        return self.s.scalar(select(func.count()).select_from(Case).where(
+            Case.community_id == community_id, Case.assignee_id == member_id)) or 0
+
 
 class JobRepo(_Repo):
     """Timers (ScheduledJob): plan, cancel, and take the due ones."""
@@ -522,3 +588,111 @@ class LeaseRepo(_Repo):
         row = self.s.get(Lease, name)
         if row is not None and row.holder == holder:
             self.s.delete(row)
+
+
+ACTIVE_STEPS = ("proposed", "announced", "discussing", "voting", "publicity", "supervision")
+
+
+class TopicRepo(_Repo):
+    """Topics, their timeline, votes, speakers and ratings."""
+
+    def add(self, topic: Topic) -> Topic:
+        self.s.add(topic)
+        self.s.flush()
+        return topic
+
+    def get(self, topic_id: int, community_id: str | None = None) -> Topic | None:
+        topic = self.s.get(Topic, topic_id)
+        if topic is not None and community_id is not None and topic.community_id != community_id:
+            return None
+        return topic
+
+    def add_event(self, topic: Topic, kind: str, actor: Member | None, at: datetime,
+                  note: str = "", **data: Any) -> TopicEvent:
+        event = TopicEvent(topic_id=topic.id, kind=kind, actor_id=actor.id if actor else None,
+                           at=at, note=note, data=data)
+        self.s.add(event)
+        topic.updated_at = at
+        self.s.flush()
+        self.s.info.setdefault("touched_topics", set()).add(topic.id)
+        return event
+
+    def touched(self) -> list[Topic]:
+        """Topics changed in this transaction (their timers need planning again)."""
+        ids = sorted(self.s.info.pop("touched_topics", set()))
+        return [self.s.get(Topic, i) for i in ids]
+
+    def events(self, topic_id: int) -> list[TopicEvent]:
+        return list(self.s.scalars(select(TopicEvent).where(TopicEvent.topic_id == topic_id)
+                                   .order_by(TopicEvent.id)))
+
+    def active_in_community(self, community_id: str) -> list[Topic]:
+        return list(self.s.scalars(
+            select(Topic).where(Topic.community_id == community_id,
+                                Topic.step.in_(ACTIVE_STEPS)).order_by(Topic.id)))
+
+    def in_group(self, group_id: str, limit: int = 30) -> list[Topic]:
+        return list(self.s.scalars(select(Topic).where(Topic.group_id == group_id)
+                                   .order_by(Topic.id.desc()).limit(limit)))
+
+    def discussing_in_group(self, group_id: str) -> Topic | None:
+        return self.s.scalar(select(Topic).where(Topic.group_id == group_id,
+                                                 Topic.step == "discussing").limit(1))
+
+    def for_case(self, case_id: int) -> Topic | None:
+        return self.s.scalar(select(Topic).where(Topic.case_id == case_id)
+                             .order_by(Topic.id.desc()).limit(1))
+
+    # speakers ----------------------------------------------------------------------
+    def speaker(self, topic_id: int, member_id: int) -> TopicSpeaker:
+        row = self.s.get(TopicSpeaker, (topic_id, member_id))
+        if row is None:
+            row = TopicSpeaker(topic_id=topic_id, member_id=member_id, messages=0,
+                               warned=False)
+            self.s.add(row)
+            self.s.flush()
+        return row
+
+    def queue(self, topic_id: int) -> list[TopicSpeaker]:
+        """Raised hands not yet called, first come first served."""
+        return list(self.s.scalars(
+            select(TopicSpeaker).where(TopicSpeaker.topic_id == topic_id,
+                                       TopicSpeaker.hand_raised_at.is_not(None),
+                                       TopicSpeaker.called_at.is_(None))
+            .order_by(TopicSpeaker.hand_raised_at, TopicSpeaker.member_id)))
+
+    # votes -------------------------------------------------------------------------
+    def vote(self, topic: Topic, member: Member, option: str, at: datetime) -> bool:
+        """Cast or change a vote; True when it changed an earlier one."""
+        row = self.s.get(TopicVote, (topic.id, topic.poll, member.id))
+        if row is None:
+            self.s.add(TopicVote(topic_id=topic.id, poll=topic.poll, member_id=member.id,
+                                 option=option, at=at))
+            self.s.flush()
+            return False
+        row.option, row.at = option, at
+        return True
+
+    def tally(self, topic: Topic) -> dict[str, int]:
+        rows = self.s.execute(select(TopicVote.option, func.count())
+                              .where(TopicVote.topic_id == topic.id,
+                                     TopicVote.poll == topic.poll)
+                              .group_by(TopicVote.option))
+        return {option: n for option, n in rows}
+
+    def voter_ids(self, topic: Topic) -> set[int]:
+        return set(self.s.scalars(select(TopicVote.member_id).where(
+            TopicVote.topic_id == topic.id, TopicVote.poll == topic.poll)))
+
+    # ratings -----------------------------------------------------------------------
+    def rate(self, topic: Topic, member: Member, score: int, at: datetime) -> None:
+        row = self.s.get(TopicRating, (topic.id, member.id))
+        if row is None:
+            self.s.add(TopicRating(topic_id=topic.id, member_id=member.id, score=score, at=at))
+        else:
+            row.score, row.at = score, at
+        self.s.flush()
+
+    def ratings(self, topic_id: int) -> list[int]:
+        return list(self.s.scalars(select(TopicRating.score)
+                                   .where(TopicRating.topic_id == topic_id)))

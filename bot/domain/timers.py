@@ -1,5 +1,5 @@
-"""Which timers a case needs in its current state (the one place that decides when the
-bot will next look at a case).
+"""Which timers a case or topic needs in its current state (the one place that decides
+when the bot will next look at it).
 
 - unacknowledged: reminders at the configured fractions of the response window, and the
   response deadline;
@@ -15,7 +15,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.config import Config
-from storage.models import Case
+from bot.domain.deliberation import followup_period
+from storage.models import Case, Topic
 from storage.repositories import Repos
 
 UNACKNOWLEDGED = ("open", "assigned", "reopened")
@@ -61,7 +62,51 @@ def replan(repos: Repos, config: Config, case: Case, now: datetime) -> None:
     repos.jobs.cancel(stale)
 
 
+def topic_timers(config: Config, topic: Topic, now: datetime
+                 ) -> dict[str, tuple[str, datetime]]:
+    """name -> (kind, due_at) for a topic in its current step."""
+    d = config.deliberation
+    want: dict[str, tuple[str, datetime]] = {}
+    if topic.step == "announced" and topic.meeting_at:
+        want["announce_remind"] = ("topic_announce_reminder",
+                                   topic.meeting_at - d.announce_reminder_before)
+    if topic.step == "discussing" and topic.discussion_ends_at:
+        want["discussion_end"] = ("topic_discussion_end", topic.discussion_ends_at)
+    if topic.step == "voting" and topic.vote_ends_at:
+        remind_at = topic.vote_ends_at - d.vote_reminder_before
+        if remind_at > topic.updated_at:
+            want[f"vote{topic.poll}_remind"] = ("topic_vote_reminder", remind_at)
+        want[f"vote{topic.poll}_close"] = ("topic_vote_close", topic.vote_ends_at)
+    if topic.step == "publicity" and topic.publicity_ends_at:
+        start = topic.publicity_ends_at - d.publicity
+        want["publicity_mid"] = ("topic_publicity_midway", start + d.publicity / 2)
+        want["publicity_end"] = ("topic_publicity_end", topic.publicity_ends_at)
+    if topic.step == "supervision":
+        period = followup_period(d, topic)
+        periods = max(0, int((now - topic.updated_at) / period))
+        want["followup"] = ("topic_followup", topic.updated_at + period * (periods + 1))
+    if topic.step == "done" and topic.rating_ends_at:
+        want["rating_close"] = ("topic_rating_close", topic.rating_ends_at)
+    return want
+
+
+TOPIC_TIMERS = ("announce_remind", "discussion_end", "publicity_mid", "publicity_end",
+                "followup", "rating_close")
+
+
+def replan_topic(repos: Repos, config: Config, topic: Topic, now: datetime) -> None:
+    want = topic_timers(config, topic, now)
+    for name, (kind, due_at) in want.items():
+        repos.jobs.plan(f"topic:{topic.id}:{name}", kind, due_at, topic_id=topic.id)
+    stale = [f"topic:{topic.id}:{n}" for n in TOPIC_TIMERS if n not in want]
+    stale += [f"topic:{topic.id}:vote{topic.poll}_{n}" for n in ("remind", "close")
+              if f"vote{topic.poll}_{n}" not in want]
+    repos.jobs.cancel(stale)
+
+
 def replan_touched(repos: Repos, config: Config, now: datetime) -> None:
-    """Re-plan the timers of every case changed in this transaction."""
+    """Re-plan the timers of every case and topic changed in this transaction."""
     for case in repos.cases.touched():
         replan(repos, config, case, now)
+    for topic in repos.topics.touched():
+        replan_topic(repos, config, topic, now)

@@ -1,6 +1,5 @@
-"""Capabilities, one module each. `register_all` adds their commands and listeners to a
-dispatcher, in an order that matters: commands are matched first anyway, but free-text
-listeners run in the order registered."""
+"""Capabilities, one module each. `register_all` adds their commands (shown by /帮助 in
+this order) and their free-text listeners, in the one order that matters, below."""
 
 from __future__ import annotations
 
@@ -8,13 +7,16 @@ from bot.dispatcher import Dispatcher
 
 
 def register_all(dispatcher: Dispatcher) -> None:
-    from bot.handlers import cases, feedback, help, moderation, staff, stats
+    from bot.handlers import cases, deliberation, feedback, help, moderation, staff, stats
 
-    # Listeners run in this order: staff replies and ratings before complaint intake
-    # (“没修好” after a rating request is a rating, not a new complaint).
-    staff.register(dispatcher)
-    feedback.register(dispatcher)
-    cases.register(dispatcher)
-    moderation.register(dispatcher)
-    stats.register(dispatcher)
-    help.register(dispatcher)
+    for module in (cases, staff, feedback, moderation, stats, deliberation, help):
+        module.register(dispatcher)
+    # Free text, first match wins:
+    # - an open discussion counts every message (limit, 尊重他人) and takes residents'
+    #   messages as opinions, not complaints; staff messages go on to the next listeners;
+    # - staff replies (“收到”, “修好了”) and ratings (“没修好” after a rating request is a
+    #   rating, not a new complaint) come before complaint intake.
+    dispatcher.add_listener("discussion", deliberation.discussion_listener)
+    dispatcher.add_listener("staff_reply", staff.natural_reply)
+    dispatcher.add_listener("rating_reply", feedback.natural_rating)
+    dispatcher.add_listener("complaint", cases.complaint_listener)

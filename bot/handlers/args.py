@@ -27,3 +27,87 @@ def split_first(args: str) -> tuple[str, str]:
     if not parts:
         return "", ""
     return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+_TOPIC_REF = re.compile(r"^(?:[#＃]?\s*[Tt]\s*|议题\s*)(\d{1,9})$")
+_DURATION_ARG = re.compile(r"^\d+\s*[smhdw]$|^\d+(?:分钟|小时|天)$")
+_ZH_DURATION = {"分钟": "m", "小时": "h", "天": "d"}
+
+
+def topic_ref(token: str) -> int:
+    """'T1', '#T1', 't 1', '议题1' -> 1; anything else is a usage error."""
+    match = _TOPIC_REF.match(token.strip())
+    if not match:
+        raise UsageError(f"“{token}”不是议题编号，请写成 T编号，例如 T1。")
+    return int(match.group(1))
+
+
+def is_duration(token: str) -> bool:
+    return bool(_DURATION_ARG.match(token.strip()))
+
+
+def duration_arg(token: str) -> str:
+    """'2小时' -> '2h' (the config's duration syntax); '90m' stays."""
+    token = token.strip()
+    for word, unit in _ZH_DURATION.items():
+        if token.endswith(word):
+            return token[: -len(word)] + unit
+    return token
+
+
+_PERIOD = r"(上午|早上|中午|下午|晚上|傍晚)?"
+_HM = r"(\d{1,2})(?:[:：](\d{2})|点(?:(\d{1,2})分?|半)?)"
+_WHEN_PATTERNS = [
+    ("ymd", re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})[ T]*{_PERIOD}{_HM}")),
+    ("md", re.compile(rf"^(\d{{1,2}})月(\d{{1,2}})[日号]\s*{_PERIOD}{_HM}")),
+    ("md", re.compile(rf"^(\d{{1,2}})-(\d{{1,2}})\s+{_PERIOD}{_HM}")),
+    ("rel", re.compile(rf"^(今天|明天|后天)\s*{_PERIOD}{_HM}")),
+    ("wd", re.compile(rf"^(?:周|星期|礼拜)([一二三四五六日天])\s*{_PERIOD}{_HM}")),
+]
+_WEEKDAYS = "一二三四五六日"
+
+
+def _hour(period: str | None, hour: int) -> int:
+    if period in ("下午", "晚上", "傍晚") and hour < 12:
+        return hour + 12
+    if period == "中午" and hour < 6:
+        return hour + 12
+    return hour
+
+
+def parse_when(text: str, now):
+    """A meeting time at the start of `text` -> (aware datetime, the rest), in now's zone.
+
+    Reads 2026-11-25 19:00, 11月25日19:00, 11-25 19:00, 明天晚上7点, 周三19:30 …;
+    (None, text) when it does not start with a time.
+    """
+    from datetime import timedelta
+
+    text = text.strip()
+    for kind, pattern in _WHEN_PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        groups = match.groups()
+        period, hour, minute_colon, minute_dian = groups[-4:]
+        half = match.group(0).endswith("半")
+        minute = int(minute_colon or minute_dian or (30 if half else 0))
+        hour = _hour(period, int(hour))
+        try:
+            if kind == "ymd":
+                day = now.replace(year=int(groups[0]), month=int(groups[1]),
+                                  day=int(groups[2]))
+            elif kind == "md":
+                day = now.replace(month=int(groups[0]), day=int(groups[1]))
+                if day < now - timedelta(days=1):  # 1月5日 said in November: next year
+                    day = day.replace(year=now.year + 1)
+            elif kind == "rel":
+                day = now + timedelta(days=("今天", "明天", "后天").index(groups[0]))
+            else:
+                target = _WEEKDAYS.index(groups[0].replace("天", "日"))
+                day = now + timedelta(days=(target - now.weekday()) % 7)
+            when = day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        except ValueError:
+            return None, text
+        return when, text[match.end():].strip()
+    return None, text

@@ -19,7 +19,6 @@ def register(dispatcher: Dispatcher) -> None:
     dispatcher.command("报修", "report", "/报修 内容", "登记一个问题（不经自动识别）")(report)
     dispatcher.command("工单", "cases", "/工单 [#编号|我的|超时]",
                        "查看进行中的工单、我的工单、超时工单或某个工单的进展")(cases)
-    dispatcher.add_listener("complaint", complaint_listener)
 
 
 def complaint_listener(ctx: Context) -> bool:

@@ -29,7 +29,6 @@ def register(dispatcher: Dispatcher) -> None:
     dispatcher.command("评价", "rate", "/评价 #编号 满意|基本满意|不满意 [意见]",
                        "评价办结的工单")(rate)
     dispatcher.command("撤回", "withdraw", "/撤回 #编号", "撤回自己反映的问题")(withdraw)
-    dispatcher.add_listener("rating_reply", natural_rating)
 
 
 def rating_in(text: str) -> str | None:

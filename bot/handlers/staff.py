@@ -33,7 +33,6 @@ def register(dispatcher: Dispatcher) -> None:
                        ability="staff", refusal_hint=hint)(resolve)
     dispatcher.command("延期", "extend", "/延期 #编号 时长 原因", "延长办结期限（如 2d、6h）",
                        ability="extend", refusal_hint=hint)(extend)
-    dispatcher.add_listener("staff_reply", natural_reply)
 
 
 def _workable(ctx: Context, case_id: int) -> Case:

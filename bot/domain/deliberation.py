@@ -1,0 +1,242 @@
+"""Deliberation rules (议事, 六步七规): the steps of a topic and what each command may do.
+
+六步: 提议 proposed → 告知 announced → 协商 discussing (→ discussed when the window
+closes) → 决策 voting (→ voted) → 公示 publicity → 监督 supervision → 完成 done.
+七规 as rules here: 主持中立 (the chair does not vote), 一事一议 (one open discussion per
+group), 举手发言 (a speaking queue), 尊重他人 (abuse is flagged, see `abusive`), 限时限次
+(a window and a per-person message limit), 充分讨论, 简单多数 (`tally`).
+Every change writes a TopicEvent with actor and time. A refused change raises
+`TopicRuleError` with the sentence to answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import texts
+from bot.config import CommunityConfig, DeliberationConfig
+from storage.models import Case, Group, Member, Topic, TopicSpeaker
+from storage.repositories import Repos
+
+KINDS = {"协商": "consultation", "决策": "decision", "咨询": "inquiry", "听证": "hearing"}
+DEFAULT_OPTIONS = ["同意", "反对", "弃权"]
+ABSTAIN = "弃权"
+VOTABLE_FROM = ("proposed", "announced", "discussing", "discussed", "voted")
+DECIDABLE_FROM = ("discussing", "discussed", "voted")
+ABUSIVE = ("傻逼", "傻B", "煞笔", "sb", "滚蛋", "去死", "找死", "王八蛋", "畜生", "脑残",
+           "神经病", "放屁", "他妈的", "你妈", "狗东西", "贱人", "混蛋", "白痴", "废物", "垃圾人")
+
+
+class TopicRuleError(Exception):
+    """The rules forbid this; str(exc) is the answer for the group."""
+
+
+def _require(topic: Topic, steps: tuple[str, ...], action: str) -> None:
+    if topic.step not in steps:
+        raise TopicRuleError(texts.topic_wrong_step(topic.id, texts.topic_step_label(topic),
+                                                    action))
+
+
+def propose(repos: Repos, *, group: Group, proposer: Member, title: str, kind: str,
+            now: datetime, case: Case | None = None) -> Topic:
+    topic = repos.topics.add(Topic(
+        community_id=group.community_id, group_id=group.id, title=title, kind=kind,
+        step="proposed", proposer_id=proposer.id, case_id=case.id if case else None,
+        created_at=now, updated_at=now))
+    repos.topics.add_event(topic, "proposed", proposer, now, note=title, kind=kind)
+    return topic
+
+
+def announce(repos: Repos, topic: Topic, actor: Member, when: datetime | None, way: str,
+             now: datetime) -> None:
+    """告知: when and how it will be discussed."""
+    _require(topic, ("proposed", "announced"), "告知")
+    topic.step, topic.meeting_at, topic.meeting_way = "announced", when, way
+    repos.topics.add_event(topic, "announced", actor, now, note=way,
+                           at=when.isoformat() if when else None)
+
+
+def open_discussion(repos: Repos, topic: Topic, actor: Member, duration: timedelta,
+                    now: datetime) -> None:
+    """协商: one topic under discussion per group at a time (一事一议)."""
+    _require(topic, ("proposed", "announced", "discussed"), "开始协商")
+    current = repos.topics.discussing_in_group(topic.group_id)
+    if current is not None and current.id != topic.id:
+        raise TopicRuleError(texts.topic_one_at_a_time(current.id, current.title))
+    topic.step, topic.discussion_ends_at = "discussing", now + duration
+    repos.topics.add_event(topic, "discussion_opened", actor, now,
+                           minutes=int(duration.total_seconds() // 60))
+
+
+def close_discussion(repos: Repos, topic: Topic, actor: Member | None, now: datetime) -> None:
+    _require(topic, ("discussing",), "结束协商")
+    topic.step, topic.discussion_ends_at = "discussed", min(topic.discussion_ends_at or now, now)
+    repos.topics.add_event(topic, "discussion_closed", actor, now)
+
+
+def raise_hand(repos: Repos, topic: Topic, member: Member, now: datetime) -> int:
+    """举手: join the queue; returns the place in it."""
+    speaker = repos.topics.speaker(topic.id, member.id)
+    if speaker.hand_raised_at is not None and speaker.called_at is None:
+        raise TopicRuleError(texts.hand_already_raised(_place(repos, topic, member)))
+    speaker.hand_raised_at, speaker.called_at = now, None
+    repos.session.flush()
+    return _place(repos, topic, member)
+
+
+def _place(repos: Repos, topic: Topic, member: Member) -> int:
+    ids = [s.member_id for s in repos.topics.queue(topic.id)]
+    return ids.index(member.id) + 1 if member.id in ids else 0
+
+
+def next_speaker(repos: Repos, topic: Topic, actor: Member, now: datetime
+                 ) -> tuple[TopicSpeaker | None, int]:
+    """下一位: the first raised hand, called now; (speaker, how many still wait)."""
+    queue = repos.topics.queue(topic.id)
+    if not queue:
+        return None, 0
+    speaker = queue[0]
+    speaker.called_at = now
+    repos.topics.add_event(topic, "speaker_called", actor, now, note=speaker.member.name)
+    return speaker, len(queue) - 1
+
+
+def count_message(repos: Repos, topic: Topic, member: Member, limit: int) -> bool:
+    """限时限次: count a discussion message; True when this one crosses the limit for
+    the first time (the member gets one polite warning)."""
+    speaker = repos.topics.speaker(topic.id, member.id)
+    speaker.messages += 1
+    if speaker.messages > limit and not speaker.warned:
+        speaker.warned = True
+        return True
+    return False
+
+
+def abusive(text: str, extra_words: list[str]) -> bool:
+    """尊重他人: the message contains an insult (Latin-letter words only as whole words)."""
+    lowered = text.lower()
+    for word in (*ABUSIVE, *extra_words):
+        word = word.lower()
+        if not word:
+            continue
+        if word.isascii():
+            if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered):
+                return True
+        elif word in lowered:
+            return True
+    return False
+
+
+def start_vote(repos: Repos, topic: Topic, chair: Member, options: list[str],
+               duration: timedelta, quorum: int, now: datetime) -> None:
+    """决策: a new poll; the one who opens it chairs and does not vote (主持中立)."""
+    _require(topic, VOTABLE_FROM, "表决")
+    if len(options) < 2 or len(set(options)) != len(options):
+        raise TopicRuleError(texts.VOTE_OPTIONS_INVALID)
+    if topic.step == "discussing":
+        close_discussion(repos, topic, chair, now)
+    topic.step, topic.poll, topic.options = "voting", topic.poll + 1, list(options)
+    topic.chair_id, topic.quorum, topic.vote_ends_at = chair.id, quorum, now + duration
+    topic.result = {}
+    repos.topics.add_event(topic, "vote_opened", chair, now, poll=topic.poll, options=options,
+                           quorum=quorum, minutes=int(duration.total_seconds() // 60))
+
+
+def cast_vote(repos: Repos, topic: Topic, member: Member, option: str, now: datetime) -> bool:
+    """投票 (or change it until the deadline); True when it changed an earlier vote."""
+    _require(topic, ("voting",), "投票")
+    if topic.vote_ends_at is not None and now >= topic.vote_ends_at:
+        raise TopicRuleError(texts.vote_closed(topic.id))
+    if member.id == topic.chair_id:
+        raise TopicRuleError(texts.CHAIR_DOES_NOT_VOTE)
+    if option not in topic.options:
+        raise TopicRuleError(texts.vote_unknown_option(option, topic.options))
+    return repos.topics.vote(topic, member, option, now)
+
+
+@dataclass
+class Result:
+    counts: dict[str, int]
+    cast: int  # votes that count: all but 弃权
+    passed: bool
+    winner: str | None
+    quorum_met: bool
+
+
+def tally(counts: dict[str, int], options: list[str], quorum: int) -> Result:
+    """简单多数: an option wins with more than half of the votes cast (弃权 is not a vote
+    cast). With the default options the topic passes when 同意 wins. A quorum counts
+    every ballot, 弃权 included."""
+    ordered = {o: counts.get(o, 0) for o in options}
+    ballots = sum(ordered.values())
+    cast = sum(n for o, n in ordered.items() if o != ABSTAIN)
+    quorum_met = ballots >= quorum
+    winner = next((o for o, n in ordered.items() if o != ABSTAIN and cast and n * 2 > cast),
+                  None)
+    passed = quorum_met and winner is not None and (
+        winner == "同意" if "同意" in ordered else True)
+    return Result(ordered, cast, passed, winner if quorum_met else None, quorum_met)
+
+
+def close_vote(repos: Repos, topic: Topic, now: datetime) -> Result:
+    _require(topic, ("voting",), "结束表决")
+    result = tally(repos.topics.tally(topic), topic.options, topic.quorum)
+    topic.step = "voted"
+    topic.result = {"counts": result.counts, "cast": result.cast, "passed": result.passed,
+                    "winner": result.winner, "quorum_met": result.quorum_met,
+                    "poll": topic.poll}
+    repos.topics.add_event(topic, "vote_closed", None, now, **topic.result)
+    return result
+
+
+def decide(repos: Repos, topic: Topic, actor: Member, decision: str, publicity: timedelta,
+           now: datetime) -> None:
+    """决议: record the decision and start the 公示."""
+    _require(topic, DECIDABLE_FROM, "形成决议")
+    if topic.step == "discussing":
+        close_discussion(repos, topic, actor, now)
+    topic.step, topic.decision, topic.publicity_ends_at = "publicity", decision, now + publicity
+    repos.topics.add_event(topic, "decided", actor, now, note=decision)
+
+
+def end_publicity(repos: Repos, topic: Topic, now: datetime) -> None:
+    _require(topic, ("publicity",), "结束公示")
+    topic.step = "supervision"
+    repos.topics.add_event(topic, "publicity_ended", None, now)
+
+
+def finish(repos: Repos, topic: Topic, actor: Member, rating_window: timedelta,
+           now: datetime) -> None:
+    """完成: the topic is done; 成效评估 is open for the rating window."""
+    _require(topic, ("supervision", "publicity"), "完成")
+    topic.step, topic.rating_ends_at = "done", now + rating_window
+    repos.topics.add_event(topic, "done", actor, now)
+
+
+def rate(repos: Repos, topic: Topic, member: Member, score: int, now: datetime) -> None:
+    if topic.step != "done" or topic.rating_ends_at is None or now >= topic.rating_ends_at:
+        raise TopicRuleError(texts.topic_rating_closed(topic.id))
+    if not 1 <= score <= 5:
+        raise TopicRuleError(texts.TOPIC_SCORE_RANGE)
+    repos.topics.rate(topic, member, score, now)
+
+
+def followup_period(config: DeliberationConfig, topic: Topic) -> timedelta:
+    """监督 cadence: 协商类/决策类 half-monthly, 咨询类/听证类 monthly."""
+    if topic.kind in ("consultation", "decision"):
+        return config.followup_consultation
+    return config.followup_inquiry
+
+
+def convene(repos: Repos, community: CommunityConfig, group: Group, case: Case,
+            actor: Member, title: str, now: datetime) -> Topic:
+    """有请当事人会办: a stuck case becomes a topic; case and topic stay linked."""
+    existing = repos.topics.for_case(case.id)
+    if existing is not None and existing.step != "done":
+        raise TopicRuleError(texts.case_already_convened(case.id, existing.id))
+    topic = propose(repos, group=group, proposer=actor, title=title, kind="consultation",
+                    now=now, case=case)
+    repos.cases.add_event(case, "convened", actor, now, note=f"T{topic.id}", topic=topic.id)
+    return topic

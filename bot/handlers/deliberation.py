@@ -1,0 +1,274 @@
+"""议事 in the group: /议题, /议题列表, /告知, /开始, /举手, /下一位, /表决, /投票,
+/决议, /完成, /评分, /会办, and the discussion listener (message limit, 尊重他人).
+Rules live in bot/domain/deliberation.py; this module parses and answers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import texts
+from bot.config import parse_duration
+from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
+from bot.domain import deliberation as rules
+from bot.domain.categories import category_label
+from bot.domain.roles import is_staff_like
+from bot.domain.routing import tier_roles
+from bot.handlers.args import (
+    case_ref,
+    duration_arg,
+    is_duration,
+    parse_when,
+    split_first,
+    topic_ref,
+)
+from bot.handlers.lookup import complainants, load_case, mentions_of
+from storage.models import Topic
+
+COORDINATOR_HINT = "议事由网格员或社区主持；有想商量的事可以发送 /议题 标题 提出。"
+_QUORUM_SUFFIX = "人"
+
+
+def register(dispatcher: Dispatcher) -> None:
+    def command(name, alias, usage, summary, func, ability=None):
+        hint = COORDINATOR_HINT if ability else ""
+        dispatcher.command(name, alias, usage, summary, ability=ability,
+                           refusal_hint=hint)(func)
+
+    command("议题", "topic", "/议题 [协商|决策|咨询|听证] 标题", "提出议题", propose)
+    command("议题列表", "topics", "/议题列表 [T编号]", "查看议题和进度", list_topics)
+    command("告知", "announce", "/告知 T编号 时间 方式", "发布议事告知", announce, "coordinate")
+    command("开始", "open", "/开始 T编号 [时长]", "开始协商（一次一个议题）", open_discussion,
+            "coordinate")
+    command("举手", "hand", "/举手", "举手发言", raise_hand)
+    command("下一位", "next", "/下一位", "请下一位举手的人发言", next_speaker, "coordinate")
+    command("表决", "poll", "/表决 T编号 [选项…] [时长] [人数人]", "发起表决", start_vote,
+            "coordinate")
+    command("投票", "vote", "/投票 T编号 选项", "投票（截止前可改）", vote)
+    command("决议", "decide", "/决议 T编号 内容", "记录决议并公示", decide, "coordinate")
+    command("完成", "done", "/完成 T编号", "议题落实完成，开始成效评估", finish, "coordinate")
+    command("评分", "score", "/评分 T编号 1-5", "为议事成效打分", rate)
+    command("会办", "convene", "/会办 #编号", "有请当事人会办：把工单转为议题", convene,
+            "coordinate")
+
+
+def _load(ctx: Context, token: str) -> Topic:
+    topic_id = topic_ref(token)
+    topic = ctx.repos.topics.get(topic_id, ctx.community.id)
+    if topic is None:
+        raise Refusal(texts.TOPIC_NOT_FOUND.format(topic_id=topic_id))
+    return topic
+
+
+def _topic_and_rest(args: str) -> tuple[str, str]:
+    first, rest = split_first(args)
+    if not first:
+        raise UsageError("请写上议题编号，例如 T1。")
+    return first, rest
+
+
+def _apply(change, *args):
+    try:
+        return change(*args)
+    except rules.TopicRuleError as exc:
+        raise Refusal(str(exc)) from None
+
+
+def _duration(token: str, default: timedelta) -> timedelta:
+    if not token:
+        return default
+    try:
+        value = parse_duration(duration_arg(token))
+    except ValueError:
+        raise UsageError(f"“{token}”不是时长，请写成 30m、1h、2天 这样。") from None
+    if value <= timedelta(0):
+        raise UsageError("时长要大于 0。")
+    return value
+
+
+# --- 提议 ------------------------------------------------------------------------------
+
+def propose(ctx: Context, args: str) -> None:
+    first, rest = split_first(args)
+    if first in rules.KINDS:
+        kind, title = rules.KINDS[first], rest.strip()
+    else:
+        kind, title = "consultation", args.strip()
+    if not title:
+        raise UsageError(texts.TOPIC_TITLE_MISSING)
+    topic = rules.propose(ctx.repos, group=ctx.group, proposer=ctx.member, title=title,
+                          kind=kind, now=ctx.now)
+    ctx.reply(texts.topic_proposed(topic.id, title, kind), kind="topic", topic_id=topic.id)
+
+
+def list_topics(ctx: Context, args: str) -> None:
+    if args.strip():
+        topic = _load(ctx, args.strip())
+        timeline = [(ctx.local(e.at), texts.TOPIC_EVENT_LABELS.get(e.kind, e.kind),
+                     e.actor.name if e.actor else "", e.note)
+                    for e in ctx.repos.topics.events(topic.id)]
+        ctx.reply(texts.topic_detail(topic.id, topic.title, topic.kind,
+                                     texts.topic_step_label(topic), timeline),
+                  topic_id=topic.id)
+        return
+    topics = ctx.repos.topics.in_group(ctx.group.id)
+    if not topics:
+        ctx.reply(texts.NO_TOPICS)
+        return
+    ctx.reply(texts.topic_list([texts.topic_list_row(t.id, t.title, t.kind,
+                                                     texts.topic_step_label(t))
+                                for t in reversed(topics)]))
+
+
+# --- 告知, 协商 --------------------------------------------------------------------------
+
+def announce(ctx: Context, args: str) -> None:
+    token, rest = _topic_and_rest(args)
+    topic = _load(ctx, token)
+    when, way = parse_when(rest, ctx.local(ctx.now))
+    if when is None:
+        raise UsageError(texts.WHEN_UNREADABLE.format(when=rest.split()[0] if rest else "（空）"))
+    way = way or "群内线上讨论"
+    _apply(rules.announce, ctx.repos, topic, ctx.member, when, way, ctx.now)
+    ctx.reply(texts.topic_announced(topic.id, topic.title, when, way), kind="notice",
+              topic_id=topic.id)
+
+
+def open_discussion(ctx: Context, args: str) -> None:
+    token, rest = _topic_and_rest(args)
+    topic = _load(ctx, token)
+    duration = _duration(rest.strip(), ctx.app.config.deliberation.discussion)
+    _apply(rules.open_discussion, ctx.repos, topic, ctx.member, duration, ctx.now)
+    ctx.reply(texts.discussion_opened(topic.id, topic.title, ctx.local(topic.discussion_ends_at),
+                                      ctx.app.config.deliberation.max_messages_per_person),
+              kind="topic", topic_id=topic.id)
+
+
+def _open_discussion(ctx: Context) -> Topic | None:
+    topic = ctx.repos.topics.discussing_in_group(ctx.group.id)
+    if topic is None or topic.discussion_ends_at is None or ctx.now >= topic.discussion_ends_at:
+        return None
+    return topic
+
+
+def raise_hand(ctx: Context, args: str) -> None:
+    topic = _open_discussion(ctx)
+    if topic is None:
+        raise Refusal(texts.NO_OPEN_DISCUSSION)
+    place = _apply(rules.raise_hand, ctx.repos, topic, ctx.member, ctx.now)
+    ctx.reply(texts.hand_raised(ctx.member.name, place), topic_id=topic.id)
+
+
+def next_speaker(ctx: Context, args: str) -> None:
+    topic = _open_discussion(ctx)
+    if topic is None:
+        raise Refusal(texts.NO_OPEN_DISCUSSION)
+    speaker, waiting = rules.next_speaker(ctx.repos, topic, ctx.member, ctx.now)
+    if speaker is None:
+        ctx.reply(texts.NO_HANDS, topic_id=topic.id)
+        return
+    ctx.reply(texts.next_speaker(speaker.member.name, waiting),
+              mentions=mentions_of([speaker.member]), topic_id=topic.id)
+
+
+def discussion_listener(ctx: Context) -> bool:
+    """In an open discussion: count messages (one polite warning past the limit) and flag
+    insults to the moderators without repeating them. Residents' messages are taken as
+    opinions in the discussion, not as new complaints."""
+    topic = _open_discussion(ctx)
+    if topic is None or not ctx.msg.text.strip():
+        return False
+    settings = ctx.app.config.deliberation
+    if rules.abusive(ctx.msg.text, settings.abusive_words):
+        moderators = ctx.repos.members.with_roles(ctx.community.id, ["moderator", "grid_worker"])
+        ctx.reply(texts.abuse_flagged(ctx.member.name), mentions=mentions_of(moderators),
+                  topic_id=topic.id)
+    if rules.count_message(ctx.repos, topic, ctx.member, settings.max_messages_per_person):
+        ctx.reply(texts.message_limit_warning(ctx.member.name,
+                                              settings.max_messages_per_person),
+                  mentions=mentions_of([ctx.member]), topic_id=topic.id)
+    return not is_staff_like(ctx.roles)
+
+
+# --- 决策 --------------------------------------------------------------------------------
+
+def start_vote(ctx: Context, args: str) -> None:
+    token, rest = _topic_and_rest(args)
+    topic = _load(ctx, token)
+    options, duration, quorum = [], "", 0
+    for word in rest.split():
+        if is_duration(word):
+            duration = word
+        elif word.endswith(_QUORUM_SUFFIX) and word[:-1].isdigit():
+            quorum = int(word[:-1])
+        else:
+            options.append(word)
+    settings = ctx.app.config.deliberation
+    _apply(rules.start_vote, ctx.repos, topic, ctx.member, options or rules.DEFAULT_OPTIONS,
+           _duration(duration, settings.vote_duration), quorum, ctx.now)
+    ctx.reply(texts.vote_opened(topic.id, topic.title, topic.options,
+                                ctx.local(topic.vote_ends_at), quorum),
+              kind="vote", topic_id=topic.id)
+
+
+def vote(ctx: Context, args: str) -> None:
+    token, option = _topic_and_rest(args)
+    topic = _load(ctx, token)
+    if not option.strip():
+        raise UsageError(texts.vote_unknown_option("", topic.options or rules.DEFAULT_OPTIONS))
+    changed = _apply(rules.cast_vote, ctx.repos, topic, ctx.member, option.strip(), ctx.now)
+    ctx.reply(texts.vote_recorded(topic.id, option.strip(), changed), topic_id=topic.id)
+
+
+# --- 公示, 监督, 评估 -----------------------------------------------------------------------
+
+def decide(ctx: Context, args: str) -> None:
+    token, decision = _topic_and_rest(args)
+    if not decision.strip():
+        raise UsageError("请写上决议内容。")
+    topic = _load(ctx, token)
+    _apply(rules.decide, ctx.repos, topic, ctx.member, decision.strip(),
+           ctx.app.config.deliberation.publicity, ctx.now)
+    ctx.reply(texts.publicity_started(topic.id, topic.title, topic.decision,
+                                      ctx.local(topic.publicity_ends_at)),
+              kind="publicity", topic_id=topic.id)
+
+
+def finish(ctx: Context, args: str) -> None:
+    token, _ = _topic_and_rest(args)
+    topic = _load(ctx, token)
+    _apply(rules.finish, ctx.repos, topic, ctx.member, ctx.app.config.deliberation.rating_window,
+           ctx.now)
+    ctx.reply(texts.topic_done(topic.id, topic.title, ctx.local(topic.rating_ends_at)),
+              kind="topic", topic_id=topic.id)
+
+
+def rate(ctx: Context, args: str) -> None:
+    token, score = _topic_and_rest(args)
+    if not score.strip().isdigit():
+        raise UsageError(texts.TOPIC_SCORE_RANGE)
+    topic = _load(ctx, token)
+    _apply(rules.rate, ctx.repos, topic, ctx.member, int(score.strip()), ctx.now)
+    ctx.reply(texts.topic_rated(topic.id, int(score.strip())), topic_id=topic.id)
+
+
+# --- 有请当事人会办 ------------------------------------------------------------------------
+
+def convene(ctx: Context, args: str) -> None:
+    first, _ = split_first(args)
+    if not first:
+        raise UsageError("请写上工单编号，例如 /会办 #12。")
+    case = load_case(ctx, case_ref(first))
+    if case.state in ("merged", "withdrawn"):
+        raise Refusal(texts.case_wrong_state(case.id, texts.state_label(case.state), "会办"))
+    where = texts.place(case.location)
+    title = f"有请当事人会办：#{case.id} {category_label(case.category)}{where}"
+    topic = _apply(rules.convene, ctx.repos, ctx.community, ctx.group, case, ctx.member, title,
+                   ctx.now)
+    people = complainants(case)
+    if case.assignee_id:
+        people.append(ctx.repos.members.get(case.assignee_id))
+    people += ctx.repos.members.with_roles(ctx.community.id,
+                                           tier_roles(ctx.community, case.category, case.tier))
+    ctx.reply(texts.convened(topic.id, case.id, title), kind="topic",
+              mentions=mentions_of([p for p in people if p.id != ctx.member.id]),
+              case_id=case.id, topic_id=topic.id)
