@@ -27,7 +27,8 @@ DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_message
 HARD_CASES = Path(__file__).resolve().parent / "data" / "classifier_hard_cases.jsonl"
 # Fresh messages written to the labelling rules of shared/data/README.md, not tuned line by line.
 BLIND_SETS = [Path(__file__).resolve().parent / "data" / name
-              for name in ("classifier_blind.jsonl", "classifier_blind2.jsonl")]
+              for name in ("classifier_blind.jsonl", "classifier_blind2.jsonl",
+                           "classifier_blind3.jsonl", "classifier_blind4.jsonl")]
 
 
 def _load(path: Path) -> list[dict]:
@@ -315,6 +316,22 @@ def test_complaint_constructions(text, category):
 ])
 def test_urgent(text):
     assert classify(text).urgent
+
+
+@pytest.mark.parametrize("text, complaint, urgent", [
+    ("建议物业把门口翘起来的地砖修一下 已经绊倒好几个老人了", True, False),  # a suggestion
+    ("我建议业委会换届选举放在周末", False, False),                        # an opinion
+    ("电梯又挂了", True, False),                                          # 又…了 after an object
+    ("物业费今年涨不涨啊", False, False),                                  # an A-not-A question
+    ("12楼有户人家往外冒黑烟 有没有人知道是哪户", True, True),             # an alarm asks for help
+    ("请问家里闻到燃气味应该打哪个电话？提前问一下 存着", False, False),  # a polite question
+    ("电梯卡住了 我和孩子在里面", True, True),
+    ("电梯里面有股尿骚味 还有人在里面抽烟", True, False),
+    ("看新闻说隔壁小区电梯困了人", False, False),
+])
+def test_round3_4_rules(text, complaint, urgent):
+    result = classify(text)
+    assert (result.is_complaint, result.urgent) == (complaint, urgent)
 
 
 def test_near_miss_is_not_urgent():

@@ -30,6 +30,7 @@ from .location import LocationParser
 from .normalize import Normalized, Normalizer
 
 WINDOW = 8  # tokens between an object and its fault word
+SCOPE_WINDOW = 5  # tokens between 整栋/全楼 and a scoped outage word (停了, 不热)
 MAX_NGRAM = 3  # adjacent tokens joined when looking up lexicon phrases
 MAX_KEYWORDS = 8
 # A negation before a verb (不出水, 没有燃气) or a negative complement (做不了, 打不开) says that
@@ -41,6 +42,9 @@ NOT_FAULTS = frozenset(("是", "会", "用", "要", "知道", "过", "少", "错
                         "必", "能", "让", "见", "在", "说", "来", "去", "怕", "算", "管", "得",
                         "啥", "事", "什么"))
 NEG_TAGS = (("gfault", None),)
+AGAIN_ENDS = frozenset(("了", "啦", "咯"))
+AGAIN_TAGS = (("again", None),)
+A_NOT_A_TAGS = (("a_not_a", None), ("inq_weak", None))
 COMPLAINT_THRESHOLD = 2.5
 ROLE_PRIOR = {"resident": 0.0, "grid_worker": -1.5, "staff": -5.0, "moderator": -4.0}
 
@@ -52,6 +56,8 @@ W_INQUIRY, W_QUESTION, W_NOTICE, W_URGENT, W_FOLLOWUP, W_APOLOGY = 2.5, 1.0, 1.2
 W_NOTICE_RESIDENT = 0.5
 STRONG_PROBLEM = 3.0  # evidence at which a question is taken as rhetorical and thanks as irony
 # Inquiry words that ask for information even next to a problem word (请问, 停水的话 …).
+# Polite information questions stay questions even next to danger words (请问闻到燃气味打哪个电话).
+POLITE_INQUIRY = frozenset(("请问", "想问", "想问一下", "问一下", "想了解", "了解一下", "好奇"))
 # A sentence-final particle, at the end of the text or before a space or punctuation (…吗 七点).
 QUESTION_END = re.compile(r"[吗呢么](?=$|[\s,.!;:~])")
 FIRM_INQUIRY = frozenset(("请问", "想问", "想问一下", "问一下", "好奇", "想了解", "了解一下",
@@ -244,6 +250,14 @@ class Classifier:
                 hits.extend(Hit(i, i + 1, part, table[part]) for part in self._subterms(token))
             if (token in NEG_HEADS or len(token) > 2) and self._negative_predicate(tokens, i):
                 hits.append(Hit(i, min(i + 2, n), "".join(tokens[i:i + 2]), NEG_TAGS))
+            if i + 2 < n and tokens[i + 1] in ("不", "没") and tokens[i + 2] == token \
+                    and not token.isascii():  # 涨不涨, 修没修: an A-not-A question
+                hits.append(Hit(i, i + 3, "".join(tokens[i:i + 3]), A_NOT_A_TAGS))
+            if token == "又":  # 电梯又挂了, 广场舞又开始了: something went wrong again
+                end = next((j for j in range(i + 2, min(i + 4, n)) if tokens[j] in AGAIN_ENDS),
+                           None)
+                if end is not None:
+                    hits.append(Hit(i, end + 1, "".join(tokens[i:end + 1]), AGAIN_TAGS))
             joined = token
             for j in range(i + 1, min(i + MAX_NGRAM, n)):
                 if joined not in prefixes:
@@ -269,6 +283,10 @@ class Classifier:
         faults: dict[str, list[Hit]] = defaultdict(list)
         signals: dict[str, list[Hit]] = defaultdict(list)
         per_kind = {"objects": objects, "faults": faults, "signals": signals}
+        # 物业费涨不涨: an A-not-A question asks; its words are no fault
+        asked = {i for h in hits if h.tags is A_NOT_A_TAGS for i in range(h.start, h.end)}
+        if asked:
+            hits = [h for h in hits if h.tags is A_NOT_A_TAGS or h.start not in asked]
         for hit in hits:
             for kind, code in hit.tags:
                 if code is None:
@@ -283,7 +301,8 @@ class Classifier:
                     per_kind[kind][code].append(hit)
         text = norm.text
         patterns = sum(1 for p in self._patterns if p.search(text)) + int(norm.emphasis)
-        question = "?" in text or QUESTION_END.search(text) is not None
+        question = ("?" in text or QUESTION_END.search(text) is not None
+                    or bool(groups.get("a_not_a")))
         matched = [code for p, code in self._urgent_patterns for m in p.finditer(text)
                    if self._unhedged(m.start(), text)]
         return Features(groups, objects, faults, signals, patterns, question, bool(matched),
@@ -311,6 +330,7 @@ class Classifier:
         """Category -> (problem evidence, total score including bare objects)."""
         scores = {}
         generic = feats.groups.get("gfault", [])
+        again = {h.start for h in feats.groups.get("again", [])}
         degree = feats.groups.get("degree", [])
         for code in {*feats.objects, *feats.faults, *feats.signals, *feats.danger_categories}:
             objects, faults = feats.objects.get(code, []), feats.faults.get(code, [])
@@ -324,6 +344,8 @@ class Classifier:
                 # a pair through a context object alone (电瓶 … 停在) is weaker evidence
                 problem += W_PAIR_SPECIFIC if core and self._near(core, faults) \
                     else W_PAIR_GENERIC
+            elif again and any(h.end in again for h in core):
+                problem += W_PAIR_SPECIFIC  # 电梯又挂了: the object right before 又…了
             elif core and generic and self._near(core, generic):
                 problem += W_PAIR_SPECIFIC if self._adjacent(core, generic) else W_PAIR_GENERIC
             elif len({h.term for h in faults}) >= 2 and self._near(faults, faults):
@@ -392,7 +414,8 @@ class Classifier:
             # an alarm (冒黑烟 有没有人知道是哪户, 整栋停电 有人知道怎么回事吗) asks for help
             asking = problem < STRONG_PROBLEM or any(
                 h.term in FIRM_INQUIRY for h in g.get("inq_strong", []))
-            asking = asking and not self._alarm(feats)
+            asking = asking and not (self._alarm(feats) and not any(
+                h.term in POLITE_INQUIRY for h in g.get("inq_strong", [])))
             score += (W_INQUIRY if asking else W_QUESTION) * min(inquiries, 2)
         elif feats.question and problem < STRONG_PROBLEM:
             score += W_QUESTION
@@ -469,17 +492,16 @@ class Classifier:
                 and not any(0 <= c.start - h.end <= 3 for c in after)]
 
     def _alarm(self, feats: Features) -> bool:
-        """Danger now (a trigger, a danger pattern, or an outage said for a whole building)."""
-        g = feats.groups
-        return bool(self._urgent_triggers(feats) or feats.danger
-                    or (g.get("scope") and (g.get("outage") or g.get("scoped_outage"))))
+        """Danger now: an unhedged urgent trigger or danger pattern."""
+        return bool(self._urgent_triggers(feats) or feats.danger)
 
     def _urgent(self, feats: Features, location: dict) -> bool:
         """Danger words, or an essential service lost for a whole building or unit."""
         if self._urgent_triggers(feats) or feats.danger:
             return True
-        if feats.groups.get("scoped_outage") and feats.groups.get("scope"):
-            return True  # 整栋楼暖气都不热: whole building said in words
+        scoped, scope = feats.groups.get("scoped_outage", []), feats.groups.get("scope", [])
+        if any(abs(h.start - s.start) <= SCOPE_WINDOW for h in scoped for s in scope):
+            return True  # 整栋楼暖气都不热: whole building said in words, next to the outage
         if not feats.groups.get("outage"):
             return False
         whole = ("building" in location or "unit" in location) and "room" not in location
