@@ -41,9 +41,15 @@ def _digest(app: Application, repos: Repos, group: Group, now: datetime, day: da
     return Outgoing(text=render_digest(f"{day.month}月{day.day}日", digest), kind="digest")
 
 
+def _topic_lines(repos: Repos, group: Group) -> list[str]:
+    return [texts.topic_list_row(t.id, t.title, t.kind, texts.topic_step_label(t))
+            for t in repos.topics.active_in_community(group.community_id)
+            if t.group_id == group.id]
+
+
 def _topic_call(app: Application, repos: Repos, group: Group, now: datetime, day: date
                 ) -> Outgoing | None:
-    return Outgoing(text=texts.topic_call(()), kind="notice")
+    return Outgoing(text=texts.topic_call(_topic_lines(repos, group)), kind="topic")
 
 
 def _summary(app: Application, repos: Repos, group: Group, now: datetime, day: date
@@ -54,7 +60,7 @@ def _summary(app: Application, repos: Repos, group: Group, now: datetime, day: d
         f"{day.month}月{day.day}日", open_cases=len(open_cases),
         overdue=sum(case_is_overdue(c, now) for c in open_cases),
         group_complaints=sum(c.group_complaint for c in open_cases),
-        top_categories=counts.most_common(3), open_topics=()))
+        top_categories=counts.most_common(3), open_topics=_topic_lines(repos, group)))
 
 
 def _monthly(app: Application, repos: Repos, group: Group, now: datetime, day: date

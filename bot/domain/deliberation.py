@@ -45,7 +45,7 @@ def propose(repos: Repos, *, group: Group, proposer: Member, title: str, kind: s
         community_id=group.community_id, group_id=group.id, title=title, kind=kind,
         step="proposed", proposer_id=proposer.id, case_id=case.id if case else None,
         created_at=now, updated_at=now))
-    repos.topics.add_event(topic, "proposed", proposer, now, note=title, kind=kind)
+    repos.topics.add_event(topic, "proposed", proposer, now, note=title, topic_kind=kind)
     return topic
 
 
@@ -55,7 +55,7 @@ def announce(repos: Repos, topic: Topic, actor: Member, when: datetime | None, w
     _require(topic, ("proposed", "announced"), "告知")
     topic.step, topic.meeting_at, topic.meeting_way = "announced", when, way
     repos.topics.add_event(topic, "announced", actor, now, note=way,
-                           at=when.isoformat() if when else None)
+                           meeting_at=when.isoformat() if when else None)
 
 
 def open_discussion(repos: Repos, topic: Topic, actor: Member, duration: timedelta,

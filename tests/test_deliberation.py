@@ -1,0 +1,215 @@
+"""议事 end to end through the bridge and the tick: propose → announce → discuss with a
+queue and a message limit → vote (a re-vote, a refused chair vote) → result → decision →
+公示 → follow-up → done → 成效评估; the refusals and bad arguments; and 有请当事人会办."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import texts
+from bot.domain.deliberation import tally
+from scheduler.tick import run_tick
+from tests.conftest import TZ
+
+
+def t(day: int, hhmm: str, month: int = 11) -> datetime:
+    hours, minutes = map(int, hhmm.split(":"))
+    return datetime(2026, month, day, hours, minutes, tzinfo=TZ)
+
+
+def tick(bot, receiver, when) -> list[dict]:
+    before = len(receiver.posts)
+    run_tick(bot, when)
+    return [p for p in receiver.posts[before:] if p["kind"] != "digest"]
+
+
+def say(chat, clock, when, who, text, **extra) -> list[str]:
+    clock.set(when)
+    return chat.say(who, text, **extra)
+
+
+def test_a_whole_deliberation(chat, bot, receiver, clock):
+    # 提议
+    reply = say(chat, clock, t(24, "10:00"), "u-zhang", "/议题 决策 3号楼加装电梯")[0]
+    assert reply.startswith("已登记议题 T1「3号楼加装电梯」（决策类）")
+    assert "T1 3号楼加装电梯（决策）· 提议" in say(chat, clock, t(24, "10:01"), "u-gao",
+                                                  "/议题列表")[0]
+
+    # 告知, with a reminder an hour before
+    reply = say(chat, clock, t(24, "10:05"), "u-li", "/告知 T1 明天晚上7点 社区会议室协调会")[0]
+    assert "议事告知" in reply and "11-25 19:00" in reply and "社区会议室协调会" in reply
+    assert tick(bot, receiver, t(25, "17:59")) == []
+    reminder = tick(bot, receiver, t(25, "18:00"))
+    assert len(reminder) == 1 and reminder[0]["topic_id"] == 1
+    assert "19:00 将议事 T1" in reminder[0]["text"]
+
+    # 协商: window, queue
+    reply = say(chat, clock, t(25, "19:00"), "u-li", "/开始 T1 90分钟")[0]
+    assert "开始协商 T1" in reply and "到 11-25 20:30 结束" in reply and "每人最多 10 条" in reply
+    assert say(chat, clock, t(25, "19:01"), "u-zhang", "/举手")[0] == texts.hand_raised("张阿姨", 1)
+    assert say(chat, clock, t(25, "19:02"), "u-gao", "/hand")[0] == texts.hand_raised("高先生", 2)
+    assert say(chat, clock, t(25, "19:02"), "u-zhang", "/举手")[0] == texts.hand_already_raised(1)
+    reply = say(chat, clock, t(25, "19:03"), "u-li", "/下一位")[0]
+    assert reply.startswith("请 张阿姨 发言（后面还有 1 位）")
+    assert chat.last["replies"][0]["mentions"] == ["u-zhang"]
+    say(chat, clock, t(25, "19:04"), "u-li", "/下一位")
+    assert say(chat, clock, t(25, "19:05"), "u-li", "/下一位")[0] == texts.NO_HANDS
+
+    # 限时限次: the 11th message gets one polite warning, the 12th none
+    for i in range(10):
+        assert say(chat, clock, t(25, "19:10"), "u-laoliu", f"我说第{i + 1}点，电梯很有必要") == []
+    warning = say(chat, clock, t(25, "19:11"), "u-laoliu", "还有一点")
+    assert warning == [texts.message_limit_warning("刘大爷", 10) + "\n@刘大爷"]
+    assert say(chat, clock, t(25, "19:12"), "u-laoliu", "最后一点") == []
+    # a resident's opinion in the discussion opens no case
+    assert say(chat, clock, t(25, "19:13"), "u-gao", "电梯坏了谁来修？维修基金够不够") == []
+
+    # 尊重他人: flagged to the moderators, not repeated
+    flagged = say(chat, clock, t(25, "19:14"), "u-xiaosun", "你这个人就是个神经病")[0]
+    assert flagged.startswith(texts.abuse_flagged("孙女士")) and "神经病" not in flagged
+    assert "u-li" in chat.last["replies"][0]["mentions"]
+
+    # 一事一议: a second topic cannot open while T1 is under discussion
+    say(chat, clock, t(25, "19:20"), "u-gao", "/议题 小区停车收费标准")
+    assert say(chat, clock, t(25, "19:21"), "u-li", "/开始 T2")[0] == \
+        texts.topic_one_at_a_time(1, "3号楼加装电梯")
+
+    # the window closes by itself
+    closed = tick(bot, receiver, t(25, "20:31"))
+    assert [p["text"] for p in closed] == [texts.discussion_closed(1, "3号楼加装电梯")]
+    assert say(chat, clock, t(25, "20:32"), "u-zhang", "/举手")[0] == texts.NO_OPEN_DISCUSSION
+
+    # 决策: chair does not vote, votes can change, reminder, result by simple majority
+    reply = say(chat, clock, t(25, "21:00"), "u-li", "/表决 T1 24h")[0]
+    assert "选项 同意 / 反对 / 弃权" in reply and "11-26 21:00 截止" in reply
+    assert say(chat, clock, t(25, "21:01"), "u-li", "/投票 T1 同意")[0] == texts.CHAIR_DOES_NOT_VOTE
+    assert say(chat, clock, t(25, "21:02"), "u-zhang", "/投票 T1 同意")[0] == \
+        texts.vote_recorded(1, "同意", False)
+    say(chat, clock, t(25, "21:03"), "u-gao", "/vote T1 反对")
+    assert say(chat, clock, t(25, "21:04"), "u-gao", "/投票 T1 同意")[0] == \
+        texts.vote_recorded(1, "同意", True)
+    say(chat, clock, t(25, "21:05"), "u-xiaosun", "/投票 T1 弃权")
+    assert "没有“也许”这个选项" in say(chat, clock, t(25, "21:06"), "u-laoliu", "/投票 T1 也许")[0]
+    reminder = [p for p in tick(bot, receiver, t(26, "19:00")) if p["kind"] == "vote"]
+    assert len(reminder) == 1 and "21:00 截止" in reminder[0]["text"]
+    assert "u-laoliu" in reminder[0]["mentions"] and "u-zhang" not in reminder[0]["mentions"]
+    assert "u-li" not in reminder[0]["mentions"]
+    result = [p for p in tick(bot, receiver, t(26, "21:00")) if p["kind"] == "vote"]
+    assert len(result) == 1
+    assert "同意 2，反对 0，弃权 1（有效票 2，弃权不计）" in result[0]["text"]
+    assert "\n通过。" in result[0]["text"]
+    assert say(chat, clock, t(26, "21:01"), "u-laoliu", "/投票 T1 反对")[0].startswith(
+        "T1 目前在“已表决，待决议”阶段")
+
+    # 公示: start, midway, end
+    reply = say(chat, clock, t(27, "09:00"), "u-li", "/决议 T1 同意加装电梯，费用按楼层分摊")[0]
+    assert reply.startswith("📌 公示") and "公示期至 12-04 09:00" in reply
+    midway = tick(bot, receiver, t(30, "21:00"))
+    assert len(midway) == 1 and midway[0]["kind"] == "publicity" and "公示提醒" in midway[0]["text"]
+    end = tick(bot, receiver, t(4, "09:00", month=12))
+    assert [p["text"] for p in end] == [texts.publicity_ended(1, "3号楼加装电梯")]
+
+    # 监督: a follow-up every half month for a 决策类 topic
+    assert tick(bot, receiver, t(18, "08:59", month=12)) == []
+    followup = tick(bot, receiver, t(19, "09:00", month=12))
+    assert len(followup) == 1 and "议题回访" in followup[0]["text"]
+    assert tick(bot, receiver, t(20, "09:00", month=12)) == []
+
+    # 完成 and 成效评估
+    reply = say(chat, clock, t(20, "10:00", month=12), "u-li", "/完成 T1")[0]
+    assert "已完成" in reply and "/评分 T1 5" in reply
+    assert say(chat, clock, t(20, "10:01", month=12), "u-zhang", "/评分 T1 5")[0] == \
+        texts.topic_rated(1, 5)
+    say(chat, clock, t(20, "10:02", month=12), "u-gao", "/评分 T1 4")
+    assert say(chat, clock, t(20, "10:03", month=12), "u-gao", "/评分 T1 9")[0] == \
+        texts.TOPIC_SCORE_RANGE
+    average = tick(bot, receiver, t(23, "10:00", month=12))
+    assert [p["text"] for p in average] == [
+        texts.topic_rating_result(1, "3号楼加装电梯", 4.5, 2)]
+
+    # the timeline shows every step
+    detail = say(chat, clock, t(23, "11:00", month=12), "u-gao", "/议题列表 T1")[0]
+    for label in ("提议", "告知", "开始协商", "点名发言", "协商结束", "发起表决", "表决结束",
+                  "形成决议", "公示期满", "完成"):
+        assert label in detail, label
+    assert "· 完成" in detail.splitlines()[0]
+
+
+def test_topic_refusals_and_bad_arguments(chat, clock):
+    assert texts.TOPIC_TITLE_MISSING in chat.say("u-zhang", "/议题")[0]
+    chat.say("u-zhang", "/议题 咨询 快递柜放哪里")
+    assert "只有网格员" in chat.say("u-zhang", "/开始 T1")[0]
+    assert "不是议题编号" in chat.say("u-li", "/开始 一号")[0]
+    assert chat.say("u-li", "/开始 T9")[0] == texts.TOPIC_NOT_FOUND.format(topic_id=9)
+    assert "看不懂时间" in chat.say("u-li", "/告知 T1 改天 群里")[0]
+    assert "不是时长" in chat.say("u-li", "/开始 T1 一会儿")[0]
+    assert chat.say("u-zhang", "/举手")[0] == texts.NO_OPEN_DISCUSSION
+    assert chat.say("u-li", "/下一位")[0] == texts.NO_OPEN_DISCUSSION
+    assert chat.say("u-li", "/表决 T1 同意")[0] == texts.VOTE_OPTIONS_INVALID
+    assert "不能形成决议" in chat.say("u-li", "/决议 T1 就这么定")[0]
+    assert "请写上决议内容" in chat.say("u-li", "/决议 T1")[0]
+    assert "不能投票" in chat.say("u-zhang", "/投票 T1 同意")[0]
+    assert chat.say("u-zhang", "/评分 T1 5")[0] == texts.topic_rating_closed(1)
+    assert "不能完成" in chat.say("u-li", "/完成 T1")[0]
+    # accepted topic references
+    assert "T1" in chat.say("u-zhang", "/议题列表 #T1")[0]
+    assert "T1" in chat.say("u-zhang", "/议题列表 议题1")[0]
+    assert chat.say("u-zhang", "/议题列表 t1")[0].startswith("议题 T1")
+
+
+def test_vote_closes_at_deadline_and_named_options(chat, bot, receiver, clock):
+    clock.set(t(24, "10:00"))
+    chat.say("u-gao", "/议题 春节活动去哪里")
+    chat.say("u-li", "/表决 T1 公园 广场 活动室 2h 3人")
+    chat.say("u-zhang", "/投票 T1 广场")
+    chat.say("u-gao", "/投票 T1 广场")
+    chat.say("u-laoliu", "/投票 T1 公园")
+    clock.set(t(24, "12:00"))
+    assert chat.say("u-xiaosun", "/投票 T1 公园")[0] == texts.vote_closed(1)
+    result = [p for p in tick(bot, receiver, t(24, "12:00")) if p["kind"] == "vote"]
+    assert "公园 1，广场 2，活动室 0" in result[0]["text"] and "结果：广场" in result[0]["text"]
+
+
+def test_quorum_and_no_majority():
+    assert tally({"同意": 2, "反对": 1}, ["同意", "反对", "弃权"], 5).passed is False
+    assert tally({"同意": 2, "反对": 1}, ["同意", "反对", "弃权"], 5).quorum_met is False
+    tie = tally({"同意": 2, "反对": 2, "弃权": 3}, ["同意", "反对", "弃权"], 0)
+    assert tie.passed is False and tie.winner is None
+    assert tally({"同意": 3, "反对": 2, "弃权": 9}, ["同意", "反对", "弃权"], 0).passed is True
+    assert tally({}, ["同意", "反对", "弃权"], 0).passed is False
+
+
+def test_convene_turns_a_case_into_a_topic(chat, bot, clock):
+    clock.set(t(24, "10:00"))
+    chat.say("u-zhang", "楼上漏水，我家卫生间天花板一直在滴水")
+    n = chat.last["replies"][0]["case_id"]
+    chat.say("u-wang", f"/接单 #{n}")
+    assert "只有网格员" in chat.say("u-zhang", f"/会办 #{n}")[0]
+    reply = chat.say("u-li", f"/会办 #{n}")[0]
+    out = chat.last["replies"][0]
+    assert "有请当事人会办" in reply and out["kind"] == "topic"
+    assert out["case_id"] == n and out["topic_id"] == 1
+    assert set(out["mentions"]) >= {"u-zhang", "u-wang"}
+    assert chat.say("u-li", f"/会办 #{n}")[0] == texts.case_already_convened(n, 1)
+    assert "会办" in chat.say("u-zhang", f"/工单 #{n}")[0]
+    with bot.store.transaction() as repos:
+        assert repos.topics.get(1).case_id == n
+    assert chat.say("u-li", "/会办 #999")[0] == texts.CASE_NOT_FOUND.format(case_id=999)
+
+
+def test_weekly_topic_call_lists_open_topics(chat, bot, receiver, clock):
+    clock.set(t(24, "10:00"))
+    chat.say("u-gao", "/议题 小区停车收费标准")
+    monday = tick(bot, receiver, t(30, "09:00"))
+    call = [p for p in monday if "议题征集" in p["text"]]
+    assert call and "T1 小区停车收费标准" in call[0]["text"]
+
+
+def test_late_announcement_is_reminded_at_once_and_only_before_the_meeting(chat, bot, receiver,
+                                                                           clock):
+    clock.set(t(24, "10:00"))
+    chat.say("u-gao", "/议题 绿化带改停车位")
+    chat.say("u-li", "/告知 T1 今天上午10点30分 群内")   # the reminder time (9:30) has passed
+    reminders = tick(bot, receiver, t(24, "10:01"))
+    assert [p["topic_id"] for p in reminders] == [1] and "10:30 将议事" in reminders[0]["text"]
+    assert tick(bot, receiver, t(24, "10:02")) == []
