@@ -213,3 +213,15 @@ def test_late_announcement_is_reminded_at_once_and_only_before_the_meeting(chat,
     reminders = tick(bot, receiver, t(24, "10:01"))
     assert [p["topic_id"] for p in reminders] == [1] and "10:30 将议事" in reminders[0]["text"]
     assert tick(bot, receiver, t(24, "10:02")) == []
+
+
+def test_rating_during_a_discussion_still_counts(chat, bot, clock):
+    clock.set(t(24, "10:00"))
+    chat.say("u-zhang", "3号楼楼道灯坏了")
+    n = chat.last["replies"][0]["case_id"]
+    chat.say("u-wang", f"/办结 #{n}")
+    chat.say("u-gao", "/议题 小区停车收费标准")
+    chat.say("u-li", "/开始 T1")
+    assert chat.say("u-zhang", "满意")[0] == texts.case_rated(n, "满意")
+    assert chat.say("u-gao", "5号楼电梯坏了") == []          # an opinion, not a new case
+    assert chat.say("u-gao", "/报修 5号楼电梯坏了")[0].startswith("已受理")

@@ -7,16 +7,26 @@ from bot.dispatcher import Dispatcher
 
 
 def register_all(dispatcher: Dispatcher) -> None:
-    from bot.handlers import cases, deliberation, feedback, help, moderation, staff, stats
+    from bot.handlers import (
+        cases,
+        deliberation,
+        feedback,
+        help,
+        history,
+        moderation,
+        staff,
+        stats,
+    )
 
-    for module in (cases, staff, feedback, moderation, stats, deliberation, help):
+    for module in (cases, staff, feedback, moderation, stats, deliberation, history, help):
         module.register(dispatcher)
     # Free text, first match wins:
-    # - an open discussion counts every message (limit, 尊重他人) and takes residents'
-    #   messages as opinions, not complaints; staff messages go on to the next listeners;
+    # - an open discussion counts every message (limit, 尊重他人) and passes it on;
     # - staff replies (“收到”, “修好了”) and ratings (“没修好” after a rating request is a
-    #   rating, not a new complaint) come before complaint intake.
+    #   rating, not a new complaint) come before complaint intake;
+    # - during an open discussion residents' messages are opinions, not complaints.
     dispatcher.add_listener("discussion", deliberation.discussion_listener)
     dispatcher.add_listener("staff_reply", staff.natural_reply)
     dispatcher.add_listener("rating_reply", feedback.natural_rating)
+    dispatcher.add_listener("opinion", deliberation.opinion_listener)
     dispatcher.add_listener("complaint", cases.complaint_listener)

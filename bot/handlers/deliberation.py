@@ -172,8 +172,8 @@ def next_speaker(ctx: Context, args: str) -> None:
 
 def discussion_listener(ctx: Context) -> bool:
     """In an open discussion: count messages (one polite warning past the limit) and flag
-    insults to the moderators without repeating them. Residents' messages are taken as
-    opinions in the discussion, not as new complaints."""
+    insults to the moderators without repeating them. Lets the message go on to the
+    other listeners (a staff reply or a rating still counts)."""
     topic = _open_discussion(ctx)
     if topic is None or not ctx.msg.text.strip():
         return False
@@ -186,7 +186,13 @@ def discussion_listener(ctx: Context) -> bool:
         ctx.reply(texts.message_limit_warning(ctx.member.name,
                                               settings.max_messages_per_person),
                   mentions=mentions_of([ctx.member]), topic_id=topic.id)
-    return not is_staff_like(ctx.roles)
+    return False
+
+
+def opinion_listener(ctx: Context) -> bool:
+    """During an open discussion a resident's message is an opinion on the topic, not a
+    new complaint (a problem can still be reported with /报修)."""
+    return _open_discussion(ctx) is not None and not is_staff_like(ctx.roles)
 
 
 # --- 决策 --------------------------------------------------------------------------------
