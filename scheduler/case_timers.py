@@ -25,7 +25,7 @@ from bot.domain.routing import tier_name, tier_roles
 from bot.domain.timers import OPEN, UNACKNOWLEDGED, WORKING, replan
 from bot.events import Outgoing
 from bot.handlers.lookup import mentions_of
-from storage.models import Case, Member, ScheduledJob
+from storage.models import Case, Member
 from storage.repositories import Repos
 
 if TYPE_CHECKING:
@@ -128,17 +128,3 @@ CASE_TIMERS: dict[str, CaseTimer] = {
     "rating_reminder": rating_reminder,
     "rating_timeout": rating_timeout,
 }
-
-
-def run_case_timer(app: Application, repos: Repos, job: ScheduledJob, now: datetime
-                   ) -> tuple[str | None, list[Outgoing]]:
-    """Run one due case timer: (the case's group id, the posts)."""
-    handler = CASE_TIMERS[job.kind]
-    case = repos.cases.get(job.case_id) if job.case_id else None
-    if case is None:
-        return None, []
-    fired = f"{job.key}@{job.due_at.isoformat()}"
-    posts = handler(app, repos, case, now)
-    for post in posts:
-        post.key = fired
-    return case.group_id, posts

@@ -17,8 +17,10 @@ from bot.domain.timers import replan_touched
 from bot.ingest import handle_unhandled
 from bot.outbox import deliver_due, queue_posts
 from scheduler.calendar_posts import run_calendar_posts
-from scheduler.case_timers import CASE_TIMERS, run_case_timer
-from scheduler.topic_timers import TOPIC_TIMERS, run_topic_timer
+from scheduler.case_timers import CASE_TIMERS
+from scheduler.topic_timers import TOPIC_TIMERS
+from storage.models import ScheduledJob
+from storage.repositories import Repos
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -26,11 +28,26 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 BATCH = 200
 
-# Timer kind -> the function that runs it: (app, repos, job, now) -> (group id, posts).
-# Every kind of due work plugs in here: cases' reminders and deadlines, topics' vote
-# deadlines, 公示 ends and follow-ups.
-JOB_HANDLERS = {**{kind: run_case_timer for kind in CASE_TIMERS},
-                **{kind: run_topic_timer for kind in TOPIC_TIMERS}}
+
+
+def fire(app: Application, repos: Repos, job: ScheduledJob, now: datetime):
+    """Run one due timer: (the group to post in, the posts). The handler re-checks its
+    case or topic (a timer may be stale); the posts' key is the timer's key plus its due
+    time, so a timer posts once however many ticks see it."""
+    if job.kind in CASE_TIMERS:
+        owner, handler = repos.cases.get(job.case_id), CASE_TIMERS[job.kind]
+    elif job.kind in TOPIC_TIMERS:
+        owner, handler = repos.topics.get(job.topic_id), TOPIC_TIMERS[job.kind]
+    else:
+        log.error("no handler for timer kind %r (%s)", job.kind, job.key)
+        return None, []
+    if owner is None:
+        return None, []
+    fired = f"{job.key}@{job.due_at.isoformat()}"
+    posts = handler(app, repos, owner, now)
+    for post in posts:
+        post.key = fired
+    return owner.group_id, posts
 
 
 @dataclass
@@ -58,11 +75,7 @@ def run_timers(app: Application, now: datetime) -> Counter:
             repos.cases.preload([j.case_id for j in jobs if j.case_id])
             for job in jobs:
                 repos.jobs.finish(job, now)
-                handler = JOB_HANDLERS.get(job.kind)
-                if handler is None:
-                    log.error("no handler for timer kind %r (%s)", job.kind, job.key)
-                    continue
-                group_id, posts = handler(app, repos, job, now)
+                group_id, posts = fire(app, repos, job, now)
                 if posts:
                     group = repos.groups.get(group_id)
                     counts[job.kind] += len(queue_posts(repos, posts, group=group, now=now,

@@ -14,7 +14,7 @@ from bot import texts
 from bot.domain import deliberation as rules
 from bot.events import Outgoing
 from bot.handlers.lookup import mentions_of
-from storage.models import ScheduledJob, Topic
+from storage.models import Topic
 from storage.repositories import Repos
 
 if TYPE_CHECKING:
@@ -115,15 +115,3 @@ TOPIC_TIMERS: dict[str, TopicTimer] = {
     "topic_followup": followup,
     "topic_rating_close": rating_close,
 }
-
-
-def run_topic_timer(app: Application, repos: Repos, job: ScheduledJob, now: datetime
-                    ) -> tuple[str | None, list[Outgoing]]:
-    topic = repos.topics.get(job.topic_id) if job.topic_id else None
-    if topic is None:
-        return None, []
-    fired = f"{job.key}@{job.due_at.isoformat()}"
-    posts = TOPIC_TIMERS[job.kind](app, repos, topic, now)
-    for post in posts:
-        post.key = fired
-    return topic.group_id, posts

@@ -80,6 +80,42 @@ class _Repo:
         self.s = session
 
 
+class _TimelineRepo(_Repo):
+    """Shared by cases and topics: an entity in a community with a timeline of events,
+    whose changes in a transaction are remembered so their timers can be re-planned."""
+
+    entity: type
+    event: type
+    owner_key: str  # the event's foreign key to the entity
+    touched_key: str
+
+    def get(self, entity_id: int, community_id: str | None = None):
+        row = self.s.get(self.entity, entity_id)
+        if row is not None and community_id is not None and row.community_id != community_id:
+            return None
+        return row
+
+    def add_event(self, owner, kind: str, actor: Member | None, at: datetime,
+                  note: str = "", **data: Any):
+        event = self.event(**{self.owner_key: owner.id}, kind=kind,
+                           actor_id=actor.id if actor else None, at=at, note=note, data=data)
+        self.s.add(event)
+        owner.updated_at = at
+        self.s.flush()
+        self.s.info.setdefault(self.touched_key, set()).add(owner.id)
+        return event
+
+    def touched(self) -> list:
+        """Entities changed in this transaction (their timers need planning again)."""
+        ids = sorted(self.s.info.pop(self.touched_key, set()))
+        return [self.s.get(self.entity, i) for i in ids]
+
+    def events(self, owner_id: int) -> list:
+        key = getattr(self.event, self.owner_key)
+        return list(self.s.scalars(select(self.event).where(key == owner_id)
+                                   .order_by(self.event.id)))
+
+
 class CommunityRepo(_Repo):
     def upsert(self, community_id: str, name: str) -> Community:
         row = self.s.get(Community, community_id)
@@ -377,16 +413,12 @@ class OutboxRepo(_Repo):
                        .values(text=text))
 
 
-class CaseRepo(_Repo):
+class CaseRepo(_TimelineRepo):
+    entity, event, owner_key, touched_key = Case, CaseEvent, "case_id", "touched_cases"
+
     def add(self, case: Case) -> Case:
         self.s.add(case)
         self.s.flush()
-        return case
-
-    def get(self, case_id: int, community_id: str | None = None) -> Case | None:
-        case = self.s.get(Case, case_id)
-        if case is not None and community_id is not None and case.community_id != community_id:
-            return None
         return case
 
     def preload(self, case_ids: list[int]) -> None:
@@ -404,25 +436,6 @@ class CaseRepo(_Repo):
                                                  member=member))
         self.s.flush()
         return True
-
-    def add_event(self, case: Case, kind: str, actor: Member | None, at: datetime,
-                  note: str = "", **data: Any) -> CaseEvent:
-        event = CaseEvent(case_id=case.id, kind=kind, actor_id=actor.id if actor else None,
-                          at=at, note=note, data=data)
-        self.s.add(event)
-        case.updated_at = at
-        self.s.flush()
-        self.s.info.setdefault("touched_cases", set()).add(case.id)
-        return event
-
-    def touched(self) -> list[Case]:
-        """Cases changed in this transaction (their timers need planning again)."""
-        ids = sorted(self.s.info.pop("touched_cases", set()))
-        return [self.s.get(Case, i) for i in ids]
-
-    def events(self, case_id: int) -> list[CaseEvent]:
-        return list(self.s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
-                                   .order_by(CaseEvent.id)))
 
     def open_in_community(self, community_id: str, limit: int = 50) -> list[Case]:
         return list(self.s.scalars(
@@ -593,38 +606,15 @@ class LeaseRepo(_Repo):
 ACTIVE_STEPS = ("proposed", "announced", "discussing", "voting", "publicity", "supervision")
 
 
-class TopicRepo(_Repo):
+class TopicRepo(_TimelineRepo):
     """Topics, their timeline, votes, speakers and ratings."""
+
+    entity, event, owner_key, touched_key = Topic, TopicEvent, "topic_id", "touched_topics"
 
     def add(self, topic: Topic) -> Topic:
         self.s.add(topic)
         self.s.flush()
         return topic
-
-    def get(self, topic_id: int, community_id: str | None = None) -> Topic | None:
-        topic = self.s.get(Topic, topic_id)
-        if topic is not None and community_id is not None and topic.community_id != community_id:
-            return None
-        return topic
-
-    def add_event(self, topic: Topic, kind: str, actor: Member | None, at: datetime,
-                  note: str = "", **data: Any) -> TopicEvent:
-        event = TopicEvent(topic_id=topic.id, kind=kind, actor_id=actor.id if actor else None,
-                           at=at, note=note, data=data)
-        self.s.add(event)
-        topic.updated_at = at
-        self.s.flush()
-        self.s.info.setdefault("touched_topics", set()).add(topic.id)
-        return event
-
-    def touched(self) -> list[Topic]:
-        """Topics changed in this transaction (their timers need planning again)."""
-        ids = sorted(self.s.info.pop("touched_topics", set()))
-        return [self.s.get(Topic, i) for i in ids]
-
-    def events(self, topic_id: int) -> list[TopicEvent]:
-        return list(self.s.scalars(select(TopicEvent).where(TopicEvent.topic_id == topic_id)
-                                   .order_by(TopicEvent.id)))
 
     def active_in_community(self, community_id: str) -> list[Topic]:
         return list(self.s.scalars(
