@@ -15,12 +15,13 @@ import os
 import re
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -68,6 +69,11 @@ def parse_clock(value: Any) -> time:
         return time(int(hours), int(minutes))
     except ValueError:
         raise ValueError(f"not a clock time: {value!r} (use HH:MM)") from None
+
+
+# Config fields of these types accept "30m" / "18:00" as well as the parsed values.
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Clock = Annotated[time, BeforeValidator(parse_clock)]
 
 
 class _Strict(BaseModel):
@@ -188,13 +194,8 @@ class CommunityConfig(_Strict):
 
 
 class Deadline(_Strict):
-    respond: timedelta
-    resolve: timedelta
-
-    @field_validator("respond", "resolve", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+    respond: Duration
+    resolve: Duration
 
 
 class SlaConfig(_Strict):
@@ -204,34 +205,19 @@ class SlaConfig(_Strict):
 
 
 class FeedbackConfig(_Strict):
-    rating_timeout: timedelta = timedelta(days=3)
-
-    @field_validator("rating_timeout", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+    rating_timeout: Duration = timedelta(days=3)
 
 
 class CasesConfig(_Strict):
-    duplicate_window: timedelta = timedelta(hours=72)
-
-    @field_validator("duplicate_window", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+    duplicate_window: Duration = timedelta(hours=72)
 
 
 class RemindersConfig(_Strict):
     """When the bot reminds and nudges (反馈进度)."""
 
     response_fractions: list[float] = [0.5, 0.8]  # of the response window
-    nudge_after: timedelta = timedelta(hours=24)  # acknowledged but silent this long
-    rating_reminder_after: timedelta = timedelta(hours=24)
-
-    @field_validator("nudge_after", "rating_reminder_after", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+    nudge_after: Duration = timedelta(hours=24)  # acknowledged but silent this long
+    rating_reminder_after: Duration = timedelta(hours=24)
 
     @field_validator("response_fractions")
     @classmethod
@@ -251,23 +237,12 @@ class CalendarConfig(_Strict):
 
 
 class SchedulesConfig(_Strict):
-    daily_digest: time = time(18, 0)
+    daily_digest: Clock = time(18, 0)
     quiet_hours: tuple[time, time] = (time(22, 0), time(7, 0))
-    topic_call: time = time(9, 0)  # Mondays: 议题征集
-    half_monthly_summary: time = time(9, 0)  # the 1st and the 16th
-    monthly_report: time = time(9, 30)  # the 1st: 社情民意月报 of the month before
-    catch_up: timedelta = timedelta(hours=6)  # a missed post is still made this long after
-
-    @field_validator("daily_digest", "topic_call", "half_monthly_summary", "monthly_report",
-                     mode="before")
-    @classmethod
-    def _clock(cls, value: Any) -> time:
-        return parse_clock(value)
-
-    @field_validator("catch_up", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+    topic_call: Clock = time(9, 0)  # Mondays: 议题征集
+    half_monthly_summary: Clock = time(9, 0)  # the 1st and the 16th
+    monthly_report: Clock = time(9, 30)  # the 1st: 社情民意月报 of the month before
+    catch_up: Duration = timedelta(hours=6)  # a missed post is still made this long after
 
     @field_validator("quiet_hours", mode="before")
     @classmethod
@@ -280,23 +255,16 @@ class SchedulesConfig(_Strict):
 class DeliberationConfig(_Strict):
     """议事 under 六步七规: discussion window, message limit, votes, 公示, follow-ups."""
 
-    discussion: timedelta = timedelta(hours=1)  # /开始 without a duration
+    discussion: Duration = timedelta(hours=1)  # /开始 without a duration
     max_messages_per_person: int = Field(default=10, ge=1)
-    vote_duration: timedelta = timedelta(hours=24)  # /表决 without a duration
-    vote_reminder_before: timedelta = timedelta(hours=2)
-    announce_reminder_before: timedelta = timedelta(hours=1)
-    publicity: timedelta = timedelta(days=7)  # 公示 (at least 7 days)
-    followup_consultation: timedelta = timedelta(days=15)  # 协商类/决策类: half-monthly
-    followup_inquiry: timedelta = timedelta(days=30)  # 咨询类/听证类: monthly
-    rating_window: timedelta = timedelta(days=3)  # 成效评估 open this long after 完成
+    vote_duration: Duration = timedelta(hours=24)  # /表决 without a duration
+    vote_reminder_before: Duration = timedelta(hours=2)
+    announce_reminder_before: Duration = timedelta(hours=1)
+    publicity: Duration = timedelta(days=7)  # 公示 (at least 7 days)
+    followup_consultation: Duration = timedelta(days=15)  # 协商类/决策类: half-monthly
+    followup_inquiry: Duration = timedelta(days=30)  # 咨询类/听证类: monthly
+    rating_window: Duration = timedelta(days=3)  # 成效评估 open this long after 完成
     abusive_words: list[str] = []  # added to the built-in list
-
-    @field_validator("discussion", "vote_duration", "vote_reminder_before",
-                     "announce_reminder_before", "publicity", "followup_consultation",
-                     "followup_inquiry", "rating_window", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
 
 
 class SchedulerConfig(_Strict):
@@ -304,12 +272,7 @@ class SchedulerConfig(_Strict):
     tick_seconds: int = Field(default=60, ge=1)
     delivery_seconds: float = Field(default=2.0, gt=0)
     # a post being sent by a worker that dies is sent again after this long
-    delivery_lease: timedelta = timedelta(minutes=2)
-
-    @field_validator("delivery_lease", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+    delivery_lease: Duration = timedelta(minutes=2)
 
 
 class Config(_Strict):
