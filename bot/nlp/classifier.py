@@ -191,8 +191,14 @@ class Classifier:
         self._normalizer = Normalizer(lex["typos"])
         self._locations = LocationParser(lex["places"])
         self._patterns = tuple(re.compile(p) for p in lex["complaint_cues"]["patterns"])
+        # one pass over the text tells whether any pattern can match at all (most messages
+        # match none), so the per-pattern searches run only when one will
+        self._any_pattern = re.compile("|".join(f"(?:{p.pattern})" for p in self._patterns)
+                                       or r"(?!x)x")
         self._hedges = tuple(str(h) for h in lex["urgent"]["hedges"])
         self._urgent_patterns = tuple(_urgent_pattern(p) for p in lex["urgent"].get("patterns", []))
+        self._any_urgent = re.compile("|".join(f"(?:{p.pattern})" for p, _ in self._urgent_patterns)
+                                      or r"(?!x)x")
         self._tokenizer = _make_tokenizer(self._table)
         self._subterms = lru_cache(maxsize=65536)(self._subterms_uncached)
 
@@ -300,11 +306,13 @@ class Classifier:
                 if code is not None:
                     per_kind[kind][code].append(hit)
         text = norm.text
-        patterns = sum(1 for p in self._patterns if p.search(text)) + int(norm.emphasis)
+        patterns = int(norm.emphasis)
+        if self._any_pattern.search(text):
+            patterns += sum(1 for p in self._patterns if p.search(text))
         question = ("?" in text or QUESTION_END.search(text) is not None
                     or bool(groups.get("a_not_a")))
         matched = [code for p, code in self._urgent_patterns for m in p.finditer(text)
-                   if self._unhedged(m.start(), text)]
+                   if self._unhedged(m.start(), text)] if self._any_urgent.search(text) else []
         return Features(groups, objects, faults, signals, patterns, question, bool(matched),
                         tuple(code for code in matched if code))
 
