@@ -1,7 +1,8 @@
 """Linli (邻里议事): the Flask application factory.
 
 `create_app(config)` builds the bot (storage, dispatcher, channels) and returns a Flask
-app with the bridge endpoint, the health check and, when enabled, the simulator page.
+app with the bridge endpoint, the health check and, when enabled, the WeCom callbacks
+(`/wecom/aibot`, `/wecom/app`) and the simulator page.
 The scheduler is started by the CLI (`serve`, `demo`), not by the factory, so tests and
 WSGI workers decide for themselves.
 """
@@ -35,6 +36,15 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
     app.extensions["linli"] = bot
     if config.channels.bridge.enabled:
         app.register_blueprint(bridge.create_blueprint())
+    wecom = config.channels
+    if wecom.wecom_aibot.enabled and wecom.wecom_aibot.mode == "http":
+        from bot.channels import wecom_aibot
+
+        app.register_blueprint(wecom_aibot.create_blueprint())
+    if wecom.wecom_app.enabled:
+        from bot.channels import wecom_app
+
+        app.register_blueprint(wecom_app.create_blueprint(bot))
     if simulator if simulator is not None else config.channels.simulator.enabled:
         app.register_blueprint(simulator_channel.create_blueprint())
 

@@ -81,6 +81,7 @@ def build_application(config: Config, *, clock: Clock | None = None,
                       senders: dict[str, Sender] | None = None) -> Application:
     """Engine, migrations, roster sync, handlers and senders: everything but HTTP."""
     from bot.channels.bridge import BridgeSender
+    from bot.channels.wecom_webhook import wecom_senders
     from bot.handlers import register_all
     from bot.roster import sync_roster
 
@@ -90,7 +91,8 @@ def build_application(config: Config, *, clock: Clock | None = None,
     dispatcher = Dispatcher()
     register_all(dispatcher)
     if senders is None:
-        senders = {"bridge": BridgeSender(config.channels.bridge)}
+        senders = {"bridge": BridgeSender(config.channels.bridge),
+                   **wecom_senders(config, store, clock or system_clock)}
     app = Application(config=config, store=store, dispatcher=dispatcher, senders=senders,
                       clock=clock or system_clock, engine=engine)
     sync_roster(app)

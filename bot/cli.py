@@ -89,9 +89,17 @@ def _serve_forever(cfg: Config, app, host: str, port: int, threads: int) -> None
 
     bot = app.extensions["linli"]
     sched = start_scheduler(bot) if cfg.scheduler.enabled else None
+    aibot = cfg.channels.wecom_aibot
+    long_connection = None
+    if aibot.enabled and aibot.mode == "websocket":
+        from bot.channels.wecom_ws import start_long_connection
+
+        long_connection = start_long_connection(bot)
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="linli")
     finally:
+        if long_connection is not None:
+            long_connection.stop()
         if sched is not None:
             sched.shutdown(wait=False)
 

@@ -9,6 +9,7 @@ from bot.domain import cases as rules
 from bot.domain.roles import ROLE_CODES, ROLES
 from bot.domain.routing import tier_name
 from bot.handlers.args import case_ref, split_first
+from bot.handlers.history import notify_assignee_privately
 from bot.handlers.lookup import complainants, load_case, mentions_of, named_member
 
 ROLE_WORDS = {**{label: code for code, label in ROLES.items()}, **{c: c for c in ROLE_CODES},
@@ -61,6 +62,7 @@ def assign(ctx: Context, args: str) -> None:
     _apply(rules.assign, ctx.repos, case, ctx.member, assignee, ctx.now)
     ctx.reply(texts.case_assigned(case.id, assignee.name), kind="ping",
               mentions=mentions_of([assignee]), case_id=case.id)
+    notify_assignee_privately(ctx, case, assignee)  # WeCom app: the case, privately
 
 
 def escalate(ctx: Context, args: str) -> None:

@@ -1,9 +1,11 @@
 """/统计 [本周|本月]: the 三率, counts by state and category, times to acknowledge and
-to resolve, for the sender's community."""
+to resolve, for the sender's community; plus a warning line per WeCom group whose
+webhook key is dead (errcode 93000)."""
 
 from __future__ import annotations
 
 from bot import texts
+from bot.channels.wecom_webhook import webhook_health
 from bot.dispatcher import Context, Dispatcher, UsageError
 from bot.domain.categories import category_label
 from bot.domain.stats import compute, mean, p90, period_start
@@ -30,6 +32,8 @@ def stats(ctx: Context, args: str) -> None:
     ids = [c.id for c in cases]
     st = compute(cases, ctx.repos.cases.latest_ratings(ids),
                  ctx.repos.cases.ids_with_event(ids, "reopened"), ctx.now)
+    health = "".join("\n" + texts.wecom_webhook_dead(name)
+                     for name in webhook_health(ctx.repos, ctx.community.id, ctx.now))
     ctx.reply(texts.stats(
         label, opened=st.opened, response=(st.responded_in_time, st.due_for_response),
         resolution=(st.resolved, st.resolution_base), satisfaction=(st.satisfied, st.rated),
@@ -37,4 +41,5 @@ def stats(ctx: Context, args: str) -> None:
         by_category=[(category_label(c), n) for c, n in st.by_category.most_common()],
         ack_avg=_span(mean(st.ack_times)), ack_p90=_span(p90(st.ack_times)),
         resolve_avg=_span(mean(st.resolve_times)), resolve_p90=_span(p90(st.resolve_times)),
-        overdue=st.overdue, reopened=st.reopened, group_complaints=st.group_complaints))
+        overdue=st.overdue, reopened=st.reopened, group_complaints=st.group_complaints)
+        + health)

@@ -1,0 +1,321 @@
+"""A WeCom self-built app (自建应用): private 1:1 chats with staff and moderators, and
+member-change events of external customer groups.
+
+Inbound, ``/wecom/app`` (XML callbacks through wechatpy, receive id = CorpID):
+- ``GET`` URL verification answers the decrypted echostr;
+- ``POST``: a bad signature is refused with 401; otherwise the callback is answered with
+  an empty 200 at once (WeCom waits 5 s and retries) and the work happens on a
+  background worker. A text message from member U is journalled first (dedupe on
+  ``MsgId``) as an `IncomingMessage` of channel ``wecom_app`` in the private "group"
+  ``wecom-app:U`` (registered with channel ``wecom_app`` in U's community), then
+  dispatched; the answers go out through the outbox and `WecomAppSender`.
+- ``change_external_chat`` events (``UnknownMessage._data`` in wechatpy): on
+  ``add_member`` the group's roster is fetched (``externalcontact/groupchat/get``,
+  ``need_name=1``) and its members upserted into the group's community; on
+  ``del_member`` nothing is deleted (the history stays), it is only logged.
+
+Outbound, `WecomAppSender`: ``message/send`` (text, ``touser``) through
+`wechatpy.enterprise.WeChatClient` pointed at ``api_base``; the access token is cached
+by wechatpy's session storage and fetched from ``{api_base}/cgi-bin/gettoken``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from wechatpy.enterprise import WeChatClient
+from wechatpy.exceptions import APILimitedException, WeChatClientException
+
+from bot.channels.base import DeliveryResult
+from bot.channels.wecom_crypto import CallbackCrypto, CallbackRejected
+from bot.channels.wecom_webhook import (
+    PRIVATE_NAME_PREFIX,
+    TEXT_LIMIT,
+    send_in_parts,
+    skip_in_private_chat,
+)
+from bot.events import IncomingMessage
+
+if TYPE_CHECKING:
+    from bot.application import Application
+    from bot.config import WecomAppConfig
+    from storage.models import Group, OutboundMessage
+    from storage.repositories import Repos
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "wecom_app"
+GROUP_PREFIX = "wecom-app:"
+MAX_BODY = 1024 * 1024
+RATE_PER_MINUTE = 20  # WeCom drops app messages beyond ~30/min per member, silently
+
+
+def private_group_id(userid: str) -> str:
+    return f"{GROUP_PREFIX}{userid}"
+
+
+def userid_of(group_id: str) -> str:
+    return group_id.removeprefix(GROUP_PREFIX)
+
+
+def ensure_private_group(repos: Repos, userid: str, community_id: str, now) -> Group:
+    """The private 1:1 "group" of a member (channel ``wecom_app``)."""
+    group_id = private_group_id(userid)
+    group = repos.groups.get(group_id)
+    if group is None:
+        group = repos.groups.register(group_id, community_id=community_id,
+                                      name=f"{PRIVATE_NAME_PREFIX}{userid}", channel=CHANNEL,
+                                      now=now)
+    return group
+
+
+# --- the API client ------------------------------------------------------------------------------
+
+class WecomAppClient(WeChatClient):
+    """wechatpy's enterprise client pointed at `api_base` (gettoken included)."""
+
+    def __init__(self, corp_id: str, secret: str, api_base: str, timeout: float = 10.0,
+                 **kwargs: Any):
+        super().__init__(corp_id, secret, timeout=timeout, **kwargs)
+        self.API_BASE_URL = api_base.rstrip("/") + "/cgi-bin/"
+
+    def fetch_access_token(self):
+        # wechatpy hard-codes the real host for gettoken and sends it without a timeout.
+        res = self._http.get(self.API_BASE_URL + "gettoken", timeout=self.timeout,
+                             params={"corpid": self.corp_id, "corpsecret": self.secret})
+        return self._handle_token(res)
+
+    def _handle_token(self, res):
+        import time
+
+        result = self._decode_result(res)
+        if not isinstance(result, dict) or int(result.get("errcode", 0) or 0) != 0 \
+                or "access_token" not in result:
+            errcode = result.get("errcode") if isinstance(result, dict) else None
+            errmsg = result.get("errmsg") if isinstance(result, dict) else "no JSON"
+            raise WeChatClientException(errcode, errmsg, client=self, request=res.request,
+                                        response=res)
+        expires_in = int(result.get("expires_in", 7200))
+        self.session.set(self.access_token_key, result["access_token"], expires_in)
+        self.expires_at = int(time.time()) + expires_in
+        return result
+
+
+def make_client(cfg: WecomAppConfig) -> WecomAppClient:
+    return WecomAppClient(cfg.corp_id, cfg.secret, cfg.api_base, timeout=cfg.timeout_seconds)
+
+
+class WecomAppSender:
+    """Delivers outbox rows of private ``wecom-app:USERID`` groups via message/send."""
+
+    def __init__(self, config: WecomAppConfig, client: WecomAppClient | None = None,
+                 store=None):
+        self.config = config
+        self.client = client or make_client(config)
+        self.store = store
+
+    def rate_limit(self, group: Group | None) -> int | None:
+        return RATE_PER_MINUTE
+
+    def send(self, post: OutboundMessage, group: Group | None) -> DeliveryResult:
+        if skip_in_private_chat(post, group):
+            return DeliveryResult(ok=True)
+        userid = userid_of(post.group_id)
+        result, unsent = send_in_parts(post.text, TEXT_LIMIT,
+                                       lambda part, _last: self._send_one(userid, part))
+        if not result.ok and unsent and unsent != post.text and self.store is not None:
+            with self.store.transaction() as repos:
+                repos.outbox.set_text(post.id, unsent)
+        return result
+
+    def _send_one(self, userid: str, content: str) -> DeliveryResult:
+        try:
+            answer = self.client.message.send(
+                self.config.agent_id, userid,
+                msg={"msgtype": "text", "text": {"content": content}, "safe": 0})
+        except APILimitedException:
+            return DeliveryResult(ok=False, error="app 45009 rate limited", retry_after=60.0)
+        except WeChatClientException as exc:
+            return DeliveryResult(ok=False, error=f"app errcode {exc.errcode} {exc.errmsg}"[:300])
+        except Exception as exc:  # noqa: BLE001 - network errors: retry later
+            return DeliveryResult(ok=False, error=f"{type(exc).__name__}")
+        invalid = str((answer or {}).get("invaliduser") or "")
+        if userid in invalid.split("|"):
+            log.error("wecom app cannot reach %s (invaliduser): outside the app's visible "
+                      "range?", userid)
+            return DeliveryResult(ok=False, error=f"app invaliduser {userid}", permanent=True)
+        return DeliveryResult(ok=True)
+
+
+# --- inbound: the worker and the handlers ---------------------------------------------------------
+
+class CallbackWorker:
+    """Runs callback work off the request, in arrival order (one thread)."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wecom-app")
+        self._pending: list[Future] = []
+        self._lock = threading.Lock()
+
+    def submit(self, fn, *args) -> None:
+        future = self._pool.submit(self._safe, fn, *args)
+        with self._lock:
+            self._pending = [f for f in self._pending if not f.done()] + [future]
+
+    @staticmethod
+    def _safe(fn, *args) -> None:
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001 - logged; the journal keeps the message
+            log.exception("wecom app callback work failed")
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait for the work submitted so far (tests, shutdown)."""
+        with self._lock:
+            pending = list(self._pending)
+        for future in pending:
+            future.result(timeout)
+
+
+def _community_of(app: Application, repos: Repos, userid: str) -> str:
+    known = set(repos.members.community_ids_of(userid))
+    for com in app.config.communities:
+        if com.id in known:
+            return com.id
+    return app.community_for_new_group().id
+
+
+def receive_text(app: Application, data: dict[str, Any]) -> int | None:
+    """Journal a member's text message in their private group; the inbound id, or None
+    for a duplicate (fast: runs inside the callback request)."""
+    from bot.ingest import journal
+
+    userid = str(data.get("FromUserName") or "")
+    msg_id = str(data.get("MsgId") or "")
+    if not userid or not msg_id:
+        return None
+    now = app.now()
+    with app.store.transaction() as repos:
+        ensure_private_group(repos, userid, _community_of(app, repos, userid), now)
+    msg = IncomingMessage(channel=CHANNEL, msg_id=msg_id, group_id=private_group_id(userid),
+                          sender_id=userid, text=str(data.get("Content") or ""), sent_at=now,
+                          raw={"AgentID": data.get("AgentID")})
+    return journal(app, msg)
+
+
+def handle_and_deliver(app: Application, inbound_id: int) -> None:
+    from bot.ingest import handle
+    from bot.outbox import deliver_due
+
+    handle(app, inbound_id, inline=False)
+    deliver_due(app)
+
+
+def update_roster(app: Application, client: WecomAppClient, data: dict[str, Any]) -> int:
+    """A change_external_chat event: upsert the members of the group on add_member.
+    Returns how many members were upserted."""
+    chat_id = str(data.get("ChatId") or "")
+    detail = str(data.get("UpdateDetail") or "")
+    if detail == "del_member":
+        log.info("customer group %s: %s member(s) left; history kept", chat_id,
+                 data.get("MemChangeCnt", "?"))
+        return 0
+    if data.get("ChangeType") not in ("create", "update") or \
+            (data.get("ChangeType") == "update" and detail != "add_member"):
+        return 0
+    answer = client.post("externalcontact/groupchat/get",
+                         data={"chat_id": chat_id, "need_name": 1})
+    chat = (answer or {}).get("group_chat") or {}
+    now = app.now()
+    count = 0
+    with app.store.transaction() as repos:
+        group = repos.groups.get(chat_id)
+        community_id = group.community_id if group else app.community_for_new_group().id
+        for member in chat.get("member_list") or []:
+            userid = str(member.get("userid") or "")
+            if not userid:
+                continue
+            name = str(member.get("group_nickname") or member.get("name") or "")
+            repos.members.upsert_from_platform(community_id, userid, name, now)
+            count += 1
+    log.info("customer group %s: roster updated, %s members", chat_id, count)
+    return count
+
+
+# --- the blueprint -------------------------------------------------------------------------------
+
+def _crypto(app: Application) -> CallbackCrypto:
+    cfg = app.config.channels.wecom_app
+    return CallbackCrypto(cfg.token, cfg.encoding_aes_key, cfg.corp_id)
+
+
+def _reject(status: int, reason: str):
+    log.warning("wecom app callback refused: %s", reason)
+    return jsonify({"ok": False, "error": reason}), status
+
+
+def worker_of(flask_app) -> CallbackWorker:
+    return flask_app.extensions["wecom_app_worker"]
+
+
+def create_blueprint(app: Application) -> Blueprint:
+    bp = Blueprint("wecom_app", __name__)
+    state: dict[str, Any] = {}
+
+    def client() -> WecomAppClient:
+        sender = app.senders.get(CHANNEL)
+        if isinstance(sender, WecomAppSender):
+            return sender.client
+        if "client" not in state:
+            state["client"] = make_client(app.config.channels.wecom_app)
+        return state["client"]
+
+    @bp.record_once
+    def _attach(setup_state):
+        setup_state.app.extensions["wecom_app_worker"] = CallbackWorker()
+
+    @bp.get("/wecom/app")
+    def verify_url():
+        args = request.args
+        try:
+            plain = _crypto(app).verify_url(args.get("msg_signature", ""),
+                                            args.get("timestamp", ""), args.get("nonce", ""),
+                                            args.get("echostr", ""))
+        except CallbackRejected as exc:
+            return _reject(401, str(exc))
+        return Response(plain, mimetype="text/plain")
+
+    @bp.post("/wecom/app")
+    def callback():
+        from wechatpy.enterprise import parse_message
+        from wechatpy.messages import UnknownMessage
+
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return _reject(413, "body too large")
+        args = request.args
+        try:
+            xml = _crypto(app).decrypt_xml(request.get_data(cache=False),
+                                           args.get("msg_signature", ""),
+                                           args.get("timestamp", ""), args.get("nonce", ""))
+            message = parse_message(xml)
+        except CallbackRejected as exc:
+            status = 401 if "signature" in str(exc) or "timestamp" in str(exc) else 400
+            return _reject(status, str(exc))
+        except Exception:  # noqa: BLE001 - unparsable inner XML
+            return _reject(400, "unreadable message")
+        worker = worker_of(current_app)
+        data = dict(message._data) if message is not None else {}
+        if message is not None and message.type == "text":
+            inbound_id = receive_text(app, data)
+            if inbound_id is not None:
+                worker.submit(handle_and_deliver, app, inbound_id)
+        elif isinstance(message, UnknownMessage) and \
+                str(data.get("Event", "")).lower() == "change_external_chat":
+            worker.submit(update_roster, app, client(), data)
+        return Response("", status=200)
+
+    return bp

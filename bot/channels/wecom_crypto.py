@@ -1,0 +1,122 @@
+"""WeCom callback crypto on top of wechatpy: signatures, decryption, encrypted replies.
+
+Every WeCom callback (AI bot JSON, self-built app XML) is signed the same way:
+``sha1(sorted([token, timestamp, nonce, encrypt]).join(""))``, and encrypted with
+AES-256-CBC (key = b64decode(EncodingAESKey + "="), IV = key[:16]) around
+``random16 + be32(len) + msg + receive_id``. The receive id is ``""`` for an internal
+AI bot and the CorpID for a self-built app.
+
+wechatpy does the AES part. The signature is computed here (wechatpy's helper is private)
+and compared in constant time; the AI bot's JSON passive reply (``{"encrypt",
+"msgsignature", "timestamp", "nonce"}``) is built here too, since wechatpy only renders XML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
+
+SIGNATURE_WINDOW = 300  # seconds a callback's timestamp may be away from now
+
+
+class CallbackRejected(Exception):
+    """A callback that is not authentic or cannot be read (answered with 4xx)."""
+
+
+def signature(token: str, timestamp: str, nonce: str, encrypt: str) -> str:
+    """The WeCom callback signature: sha1 of the four strings, sorted and joined."""
+    parts = sorted(str(p).encode("utf-8") for p in (token, timestamp, nonce, encrypt))
+    return hashlib.sha1(b"".join(parts)).hexdigest()
+
+
+class CallbackCrypto:
+    """Verify and decrypt callbacks, encrypt replies, for one token / key / receive id."""
+
+    def __init__(self, token: str, encoding_aes_key: str, receive_id: str,
+                 window: float | None = SIGNATURE_WINDOW):
+        self.token = token
+        self.receive_id = receive_id
+        self.window = window
+        self._crypto = WeChatCrypto(token, encoding_aes_key, receive_id)
+        self.key: bytes = self._crypto.key
+
+    # --- checks ---------------------------------------------------------------------------
+    def verify(self, msg_signature: str, timestamp: str, nonce: str, encrypt: str,
+               now: float | None = None) -> None:
+        """Raise CallbackRejected unless the signature matches and the time is recent."""
+        if not (msg_signature and timestamp and nonce and encrypt):
+            raise CallbackRejected("missing signature parameters")
+        expected = signature(self.token, timestamp, nonce, encrypt)
+        if not hmac.compare_digest(expected, msg_signature.lower()):
+            raise CallbackRejected("bad signature")
+        if self.window is not None:
+            try:
+                age = abs((time.time() if now is None else now) - int(timestamp))
+            except ValueError:
+                raise CallbackRejected("bad timestamp") from None
+            if age > self.window:
+                raise CallbackRejected("timestamp outside the allowed window")
+
+    def decrypt(self, encrypt: str) -> str:
+        """The plaintext of an already verified ciphertext (checks the receive id)."""
+        try:
+            return PrpCrypto(self.key).decrypt(encrypt, self.receive_id)
+        except Exception as exc:  # noqa: BLE001 - bad padding, base64, receive id …
+            raise CallbackRejected(f"cannot decrypt: {type(exc).__name__}") from None
+
+    def verify_url(self, msg_signature: str, timestamp: str, nonce: str, echostr: str) -> str:
+        """URL verification (GET with echostr): the plaintext to answer with."""
+        self.verify(msg_signature, timestamp, nonce, echostr)
+        return self.decrypt(echostr)
+
+    # --- AI bot JSON ------------------------------------------------------------------------
+    def decrypt_json(self, body: bytes, msg_signature: str, timestamp: str, nonce: str
+                     ) -> dict[str, Any]:
+        """An AI-bot callback body ``{"encrypt": …}`` -> the decrypted JSON object."""
+        try:
+            envelope = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise CallbackRejected("malformed JSON") from None
+        encrypt = envelope.get("encrypt") if isinstance(envelope, dict) else None
+        if not isinstance(encrypt, str) or not encrypt:
+            raise CallbackRejected("no encrypt field")
+        self.verify(msg_signature, timestamp, nonce, encrypt)
+        try:
+            data = json.loads(self.decrypt(encrypt))
+        except json.JSONDecodeError:
+            raise CallbackRejected("decrypted body is not JSON") from None
+        if not isinstance(data, dict):
+            raise CallbackRejected("decrypted body is not an object")
+        return data
+
+    def encrypt_json(self, payload: dict[str, Any], nonce: str | None = None,
+                     timestamp: str | None = None) -> dict[str, str]:
+        """The encrypted JSON passive reply of an AI bot (note: `msgsignature`)."""
+        plain = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        enc = PrpCrypto(self.key).encrypt(plain, self.receive_id)
+        enc = enc.decode() if isinstance(enc, bytes) else enc
+        ts = timestamp or str(int(time.time()))
+        nonce = nonce or secrets.token_hex(8)
+        return {"encrypt": enc, "msgsignature": signature(self.token, ts, nonce, enc),
+                "timestamp": ts, "nonce": nonce}
+
+    # --- self-built app XML ---------------------------------------------------------------
+    def decrypt_xml(self, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> str:
+        """An app callback ``<xml><Encrypt>…`` -> the decrypted inner XML."""
+        import xmltodict
+
+        try:
+            envelope = xmltodict.parse(body.decode("utf-8"))["xml"]
+            encrypt = envelope["Encrypt"]
+        except Exception:  # noqa: BLE001 - anything unreadable is a 400
+            raise CallbackRejected("malformed XML") from None
+        if not isinstance(encrypt, str) or not encrypt:
+            raise CallbackRejected("no Encrypt element")
+        self.verify(msg_signature, timestamp, nonce, encrypt)
+        return self.decrypt(encrypt)

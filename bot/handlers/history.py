@@ -1,0 +1,106 @@
+"""Private moderator tools over the WeCom self-built app (1:1 chats, channel `wecom_app`):
+
+- `/档案 @某人` (`/history`): a member's case history (counts, ratings, recent cases) and
+  similar open cases nearby (same building or category). Grid workers and moderators
+  only, and only in a private app chat: in a group it is refused, and nothing of a
+  member's history is ever posted to a group.
+- `notify_assignee_privately`: when `/指派` assigns a case and the app is enabled, the
+  assignee also gets the case privately (message/send through the outbox).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from bot import texts
+from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
+from bot.domain.categories import category_label
+from bot.events import Outgoing
+from bot.handlers.lookup import named_member
+from storage.repositories import OPEN_STATES
+
+if TYPE_CHECKING:
+    from storage.models import Case, Member
+
+PRIVATE_CHANNEL = "wecom_app"
+RECENT = 5
+SIMILAR = 5
+
+
+def register(dispatcher: Dispatcher) -> None:
+    dispatcher.command("档案", "history", "/档案 @某人", "查看某人的诉求档案（仅限应用私聊）",
+                       ability="coordinate",
+                       refusal_hint=texts.COORDINATOR_ONLY_HINT)(history)
+
+
+def _target(ctx: Context, args: str) -> Member:
+    who = args.strip()
+    if not who and not ctx.msg.mentions:
+        raise UsageError("请写上要查看的人，例如：/档案 @张阿姨")
+    if who and not who.startswith(("@", "＠")):
+        member = (ctx.repos.members.by_external(ctx.community.id, who)
+                  or ctx.repos.members.by_name(ctx.community.id, who))
+        if member is None:
+            raise Refusal(texts.MEMBER_NOT_FOUND.format(who=who))
+        return member
+    return named_member(ctx, who.replace("＠", "@"))
+
+
+def _row(ctx: Context, case: Case) -> str:
+    return texts.history_row(case.id, ctx.local(case.opened_at), category_label(case.category),
+                             texts.place(case.location), texts.state_label(case.state,
+                                                                           case.rating))
+
+
+def history(ctx: Context, args: str) -> None:
+    if ctx.group.channel != PRIVATE_CHANNEL:
+        raise Refusal(texts.HISTORY_PRIVATE_ONLY)
+    member = _target(ctx, args)
+    cases = ctx.repos.cases.raised_by(ctx.community.id, member.id)
+    open_cases = [c for c in cases if c.state in OPEN_STATES]
+    done = [c for c in cases if c.state in ("resolved", "closed")]
+    ratings = Counter(texts.RATING_LABELS.get(c.rating, c.rating) for c in cases if c.rating)
+    ctx.reply(texts.member_history(
+        member.name, raised=len(cases), open_count=len(open_cases), done=len(done),
+        ratings=ratings.most_common(), assigned=ctx.repos.cases.count_assigned_to(
+            ctx.community.id, member.id),
+        recent=[_row(ctx, c) for c in cases[:RECENT]],
+        similar=[_row(ctx, c) for c in _similar_open(ctx, cases)]))
+
+
+def _similar_open(ctx: Context, cases: list[Case]) -> list[Case]:
+    """Open cases of others in the same building or of the same category as the
+    member's recent cases, newest first."""
+    recent = cases[:10]
+    categories = {c.category for c in recent}
+    buildings = {str(c.location.get("building")) for c in recent
+                 if (c.location or {}).get("building")}
+    if not categories and not buildings:
+        return []
+    own = {c.id for c in cases}
+    found = [c for c in ctx.repos.cases.open_in_community(ctx.community.id, limit=500)
+             if c.id not in own and (c.category in categories or str(
+                 (c.location or {}).get("building", "")) in buildings)]
+    return sorted(found, key=lambda c: c.id, reverse=True)[:SIMILAR]
+
+
+def notify_assignee_privately(ctx: Context, case: Case, assignee: Member) -> None:
+    """Queue the case for the assignee's private app chat (when the app is enabled)."""
+    if not ctx.app.config.channels.wecom_app.enabled:
+        return
+    from bot.channels.wecom_app import ensure_private_group
+    from bot.outbox import queue_posts
+
+    private = ensure_private_group(ctx.repos, assignee.external_id, ctx.community.id, ctx.now)
+    if private.id == ctx.group.id:
+        return  # assigned to themself in their own private chat: the reply says it
+    origin = ctx.repos.groups.get(case.group_id) or ctx.group
+    text = texts.assigned_privately(case.id, category_label(case.category),
+                                    texts.place(case.location), texts.excerpt(case.text, 80),
+                                    ctx.local(case.resolve_by), origin.name or origin.id,
+                                    case.urgent)
+    queue_posts(ctx.repos, [Outgoing(text=text, kind="ping", case_id=case.id,
+                                     key=f"assign-dm:{ctx.inbound.id}:{case.id}",
+                                     urgent=case.urgent)],
+                group=private, now=ctx.now, config=ctx.app.config)

@@ -1,0 +1,157 @@
+"""The WeCom self-built app: XML callbacks through wechatpy (answered empty at once),
+private moderator commands (/档案) answered through message/send with a cached access
+token, assignments messaged privately to staff, and customer-group member changes
+updating the roster — against a fake qyapi on loopback."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+from wechatpy.enterprise.crypto import PrpCrypto
+
+from bot import texts
+from bot.channels.wecom_app import worker_of
+from bot.channels.wecom_crypto import signature
+from bot.outbox import deliver_due
+from scheduler.tick import run_tick
+from tests.conftest import _ENGINES, TZ, Chat
+from tests.fake_wecom import AGENT_ID, CORP_ID, TOKEN, AppPeer, FakeQyapi, wecom_config
+
+
+@pytest.fixture
+def qyapi():
+    fake = FakeQyapi()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def wecom(db_url, clock, qyapi, receiver):
+    from bot import create_app
+
+    flask_app = create_app(wecom_config(db_url, api_base=qyapi.url, app=True,
+                                        outbound_url=receiver.url), clock=clock)
+    _ENGINES.append(flask_app.extensions["linli"].engine)
+    yield flask_app
+    worker_of(flask_app).wait_idle()
+    flask_app.extensions["linli"].engine.dispose()
+
+
+@pytest.fixture
+def wbot(wecom):
+    return wecom.extensions["linli"]
+
+
+@pytest.fixture
+def peer(wecom):
+    return AppPeer(wecom.test_client())
+
+
+@pytest.fixture
+def group_chat(wecom, clock):
+    return Chat(wecom.test_client(), clock)
+
+
+def _private(peer, wecom, userid, text, **kwargs):
+    resp = peer.post(peer.text_xml(userid, text, **kwargs))
+    assert resp.status_code == 200 and resp.get_data() == b""
+    worker_of(wecom).wait_idle()
+    return resp
+
+
+def _to(qyapi, userid):
+    return [m["text"]["content"] for m in qyapi.app_messages if m["touser"] == userid]
+
+
+def test_url_verification_uses_the_corp_id(peer):
+    enc = PrpCrypto(peer.crypto.key).encrypt("echo-123", CORP_ID)
+    enc = enc.decode() if isinstance(enc, bytes) else enc
+    ts = str(int(time.time()))
+    query = {"msg_signature": signature(TOKEN, ts, "n", enc), "timestamp": ts, "nonce": "n",
+             "echostr": enc}
+    resp = peer.client.get("/wecom/app", query_string=query)
+    assert resp.status_code == 200 and resp.get_data() == b"echo-123"
+    assert peer.client.get("/wecom/app", query_string={**query, "nonce": "m"}).status_code == 401
+
+
+def test_history_in_the_private_chat(wecom, peer, group_chat, qyapi):
+    group_chat.say("u-zhang", "3号楼2单元楼道灯坏了三天了")
+    group_chat.say("u-gao", "3号楼电梯又坏了，老人上不去楼")
+    _private(peer, wecom, "u-li", "/档案 @张阿姨")
+    [answer] = _to(qyapi, "u-li")
+    assert answer.startswith("📁 张阿姨 的诉求档案")
+    assert "共反映 1 件：进行中 1 件" in answer and "#1 " in answer
+    assert "附近同类、仍在办理的工单" in answer and "#2 " in answer     # same building
+    [sent] = qyapi.app_messages
+    assert sent["agentid"] == AGENT_ID and sent["msgtype"] == "text"
+    _private(peer, wecom, "u-li", "/history 张阿姨")
+    assert len(_to(qyapi, "u-li")) == 2
+    assert qyapi.token_fetches == 1                          # the access token is cached
+
+
+def test_history_is_refused_in_groups_and_to_residents(wecom, peer, group_chat, qyapi,
+                                                       receiver):
+    group_chat.say("u-zhang", "3号楼2单元楼道灯坏了三天了")
+    assert group_chat.say("u-li", "/档案 @张阿姨") == [texts.HISTORY_PRIVATE_ONLY]
+    _private(peer, wecom, "u-gao", "/档案 @张阿姨")
+    [answer] = _to(qyapi, "u-gao")
+    assert answer.startswith("抱歉，/档案 只有") and "诉求档案" not in answer
+
+
+def test_callbacks_are_answered_at_once_and_deduplicated(wecom, wbot, peer, qyapi):
+    qyapi.app_delay = 1.5                                     # a slow message/send
+    xml = peer.text_xml("u-li", "/帮助", msg_id="424242")
+    start = time.monotonic()
+    assert peer.post(xml).status_code == 200
+    assert time.monotonic() - start < 1.0
+    assert peer.post(xml).status_code == 200                  # WeCom's retry
+    worker_of(wecom).wait_idle()
+    assert len(_to(qyapi, "u-li")) == 1
+    with wbot.store.transaction() as repos:
+        assert len(repos.inbound.recent_in_group("wecom-app:u-li", 10)) == 1
+        assert repos.groups.get("wecom-app:u-li").channel == "wecom_app"
+
+
+def test_a_bad_signature_is_refused(wecom, wbot, peer):
+    resp = peer.post(peer.text_xml("u-li", "/帮助"), bad_signature=True)
+    assert resp.status_code == 401
+    worker_of(wecom).wait_idle()
+    with wbot.store.transaction() as repos:
+        assert repos.groups.get("wecom-app:u-li") is None
+
+
+def test_assignment_is_messaged_privately(wecom, wbot, group_chat, qyapi, clock):
+    group_chat.say("u-zhang", "3号楼2单元楼道灯坏了三天了")
+    case_id = group_chat.last["replies"][0]["case_id"]
+    replies = group_chat.say("u-zhao", f"/指派 #{case_id} @王师傅")
+    assert replies[0].startswith(f"#{case_id}") and "@王师傅" in replies[0]
+    assert all(r["group_id"] == "g-1" for r in group_chat.last["replies"])
+    deliver_due(wbot, clock())
+    [dm] = _to(qyapi, "u-wang")
+    assert dm.startswith(f"📌 您被指派处理工单 #{case_id}") and "阳光小区议事群" in dm
+
+
+def test_customer_group_member_changes_update_the_roster(wecom, wbot, peer, qyapi):
+    qyapi.group_chats["wrExt-1"] = {
+        "chat_id": "wrExt-1", "name": "阳光小区业主群", "member_list": [
+            {"userid": "wmResident1", "type": 2, "name": "陈阿姨", "group_nickname": ""},
+            {"userid": "u-wang", "type": 1, "name": "Wang", "group_nickname": "王工"}]}
+    assert peer.post(peer.external_chat_xml("wrExt-1", "add_member")).status_code == 200
+    worker_of(wecom).wait_idle()
+    with wbot.store.transaction() as repos:
+        assert repos.members.by_external("sunshine", "wmResident1").name == "陈阿姨"
+        assert repos.members.by_external("sunshine", "u-wang").name == "王师傅"  # config wins
+        before = len(repos.members.in_community("sunshine"))
+    assert peer.post(peer.external_chat_xml("wrExt-1", "del_member")).status_code == 200
+    worker_of(wecom).wait_idle()
+    with wbot.store.transaction() as repos:
+        assert len(repos.members.in_community("sunshine")) == before  # history stays
+
+
+def test_calendar_posts_are_not_sent_to_private_chats(wecom, wbot, peer, qyapi, receiver):
+    _private(peer, wecom, "u-li", "/帮助")
+    run_tick(wbot, datetime(2026, 11, 30, 9, 1, tzinfo=TZ))   # Monday: 议题征集
+    assert any(p["kind"] == "topic" for p in receiver.posts)  # the bridge group gets it
+    assert len(_to(qyapi, "u-li")) == 1                       # the private chat does not
