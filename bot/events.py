@@ -26,6 +26,7 @@ class IncomingMessage:
     group_name: str = ""
     mentions: tuple[str, ...] = ()
     quote: Quote | None = None
+    private: bool = False  # a 1:1 chat with the bot, not a group
     raw: dict[str, Any] = field(default_factory=dict)
 
 

@@ -53,7 +53,7 @@ def journal(app: Application, msg: IncomingMessage) -> int | None:
             community = app.community_for_new_group()
             repos.groups.register(msg.group_id, community_id=community.id,
                                   name=msg.group_name, channel=group_channel(msg.channel),
-                                  now=now)
+                                  now=now, private=msg.private)
         row = repos.inbound.add(
             channel=msg.channel, msg_id=msg.msg_id, group_id=msg.group_id,
             sender_id=msg.sender_id, sender_name=msg.sender_name, text=msg.text,
@@ -105,7 +105,7 @@ def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
             posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=row.id,
                                 now=app.now(), inline=inline)
             repos.inbound.mark(row.id, "handled")
-            return [wire_format(p) for p in posts]
+            return [wire_format(p) for p in posts if p.state == "inline" or not inline]
     except Exception as exc:  # noqa: BLE001 - any handler failure becomes an apology
         log.exception("handler failed for inbound id=%s", inbound_id)
         return _apologise(app, inbound_id, exc, inline=inline)

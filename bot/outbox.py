@@ -47,6 +47,9 @@ def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datet
     hold = quiet_until(now, config.schedules.quiet_hours, config.tz) if config else None
     for index, post in enumerate(posts):
         target = repos.groups.get(post.group_id) if post.group_id else group
+        # only answers in the conversation itself go back inline; a post aimed at another
+        # group (a private note to an assignee) is delivered through the outbox
+        here = inline and target.id == group.id
         key = post.key or f"reply:{in_reply_to}:{index}"
         text = texts.mask_private(texts.with_mentions(post.text,
                                                       [m.name for m in post.mentions]))
@@ -54,9 +57,9 @@ def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datet
             idempotency_key=key, group_id=target.id, channel=target.channel, kind=post.kind,
             text=text, mentions=[m.member_id for m in post.mentions], case_id=post.case_id,
             topic_id=post.topic_id, in_reply_to=in_reply_to,
-            state="inline" if inline else "pending", attempts=0,
-            next_attempt_at=hold if hold and not post.urgent and not inline else now,
-            created_at=now, delivered_at=now if inline else None)
+            state="inline" if here else "pending", attempts=0,
+            next_attempt_at=hold if hold and not post.urgent and not here else now,
+            created_at=now, delivered_at=now if here else None)
         if row is not None:
             rows.append(row)
     return rows

@@ -93,7 +93,7 @@ def run_calendar_posts(app: Application, now: datetime) -> Counter:
             continue
         with app.store.transaction() as repos:
             for community in app.config.communities:
-                for group in repos.groups.in_community(community.id):
+                for group in repos.groups.in_community(community.id, include_private=False):
                     key = f"{name}:{group.id}:{local.date().isoformat()}"
                     if repos.outbox.exists(key):
                         continue

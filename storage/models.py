@@ -60,6 +60,9 @@ class Group(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     channel: Mapped[str] = mapped_column(String(32), default="bridge")
     webhook_key: Mapped[str] = mapped_column(String(200), default="")
+    # a 1:1 chat with the bot (AI-bot single chat, the app's private chat): answers go
+    # there, but it gets no group posts (digests, 议题征集, reports)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_at: Mapped[datetime]
 
 

@@ -149,20 +149,23 @@ class GroupRepo(_Repo):
         return row
 
     def register(self, group_id: str, *, community_id: str, name: str, channel: str,
-                 now: datetime) -> Group:
+                 now: datetime, private: bool = False) -> Group:
         """Create a group first seen in a message; a concurrent creation wins quietly."""
         try:
             with self.s.begin_nested():
                 row = Group(id=group_id, community_id=community_id, name=name or group_id,
-                            channel=channel, webhook_key="", registered_at=now)
+                            channel=channel, webhook_key="", registered_at=now,
+                            private=private)
                 self.s.add(row)
         except IntegrityError:
             pass
         return self.s.get(Group, group_id)
 
-    def in_community(self, community_id: str) -> list[Group]:
-        return list(self.s.scalars(
-            select(Group).where(Group.community_id == community_id).order_by(Group.id)))
+    def in_community(self, community_id: str, include_private: bool = True) -> list[Group]:
+        query = select(Group).where(Group.community_id == community_id)
+        if not include_private:
+            query = query.where(Group.private.is_(False))
+        return list(self.s.scalars(query.order_by(Group.id)))
 
 
 class MemberRepo(_Repo):

@@ -212,3 +212,20 @@ def test_rate_limited_receiver_gets_the_post_later_exactly_once(bot, receiver, c
     assert deliver_due(bot, clock() + timedelta(seconds=121)).sent == 1
     assert deliver_due(bot, clock() + timedelta(hours=1)).sent == 0
     assert [p["text"] for p in receiver.posts] == ["限流后送达"]
+
+
+def test_a_post_to_another_group_goes_through_the_outbox(chat, bot, receiver, clock):
+    """Only answers in the conversation come back inline; a post a handler aims at
+    another group is delivered later to that group."""
+    with bot.store.transaction() as repos:
+        repos.groups.register("g-staff", community_id="sunshine", name="维修调度群",
+                              channel="bridge", now=clock())
+
+    def tell_staff(ctx, args):
+        ctx.reply("收到")
+        ctx.replies.append(Outgoing(text="转给维修群", kind="notice", group_id="g-staff"))
+
+    object.__setattr__(bot.dispatcher.find("帮助")[0], "callback", tell_staff)
+    assert chat.say("u-zhang", "/帮助") == ["收到"]
+    assert deliver_due(bot, clock()).sent == 1
+    assert [(p["group_id"], p["text"]) for p in receiver.posts] == [("g-staff", "转给维修群")]

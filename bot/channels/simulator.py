@@ -62,7 +62,7 @@ def create_blueprint() -> Blueprint:
         with bot.store.transaction() as repos:
             groups, members = [], {}
             for com in bot.config.communities:
-                for g in repos.groups.in_community(com.id):
+                for g in repos.groups.in_community(com.id, include_private=False):
                     groups.append({"id": g.id, "name": g.name, "community_id": com.id})
                 members[com.id] = [
                     {"id": m.external_id, "name": m.name,

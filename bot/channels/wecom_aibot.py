@@ -97,6 +97,7 @@ def parse_callback(body: dict[str, Any], now: datetime) -> IncomingMessage | Non
     return IncomingMessage(
         channel=CHANNEL, msg_id=msgid, group_id=group_of(body), sender_id=sender, text=text,
         sent_at=now, quote=quote, group_name=f"{PRIVATE_NAME_PREFIX}{sender}" if single else "",
+        private=single,
         raw={k: body.get(k) for k in ("msgid", "aibotid", "chatid", "chattype", "msgtype")})
 
 

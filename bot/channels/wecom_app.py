@@ -36,7 +36,6 @@ from bot.channels.wecom_webhook import (
     PRIVATE_NAME_PREFIX,
     TEXT_LIMIT,
     send_in_parts,
-    skip_in_private_chat,
 )
 from bot.events import IncomingMessage
 
@@ -69,7 +68,7 @@ def ensure_private_group(repos: Repos, userid: str, community_id: str, now) -> G
     if group is None:
         group = repos.groups.register(group_id, community_id=community_id,
                                       name=f"{PRIVATE_NAME_PREFIX}{userid}", channel=CHANNEL,
-                                      now=now)
+                                      now=now, private=True)
     return group
 
 
@@ -122,8 +121,6 @@ class WecomAppSender:
         return RATE_PER_MINUTE
 
     def send(self, post: OutboundMessage, group: Group | None) -> DeliveryResult:
-        if skip_in_private_chat(post, group):
-            return DeliveryResult(ok=True)
         userid = userid_of(post.group_id)
         result, unsent = send_in_parts(post.text, TEXT_LIMIT,
                                        lambda part, _last: self._send_one(userid, part))

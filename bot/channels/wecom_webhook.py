@@ -116,17 +116,7 @@ def send_in_parts(text: str, limit: int, send_one: Callable[[str, bool], Deliver
 
 # --- private chats ------------------------------------------------------------------------------
 
-PRIVATE_NAME_PREFIX = "私聊:"  # AI-bot 1:1 chats and the app's private chats are named so
-CALENDAR_KEYS = ("digest:", "topic_call:", "summary:", "monthly_report:")
-
-
-def skip_in_private_chat(post: OutboundMessage, group: Group | None) -> bool:
-    """Calendar posts (digests, 议题征集, summaries, reports) are meant for groups; the
-    scheduler plans them for every registered "group", private 1:1 chats included, so
-    the WeCom senders drop them there."""
-    return (group is not None and (group.name or "").startswith(PRIVATE_NAME_PREFIX)
-            and post.in_reply_to is None
-            and (post.idempotency_key or "").startswith(CALENDAR_KEYS))
+PRIVATE_NAME_PREFIX = "私聊:"  # the display name of a 1:1 chat (Group.private marks it)
 
 
 # --- health: dead webhook keys ---------------------------------------------------------------
@@ -195,8 +185,6 @@ class WecomSender:
     def send(self, post: OutboundMessage, group: Group | None) -> DeliveryResult:
         if group is None:
             return DeliveryResult(ok=False, error="unknown group", permanent=True)
-        if skip_in_private_chat(post, group):
-            return DeliveryResult(ok=True)
         key = group.webhook_key
         push_up = self.pusher is not None and self.pusher.connected
         dead = push_up and bool(key) and self._key_dead(group)  # only matters with a push

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 22:34:10.353144
+Create Date: 2026-11-21 22:59:07.682236
 """
 from alembic import op
 import sqlalchemy as sa
@@ -54,6 +54,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('webhook_key', sa.String(length=200), nullable=False),
+    sa.Column('private', sa.Boolean(), nullable=False),
     sa.Column('registered_at', storage.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], ),
     sa.PrimaryKeyConstraint('id')
