@@ -64,9 +64,13 @@ class Context:
         return dt.astimezone(self.app.config.tz)
 
     def reply(self, text: str, *, kind: str = "reply", mentions: list[Mention] | None = None,
-              case_id: int | None = None, topic_id: int | None = None) -> None:
+              case_id: int | None = None, topic_id: int | None = None,
+              group_id: str | None = None, urgent: bool = False) -> None:
+        """Say something: in this conversation, or (group_id) in another one, which then
+        goes out through the outbox."""
         self.replies.append(Outgoing(text=text, kind=kind, mentions=list(mentions or []),
-                                     case_id=case_id, topic_id=topic_id))
+                                     case_id=case_id, topic_id=topic_id, group_id=group_id,
+                                     urgent=urgent))
 
 
 Callback = Callable[[Context, str], None]

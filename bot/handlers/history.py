@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain.categories import category_label
-from bot.events import Outgoing
 from bot.handlers.lookup import named_member
 from storage.repositories import OPEN_STATES
 
@@ -90,7 +89,6 @@ def notify_assignee_privately(ctx: Context, case: Case, assignee: Member) -> Non
     if not ctx.app.config.channels.wecom_app.enabled:
         return
     from bot.channels.wecom_app import ensure_private_group
-    from bot.outbox import queue_posts
 
     private = ensure_private_group(ctx.repos, assignee.external_id, ctx.community.id, ctx.now)
     if private.id == ctx.group.id:
@@ -100,7 +98,4 @@ def notify_assignee_privately(ctx: Context, case: Case, assignee: Member) -> Non
                                     texts.place(case.location), texts.excerpt(case.text, 80),
                                     ctx.local(case.resolve_by), origin.name or origin.id,
                                     case.urgent)
-    queue_posts(ctx.repos, [Outgoing(text=text, kind="ping", case_id=case.id,
-                                     key=f"assign-dm:{ctx.inbound.id}:{case.id}",
-                                     urgent=case.urgent)],
-                group=private, now=ctx.now, config=ctx.app.config)
+    ctx.reply(text, kind="ping", case_id=case.id, group_id=private.id, urgent=case.urgent)
