@@ -79,6 +79,15 @@ class _Repo:
     def __init__(self, session: Session):
         self.s = session
 
+    def _insert_unique(self, row):
+        """Insert `row` in a savepoint; None when a unique key says it exists already."""
+        try:
+            with self.s.begin_nested():
+                self.s.add(row)
+        except IntegrityError:
+            return None
+        return row
+
 
 class _TimelineRepo(_Repo):
     """Shared by cases and topics: an entity in a community with a timeline of events,
@@ -151,14 +160,9 @@ class GroupRepo(_Repo):
     def register(self, group_id: str, *, community_id: str, name: str, channel: str,
                  now: datetime, private: bool = False) -> Group:
         """Create a group first seen in a message; a concurrent creation wins quietly."""
-        try:
-            with self.s.begin_nested():
-                row = Group(id=group_id, community_id=community_id, name=name or group_id,
-                            channel=channel, webhook_key="", registered_at=now,
-                            private=private)
-                self.s.add(row)
-        except IntegrityError:
-            pass
+        self._insert_unique(Group(id=group_id, community_id=community_id,
+                                  name=name or group_id, channel=channel, webhook_key="",
+                                  registered_at=now, private=private))
         return self.s.get(Group, group_id)
 
     def in_community(self, community_id: str, include_private: bool = True) -> list[Group]:
@@ -267,13 +271,7 @@ class MemberRepo(_Repo):
 class InboundRepo(_Repo):
     def add(self, **fields: Any) -> InboundMessage | None:
         """Journal a message; None when (channel, msg_id) was seen before."""
-        row = InboundMessage(**fields)
-        try:
-            with self.s.begin_nested():
-                self.s.add(row)
-        except IntegrityError:
-            return None
-        return row
+        return self._insert_unique(InboundMessage(**fields))
 
     def get(self, inbound_id: int) -> InboundMessage | None:
         return self.s.get(InboundMessage, inbound_id)
@@ -299,13 +297,7 @@ class InboundRepo(_Repo):
 class OutboxRepo(_Repo):
     def add(self, **fields: Any) -> OutboundMessage | None:
         """Queue a post; None when its idempotency key exists (already planned)."""
-        row = OutboundMessage(**fields)
-        try:
-            with self.s.begin_nested():
-                self.s.add(row)
-        except IntegrityError:
-            return None
-        return row
+        return self._insert_unique(OutboundMessage(**fields))
 
     def get(self, out_id: int) -> OutboundMessage | None:
         return self.s.get(OutboundMessage, out_id)

@@ -260,3 +260,25 @@ class Chat:
 @pytest.fixture
 def chat(app, clock):
     return Chat(app.test_client(), clock)
+
+
+# --- fake WeCom servers on loopback --------------------------------------------------------
+
+@pytest.fixture
+def qyapi():
+    """A fake qyapi.weixin.qq.com (webhook, gettoken, message/send, groupchat/get)."""
+    from tests.fake_wecom import FakeQyapi
+
+    fake = FakeQyapi()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def ws():
+    """A fake AI-bot long-connection server."""
+    from tests.fake_wecom import FakeWecomWS
+
+    fake = FakeWecomWS()
+    yield fake
+    fake.close()

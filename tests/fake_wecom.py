@@ -342,3 +342,8 @@ class FakeWecomWS:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+# Timings that make the long-connection client quick in tests.
+FAST = {"heartbeat": 0.3, "ack_timeout": 2.0, "backoff_base": 0.05, "backoff_max": 0.4,
+        "poll": 0.05}

@@ -17,16 +17,8 @@ from tests.fake_wecom import (
     TOKEN,
     WECOM_GROUP,
     AibotPeer,
-    FakeQyapi,
     wecom_config,
 )
-
-
-@pytest.fixture
-def qyapi():
-    fake = FakeQyapi()
-    yield fake
-    fake.close()
 
 
 @pytest.fixture

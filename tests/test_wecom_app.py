@@ -17,14 +17,7 @@ from bot.channels.wecom_crypto import signature
 from bot.outbox import deliver_due
 from scheduler.tick import run_tick
 from tests.conftest import _ENGINES, TZ, Chat
-from tests.fake_wecom import AGENT_ID, CORP_ID, TOKEN, AppPeer, FakeQyapi, wecom_config
-
-
-@pytest.fixture
-def qyapi():
-    fake = FakeQyapi()
-    yield fake
-    fake.close()
+from tests.fake_wecom import AGENT_ID, CORP_ID, TOKEN, AppPeer, wecom_config
 
 
 @pytest.fixture

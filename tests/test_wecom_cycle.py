@@ -7,43 +7,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-
 from bot import texts
 from bot.channels.wecom_ws import start_long_connection
 from scheduler.tick import run_tick
 from tests.conftest import _ENGINES, TZ
 from tests.fake_wecom import (
+    FAST,
     GOOD_KEY,
     WECOM_GROUP,
     AibotPeer,
-    FakeQyapi,
-    FakeWecomWS,
     wait_for,
     wecom_config,
 )
-
-FAST = {"heartbeat": 0.3, "ack_timeout": 2.0, "backoff_base": 0.05, "backoff_max": 0.4,
-        "poll": 0.05}
 
 
 def at(hhmm: str, day: int = 24) -> datetime:
     hours, minutes = map(int, hhmm.split(":"))
     return datetime(2026, 11, day, hours, minutes, tzinfo=TZ)
-
-
-@pytest.fixture
-def qyapi():
-    fake = FakeQyapi()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def ws():
-    fake = FakeWecomWS()
-    yield fake
-    fake.close()
 
 
 def _make(db_url, clock, **kwargs):

@@ -26,16 +26,8 @@ from tests.fake_wecom import (
     GOOD_KEY,
     WECOM_GROUP,
     WECOM_GROUP_NAME,
-    FakeQyapi,
     wecom_config,
 )
-
-
-@pytest.fixture
-def qyapi():
-    fake = FakeQyapi()
-    yield fake
-    fake.close()
 
 
 def _app(db_url, clock, qyapi, **kwargs):

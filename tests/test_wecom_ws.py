@@ -11,24 +11,13 @@ import pytest
 from bot.channels.wecom_webhook import PushUnavailable
 from bot.channels.wecom_ws import LongConnection, start_long_connection
 from tests.conftest import _ENGINES
-from tests.fake_wecom import WECOM_GROUP, AibotPeer, FakeQyapi, FakeWecomWS, wait_for, wecom_config
-
-FAST = {"heartbeat": 0.3, "ack_timeout": 2.0, "backoff_base": 0.05, "backoff_max": 0.4,
-        "poll": 0.05}
-
-
-@pytest.fixture
-def qyapi():
-    fake = FakeQyapi()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def ws():
-    fake = FakeWecomWS()
-    yield fake
-    fake.close()
+from tests.fake_wecom import (
+    FAST,
+    WECOM_GROUP,
+    AibotPeer,
+    wait_for,
+    wecom_config,
+)
 
 
 @pytest.fixture
