@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.channels.bridge import signed_headers  # noqa: E402
+from storage.scratch import create_pg_schema, drop_pg_schema, postgres_answers  # noqa: E402
 
 SECRET = "bench-secret"
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -52,30 +53,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _pg_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _pg_schema() -> tuple[str, str]:
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_BASE.replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    return f"{PG_BASE}?options=-csearch_path%3D{schema}", schema
-
-
-def _pg_drop(schema: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_BASE.replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def _message(i: int) -> dict:
@@ -166,7 +143,7 @@ def bench(backend: str, n: int, concurrency: int) -> None:
         if backend == "sqlite":
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         else:
-            url, schema = _pg_schema()
+            url, schema = create_pg_schema("bench")
         proc, base = _start_server(url, Path(tmp))
         try:
             elapsed, lat = _run(base, n, concurrency)
@@ -174,7 +151,7 @@ def bench(backend: str, n: int, concurrency: int) -> None:
             proc.terminate()
             proc.wait(timeout=10)
             if schema:
-                _pg_drop(schema)
+                drop_pg_schema(schema)
     p50, p99 = statistics.median(lat) * 1000, _percentile(lat, 0.99) * 1000
     print(f"{backend:10s} {n} messages, {concurrency} clients: {n / elapsed:7.1f} msg/s, "
           f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms")
@@ -188,7 +165,7 @@ def main() -> None:
     args = p.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
     for backend in backends:
-        if backend == "postgresql" and not _pg_answers():
+        if backend == "postgresql" and not postgres_answers():
             print("postgresql: not answering at 127.0.0.1:5432, skipped")
             continue
         bench(backend, args.n, args.c)

@@ -10,12 +10,10 @@ reminder), so one can see the cost follow the due work, not the table size.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -36,19 +34,11 @@ from storage.models import (  # noqa: E402
     OutboundMessage,
     ScheduledJob,
 )
+from storage.scratch import create_pg_schema, drop_pg_schema, postgres_answers  # noqa: E402
 
-PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime.fromisoformat("2026-11-24T10:17:00+08:00")  # a Tuesday, no calendar posts
 GROUPS = 50
 CHUNK = 5000
-
-
-def _pg_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def _app(url: str):
@@ -135,12 +125,7 @@ def bench(backend: str, cases: int, open_cases: int, due: int) -> None:
         if backend == "sqlite":
             url = f"sqlite:///{Path(tmp) / 'tick.db'}"
         else:
-            import psycopg
-
-            schema = f"bench_{uuid.uuid4().hex[:10]}"
-            with psycopg.connect(PG_BASE.replace("+psycopg", ""), autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA "{schema}"')
-            url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+            url, schema = create_pg_schema("bench")
         app = _app(url)
         try:
             t0 = time.perf_counter()
@@ -158,10 +143,7 @@ def bench(backend: str, cases: int, open_cases: int, due: int) -> None:
         finally:
             app.engine.dispose()
             if schema:
-                import psycopg
-
-                with psycopg.connect(PG_BASE.replace("+psycopg", ""), autocommit=True) as c:
-                    c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+                drop_pg_schema(schema)
 
 
 def main() -> None:
@@ -172,7 +154,7 @@ def main() -> None:
     p.add_argument("--backend", default="all", choices=["sqlite", "postgresql", "all"])
     args = p.parse_args()
     for backend in (["sqlite", "postgresql"] if args.backend == "all" else [args.backend]):
-        if backend == "postgresql" and not _pg_answers():
+        if backend == "postgresql" and not postgres_answers():
             print("postgresql: not answering at 127.0.0.1:5432, skipped")
             continue
         bench(backend, args.cases, args.open, args.due)

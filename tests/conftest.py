@@ -24,10 +24,10 @@ import yaml
 
 from bot.channels.bridge import signed_headers
 from bot.config import Config, config_from_dict
+from storage.scratch import create_pg_schema, drop_pg_schema, postgres_answers
 
 REPO = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Shanghai")
-PG_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret"
 
 
@@ -49,30 +49,6 @@ socket.socket.connect = _loopback_only
 
 # --- databases ---------------------------------------------------------------------------
 
-def postgres_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _pg_schema_url() -> tuple[str, str]:
-    import psycopg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_BASE.replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    return f"{PG_BASE}?options=-csearch_path%3D{schema}", schema
-
-
-def _pg_drop(schema: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_BASE.replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
 def require_postgres() -> None:
     if postgres_answers():
         return
@@ -89,10 +65,10 @@ def db_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'linli.db'}"
         return
     require_postgres()
-    url, schema = _pg_schema_url()
+    url, schema = create_pg_schema()
     yield url
     _dispose_engines()
-    _pg_drop(schema)
+    drop_pg_schema(schema)
 
 
 @pytest.fixture

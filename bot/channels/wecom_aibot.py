@@ -27,7 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from bot.channels.wecom_crypto import CallbackCrypto, CallbackRejected
+from bot.channels.wecom_crypto import (
+    CallbackCrypto,
+    CallbackRejected,
+    reject,
+    verify_url_response,
+)
 from bot.channels.wecom_webhook import PRIVATE_NAME_PREFIX
 from bot.events import IncomingMessage, Quote
 
@@ -150,8 +155,7 @@ def _crypto(app: Application) -> CallbackCrypto:
 
 
 def _reject(status: int, reason: str):
-    log.warning("wecom aibot callback refused: %s", reason)
-    return jsonify({"ok": False, "error": reason}), status
+    return reject("aibot", status, reason)
 
 
 def create_blueprint() -> Blueprint:
@@ -159,15 +163,8 @@ def create_blueprint() -> Blueprint:
 
     @bp.get("/wecom/aibot")
     def verify_url():
-        bot = current_app.extensions["linli"]
-        args = request.args
-        try:
-            plain = _crypto(bot).verify_url(args.get("msg_signature", ""),
-                                            args.get("timestamp", ""), args.get("nonce", ""),
-                                            args.get("echostr", ""))
-        except CallbackRejected as exc:
-            return _reject(401, str(exc))
-        return Response(plain, mimetype="text/plain")
+        return verify_url_response(_crypto(current_app.extensions["linli"]), "aibot",
+                                   request.args)
 
     @bp.post("/wecom/aibot")
     def callback():

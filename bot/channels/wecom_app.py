@@ -26,12 +26,17 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, request
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from bot.channels.base import DeliveryResult
-from bot.channels.wecom_crypto import CallbackCrypto, CallbackRejected
+from bot.channels.wecom_crypto import (
+    CallbackCrypto,
+    CallbackRejected,
+    reject,
+    verify_url_response,
+)
 from bot.channels.wecom_webhook import (
     PRIVATE_NAME_PREFIX,
     TEXT_LIMIT,
@@ -251,8 +256,7 @@ def _crypto(app: Application) -> CallbackCrypto:
 
 
 def _reject(status: int, reason: str):
-    log.warning("wecom app callback refused: %s", reason)
-    return jsonify({"ok": False, "error": reason}), status
+    return reject("app", status, reason)
 
 
 def worker_of(flask_app) -> CallbackWorker:
@@ -277,14 +281,7 @@ def create_blueprint(app: Application) -> Blueprint:
 
     @bp.get("/wecom/app")
     def verify_url():
-        args = request.args
-        try:
-            plain = _crypto(app).verify_url(args.get("msg_signature", ""),
-                                            args.get("timestamp", ""), args.get("nonce", ""),
-                                            args.get("echostr", ""))
-        except CallbackRejected as exc:
-            return _reject(401, str(exc))
-        return Response(plain, mimetype="text/plain")
+        return verify_url_response(_crypto(app), "app", request.args)
 
     @bp.post("/wecom/app")
     def callback():

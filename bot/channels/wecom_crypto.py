@@ -16,11 +16,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 from typing import Any
 
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_WINDOW = 300  # seconds a callback's timestamp may be away from now
 
@@ -120,3 +123,25 @@ class CallbackCrypto:
             raise CallbackRejected("no Encrypt element")
         self.verify(msg_signature, timestamp, nonce, encrypt)
         return self.decrypt(encrypt)
+
+
+# --- the Flask side shared by the AI-bot and app callbacks ----------------------------------
+
+def reject(channel: str, status: int, reason: str):
+    """A refused callback: logged, answered with a JSON error, nothing processed."""
+    from flask import jsonify
+
+    log.warning("wecom %s callback refused: %s", channel, reason)
+    return jsonify({"ok": False, "error": reason}), status
+
+
+def verify_url_response(crypto: CallbackCrypto, channel: str, args):
+    """WeCom's URL check (GET ?msg_signature&timestamp&nonce&echostr): the plaintext."""
+    from flask import Response
+
+    try:
+        plain = crypto.verify_url(args.get("msg_signature", ""), args.get("timestamp", ""),
+                                  args.get("nonce", ""), args.get("echostr", ""))
+    except CallbackRejected as exc:
+        return reject(channel, 401, str(exc))
+    return Response(plain, mimetype="text/plain")
