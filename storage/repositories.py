@@ -7,8 +7,9 @@ them) is written through one `Repos` and committed together.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,22 +40,31 @@ OPEN_STATES = ("open", "assigned", "acknowledged", "in_progress", "reopened", "t
 
 
 class Store:
-    """Owns the session factory; hands out transactions."""
+    """Owns the session factory; hands out transactions.
+
+    On SQLite every transaction is a writer (BEGIN IMMEDIATE), so the threads of one
+    process take turns on a lock instead of sleeping in SQLite's busy handler; other
+    processes still wait on the busy timeout.
+    """
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self._sessions = session_factory
+        bind = session_factory.kw.get("bind")
+        self._turns = threading.RLock() if bind is not None and \
+            bind.dialect.name == "sqlite" else nullcontext()
 
     @contextmanager
     def transaction(self) -> Iterator[Repos]:
-        session = self._sessions()
-        try:
-            yield Repos(session)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._turns:
+            session = self._sessions()
+            try:
+                yield Repos(session)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
 
 class Repos:
