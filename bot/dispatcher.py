@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import texts
+from bot.domain.errors import RuleError
 from bot.domain.roles import ability_holders, may
 from bot.events import IncomingMessage, Mention, Outgoing
 
@@ -37,8 +38,8 @@ class UsageError(Exception):
         self.problem = problem
 
 
-class Refusal(Exception):
-    """A polite no: the message is posted as it is."""
+class Refusal(RuleError):
+    """A polite no from a handler: the message is posted as it is."""
 
 
 @dataclass
@@ -162,7 +163,7 @@ class Dispatcher:
             try:
                 if listener.callback(ctx):
                     return
-            except Refusal as exc:
+            except RuleError as exc:
                 ctx.reply(str(exc))
                 return
 
@@ -184,5 +185,5 @@ class Dispatcher:
             command.callback(ctx, args)
         except UsageError as exc:
             ctx.reply(texts.usage(command.usage, exc.problem))
-        except Refusal as exc:
+        except RuleError as exc:  # a refusal by the handler or by the rules
             ctx.reply(str(exc))

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from bot import texts
 from bot.config import CommunityConfig, Config
 from bot.domain.deadlines import case_deadlines, is_overdue
+from bot.domain.errors import RuleError
 from bot.domain.routing import fallback_roles, routed_roles, tier_roles
 from storage.models import Case, Group, InboundMessage, Member
 from storage.repositories import OPEN_STATES, Repos
@@ -23,8 +24,8 @@ WORKABLE = ("open", "assigned", "acknowledged", "in_progress", "reopened", "tran
 RATINGS = ("satisfied", "basic", "unsatisfied")
 
 
-class CaseRuleError(Exception):
-    """The rules forbid this change; str(exc) is the answer for the group."""
+class CaseRuleError(RuleError):
+    """The rules forbid this change to a case."""
 
 
 @dataclass

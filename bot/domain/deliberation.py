@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from bot import texts
 from bot.config import CommunityConfig, DeliberationConfig
+from bot.domain.errors import RuleError
 from storage.models import Case, Group, Member, Topic, TopicSpeaker
 from storage.repositories import Repos
 
@@ -29,8 +30,8 @@ ABUSIVE = ("傻逼", "傻B", "煞笔", "sb", "滚蛋", "去死", "找死", "王�
            "神经病", "放屁", "他妈的", "你妈", "狗东西", "贱人", "混蛋", "白痴", "废物", "垃圾人")
 
 
-class TopicRuleError(Exception):
-    """The rules forbid this; str(exc) is the answer for the group."""
+class TopicRuleError(RuleError):
+    """The rules forbid this change to a topic."""
 
 
 def _require(topic: Topic, steps: tuple[str, ...], action: str) -> None:

@@ -66,12 +66,6 @@ def _topic_and_rest(args: str) -> tuple[str, str]:
     return first, rest
 
 
-def _apply(change, *args):
-    try:
-        return change(*args)
-    except rules.TopicRuleError as exc:
-        raise Refusal(str(exc)) from None
-
 
 def _duration(token: str, default: timedelta) -> timedelta:
     if not token:
@@ -128,7 +122,7 @@ def announce(ctx: Context, args: str) -> None:
     if when is None:
         raise UsageError(texts.WHEN_UNREADABLE.format(when=rest.split()[0] if rest else "（空）"))
     way = way or "群内线上讨论"
-    _apply(rules.announce, ctx.repos, topic, ctx.member, when, way, ctx.now)
+    rules.announce(ctx.repos, topic, ctx.member, when, way, ctx.now)
     ctx.reply(texts.topic_announced(topic.id, topic.title, when, way), kind="notice",
               topic_id=topic.id)
 
@@ -137,7 +131,7 @@ def open_discussion(ctx: Context, args: str) -> None:
     token, rest = _topic_and_rest(args)
     topic = _load(ctx, token)
     duration = _duration(rest.strip(), ctx.app.config.deliberation.discussion)
-    _apply(rules.open_discussion, ctx.repos, topic, ctx.member, duration, ctx.now)
+    rules.open_discussion(ctx.repos, topic, ctx.member, duration, ctx.now)
     ctx.reply(texts.discussion_opened(topic.id, topic.title, ctx.local(topic.discussion_ends_at),
                                       ctx.app.config.deliberation.max_messages_per_person),
               kind="topic", topic_id=topic.id)
@@ -154,7 +148,7 @@ def raise_hand(ctx: Context, args: str) -> None:
     topic = _open_discussion(ctx)
     if topic is None:
         raise Refusal(texts.NO_OPEN_DISCUSSION)
-    place = _apply(rules.raise_hand, ctx.repos, topic, ctx.member, ctx.now)
+    place = rules.raise_hand(ctx.repos, topic, ctx.member, ctx.now)
     ctx.reply(texts.hand_raised(ctx.member.name, place), topic_id=topic.id)
 
 
@@ -209,7 +203,7 @@ def start_vote(ctx: Context, args: str) -> None:
         else:
             options.append(word)
     settings = ctx.app.config.deliberation
-    _apply(rules.start_vote, ctx.repos, topic, ctx.member, options or rules.DEFAULT_OPTIONS,
+    rules.start_vote(ctx.repos, topic, ctx.member, options or rules.DEFAULT_OPTIONS,
            _duration(duration, settings.vote_duration), quorum, ctx.now)
     ctx.reply(texts.vote_opened(topic.id, topic.title, topic.options,
                                 ctx.local(topic.vote_ends_at), quorum),
@@ -221,7 +215,7 @@ def vote(ctx: Context, args: str) -> None:
     topic = _load(ctx, token)
     if not option.strip():
         raise UsageError(texts.vote_unknown_option("", topic.options or rules.DEFAULT_OPTIONS))
-    changed = _apply(rules.cast_vote, ctx.repos, topic, ctx.member, option.strip(), ctx.now)
+    changed = rules.cast_vote(ctx.repos, topic, ctx.member, option.strip(), ctx.now)
     ctx.reply(texts.vote_recorded(topic.id, option.strip(), changed), topic_id=topic.id)
 
 
@@ -232,7 +226,7 @@ def decide(ctx: Context, args: str) -> None:
     if not decision.strip():
         raise UsageError("请写上决议内容。")
     topic = _load(ctx, token)
-    _apply(rules.decide, ctx.repos, topic, ctx.member, decision.strip(),
+    rules.decide(ctx.repos, topic, ctx.member, decision.strip(),
            ctx.app.config.deliberation.publicity, ctx.now)
     ctx.reply(texts.publicity_started(topic.id, topic.title, topic.decision,
                                       ctx.local(topic.publicity_ends_at)),
@@ -242,7 +236,7 @@ def decide(ctx: Context, args: str) -> None:
 def finish(ctx: Context, args: str) -> None:
     token, _ = _topic_and_rest(args)
     topic = _load(ctx, token)
-    _apply(rules.finish, ctx.repos, topic, ctx.member, ctx.app.config.deliberation.rating_window,
+    rules.finish(ctx.repos, topic, ctx.member, ctx.app.config.deliberation.rating_window,
            ctx.now)
     ctx.reply(texts.topic_done(topic.id, topic.title, ctx.local(topic.rating_ends_at)),
               kind="topic", topic_id=topic.id)
@@ -253,7 +247,7 @@ def rate(ctx: Context, args: str) -> None:
     if not score.strip().isdigit():
         raise UsageError(texts.TOPIC_SCORE_RANGE)
     topic = _load(ctx, token)
-    _apply(rules.rate, ctx.repos, topic, ctx.member, int(score.strip()), ctx.now)
+    rules.rate(ctx.repos, topic, ctx.member, int(score.strip()), ctx.now)
     ctx.reply(texts.topic_rated(topic.id, int(score.strip())), topic_id=topic.id)
 
 
@@ -268,7 +262,7 @@ def convene(ctx: Context, args: str) -> None:
         raise Refusal(texts.case_wrong_state(case.id, texts.state_label(case.state), "会办"))
     where = texts.place(case.location)
     title = f"有请当事人会办：#{case.id} {category_label(case.category)}{where}"
-    topic = _apply(rules.convene, ctx.repos, ctx.community, ctx.group, case, ctx.member, title,
+    topic = rules.convene(ctx.repos, ctx.community, ctx.group, case, ctx.member, title,
                    ctx.now)
     people = complainants(case)
     if case.assignee_id:

@@ -45,12 +45,9 @@ def _own_case(ctx: Context, case_id: int, action: str) -> Case:
     return case
 
 
-def _apply_rating(ctx: Context, case: Case, rating: str, comment: str) -> None:
-    try:
-        outcome = rules.rate(ctx.repos, ctx.community, case, ctx.member, rating, comment,
-                             ctx.now)
-    except rules.CaseRuleError as exc:
-        raise Refusal(str(exc)) from None
+def _record_rating(ctx: Context, case: Case, rating: str, comment: str) -> None:
+    outcome = rules.rate(ctx.repos, ctx.community, case, ctx.member, rating, comment,
+                         ctx.now)
     if rating == "unsatisfied":
         ctx.reply(texts.case_reopened(case.id, comment), kind="escalation",
                   mentions=mentions_of(outcome.ping), case_id=case.id)
@@ -67,7 +64,7 @@ def rate(ctx: Context, args: str) -> None:
     rating = RATING_BY_LABEL.get(label)
     if rating is None:
         raise UsageError(texts.RATE_USAGE_HINT)
-    _apply_rating(ctx, _own_case(ctx, case_id, "评价"), rating, comment)
+    _record_rating(ctx, _own_case(ctx, case_id, "评价"), rating, comment)
 
 
 def withdraw(ctx: Context, args: str) -> None:
@@ -75,10 +72,7 @@ def withdraw(ctx: Context, args: str) -> None:
     if not first:
         raise UsageError("请写上工单编号。")
     case = _own_case(ctx, case_ref(first), "撤回")
-    try:
-        rules.withdraw(ctx.repos, case, ctx.member, ctx.now)
-    except rules.CaseRuleError as exc:
-        raise Refusal(str(exc)) from None
+    rules.withdraw(ctx.repos, case, ctx.member, ctx.now)
     ctx.reply(texts.case_withdrawn(case.id), case_id=case.id)
 
 
@@ -104,5 +98,5 @@ def natural_rating(ctx: Context) -> bool:
         ctx.reply("您有几个工单在等评价（" + "、".join(f"#{c.id}" for c in waiting)
                   + f"），请带上编号，例如“#{waiting[0].id} 满意”。")
         return True
-    _apply_rating(ctx, case, rating, text)
+    _record_rating(ctx, case, rating, text)
     return True

@@ -48,18 +48,12 @@ def _case_and_rest(args: str, need_rest: str = "") -> tuple[int, str]:
     return case_id, rest.strip()
 
 
-def _apply(change, *args):
-    try:
-        return change(*args)
-    except rules.CaseRuleError as exc:
-        raise Refusal(str(exc)) from None
-
 
 def assign(ctx: Context, args: str) -> None:
     case_id, rest = _case_and_rest(args, "请 @ 要指派的人。")
     assignee = named_member(ctx, rest)
     case = load_case(ctx, case_id)
-    _apply(rules.assign, ctx.repos, case, ctx.member, assignee, ctx.now)
+    rules.assign(ctx.repos, case, ctx.member, assignee, ctx.now)
     ctx.reply(texts.case_assigned(case.id, assignee.name), kind="ping",
               mentions=mentions_of([assignee]), case_id=case.id)
     notify_assignee_privately(ctx, case, assignee)  # WeCom app: the case, privately
@@ -68,7 +62,7 @@ def assign(ctx: Context, args: str) -> None:
 def escalate(ctx: Context, args: str) -> None:
     case_id, reason = _case_and_rest(args)
     case = load_case(ctx, case_id)
-    outcome = _apply(rules.escalate, ctx.repos, ctx.community, case, ctx.member, reason, ctx.now)
+    outcome = rules.escalate(ctx.repos, ctx.community, case, ctx.member, reason, ctx.now)
     ctx.reply(texts.case_escalated(case.id, tier_name(ctx.community, case.tier), reason),
               kind="escalation", mentions=mentions_of(outcome.ping), case_id=case.id)
 
@@ -77,7 +71,7 @@ def transfer(ctx: Context, args: str) -> None:
     case_id, rest = _case_and_rest(args, "请写上承办单位，例如：/转办 #12 供电公司 线路归供电局。")
     unit, reason = split_first(rest)
     case = load_case(ctx, case_id)
-    _apply(rules.transfer, ctx.repos, case, ctx.member, unit, reason, ctx.now)
+    rules.transfer(ctx.repos, case, ctx.member, unit, reason, ctx.now)
     ctx.reply(texts.case_transferred(case.id, unit, reason),
               mentions=mentions_of(complainants(case)), case_id=case.id)
 
@@ -87,7 +81,7 @@ def merge(ctx: Context, args: str) -> None:
     if len(parts) != 2:
         raise UsageError("请写两个工单编号。")
     source, target = (load_case(ctx, case_ref(p)) for p in parts)
-    _apply(rules.merge, ctx.repos, source, target, ctx.member, ctx.now)
+    rules.merge(ctx.repos, source, target, ctx.member, ctx.now)
     ctx.reply(texts.case_merged(source.id, target.id, len(target.complainants)),
               mentions=mentions_of(complainants(target)), case_id=target.id)
 
@@ -95,7 +89,7 @@ def merge(ctx: Context, args: str) -> None:
 def close(ctx: Context, args: str) -> None:
     case_id, reason = _case_and_rest(args, "请写上关闭原因。")
     case = load_case(ctx, case_id)
-    _apply(rules.close, ctx.repos, case, ctx.member, reason, ctx.now)
+    rules.close(ctx.repos, case, ctx.member, reason, ctx.now)
     ctx.reply(texts.case_closed(case.id, reason), mentions=mentions_of(complainants(case)),
               case_id=case.id)
 

@@ -50,19 +50,13 @@ def _case_arg(args: str) -> tuple[int, str]:
 
 
 def _do_claim(ctx: Context, case: Case) -> None:
-    try:
-        rules.acknowledge(ctx.repos, case, ctx.member, ctx.now)
-    except rules.CaseRuleError as exc:
-        raise Refusal(str(exc)) from None
+    rules.acknowledge(ctx.repos, case, ctx.member, ctx.now)
     ctx.reply(texts.case_acknowledged(case.id, ctx.member.name),
               mentions=mentions_of(complainants(case)), case_id=case.id)
 
 
 def _do_resolve(ctx: Context, case: Case, note: str) -> None:
-    try:
-        outcome = rules.resolve(ctx.repos, case, ctx.member, note, ctx.now)
-    except rules.CaseRuleError as exc:
-        raise Refusal(str(exc)) from None
+    outcome = rules.resolve(ctx.repos, case, ctx.member, note, ctx.now)
     ctx.reply(texts.case_resolved(case.id, ctx.member.name, note), kind="rating_request",
               mentions=mentions_of(outcome.ping), case_id=case.id)
 
@@ -77,10 +71,7 @@ def update(ctx: Context, args: str) -> None:
     if not note:
         raise UsageError("请写上进展内容。")
     case = _workable(ctx, case_id)
-    try:
-        rules.add_progress(ctx.repos, case, ctx.member, note, ctx.now)
-    except rules.CaseRuleError as exc:
-        raise Refusal(str(exc)) from None
+    rules.add_progress(ctx.repos, case, ctx.member, note, ctx.now)
     ctx.reply(texts.case_progress(case.id, ctx.member.name, note),
               mentions=mentions_of(complainants(case)), case_id=case.id)
 
@@ -102,10 +93,7 @@ def extend(ctx: Context, args: str) -> None:
     if by.total_seconds() <= 0:
         raise UsageError("延期时长要大于 0。")
     case = _workable(ctx, case_id)
-    try:
-        rules.extend(ctx.repos, case, ctx.member, by, reason, ctx.now)
-    except rules.CaseRuleError as exc:
-        raise Refusal(str(exc)) from None
+    rules.extend(ctx.repos, case, ctx.member, by, reason, ctx.now)
     ctx.reply(texts.case_extended(case.id, ctx.local(case.resolve_by), reason),
               mentions=mentions_of(complainants(case)), case_id=case.id)
 
