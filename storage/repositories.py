@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -35,6 +37,8 @@ from storage.models import (
     TopicSpeaker,
     TopicVote,
 )
+
+_UPSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 OPEN_STATES = ("open", "assigned", "acknowledged", "in_progress", "reopened", "transferred")
 
@@ -222,6 +226,7 @@ class MemberRepo(_Repo):
         for role in sorted(wanted - have):
             row.roles.append(MemberRole(role=role, source="config"))
         self.s.flush()
+        self._roles_changed()
         return row
 
     def by_name(self, community_id: str, name: str) -> Member | None:
@@ -237,17 +242,26 @@ class MemberRepo(_Repo):
         self.s.flush()
         member.roles.append(MemberRole(role=role, source="chat"))
         self.s.flush()
+        self._roles_changed()
         return True
 
     def with_roles(self, community_id: str, roles: Iterable[str]) -> list[Member]:
-        roles = list(roles)
-        if not roles:
+        """Members holding any of the roles. Remembered for the rest of the transaction
+        (a tick asks the same question for many cases); role changes forget it."""
+        key = (community_id, frozenset(roles))
+        if not key[1]:
             return []
-        return list(self.s.scalars(
-            select(Member).join(MemberRole)
-            .where(Member.community_id == community_id, MemberRole.role.in_(roles))
-            .options(selectinload(Member.roles))
-            .distinct().order_by(Member.id)))
+        memo = self.s.info.setdefault("members_with_roles", {})
+        if key not in memo:
+            memo[key] = list(self.s.scalars(
+                select(Member).join(MemberRole)
+                .where(Member.community_id == community_id, MemberRole.role.in_(key[1]))
+                .options(selectinload(Member.roles))
+                .distinct().order_by(Member.id)))
+        return list(memo[key])
+
+    def _roles_changed(self) -> None:
+        self.s.info.pop("members_with_roles", None)
 
     def in_community(self, community_id: str) -> list[Member]:
         return list(self.s.scalars(
@@ -306,8 +320,17 @@ class InboundRepo(_Repo):
 
 class OutboxRepo(_Repo):
     def add(self, **fields: Any) -> OutboundMessage | None:
-        """Queue a post; None when its idempotency key exists (already planned)."""
-        return self._insert_unique(OutboundMessage(**fields))
+        """Queue a post; None when its idempotency key exists (already planned).
+
+        One round trip: INSERT … ON CONFLICT DO NOTHING RETURNING the row.
+        """
+        dialect = self.s.get_bind().dialect.name
+        if dialect not in _UPSERT:
+            return self._insert_unique(OutboundMessage(**fields))
+        statement = (_UPSERT[dialect](OutboundMessage).values(**fields)
+                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                     .returning(OutboundMessage))
+        return self.s.scalars(statement).first()
 
     def get(self, out_id: int) -> OutboundMessage | None:
         return self.s.get(OutboundMessage, out_id)
