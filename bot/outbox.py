@@ -74,26 +74,21 @@ class DeliveryReport:
 
 def deliver_due(app: Application, now: datetime | None = None, max_rounds: int = 20
                 ) -> DeliveryReport:
-    """Send every due post, group heads first, until nothing more is due."""
+    """Send every due post, group heads first, until nothing more is due.
+
+    Each round takes the head post of every group in one transaction, sends them with
+    no transaction open, and records the outcomes in one more.
+    """
     report = DeliveryReport()
     for _ in range(max_rounds):
         now_ = now or app.now()
-        with app.store.transaction() as repos:
-            heads = [(row.id, row.channel) for row in repos.outbox.heads_due(now_)]
-        if not heads:
+        batch, waiting = _claim_heads(app, now_)
+        report.retried += waiting
+        if not batch:
             break
-        progressed = False
-        for out_id, channel in heads:
-            outcome = _deliver_one(app, out_id, channel, now_)
-            if outcome == "sent":
-                report.sent += 1
-                progressed = True
-            elif outcome == "retry":
-                report.retried += 1
-            elif outcome == "failed":
-                report.failed += 1
-                progressed = True
-        if not progressed:
+        results = [(post, _send(sender, post, group, post.channel))
+                   for post, group, sender in batch]
+        if not _record(app, results, now_, report):
             break
     return report
 
@@ -132,31 +127,48 @@ def _apply_rate_limit(repos: Repos, post: OutboundMessage, limit: int, now: date
     return min(sent) + RATE_WINDOW
 
 
-def _deliver_one(app: Application, out_id: int, channel: str, now: datetime) -> str:
-    sender = app.sender_for(channel)
+def _claim_heads(app: Application, now: datetime) -> tuple[list, int]:
+    """Claim each group's due head post: ([(post, group, sender)], how many had to wait
+    for a rate limit)."""
+    batch, waiting = [], 0
+    lease = app.config.scheduler.delivery_lease
     with app.store.transaction() as repos:
-        if not repos.outbox.claim(out_id, now, app.config.scheduler.delivery_lease):
-            return "busy"
-        post = repos.outbox.get(out_id)
-        group = repos.groups.get(post.group_id)
-        limit = sender.rate_limit(group) if sender is not None else None
-        wait_until = _apply_rate_limit(repos, post, limit, now) if limit else None
-        if wait_until is not None:
-            repos.outbox.mark_retry(out_id, wait_until, "rate limited")
-            return "retry"
-    result = _send(sender, post, group, channel)
+        for post in repos.outbox.heads_due(now):
+            if not repos.outbox.claim(post.id, now, lease):
+                continue  # another worker has it
+            repos.session.refresh(post)
+            sender = app.sender_for(post.channel)
+            group = repos.groups.get(post.group_id)
+            limit = sender.rate_limit(group) if sender is not None else None
+            wait_until = _apply_rate_limit(repos, post, limit, now) if limit else None
+            if wait_until is not None:
+                repos.outbox.mark_retry(post.id, wait_until, "rate limited")
+                waiting += 1
+                continue
+            batch.append((post, group, sender))
+    return batch, waiting
+
+
+def _record(app: Application, results, now: datetime, report: DeliveryReport) -> bool:
+    """Store the outcomes; True when some post left the queue (sent or failed)."""
+    progressed = False
     with app.store.transaction() as repos:
-        if result.ok:
-            repos.outbox.mark_sent(out_id, now)
-            return "sent"
-        if result.permanent:
-            log.error("out-%s failed permanently: %s", out_id, result.error)
-            repos.outbox.mark_failed(out_id, result.error)
-            return "failed"
-        wait = backoff(post.attempts)
-        if result.retry_after:
-            wait = max(wait, timedelta(seconds=result.retry_after))
-        log.warning("out-%s attempt %s failed (%s); retry in %s", out_id,
-                    post.attempts, result.error, wait)
-        repos.outbox.mark_retry(out_id, now + wait, result.error)
-        return "retry"
+        for post, result in results:
+            if result.ok:
+                repos.outbox.mark_sent(post.id, now)
+                report.sent += 1
+                progressed = True
+            elif result.permanent:
+                log.error("%s failed permanently: %s", post.public_id, result.error)
+                repos.outbox.mark_failed(post.id, result.error)
+                report.failed += 1
+                progressed = True
+            else:
+                wait = backoff(post.attempts)
+                if result.retry_after:
+                    wait = max(wait, timedelta(seconds=result.retry_after))
+                log.warning("%s attempt %s failed (%s); retry in %s", post.public_id,
+                            post.attempts, result.error, wait)
+                repos.outbox.mark_retry(post.id, now + wait, result.error)
+                report.retried += 1
+    return progressed

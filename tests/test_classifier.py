@@ -28,7 +28,8 @@ HARD_CASES = Path(__file__).resolve().parent / "data" / "classifier_hard_cases.j
 # Fresh messages written to the labelling rules of shared/data/README.md, not tuned line by line.
 BLIND_SETS = [Path(__file__).resolve().parent / "data" / name
               for name in ("classifier_blind.jsonl", "classifier_blind2.jsonl",
-                           "classifier_blind3.jsonl", "classifier_blind4.jsonl")]
+                           "classifier_blind3.jsonl", "classifier_blind4.jsonl",
+                           "classifier_blind5.jsonl", "classifier_blind6.jsonl")]
 
 
 def _load(path: Path) -> list[dict]:

@@ -128,7 +128,8 @@ def _group_terms(lex: dict) -> dict[str, list[str]]:
         "apology": lex["apology"], "prohibition": res["prohibitions"], "planned": lex["planned"],
         "degree": lex.get("degree", []), "contrast": res.get("contrasts", []),
         "scoped_outage": urgent.get("scoped_outages", []),
-        "consequence": urgent.get("consequences", []), "greeting": lex.get("greetings", []),
+        "consequence": urgent.get("consequences", []),
+        "hypothetical": urgent.get("hypothetical", []), "greeting": lex.get("greetings", []),
         "neutral": lex.get("neutral", []),
     }
 
@@ -298,10 +299,12 @@ class Classifier:
                 if code is None:
                     groups[kind].append(hit)
         banned, planned = groups.get("prohibition", []), groups.get("planned", [])
+        supposed = groups.get("hypothetical", [])
         for hit in hits:
             if (banned and self._negated(hit, banned)) or (
-                    planned and self._is_outage(hit) and self._negated(hit, planned, gap=2)):
-                continue  # advice (别乱扔垃圾) or a plan (明天停电), not a problem now
+                    planned and self._is_outage(hit) and self._negated(hit, planned, gap=2)) or (
+                    supposed and self._negated(hit, supposed, gap=2)):
+                continue  # advice (别乱扔垃圾), a plan (明天停电) or a supposition (万一电梯困人)
             for kind, code in hit.tags:
                 if code is not None:
                     per_kind[kind][code].append(hit)
