@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.channels.bridge import signed_headers  # noqa: E402
-from storage.scratch import create_pg_schema, drop_pg_schema, postgres_answers  # noqa: E402
+from storage.scratch import postgres_answers, scratch_database  # noqa: E402
 
 SECRET = "bench-secret"
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -138,20 +138,13 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def bench(backend: str, n: int, concurrency: int) -> None:
-    schema = None
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        else:
-            url, schema = create_pg_schema("bench")
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(backend, tmp, "bench") as url:
         proc, base = _start_server(url, Path(tmp))
         try:
             elapsed, lat = _run(base, n, concurrency)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-            if schema:
-                drop_pg_schema(schema)
     p50, p99 = statistics.median(lat) * 1000, _percentile(lat, 0.99) * 1000
     print(f"{backend:10s} {n} messages, {concurrency} clients: {n / elapsed:7.1f} msg/s, "
           f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms")

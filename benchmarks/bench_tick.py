@@ -34,7 +34,7 @@ from storage.models import (  # noqa: E402
     OutboundMessage,
     ScheduledJob,
 )
-from storage.scratch import create_pg_schema, drop_pg_schema, postgres_answers  # noqa: E402
+from storage.scratch import postgres_answers, scratch_database  # noqa: E402
 
 NOW = datetime.fromisoformat("2026-11-24T10:17:00+08:00")  # a Tuesday, no calendar posts
 GROUPS = 50
@@ -120,12 +120,7 @@ def timed_tick(app, at: datetime) -> tuple[float, str]:
 
 
 def bench(backend: str, cases: int, open_cases: int, due: int) -> None:
-    schema = None
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'tick.db'}"
-        else:
-            url, schema = create_pg_schema("bench")
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(backend, tmp, "bench") as url:
         app = _app(url)
         try:
             t0 = time.perf_counter()
@@ -142,8 +137,6 @@ def bench(backend: str, cases: int, open_cases: int, due: int) -> None:
                   f"{statistics.median(after) * 1000:7.1f} ms (nothing new)")
         finally:
             app.engine.dispose()
-            if schema:
-                drop_pg_schema(schema)
 
 
 def main() -> None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 PG_BASE = os.environ.get("TEST_POSTGRES_URL",
                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -35,3 +38,17 @@ def create_pg_schema(prefix: str = "t") -> tuple[str, str]:
 
 def drop_pg_schema(schema: str) -> None:
     _admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@contextmanager
+def scratch_database(backend: str, folder: Path, prefix: str = "t") -> Iterator[str]:
+    """The URL of a fresh, empty database: a SQLite file in `folder`, or a PostgreSQL
+    schema that is dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{Path(folder) / f'{prefix}.db'}"
+        return
+    url, schema = create_pg_schema(prefix)
+    try:
+        yield url
+    finally:
+        drop_pg_schema(schema)

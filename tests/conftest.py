@@ -24,7 +24,7 @@ import yaml
 
 from bot.channels.bridge import signed_headers
 from bot.config import Config, config_from_dict
-from storage.scratch import create_pg_schema, drop_pg_schema, postgres_answers
+from storage.scratch import postgres_answers, scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Shanghai")
@@ -61,14 +61,11 @@ def require_postgres() -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """A fresh, empty database on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'linli.db'}"
-        return
-    require_postgres()
-    url, schema = create_pg_schema()
-    yield url
-    _dispose_engines()
-    drop_pg_schema(schema)
+    if request.param == "postgresql":
+        require_postgres()
+    with scratch_database(request.param, tmp_path, "linli") as url:
+        yield url
+        _dispose_engines()  # before the schema is dropped
 
 
 @pytest.fixture
