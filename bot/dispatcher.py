@@ -55,6 +55,8 @@ class Context:
     member: Member
     now: datetime
     replies: list[Outgoing] = field(default_factory=list)
+    # answers to questions several listeners ask about the same message (asked once)
+    memo: dict[str, object] = field(default_factory=dict)
 
     @property
     def roles(self) -> frozenset[str]:

@@ -138,10 +138,15 @@ def open_discussion(ctx: Context, args: str) -> None:
 
 
 def _open_discussion(ctx: Context) -> Topic | None:
-    topic = ctx.repos.topics.discussing_in_group(ctx.group.id)
-    if topic is None or topic.discussion_ends_at is None or ctx.now >= topic.discussion_ends_at:
-        return None
-    return topic
+    """The topic under discussion in this group right now (looked up once a message:
+    both discussion listeners ask)."""
+    if "open_discussion" not in ctx.memo:
+        topic = ctx.repos.topics.discussing_in_group(ctx.group.id)
+        if topic is not None and (topic.discussion_ends_at is None
+                                  or ctx.now >= topic.discussion_ends_at):
+            topic = None
+        ctx.memo["open_discussion"] = topic
+    return ctx.memo["open_discussion"]
 
 
 def raise_hand(ctx: Context, args: str) -> None:
