@@ -22,7 +22,7 @@ from bot import texts
 from bot.channels.base import wire_format
 from bot.dispatcher import Context
 from bot.domain.timers import replan_touched
-from bot.events import IncomingMessage, Outgoing
+from bot.events import IncomingMessage, Outgoing, Quote
 from bot.outbox import queue_posts
 
 if TYPE_CHECKING:
@@ -75,8 +75,6 @@ def _payload(msg: IncomingMessage) -> dict:
 
 
 def _message_from_row(row) -> IncomingMessage:
-    from bot.events import Quote
-
     quote = (row.payload or {}).get("quote")
     return IncomingMessage(
         channel=row.channel, msg_id=row.msg_id, group_id=row.group_id,

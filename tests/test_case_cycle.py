@@ -195,6 +195,7 @@ def test_assign_by_mention(chat, bot):
     assert case.state == "assigned"
     # the assignee may now work on it although the category is not routed to him
     assert chat.say("u-wang", f"/接单 #{n}")[0].startswith(f"#{n} 已由 王师傅 签收")
+    assert f"#{n}" in chat.say("u-wang", "/工单 我的")[0]        # his cases include it
 
 
 def test_assign_by_name_and_refusals(chat):

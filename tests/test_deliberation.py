@@ -225,3 +225,11 @@ def test_rating_during_a_discussion_still_counts(chat, bot, clock):
     assert chat.say("u-zhang", "满意")[0] == texts.case_rated(n, "满意")
     assert chat.say("u-gao", "5号楼电梯坏了") == []          # an opinion, not a new case
     assert chat.say("u-gao", "/报修 5号楼电梯坏了")[0].startswith("已受理")
+
+
+def test_half_monthly_summary_lists_open_topics(chat, bot, receiver, clock):
+    clock.set(t(24, "10:00"))
+    chat.say("u-gao", "/议题 小区停车收费标准")
+    run_tick(bot, t(1, "09:00", month=12))
+    summary = [p for p in receiver.posts if "半月汇总" in p["text"]]
+    assert summary and "进行中的议题：T1 小区停车收费标准（协商）· 提议" in summary[0]["text"]
