@@ -183,10 +183,18 @@ def case_detail(*, case_id: int, state: str, category_label: str, location: str,
     if transferred_to:
         lines.append(f"已转办：{transferred_to}")
     lines.append("进展记录：")
+    return "\n".join(lines + timeline_lines(timeline, 60))
+
+
+def timeline_lines(timeline: Sequence[tuple[datetime, str, str, str]], note_chars: int
+                   ) -> list[str]:
+    """“· 11-24 10:00 王师傅 签收：…” for each (time, label, actor, note) of a timeline."""
+    lines = []
     for at, label, actor, note in timeline:
         who = f" {actor}" if actor else ""
-        lines.append(f"· {clock(at)}{who} {label}" + (f"：{excerpt(note, 60)}" if note else ""))
-    return "\n".join(lines)
+        lines.append(f"· {clock(at)}{who} {label}"
+                     + (f"：{excerpt(note, note_chars)}" if note else ""))
+    return lines
 
 
 # --- duplicates and group complaints ----------------------------------------------------
@@ -633,10 +641,7 @@ def topic_detail(topic_id: int, title: str, kind: str, step: str,
                  timeline: Sequence[tuple[datetime, str, str, str]]) -> str:
     lines = [f"议题 T{topic_id}「{title}」（{TOPIC_KIND_LABELS.get(kind, kind)}）· {step}",
              "进程："]
-    for at, label, actor, note in timeline:
-        who = f" {actor}" if actor else ""
-        lines.append(f"· {clock(at)}{who} {label}" + (f"：{excerpt(note, 50)}" if note else ""))
-    return "\n".join(lines)
+    return "\n".join(lines + timeline_lines(timeline, 50))
 
 
 TOPIC_EVENT_LABELS = {"proposed": "提议", "announced": "告知", "discussion_opened": "开始协商",
