@@ -42,10 +42,18 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--config", default=None,
                           help="use this config's community lexicon additions")
     classify.add_argument("--community", default=None)
+    classify.add_argument("--explain", action="store_true",
+                          help="show the rule hits and the model's strongest features")
 
-    evaluate = sub.add_parser("evaluate", help="score the classifier on a labelled JSONL file")
-    evaluate.add_argument("file")
+    evaluate = sub.add_parser("evaluate", help="score the classifier on a labelled JSONL "
+                              "file, or cross-validate it on the corpus (--cv K)")
+    evaluate.add_argument("file", nargs="?", default=None)
+    evaluate.add_argument("--cv", type=int, default=None, metavar="K",
+                          help="K-fold cross-validation on bot/nlp/corpus, per source")
     evaluate.add_argument("--quiet", action="store_true", help="numbers only, no error list")
+
+    train = sub.add_parser("train", help="train the learned model from bot/nlp/corpus")
+    train.add_argument("--out", default=None, help="model file (default: bot/nlp/model.json.gz)")
 
     check = sub.add_parser("check-config", help="validate the config file")
     check.add_argument("--config", default=None)
@@ -151,13 +159,25 @@ def cmd_classify(args) -> int:
     if not args.text and not args.file:
         print("classify: give TEXT or --file IN.jsonl", file=sys.stderr)
         return 2
-    return run_classify(args.text, args.role, args.file, extra_lexicon=extra)
+    return run_classify(args.text, args.role, args.file, extra_lexicon=extra,
+                        explain=args.explain)
 
 
 def cmd_evaluate(args) -> int:
-    from bot.nlp.cli import run_evaluate
+    from bot.nlp.cli import run_cross_validation, run_evaluate
 
+    if args.cv is not None:
+        return run_cross_validation(args.cv)
+    if not args.file:
+        print("evaluate: give FILE.jsonl or --cv K", file=sys.stderr)
+        return 2
     return run_evaluate(args.file, show_errors=not args.quiet)
+
+
+def cmd_train(args) -> int:
+    from bot.nlp.cli import run_train
+
+    return run_train(args.out)
 
 
 def cmd_check_config(args) -> int:
@@ -203,7 +223,7 @@ def cmd_report(args) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "tick": cmd_tick, "classify": cmd_classify,
-            "evaluate": cmd_evaluate, "check-config": cmd_check_config, "report": cmd_report}
+            "evaluate": cmd_evaluate, "train": cmd_train, "check-config": cmd_check_config, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

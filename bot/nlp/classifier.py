@@ -18,16 +18,19 @@ import logging
 import re
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
 import jieba
 
+from .combine import Analysis, decide, explain
 from .labels import CATEGORIES, normalize_role
 from .lexicon import load_lexicon, merge_extra
 from .location import LocationParser
+from .model import MODEL_PATH, LinearModel, message_features
 from .normalize import Normalized, Normalizer
+from .result import Classification
 
 WINDOW = 8  # tokens between an object and its fault word
 SCOPE_WINDOW = 5  # tokens between 整栋/全楼 and a scoped outage word (停了, 不热)
@@ -65,29 +68,6 @@ FIRM_INQUIRY = frozenset(("请问", "想问", "想问一下", "问一下", "好�
 
 
 jieba.setLogLevel(logging.WARNING)
-
-
-@dataclass(frozen=True)
-class Classification:
-    """The classification object of interfaces.md."""
-
-    is_complaint: bool
-    category: str | None
-    urgent: bool
-    location: dict = field(default_factory=dict)
-    keywords: list[str] = field(default_factory=list)
-    intent: str = "other"
-
-    def to_dict(self) -> dict:
-        """The JSON object of interfaces.md, keys in its order."""
-        return {
-            "is_complaint": self.is_complaint,
-            "category": self.category,
-            "urgent": self.urgent,
-            "location": dict(self.location),
-            "keywords": list(self.keywords),
-            "intent": self.intent,
-        }
 
 
 class Hit(NamedTuple):
@@ -182,8 +162,14 @@ def _make_tokenizer(words) -> jieba.Tokenizer:
 class Classifier:
     """Classifies messages; `extra_lexicon` is a community lexicon (see lexicon.py)."""
 
-    def __init__(self, extra_lexicon: dict | None = None):
+    def __init__(self, extra_lexicon: dict | None = None,
+                 model: LinearModel | None | bool = True):
+        """`model`: True loads the shipped model file (if present), None or False uses the
+        rules alone, a LinearModel uses that one (training and cross-validation)."""
         lex = merge_extra(load_lexicon(), extra_lexicon)
+        if model is True:
+            model = _shipped_model()
+        self._model: LinearModel | None = model or None
         self._table = _build_table(lex)
         self._context = frozenset(lex.get("context_objects", []))
         self._suggestions = frozenset(lex.get("suggestions", []))
@@ -206,7 +192,30 @@ class Classifier:
     # -- public -------------------------------------------------------------------------
 
     def classify(self, text: str, role: str = "resident") -> Classification:
-        """Classify one message; `role` is the sender's role hint."""
+        """Classify one message; `role` is the sender's role hint.  Rules and the learned
+        model together (see combine.py); the rules alone when no model is loaded."""
+        analysis = self.analyse(text, role)
+        if self._model is None:
+            return analysis.rules
+        return decide(analysis, self._model.score(analysis.features), self._model)
+
+    def classify_rules(self, text: str, role: str = "resident") -> Classification:
+        """What the rules alone say (for evaluation and --explain)."""
+        return self.analyse(text, role).rules
+
+    def explain(self, text: str, role: str = "resident") -> dict:
+        """The classification with its reasons: rule hits and the model's strongest features."""
+        analysis = self.analyse(text, role)
+        if self._model is None:
+            return {**analysis.rules.to_dict(), "rules": analysis.reasons}
+        return explain(analysis, self._model)
+
+    @property
+    def model(self) -> LinearModel | None:
+        return self._model
+
+    def analyse(self, text: str, role: str = "resident") -> Analysis:
+        """The rules' view of one message: their decision, their evidence, the features."""
         role = normalize_role(role)
         norm = self._normalizer.normalize(text)
         tokens = self._tokenizer.lcut(norm.text, HMM=False)
@@ -215,15 +224,49 @@ class Classifier:
         scores = self._category_scores(feats)
         problem = max((s for s, _ in scores.values()), default=0.0)
         score = self._complaint_score(feats, norm, problem, role)
-        evidence = (problem > 0 or self._cues(feats) >= 3 or self._urgent_triggers(feats)
-                    or feats.danger)
+        alarm = self._alarm(feats)
+        evidence = (problem > 0 or self._cues(feats) >= 3 or alarm)
+        g = feats.groups
+        # 请问闻到燃气味打哪个电话: a polite question about danger asks; it raises no alarm
+        asks = any(h.term in POLITE_INQUIRY for h in g.get("inq_strong", []))
+        # 着火了谁负责, 万一困人: danger words the rules found hedged or supposed
+        hedged = bool(g.get("urgent") or g.get("hypothetical")) and not alarm
         is_complaint = score >= COMPLAINT_THRESHOLD and bool(evidence)
         location = self._locations.parse(norm.loc_text)
-        category = self._category(scores, feats) if is_complaint else None
-        urgent = is_complaint and self._urgent(feats, location)
-        intent = "complaint" if is_complaint else self._intent(feats, norm, role)
-        return Classification(is_complaint, category, urgent, location,
-                              self._keywords(hits), intent)
+        best = self._category(scores, feats) if scores else None
+        category = (best or self._category(scores, feats)) if is_complaint else None
+        urgent_words = self._urgent(feats, location)
+        urgent = is_complaint and urgent_words
+        other_intent = self._intent(feats, norm, role)
+        intent = "complaint" if is_complaint else other_intent
+        keywords = self._keywords(hits)
+        rules = Classification(is_complaint, category, urgent, location, keywords, intent)
+        strong, weak = self._resolutions(feats)
+        sure_not = bool(not alarm and (
+            (strong and problem < STRONG_PROBLEM)
+            or (role != "resident" and (g.get("notice") or g.get("staff_reply")))
+            or g.get("ads")))
+        problem_codes = sorted(c for c, (p, _) in scores.items() if p > 0)
+        reasons = list(dict.fromkeys(h.term for h in hits))[:12]
+        ev = [f"r:s:{max(-8, min(8, int(score)))}",
+              f"r:p:{0 if problem <= 0 else 1 if problem < 2.5 else 2 if problem < 4 else 3}",
+              "r:c" if is_complaint else "r:nc", f"r:c:{role}:{int(is_complaint)}"]
+        ev.extend("r:g:" + kind for kind in g)
+        ev.extend("r:cat:" + code for code in problem_codes)
+        if alarm:
+            ev.append("r:alarm")
+        if urgent_words:
+            ev.append("r:urgent")
+        if feats.question:
+            ev.append("r:q")
+        if norm.emphasis:
+            ev.append("r:emph")
+        if strong or weak:
+            ev.append(f"r:res:{min(strong, 1)}{min(weak, 1)}")
+        features = message_features(norm.text, tokens, ev, role)
+        return Analysis(role, rules, features, alarm and not asks, hedged, urgent_words, sure_not,
+                        best if problem > 0 else None, location,
+                        keywords, reasons, other_intent)
 
     def parse_location(self, text: str) -> dict[str, str]:
         """The location written in `text`, after the same normalisation as classify."""
@@ -552,6 +595,15 @@ class Classifier:
                 if hit.term not in words and not any(hit.term in w for w in words):
                     words.append(hit.term)
         return words[:MAX_KEYWORDS]
+
+
+@lru_cache(maxsize=1)
+def _shipped_model() -> LinearModel | None:
+    """The committed model file, loaded once per process (None before the first train)."""
+    if not MODEL_PATH.exists():
+        logging.getLogger(__name__).warning("no model file at %s: rules only", MODEL_PATH)
+        return None
+    return LinearModel.load(MODEL_PATH)
 
 
 _default: Classifier | None = None

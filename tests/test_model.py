@@ -1,0 +1,128 @@
+"""The learned layer: the committed model is what `train` makes from the corpus, the exact
+scorer agrees with scikit-learn, and rules + model hold their cross-validated numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from bot.cli import main as cli_main
+from bot.nlp.classifier import Classifier
+from bot.nlp.evaluation import evaluate
+from bot.nlp.model import MODEL_PATH, LinearModel, read_model_data
+from bot.nlp.training import (
+    HELDOUT_DIR,
+    _matrix,
+    corpus_files,
+    corpus_hash,
+    cross_validate,
+    load_records,
+    prepare,
+    train,
+)
+
+pytest.importorskip("sklearn")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> LinearModel:
+    return LinearModel.load()
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    return prepare(load_records(corpus_files()), Classifier(model=None))
+
+
+def test_corpus_is_broad_enough():
+    records = load_records(corpus_files())
+    assert len(records) >= 3000
+    assert len({r["id"] for r in records}) == len(records)
+    assert all(r["is_complaint"] == (r["category"] is not None) for r in records)
+
+
+def test_training_reproduces_the_committed_model(tmp_path):
+    out = tmp_path / "model.json.gz"
+    train(out, log=lambda _: None)
+    assert read_model_data(out) == read_model_data(MODEL_PATH)
+    assert out.read_bytes() == MODEL_PATH.read_bytes()
+    assert read_model_data(MODEL_PATH)["meta"]["corpus_hash"] == corpus_hash(corpus_files())
+
+
+def test_exact_scorer_agrees_with_sklearn_on_the_whole_corpus(shipped, prepared):
+    """The run-time scorer over exported weights against scikit-learn's own prediction
+    with the same weights, on every corpus line."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    index = {f: i for i, f in enumerate(shipped.features)}
+    x = _matrix(prepared.analyses, index)
+    heads = {}
+    for name, w, b in (("complaint", shipped.w_complaint, shipped.b_complaint),
+                       ("urgent", shipped.w_urgent, shipped.b_urgent)):
+        clf = LogisticRegression()
+        clf.classes_ = np.array([0, 1])
+        clf.coef_ = np.array([w])
+        clf.intercept_ = np.array([b])
+        heads[name] = clf.predict_proba(x)[:, 1]
+    coef = np.zeros((len(shipped.categories), len(shipped.features)))
+    for col, row in shipped.w_category.items():
+        for c, w in row:
+            coef[c, col] = w
+    cat = x @ coef.T + np.array(shipped.b_category)
+    for n, analysis in enumerate(prepared.analyses):
+        score = shipped.score(analysis.features)
+        assert math.isclose(score.complaint, heads["complaint"][n], abs_tol=1e-9)
+        assert math.isclose(score.urgent, heads["urgent"][n], abs_tol=1e-9)
+        assert shipped.category(score.known) == shipped.categories[int(cat[n].argmax())]
+
+
+def test_cross_validated_numbers_hold():
+    overall, by_source = cross_validate(5)
+    assert overall["n"] >= 3000
+    assert overall["complaint"]["f1"] >= 0.95
+    assert overall["category"]["accuracy"] >= 0.93
+    assert overall["urgent"]["precision"] >= 0.85
+    assert overall["urgent"]["recall"] >= 0.89
+    assert set(by_source) == {p.stem for p in corpus_files()}
+
+
+def test_rules_and_model_beat_the_rules_on_the_held_out_set():
+    records = load_records(sorted(HELDOUT_DIR.glob("*.jsonl")))
+    assert len(records) >= 300
+    both = evaluate(records, Classifier())
+    rules = evaluate(records, Classifier(model=None))
+    assert both["complaint"]["f1"] >= 0.9 > rules["complaint"]["f1"]
+    assert both["urgent"]["recall"] >= 0.9 > rules["urgent"]["recall"]
+
+
+@pytest.mark.parametrize("text", ["救命啊 3号楼电梯里关着人了", "快来人啊 5栋冒烟了 好大的焦糊味",
+                                  "2单元一股臭鸡蛋味 是不是漏气了"])
+def test_danger_is_heard_however_it_is_phrased(text):
+    result = Classifier().classify(text)
+    assert result.is_complaint and result.urgent
+
+
+def test_classify_explain_shows_rules_and_model(capsys):
+    assert cli_main(["classify", "--explain", "救命啊 3号楼电梯里关着人了"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["is_complaint"] and shown["urgent"]
+    assert shown["decided_by"] == "rules: danger"
+    assert shown["rules"]["danger"] is True
+    assert shown["model"]["strongest"]
+
+
+def test_evaluate_cv_prints_per_source(capsys):
+    assert cli_main(["evaluate", "--cv", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "3-fold" in out and "blind10" in out and "dev" in out
+
+
+def test_train_cli_writes_a_loadable_model(tmp_path, capsys):
+    out = tmp_path / "m.json.gz"
+    assert cli_main(["train", "--out", str(out)]) == 0
+    assert "corpus:" in capsys.readouterr().out
+    model = LinearModel.load(out)
+    assert model.thresholds["complaint"] > 0 and model.categories
