@@ -8,6 +8,7 @@ exits 1. No command prints a traceback for a user error.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from datetime import datetime
@@ -51,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--cv", type=int, default=None, metavar="K",
                           help="K-fold cross-validation on bot/nlp/corpus, per source")
     evaluate.add_argument("--quiet", action="store_true", help="numbers only, no error list")
+
+    corr = sub.add_parser("corrections", help="export the labelled examples the groups made "
+                          "(/立案, 不是诉求, /改类) in the corpus format")
+    corr.add_argument("--config", default=None)
+    corr.add_argument("--community", default=None, help="one community (default: all)")
+    corr.add_argument("--out", required=True, help="FILE.jsonl")
 
     train = sub.add_parser("train", help="train the learned model from bot/nlp/corpus")
     train.add_argument("--out", default=None, help="model file (default: bot/nlp/model.json.gz)")
@@ -222,8 +229,25 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_corrections(args) -> int:
+    from bot.application import build_application
+    from bot.domain.corrections import export
+
+    cfg = _load(args.config)
+    app = build_application(cfg)
+    with app.store.transaction() as repos:
+        lines = export(repos, args.community)
+    with open(args.out, "w", encoding="utf-8") as f:
+        for line in lines:
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    print(f"{len(lines)} corrections -> {args.out} (copy into bot/nlp/corpus/ and run "
+          f"`python -m bot train`)")
+    return 0
+
+
 COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "tick": cmd_tick, "classify": cmd_classify,
-            "evaluate": cmd_evaluate, "train": cmd_train, "check-config": cmd_check_config, "report": cmd_report}
+            "evaluate": cmd_evaluate, "train": cmd_train, "corrections": cmd_corrections,
+            "check-config": cmd_check_config, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

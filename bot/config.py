@@ -210,6 +210,20 @@ class FeedbackConfig(_Strict):
 
 class CasesConfig(_Strict):
     duplicate_window: Duration = timedelta(hours=72)
+    # a close call (the model's complaint probability inside ask_band and below its
+    # threshold) gets 需要帮您登记报修吗？; 是 within ask_answer_window opens the case
+    ask_when_unsure: bool = True
+    ask_band: tuple[float, float] = (0.25, 0.5)
+    ask_answer_window: Duration = timedelta(minutes=10)
+    ask_at_most_every: Duration = timedelta(hours=1)  # per sender
+
+    @field_validator("ask_band")
+    @classmethod
+    def _band(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = value
+        if not 0.0 <= low <= high <= 1.0:
+            raise ValueError("expected [low, high] with 0 <= low <= high <= 1")
+        return value
 
 
 class RemindersConfig(_Strict):

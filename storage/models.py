@@ -332,3 +332,41 @@ class TopicRating(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
     score: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime]
+
+
+class Correction(Base):
+    """A labelled example the groups produced: a missed complaint opened with /立案, a false
+    alarm closed as 不是诉求, a category changed with /改类.  Exported in the corpus format
+    (`python -m bot corrections`) so the next `train` learns from them."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community_id: Mapped[str] = mapped_column(String(64), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(16))  # missed | false_alarm | recategorized
+    text: Mapped[str] = mapped_column(Text)
+    sender_role: Mapped[str] = mapped_column(String(16), default="resident")
+    is_complaint: Mapped[bool] = mapped_column(Boolean)
+    category: Mapped[str | None] = mapped_column(String(32), default=None)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    location: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    at: Mapped[datetime]
+
+
+class PendingQuestion(Base):
+    """需要帮您登记报修吗？ — asked of a sender whose message was a close call; their 是
+    within the answer window opens the case from that message."""
+
+    __tablename__ = "pending_questions"
+    __table_args__ = (Index("ix_pending_questions_member", "member_id", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(String(128))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[datetime]
+    # open -> accepted | declined
+    state: Mapped[str] = mapped_column(String(16), default="open")

@@ -24,12 +24,14 @@ from storage.models import (
     CaseComplainant,
     CaseEvent,
     Community,
+    Correction,
     Group,
     InboundMessage,
     Lease,
     Member,
     MemberRole,
     OutboundMessage,
+    PendingQuestion,
     ScheduledJob,
     Topic,
     TopicEvent,
@@ -83,6 +85,8 @@ class Repos:
         self.jobs = JobRepo(session)
         self.leases = LeaseRepo(session)
         self.topics = TopicRepo(session)
+        self.corrections = CorrectionRepo(session)
+        self.questions = QuestionRepo(session)
 
     @property
     def dialect(self) -> str:
@@ -317,6 +321,17 @@ class InboundRepo(_Repo):
             select(InboundMessage).where(InboundMessage.group_id == group_id)
             .order_by(InboundMessage.id.desc()).limit(limit)))
 
+    def by_msg_id(self, channel: str, msg_id: str) -> InboundMessage | None:
+        return self.s.scalars(select(InboundMessage).where(
+            InboundMessage.channel == channel, InboundMessage.msg_id == msg_id)).first()
+
+    def latest_with_text(self, group_id: str, text: str, before_id: int
+                         ) -> InboundMessage | None:
+        """The newest earlier message in the group with exactly this text."""
+        return self.s.scalars(select(InboundMessage).where(
+            InboundMessage.group_id == group_id, InboundMessage.text == text,
+            InboundMessage.id < before_id).order_by(InboundMessage.id.desc())).first()
+
 
 class OutboxRepo(_Repo):
     def add(self, **fields: Any) -> OutboundMessage | None:
@@ -532,6 +547,10 @@ class CaseRepo(_TimelineRepo):
         return set(self.s.scalars(select(CaseEvent.case_id).where(
             CaseEvent.case_id.in_(case_ids), CaseEvent.kind == kind)))
 
+    def opened_from(self, inbound_id: int) -> Case | None:
+        return self.s.scalars(select(Case).where(Case.source_message_id == inbound_id)
+                              .order_by(Case.id)).first()
+
     def latest_event(self, case_id: int, kind: str) -> CaseEvent | None:
         return self.s.scalar(select(CaseEvent).where(CaseEvent.case_id == case_id,
                                                      CaseEvent.kind == kind)
@@ -714,3 +733,35 @@ class TopicRepo(_TimelineRepo):
     def ratings(self, topic_id: int) -> list[int]:
         return list(self.s.scalars(select(TopicRating.score)
                                    .where(TopicRating.topic_id == topic_id)))
+
+
+class CorrectionRepo(_Repo):
+    def add(self, row: Correction) -> Correction:
+        self.s.add(row)
+        self.s.flush()
+        return row
+
+    def all(self, community_id: str | None = None) -> list[Correction]:
+        query = select(Correction).order_by(Correction.id)
+        if community_id:
+            query = query.where(Correction.community_id == community_id)
+        return list(self.s.scalars(query))
+
+
+class QuestionRepo(_Repo):
+    def add(self, row: PendingQuestion) -> PendingQuestion:
+        self.s.add(row)
+        self.s.flush()
+        return row
+
+    def last_asked(self, member_id: int) -> PendingQuestion | None:
+        return self.s.scalars(select(PendingQuestion).where(
+            PendingQuestion.member_id == member_id)
+            .order_by(PendingQuestion.asked_at.desc())).first()
+
+    def open_for(self, member_id: int, group_id: str, since: datetime
+                 ) -> PendingQuestion | None:
+        return self.s.scalars(select(PendingQuestion).where(
+            PendingQuestion.member_id == member_id, PendingQuestion.group_id == group_id,
+            PendingQuestion.state == "open", PendingQuestion.asked_at >= since)
+            .order_by(PendingQuestion.asked_at.desc())).first()

@@ -268,6 +268,44 @@ def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -
     return Outcome(case, note=reason)
 
 
+def recategorize(repos: Repos, community: CommunityConfig, case: Case, category: str,
+                 actor: Member, now: datetime) -> Outcome:
+    """/改类: a new category and the people it routes to (pinged)."""
+    _require_state(case, WORKABLE + ("resolved",), "改类")
+    old = case.category
+    case.category = category
+    case.updated_at = now
+    roles = routed_roles(community, category)
+    ping = [m for m in repos.members.with_roles(community.id, roles) if m.id != actor.id]
+    repos.cases.add_event(case, "recategorized", actor, now, note=f"{old} -> {category}",
+                          old=old, new=category)
+    return Outcome(case, ping=ping, note=old)
+
+
+def raise_urgency(repos: Repos, config: Config, community: CommunityConfig, case: Case,
+                  member: Member, text: str, now: datetime) -> Outcome:
+    """A danger report about an open case: the case becomes urgent (urgent deadlines from
+    now when they are sooner) and its people are pinged again — never absorbed silently."""
+    was_urgent = case.urgent
+    if not was_urgent:
+        case.urgent = True
+        case.priority = max(case.priority, 1)
+        respond_by, resolve_by = case_deadlines(config, case.category, True, now)
+        if case.acknowledged_at is None:
+            case.respond_by = min(case.respond_by, respond_by)
+        case.resolve_by = min(case.resolve_by, resolve_by)
+        case.updated_at = now
+    repos.cases.add_event(case, "urgent", member, now, note=text, already=was_urgent)
+    roles = routed_roles(community, case.category)
+    ping = [m for m in repos.members.with_roles(community.id, roles) if m.id != member.id]
+    assignee = repos.members.get(case.assignee_id) if case.assignee_id else None
+    if assignee is not None and assignee not in ping:
+        ping.insert(0, assignee)
+    if not ping:
+        ping = repos.members.with_roles(community.id, fallback_roles(community))
+    return Outcome(case, ping=ping, note="already" if was_urgent else "")
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 def case_is_open(case: Case) -> bool:

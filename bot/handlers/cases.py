@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, UsageError
-from bot.domain.cases import case_is_overdue, find_duplicate, join_case, open_case
+from bot.domain.cases import (
+    case_is_overdue,
+    find_duplicate,
+    join_case,
+    open_case,
+    raise_urgency,
+)
 from bot.domain.categories import category_label
-from bot.domain.roles import classifier_role, is_staff_like
+from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_name, tier_roles
 from bot.domain.safety import hazards
 from bot.handlers.args import case_ref, split_first
-from bot.handlers.lookup import mentions_of
-from storage.models import Case
+from bot.handlers.lookup import classification, mentions_of
+from storage.models import Case, InboundMessage, Member
 
 
 def register(dispatcher: Dispatcher) -> None:
@@ -27,15 +33,24 @@ def complaint_listener(ctx: Context) -> bool:
     Staff, grid workers and moderators talk about problems all day; their messages
     open cases only through /报修.
     """
-    if is_staff_like(ctx.roles) or not ctx.msg.text.strip():
+    if not ctx.msg.text.strip():
         return False
-    result = ctx.app.classifier(ctx.community.id).classify(ctx.msg.text,
-                                                           role=classifier_role(ctx.roles))
+    result = classification(ctx)
+    # danger first: a staff member's or grid worker's report of danger opens an urgent case
+    if is_staff_like(ctx.roles) and not (result.is_complaint and result.urgent):
+        return False
     if not result.is_complaint:
         return False
-    _open(ctx, ctx.msg.text, result.category or "other", result.urgent, result.location,
-          result.keywords, via="classifier")
+    open_from_message(ctx, ctx.msg.text, result, via="classifier")
     return True
+
+
+def open_from_message(ctx: Context, text: str, result, via: str,
+                      complainant: Member | None = None, source: InboundMessage | None = None,
+                      at=None) -> Case:
+    """Open (or join) the case a classified message describes; returns the case."""
+    return _open(ctx, text, result.category or "other", result.urgent, result.location,
+                 result.keywords, via=via, complainant=complainant, source=source, at=at)
 
 
 def report(ctx: Context, args: str) -> None:
@@ -48,18 +63,24 @@ def report(ctx: Context, args: str) -> None:
 
 
 def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
-          keywords: list[str], via: str) -> None:
-    """Open a case, or join the open case about the same problem (群体诉求)."""
+          keywords: list[str], via: str, complainant: Member | None = None,
+          source: InboundMessage | None = None, at=None) -> Case:
+    """Open a case, or join the open case about the same problem (群体诉求).  An urgent
+    report about an open case makes it urgent and pings its people again."""
+    complainant = complainant or ctx.member
+    now = at or ctx.now
     duplicate = find_duplicate(ctx.repos, group=ctx.group, category=category,
-                               location=location, now=ctx.now,
+                               location=location, now=now,
                                window=ctx.app.config.cases.duplicate_window)
     if duplicate is not None:
-        _joined(ctx, duplicate, text)
-        return
+        _joined(ctx, duplicate, complainant, text, now)
+        if urgent:
+            _urgent_join(ctx, duplicate, complainant, text, now)
+        return duplicate
     opened = open_case(ctx.repos, config=ctx.app.config, community=ctx.community,
-                       group=ctx.group, complainant=ctx.member, text=text, category=category,
+                       group=ctx.group, complainant=complainant, text=text, category=category,
                        urgent=urgent, location=location, keywords=keywords,
-                       source=ctx.inbound, now=ctx.now, via=via)
+                       source=source or ctx.inbound, now=now, via=via)
     case = opened.case
     body = texts.case_opened(case.id, category_label(category), texts.place(location), urgent,
                              ctx.local(case.respond_by), texts.excerpt(text))
@@ -67,11 +88,21 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
         body += "".join("\n" + texts.SAFETY_ADVICE[h] for h in hazards(text))
     if not opened.routed:
         body += "\n" + texts.case_opened_no_staff(case.id)
-    ctx.reply(body, mentions=mentions_of(opened.pinged), case_id=case.id)
+    ctx.reply(body, mentions=mentions_of(opened.pinged), case_id=case.id, urgent=urgent)
+    return case
 
 
-def _joined(ctx: Context, case: Case, text: str) -> None:
-    joined = join_case(ctx.repos, case, ctx.member, text, ctx.now)
+def _urgent_join(ctx: Context, case: Case, member: Member, text: str, now) -> None:
+    """Danger first: the urgent ping and the safety advice even when the report joins."""
+    outcome = raise_urgency(ctx.repos, ctx.app.config, ctx.community, case, member, text, now)
+    say = texts.urgent_again if outcome.note == "already" else texts.case_became_urgent
+    body = say(case.id, category_label(case.category), texts.place(case.location))
+    body += "".join("\n" + texts.SAFETY_ADVICE[h] for h in hazards(text))
+    ctx.reply(body, mentions=mentions_of(outcome.ping), case_id=case.id, urgent=True)
+
+
+def _joined(ctx: Context, case: Case, member: Member, text: str, now) -> None:
+    joined = join_case(ctx.repos, case, member, text, now)
     if joined.repeat:
         assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
         latest = ctx.repos.cases.latest_event(case.id, "progress")

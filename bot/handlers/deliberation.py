@@ -21,7 +21,7 @@ from bot.handlers.args import (
     split_first,
     topic_ref,
 )
-from bot.handlers.lookup import complainants, load_case, mentions_of
+from bot.handlers.lookup import classification, complainants, load_case, mentions_of
 from storage.models import Topic
 
 COORDINATOR_HINT = "议事由网格员或社区主持；有想商量的事可以发送 /议题 标题 提出。"
@@ -190,8 +190,12 @@ def discussion_listener(ctx: Context) -> bool:
 
 def opinion_listener(ctx: Context) -> bool:
     """During an open discussion a resident's message is an opinion on the topic, not a
-    new complaint (a problem can still be reported with /报修)."""
-    return _open_discussion(ctx) is not None and not is_staff_like(ctx.roles)
+    new complaint (a problem can still be reported with /报修) — except danger: an urgent
+    report goes on to the complaint intake."""
+    if _open_discussion(ctx) is None or is_staff_like(ctx.roles):
+        return False
+    result = classification(ctx)
+    return not (result.is_complaint and result.urgent)
 
 
 # --- 决策 --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 
 from bot import texts
 from bot.dispatcher import Context, Refusal, UsageError
+from bot.domain.roles import classifier_role
 from bot.events import Mention
 from storage.models import Case, Member
 
@@ -55,3 +56,11 @@ def named_member(ctx: Context, text: str) -> Member:
 
 def strip_mentions(text: str) -> str:
     return _AT_NAME.sub("", text).strip()
+
+
+def classification(ctx: Context):
+    """The classifier's view of this message, asked once however many listeners want it."""
+    if "classification" not in ctx.memo:
+        ctx.memo["classification"] = ctx.app.classifier(ctx.community.id).classify(
+            ctx.msg.text, role=classifier_role(ctx.roles))
+    return ctx.memo["classification"]

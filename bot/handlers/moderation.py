@@ -6,7 +6,8 @@ from __future__ import annotations
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
-from bot.domain.roles import ROLE_CODES, ROLES
+from bot.domain import corrections
+from bot.domain.roles import ROLE_CODES, ROLES, classifier_role
 from bot.domain.routing import tier_name
 from bot.handlers.args import case_ref, split_first
 from bot.handlers.history import notify_assignee_privately
@@ -90,6 +91,11 @@ def close(ctx: Context, args: str) -> None:
     case_id, reason = _case_and_rest(args, "请写上关闭原因。")
     case = load_case(ctx, case_id)
     rules.close(ctx.repos, case, ctx.member, reason, ctx.now)
+    if reason.strip() == texts.NOT_A_COMPLAINT_REASON:  # a false alarm becomes data
+        complainant = ctx.repos.members.get(case.complainant_id)
+        corrections.record(ctx.repos, case=case, kind="false_alarm", is_complaint=False,
+                           sender_role=classifier_role(complainant.role_codes)
+                           if complainant else "resident", actor=ctx.member, now=ctx.now)
     ctx.reply(texts.case_closed(case.id, reason), mentions=mentions_of(complainants(case)),
               case_id=case.id)
 

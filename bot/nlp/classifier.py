@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import jieba
 
-from .combine import Analysis, decide, explain
+from .combine import Analysis, category_of, decide, explain
 from .labels import CATEGORIES, normalize_role
 from .lexicon import load_lexicon, merge_extra
 from .location import LocationParser
@@ -198,6 +198,14 @@ class Classifier:
         if self._model is None:
             return analysis.rules
         return decide(analysis, self._model.score(analysis.features), self._model)
+
+    def guess_category(self, text: str, role: str = "resident") -> str:
+        """The category the message would have as a complaint (for /立案 and the question
+        asked when unsure), whatever the complaint decision."""
+        analysis = self.analyse(text, role)
+        if self._model is not None:
+            return category_of(analysis, self._model.score(analysis.features), self._model)
+        return analysis.named_category or analysis.rules.category or "other"
 
     def classify_rules(self, text: str, role: str = "resident") -> Classification:
         """What the rules alone say (for evaluation and --explain)."""

@@ -61,18 +61,24 @@ def decide(analysis: Analysis, score: ModelScore, model: LinearModel):
     """The final Classification."""
     complaint = is_complaint(analysis, score, model)
     confidence = round(score.complaint, 3)
+    ruled = analysis.sure_not or (analysis.alarm and analysis.role == "resident")
     if not complaint:
         return Classification(False, None, False, analysis.location, analysis.keywords,
-                              analysis.other_intent, confidence)
-    values = model.category_scores(score.known)
-    if analysis.named_category in model.categories:
-        values[model.categories.index(analysis.named_category)] += RULE_CATEGORY_BONUS
-    category = model.categories[values.index(max(values))]
+                              analysis.other_intent, confidence, ruled)
+    category = category_of(analysis, score, model)
     urgent = ((analysis.alarm and score.urgent >= ALARM_URGENT_FLOOR)
               or (analysis.urgent_words and score.urgent >= WORDS_URGENT_FLOOR)
               or (score.urgent >= model.thresholds["urgent"] and not analysis.hedged))
     return Classification(True, category, urgent, analysis.location, analysis.keywords,
-                          "complaint", confidence)
+                          "complaint", confidence, ruled)
+
+
+def category_of(analysis: Analysis, score: ModelScore, model: LinearModel) -> str:
+    """The model's category head, with a bonus for the category the rules name."""
+    values = model.category_scores(score.known)
+    if analysis.named_category in model.categories:
+        values[model.categories.index(analysis.named_category)] += RULE_CATEGORY_BONUS
+    return model.categories[values.index(max(values))]
 
 
 def explain(analysis: Analysis, model: LinearModel) -> dict:

@@ -16,6 +16,7 @@ class Classification:
     keywords: list[str] = field(default_factory=list)
     intent: str = "other"
     confidence: float | None = None  # the model's complaint probability (None: rules only)
+    ruled: bool = False  # the rules decided (danger, a notice, a resolution), not the model
 
     def to_dict(self) -> dict:
         """The JSON object of interfaces.md, keys in its order (`confidence` is shown by
