@@ -5,6 +5,25 @@ app with the bridge endpoint, the health check and, when enabled, the WeCom call
 (`/wecom/aibot`, `/wecom/app`) and the simulator page.
 The scheduler is started by the CLI (`serve`, `demo`), not by the factory, so tests and
 WSGI workers decide for themselves.
+
+The one rule: a module imports only what stands below it, and no two modules import
+each other, directly or around a circle (imports inside functions and under
+TYPE_CHECKING included). From the top:
+
+    entry points        bot/cli.py, bot/wsgi.py, bot/__main__.py
+    the factory         bot/__init__.py: the only code that imports the channels and the
+                        handlers and wires them together
+    channels            bot/channels/ (HTTP, long connection, senders)
+    scheduler           scheduler/ (the tick, timers, calendar posts)
+    services            bot/ingest.py, bot/outbox.py, bot/application.py (the holder)
+    handlers            bot/handlers/ (one module per capability)
+    dispatcher          bot/dispatcher.py (commands, listeners, the handlers' Context)
+    domain, nlp         bot/domain/ (the rules), bot/nlp/ (the classifier)
+    storage             storage/ (models, repositories, migrations)
+    foundation          bot/config.py (schema), bot/texts.py, bot/events.py (messages
+                        and ports), bot/clock.py
+
+tests/test_architecture.py checks the rule on every module.
 """
 
 from __future__ import annotations
