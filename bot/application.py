@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from bot.clock import Clock, SystemClock
 from bot.config import CommunityConfig, Config
 from bot.dispatcher import Dispatcher
 from storage.db import make_engine, make_session_factory, migrate
@@ -26,20 +26,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Application:
     config: Config
     store: Store
     dispatcher: Dispatcher
     senders: dict[str, Sender]
-    clock: Clock = system_clock
+    clock: Clock  # the business time (see bot.clock)
+    wall_clock: Clock  # real time for signatures, tokens and leases
     engine: object = None
     _classifiers: dict[str, Classifier] = field(default_factory=dict)
 
@@ -79,6 +73,7 @@ def _classifier_for(extra_json: str) -> Classifier:
 
 def build_application(config: Config, *, clock: Clock | None = None,
                       senders: dict[str, Sender] | None = None) -> Application:
+    """`clock`: the app's clock; the system's time in the configured zone by default."""
     """Engine, migrations, roster sync, handlers and senders: everything but HTTP."""
     from bot.channels.bridge import BridgeSender
     from bot.channels.wecom_webhook import wecom_senders
@@ -90,10 +85,12 @@ def build_application(config: Config, *, clock: Clock | None = None,
     store = Store(make_session_factory(engine))
     dispatcher = Dispatcher()
     register_all(dispatcher)
+    wall_clock = SystemClock(config.tz)
+    clock = clock or wall_clock
     if senders is None:
-        senders = {"bridge": BridgeSender(config.channels.bridge),
-                   **wecom_senders(config, store, clock or system_clock)}
+        senders = {"bridge": BridgeSender(config.channels.bridge, wall_clock),
+                   **wecom_senders(config, store, clock, wall_clock)}
     app = Application(config=config, store=store, dispatcher=dispatcher, senders=senders,
-                      clock=clock or system_clock, engine=engine)
+                      clock=clock, wall_clock=wall_clock, engine=engine)
     sync_roster(app)
     return app

@@ -12,6 +12,7 @@ import logging
 import sys
 from datetime import datetime
 
+from bot.clock import Clock
 from bot.config import Config, ConfigError, SimulatorConfig, load_config, resolve_config_path
 
 ROLES = ("resident", "staff", "grid_worker", "moderator")
@@ -69,11 +70,9 @@ def _load(path: str | None) -> Config:
         raise SystemExit(1) from None
 
 
-def _parse_at(value: str | None, cfg: Config) -> datetime:
-    from bot.application import system_clock
-
+def _parse_at(value: str | None, cfg: Config, clock: Clock) -> datetime:
     if not value:
-        return system_clock()
+        return clock()
     try:
         at = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -106,12 +105,12 @@ def _serve_forever(cfg: Config, app, host: str, port: int, threads: int) -> None
 
 def cmd_demo(args) -> int:
     from bot import create_app
-    from bot.channels.simulator import SimulatedClock
+    from bot.clock import SimulatedClock
 
     cfg = _load(args.config)
     channels = cfg.channels.model_copy(update={"simulator": SimulatorConfig(enabled=True)})
     cfg = cfg.model_copy(update={"channels": channels})
-    app = create_app(cfg, clock=SimulatedClock(), simulator=True)
+    app = create_app(cfg, clock=SimulatedClock(cfg.tz), simulator=True)
     print(f"Linli demo: open http://127.0.0.1:{args.port}/  (database {cfg.database.url})",
           flush=True)
     _serve_forever(cfg, app, "127.0.0.1", args.port, 8)
@@ -133,8 +132,8 @@ def cmd_tick(args) -> int:
     from scheduler.tick import run_tick
 
     cfg = _load(args.config)
-    at = _parse_at(args.at, cfg)
     app = build_application(cfg)
+    at = _parse_at(args.at, cfg, app.clock)
     print(run_tick(app, at).line(cfg.tz))
     return 0
 
@@ -171,7 +170,7 @@ def cmd_check_config(args) -> int:
 
 def cmd_report(args) -> int:
     from bot import exports
-    from bot.application import build_application, system_clock
+    from bot.application import build_application
     from bot.domain.reports import monthly_report
 
     try:
@@ -187,7 +186,7 @@ def cmd_report(args) -> int:
     cfg = _load(args.config)
     app = build_application(cfg)
     with app.store.transaction() as repos:
-        reports = [monthly_report(repos, c.id, c.name, year, month, cfg.tz, system_clock())
+        reports = [monthly_report(repos, c.id, c.name, year, month, cfg.tz, app.now())
                    for c in cfg.communities]
     if args.format == "xlsx":
         with open(args.out, "wb") as f:

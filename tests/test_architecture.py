@@ -56,15 +56,10 @@ KNOWN_CIRCLES: set[tuple[str, ...]] = {
     ("bot.channels.wecom_app", "bot.channels.wecom_webhook"),
 }
 
-# Files that read the wall clock besides bot/clock.py: transport code of a channel only.
+# Files that read the system clock besides bot/clock.py (none: the channels' transport
+# code takes the app's wall clock too).
 CLOCK_READS = re.compile(r"\bdatetime\.now\(|\btime\.time\(")
-KNOWN_CLOCK_READS: set[str] = {
-    "bot/application.py",
-    "bot/channels/bridge.py",
-    "bot/channels/simulator.py",
-    "bot/channels/wecom_app.py",
-    "bot/channels/wecom_crypto.py",
-}
+KNOWN_CLOCK_READS: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:
