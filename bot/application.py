@@ -1,8 +1,8 @@
-"""The running bot: config, storage, dispatcher, classifiers, senders and the clock.
+"""The running bot: config, storage, dispatcher, classifiers, senders and the clocks.
 
-Built once by `build_application` (the web app factory and the CLI both use it) and
-shared by the channels, the outbox worker and the scheduler. It holds services; the
-work itself lives in `bot.ingest`, `bot.outbox` and `scheduler.tick`.
+A plain holder, built once by the factory (`bot.build_application`) and shared by the
+channels, the outbox worker and the scheduler. It holds services; the work itself lives
+in `bot.ingest`, `bot.outbox` and `scheduler.tick`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.config import CommunityConfig, Config
 from bot.dispatcher import Dispatcher
-from storage.db import make_engine, make_session_factory, migrate
 from storage.repositories import Store
 
 if TYPE_CHECKING:
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from bot.nlp import Classifier
 
 log = logging.getLogger(__name__)
+
 
 @dataclass
 class Application:
@@ -70,27 +70,3 @@ def _classifier_for(extra_json: str) -> Classifier:
     extra = json.loads(extra_json)
     return Classifier(extra_lexicon=extra) if extra else default_classifier()
 
-
-def build_application(config: Config, *, clock: Clock | None = None,
-                      senders: dict[str, Sender] | None = None) -> Application:
-    """`clock`: the app's clock; the system's time in the configured zone by default."""
-    """Engine, migrations, roster sync, handlers and senders: everything but HTTP."""
-    from bot.channels.bridge import BridgeSender
-    from bot.channels.wecom_webhook import wecom_senders
-    from bot.handlers import register_all
-    from bot.roster import sync_roster
-
-    engine = make_engine(config.database.url)
-    migrate(engine)
-    store = Store(make_session_factory(engine))
-    dispatcher = Dispatcher()
-    register_all(dispatcher)
-    wall_clock = SystemClock(config.tz)
-    clock = clock or wall_clock
-    if senders is None:
-        senders = {"bridge": BridgeSender(config.channels.bridge, wall_clock),
-                   **wecom_senders(config, store, clock, wall_clock)}
-    app = Application(config=config, store=store, dispatcher=dispatcher, senders=senders,
-                      clock=clock, wall_clock=wall_clock, engine=engine)
-    sync_roster(app)
-    return app

@@ -91,7 +91,7 @@ def _serve_forever(cfg: Config, app, host: str, port: int, threads: int) -> None
     aibot = cfg.channels.wecom_aibot
     long_connection = None
     if aibot.enabled and aibot.mode == "websocket":
-        from bot.channels.wecom_ws import start_long_connection
+        from bot import start_long_connection
 
         long_connection = start_long_connection(bot)
     try:
@@ -128,7 +128,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_tick(args) -> int:
-    from bot.application import build_application
+    from bot import build_application
     from scheduler.tick import run_tick
 
     cfg = _load(args.config)
@@ -169,8 +169,7 @@ def cmd_check_config(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from bot import exports
-    from bot.application import build_application
+    from bot import build_application, exports
     from bot.domain.reports import monthly_report
 
     try:

@@ -283,16 +283,3 @@ class WecomSender:
             return DeliveryResult(ok=False, permanent=True, error=f"webhook 40058 {errmsg}")
         return DeliveryResult(ok=False, error=f"webhook errcode {errcode} {errmsg}")
 
-
-def wecom_senders(config, store: Store, clock: Clock, wall_clock: Clock) -> dict:
-    """The WeCom senders `build_application` adds: `wecom` always (groups may use the
-    webhook alone), `wecom_app` when the self-built app is enabled."""
-    channels = config.channels
-    senders: dict = {CHANNEL: WecomSender(channels.wecom_webhook, clock,
-                                          channels.wecom_aibot, store=store)}
-    if channels.wecom_app.enabled:
-        from bot.channels.wecom_app import WecomAppSender, make_client
-
-        senders["wecom_app"] = WecomAppSender(
-            channels.wecom_app, make_client(channels.wecom_app, wall_clock), store=store)
-    return senders

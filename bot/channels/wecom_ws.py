@@ -368,11 +368,3 @@ class LongConnection:
             log.exception("wecom long connection: cannot release the lease")
         self.holds_lease = False
 
-
-def start_long_connection(app: Application, **options: Any) -> LongConnection:
-    """Start the client and let the `wecom` sender push through it."""
-    client = LongConnection(app, **options).start()
-    sender = app.senders.get("wecom")
-    if sender is not None and hasattr(sender, "pusher"):
-        sender.pusher = client
-    return client
