@@ -20,7 +20,7 @@ from bot.dispatcher import Dispatcher
 from storage.repositories import Store
 
 if TYPE_CHECKING:
-    from bot.channels.base import Sender
+    from bot.events import Sender
     from bot.nlp import Classifier
 
 log = logging.getLogger(__name__)

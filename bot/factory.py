@@ -20,12 +20,12 @@ from flask import Flask, jsonify
 from bot.application import Application
 from bot.channels import bridge, wecom_aibot, wecom_app
 from bot.channels import simulator as simulator_channel
-from bot.channels.base import Sender
 from bot.channels.wecom_webhook import WecomSender
 from bot.channels.wecom_ws import LongConnection
 from bot.clock import Clock, SystemClock
 from bot.config import Config, load_config
 from bot.dispatcher import Dispatcher
+from bot.events import Sender
 from bot.handlers import register_all
 from bot.roster import sync_roster
 from storage.db import make_engine, make_session_factory, migrate

@@ -19,10 +19,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.channels.base import wire_format
 from bot.dispatcher import Context
 from bot.domain.timers import replan_touched
-from bot.events import IncomingMessage, Outgoing, Quote
+from bot.events import IncomingMessage, Outgoing, Quote, wire_format
 from bot.outbox import queue_posts
 
 if TYPE_CHECKING:

@@ -35,15 +35,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 
 # (importer, imported) pairs that break the rule today; each must go.
 KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("bot.application", "bot.channels.base"),
     ("bot.config", "bot.domain.categories"),
     ("bot.config", "bot.domain.roles"),
     ("bot.config", "bot.nlp.lexicon"),
     ("bot.dispatcher", "bot.application"),
     ("bot.handlers.history", "bot.channels.wecom_app"),
     ("bot.handlers.stats", "bot.channels.wecom_webhook"),
-    ("bot.ingest", "bot.channels.base"),
-    ("bot.outbox", "bot.channels.base"),
 }
 # Circles (each as the sorted tuple of its modules) in the graph without the imports
 # listed above: every circle through two layers has an upward import, so once

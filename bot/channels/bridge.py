@@ -17,10 +17,9 @@ from typing import Any
 import requests
 from flask import Blueprint, current_app, jsonify, request
 
-from bot.channels.base import DeliveryResult, wire_format
 from bot.clock import Clock
 from bot.config import BridgeConfig
-from bot.events import IncomingMessage, Quote
+from bot.events import DeliveryResult, IncomingMessage, Quote, wire_format
 from bot.ingest import receive
 from storage.models import Group, OutboundMessage
 

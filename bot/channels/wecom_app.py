@@ -30,7 +30,6 @@ from flask import Blueprint, Response, current_app, request
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
-from bot.channels.base import DeliveryResult
 from bot.channels.wecom_crypto import (
     CallbackCrypto,
     CallbackRejected,
@@ -43,7 +42,7 @@ from bot.channels.wecom_webhook import (
     send_in_parts,
 )
 from bot.clock import Clock
-from bot.events import IncomingMessage
+from bot.events import DeliveryResult, IncomingMessage
 
 if TYPE_CHECKING:
     from bot.application import Application

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import requests
 
-from bot.channels.base import DeliveryResult
 from bot.clock import Clock
+from bot.events import DeliveryResult
 
 if TYPE_CHECKING:
     from bot.config import WecomAibotConfig, WecomWebhookConfig

@@ -10,8 +10,8 @@ from bot.domain.categories import category_label
 from bot.domain.roles import classifier_role, is_staff_like
 from bot.domain.routing import tier_name, tier_roles
 from bot.domain.safety import hazards
+from bot.events import Mention
 from bot.handlers.args import case_ref, split_first
-from bot.handlers.lookup import mentions_of
 from storage.models import Case
 
 
@@ -67,7 +67,7 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
         body += "".join("\n" + texts.SAFETY_ADVICE[h] for h in hazards(text))
     if not opened.routed:
         body += "\n" + texts.case_opened_no_staff(case.id)
-    ctx.reply(body, mentions=mentions_of(opened.pinged), case_id=case.id)
+    ctx.reply(body, mentions=Mention.of(opened.pinged), case_id=case.id)
 
 
 def _joined(ctx: Context, case: Case, text: str) -> None:
@@ -87,7 +87,7 @@ def _joined(ctx: Context, case: Case, text: str) -> None:
     ctx.reply(texts.case_joined(case.id, category_label(case.category),
                                 texts.place(case.location), len(case.complainants),
                                 case.group_complaint, joined.became_group),
-              mentions=mentions_of(ping), case_id=case.id)
+              mentions=Mention.of(ping), case_id=case.id)
 
 
 def cases(ctx: Context, args: str) -> None:

@@ -13,6 +13,7 @@ from bot.domain import deliberation as rules
 from bot.domain.categories import category_label
 from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_roles
+from bot.events import Mention
 from bot.handlers.args import (
     case_ref,
     duration_arg,
@@ -21,7 +22,7 @@ from bot.handlers.args import (
     split_first,
     topic_ref,
 )
-from bot.handlers.lookup import complainants, load_case, mentions_of
+from bot.handlers.lookup import complainants, load_case
 from storage.models import Topic
 
 COORDINATOR_HINT = "议事由网格员或社区主持；有想商量的事可以发送 /议题 标题 提出。"
@@ -166,7 +167,7 @@ def next_speaker(ctx: Context, args: str) -> None:
         ctx.reply(texts.NO_HANDS, topic_id=topic.id)
         return
     ctx.reply(texts.next_speaker(speaker.member.name, waiting),
-              mentions=mentions_of([speaker.member]), topic_id=topic.id)
+              mentions=Mention.of([speaker.member]), topic_id=topic.id)
 
 
 def discussion_listener(ctx: Context) -> bool:
@@ -179,12 +180,12 @@ def discussion_listener(ctx: Context) -> bool:
     settings = ctx.app.config.deliberation
     if rules.abusive(ctx.msg.text, settings.abusive_words):
         moderators = ctx.repos.members.with_roles(ctx.community.id, ["moderator", "grid_worker"])
-        ctx.reply(texts.abuse_flagged(ctx.member.name), mentions=mentions_of(moderators),
+        ctx.reply(texts.abuse_flagged(ctx.member.name), mentions=Mention.of(moderators),
                   topic_id=topic.id)
     if rules.count_message(ctx.repos, topic, ctx.member, settings.max_messages_per_person):
         ctx.reply(texts.message_limit_warning(ctx.member.name,
                                               settings.max_messages_per_person),
-                  mentions=mentions_of([ctx.member]), topic_id=topic.id)
+                  mentions=Mention.of([ctx.member]), topic_id=topic.id)
     return False
 
 
@@ -275,5 +276,5 @@ def convene(ctx: Context, args: str) -> None:
     people += ctx.repos.members.with_roles(ctx.community.id,
                                            tier_roles(ctx.community, case.category, case.tier))
     ctx.reply(texts.convened(topic.id, case.id, title), kind="topic",
-              mentions=mentions_of([p for p in people if p.id != ctx.member.id]),
+              mentions=Mention.of([p for p in people if p.id != ctx.member.id]),
               case_id=case.id, topic_id=topic.id)

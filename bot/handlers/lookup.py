@@ -1,5 +1,5 @@
-"""Finding what a command names: a case by number, a member by @-mention, and the
-mention list for a case's complainants."""
+"""Finding what a command names: a case by number, a member by @-mention, and a case's
+complainants."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import re
 
 from bot import texts
 from bot.dispatcher import Context, Refusal, UsageError
-from bot.events import Mention
 from storage.models import Case, Member
 
 _AT_NAME = re.compile(r"@([^\s@\u2005]+)")
@@ -18,19 +17,6 @@ def load_case(ctx: Context, case_id: int) -> Case:
     if case is None:
         raise Refusal(texts.CASE_NOT_FOUND.format(case_id=case_id))
     return case
-
-
-def mention_of(member: Member) -> Mention:
-    return Mention(member.external_id, member.name)
-
-
-def mentions_of(members) -> list[Mention]:
-    seen, out = set(), []
-    for m in members:
-        if m is not None and m.id not in seen:
-            seen.add(m.id)
-            out.append(mention_of(m))
-    return out
 
 
 def complainants(case: Case) -> list[Member]:
