@@ -38,7 +38,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("bot.config", "bot.domain.categories"),
     ("bot.config", "bot.domain.roles"),
     ("bot.config", "bot.nlp.lexicon"),
-    ("bot.dispatcher", "bot.application"),
     ("bot.handlers.history", "bot.channels.wecom_app"),
     ("bot.handlers.stats", "bot.channels.wecom_webhook"),
 }

@@ -29,7 +29,7 @@ def complaint_listener(ctx: Context) -> bool:
     """
     if is_staff_like(ctx.roles) or not ctx.msg.text.strip():
         return False
-    result = ctx.app.classifier(ctx.community.id).classify(ctx.msg.text,
+    result = ctx.classifier.classify(ctx.msg.text,
                                                            role=classifier_role(ctx.roles))
     if not result.is_complaint:
         return False
@@ -42,7 +42,7 @@ def report(ctx: Context, args: str) -> None:
     text = args.strip()
     if not text:
         raise UsageError(texts.REPORT_EMPTY)
-    result = ctx.app.classifier(ctx.community.id).classify(text, role="resident")
+    result = ctx.classifier.classify(text, role="resident")
     _open(ctx, text, result.category or "other", result.urgent, result.location,
           result.keywords, via="command")
 
@@ -52,11 +52,11 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
     """Open a case, or join the open case about the same problem (群体诉求)."""
     duplicate = find_duplicate(ctx.repos, group=ctx.group, category=category,
                                location=location, now=ctx.now,
-                               window=ctx.app.config.cases.duplicate_window)
+                               window=ctx.config.cases.duplicate_window)
     if duplicate is not None:
         _joined(ctx, duplicate, text)
         return
-    opened = open_case(ctx.repos, config=ctx.app.config, community=ctx.community,
+    opened = open_case(ctx.repos, config=ctx.config, community=ctx.community,
                        group=ctx.group, complainant=ctx.member, text=text, category=category,
                        urgent=urgent, location=location, keywords=keywords,
                        source=ctx.inbound, now=ctx.now, via=via)

@@ -131,10 +131,10 @@ def announce(ctx: Context, args: str) -> None:
 def open_discussion(ctx: Context, args: str) -> None:
     token, rest = _topic_and_rest(args)
     topic = _load(ctx, token)
-    duration = _duration(rest.strip(), ctx.app.config.deliberation.discussion)
+    duration = _duration(rest.strip(), ctx.config.deliberation.discussion)
     rules.open_discussion(ctx.repos, topic, ctx.member, duration, ctx.now)
     ctx.reply(texts.discussion_opened(topic.id, topic.title, ctx.local(topic.discussion_ends_at),
-                                      ctx.app.config.deliberation.max_messages_per_person),
+                                      ctx.config.deliberation.max_messages_per_person),
               kind="topic", topic_id=topic.id)
 
 
@@ -177,7 +177,7 @@ def discussion_listener(ctx: Context) -> bool:
     topic = _open_discussion(ctx)
     if topic is None or not ctx.msg.text.strip():
         return False
-    settings = ctx.app.config.deliberation
+    settings = ctx.config.deliberation
     if rules.abusive(ctx.msg.text, settings.abusive_words):
         moderators = ctx.repos.members.with_roles(ctx.community.id, ["moderator", "grid_worker"])
         ctx.reply(texts.abuse_flagged(ctx.member.name), mentions=Mention.of(moderators),
@@ -208,7 +208,7 @@ def start_vote(ctx: Context, args: str) -> None:
             quorum = int(word[:-1])
         else:
             options.append(word)
-    settings = ctx.app.config.deliberation
+    settings = ctx.config.deliberation
     rules.start_vote(ctx.repos, topic, ctx.member, options or rules.DEFAULT_OPTIONS,
            _duration(duration, settings.vote_duration), quorum, ctx.now)
     ctx.reply(texts.vote_opened(topic.id, topic.title, topic.options,
@@ -233,7 +233,7 @@ def decide(ctx: Context, args: str) -> None:
         raise UsageError("请写上决议内容。")
     topic = _load(ctx, token)
     rules.decide(ctx.repos, topic, ctx.member, decision.strip(),
-           ctx.app.config.deliberation.publicity, ctx.now)
+           ctx.config.deliberation.publicity, ctx.now)
     ctx.reply(texts.publicity_started(topic.id, topic.title, topic.decision,
                                       ctx.local(topic.publicity_ends_at)),
               kind="publicity", topic_id=topic.id)
@@ -242,7 +242,7 @@ def decide(ctx: Context, args: str) -> None:
 def finish(ctx: Context, args: str) -> None:
     token, _ = _topic_and_rest(args)
     topic = _load(ctx, token)
-    rules.finish(ctx.repos, topic, ctx.member, ctx.app.config.deliberation.rating_window,
+    rules.finish(ctx.repos, topic, ctx.member, ctx.config.deliberation.rating_window,
            ctx.now)
     ctx.reply(texts.topic_done(topic.id, topic.title, ctx.local(topic.rating_ends_at)),
               kind="topic", topic_id=topic.id)
