@@ -1,36 +1,29 @@
-"""The running bot: config, storage, dispatcher, classifiers, senders and the clock.
+"""The running bot: config, storage, dispatcher, classifiers, senders and the clocks.
 
-Built once by `build_application` (the web app factory and the CLI both use it) and
-shared by the channels, the outbox worker and the scheduler. It holds services; the
-work itself lives in `bot.ingest`, `bot.outbox` and `scheduler.tick`.
+A plain holder, built once by the factory (`bot.build_application`) and shared by the
+channels, the outbox worker and the scheduler. It holds services; the work itself lives
+in `bot.ingest`, `bot.outbox` and `scheduler.tick`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from bot.clock import Clock
 from bot.config import CommunityConfig, Config
 from bot.dispatcher import Dispatcher
-from storage.db import make_engine, make_session_factory, migrate
 from storage.repositories import Store
 
 if TYPE_CHECKING:
-    from bot.channels.base import Sender
+    from bot.events import Sender
     from bot.nlp import Classifier
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -39,7 +32,8 @@ class Application:
     store: Store
     dispatcher: Dispatcher
     senders: dict[str, Sender]
-    clock: Clock = system_clock
+    clock: Clock  # the business time (see bot.clock)
+    wall_clock: Clock  # real time for signatures, tokens and leases
     engine: object = None
     _classifiers: dict[str, Classifier] = field(default_factory=dict)
 
@@ -76,24 +70,3 @@ def _classifier_for(extra_json: str) -> Classifier:
     extra = json.loads(extra_json)
     return Classifier(extra_lexicon=extra) if extra else default_classifier()
 
-
-def build_application(config: Config, *, clock: Clock | None = None,
-                      senders: dict[str, Sender] | None = None) -> Application:
-    """Engine, migrations, roster sync, handlers and senders: everything but HTTP."""
-    from bot.channels.bridge import BridgeSender
-    from bot.channels.wecom_webhook import wecom_senders
-    from bot.handlers import register_all
-    from bot.roster import sync_roster
-
-    engine = make_engine(config.database.url)
-    migrate(engine)
-    store = Store(make_session_factory(engine))
-    dispatcher = Dispatcher()
-    register_all(dispatcher)
-    if senders is None:
-        senders = {"bridge": BridgeSender(config.channels.bridge),
-                   **wecom_senders(config, store, clock or system_clock)}
-    app = Application(config=config, store=store, dispatcher=dispatcher, senders=senders,
-                      clock=clock or system_clock, engine=engine)
-    sync_roster(app)
-    return app

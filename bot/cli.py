@@ -13,6 +13,7 @@ import logging
 import sys
 from datetime import datetime
 
+from bot.clock import Clock
 from bot.config import Config, ConfigError, SimulatorConfig, load_config, resolve_config_path
 
 ROLES = ("resident", "staff", "grid_worker", "moderator")
@@ -84,11 +85,9 @@ def _load(path: str | None) -> Config:
         raise SystemExit(1) from None
 
 
-def _parse_at(value: str | None, cfg: Config) -> datetime:
-    from bot.application import system_clock
-
+def _parse_at(value: str | None, cfg: Config, clock: Clock) -> datetime:
     if not value:
-        return system_clock()
+        return clock()
     try:
         at = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -107,7 +106,7 @@ def _serve_forever(cfg: Config, app, host: str, port: int, threads: int) -> None
     aibot = cfg.channels.wecom_aibot
     long_connection = None
     if aibot.enabled and aibot.mode == "websocket":
-        from bot.channels.wecom_ws import start_long_connection
+        from bot import start_long_connection
 
         long_connection = start_long_connection(bot)
     try:
@@ -121,12 +120,12 @@ def _serve_forever(cfg: Config, app, host: str, port: int, threads: int) -> None
 
 def cmd_demo(args) -> int:
     from bot import create_app
-    from bot.channels.simulator import SimulatedClock
+    from bot.clock import SimulatedClock
 
     cfg = _load(args.config)
     channels = cfg.channels.model_copy(update={"simulator": SimulatorConfig(enabled=True)})
     cfg = cfg.model_copy(update={"channels": channels})
-    app = create_app(cfg, clock=SimulatedClock(), simulator=True)
+    app = create_app(cfg, clock=SimulatedClock(cfg.tz), simulator=True)
     print(f"Linli demo: open http://127.0.0.1:{args.port}/  (database {cfg.database.url})",
           flush=True)
     _serve_forever(cfg, app, "127.0.0.1", args.port, 8)
@@ -144,12 +143,12 @@ def cmd_serve(args) -> int:
 
 
 def cmd_tick(args) -> int:
-    from bot.application import build_application
+    from bot import build_application
     from scheduler.tick import run_tick
 
     cfg = _load(args.config)
-    at = _parse_at(args.at, cfg)
     app = build_application(cfg)
+    at = _parse_at(args.at, cfg, app.clock)
     print(run_tick(app, at).line(cfg.tz))
     return 0
 
@@ -197,8 +196,7 @@ def cmd_check_config(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from bot import exports
-    from bot.application import build_application, system_clock
+    from bot import build_application, exports
     from bot.domain.reports import monthly_report
 
     try:
@@ -214,7 +212,7 @@ def cmd_report(args) -> int:
     cfg = _load(args.config)
     app = build_application(cfg)
     with app.store.transaction() as repos:
-        reports = [monthly_report(repos, c.id, c.name, year, month, cfg.tz, system_clock())
+        reports = [monthly_report(repos, c.id, c.name, year, month, cfg.tz, app.now())
                    for c in cfg.communities]
     if args.format == "xlsx":
         with open(args.out, "wb") as f:
@@ -230,7 +228,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_corrections(args) -> int:
-    from bot.application import build_application
+    from bot import build_application
     from bot.domain.corrections import export
 
     cfg = _load(args.config)

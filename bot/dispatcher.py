@@ -21,8 +21,8 @@ from bot.domain.roles import ability_holders, may
 from bot.events import IncomingMessage, Mention, Outgoing
 
 if TYPE_CHECKING:
-    from bot.application import Application
-    from bot.config import CommunityConfig
+    from bot.config import CommunityConfig, Config
+    from bot.nlp import Classifier
     from storage.models import Group, InboundMessage, Member
     from storage.repositories import Repos
 
@@ -44,9 +44,11 @@ class Refusal(RuleError):
 
 @dataclass
 class Context:
-    """What a handler gets: the message, its sender and group, the open transaction."""
+    """What a handler gets: the message, its sender and group, the open transaction, the
+    config and the classifier of the group's community."""
 
-    app: Application
+    config: Config
+    classifier: Classifier
     repos: Repos
     msg: IncomingMessage
     inbound: InboundMessage
@@ -64,7 +66,7 @@ class Context:
 
     def local(self, dt: datetime) -> datetime:
         """A stored (UTC) time in the community's timezone, for display."""
-        return dt.astimezone(self.app.config.tz)
+        return dt.astimezone(self.config.tz)
 
     def reply(self, text: str, *, kind: str = "reply", mentions: list[Mention] | None = None,
               case_id: int | None = None, topic_id: int | None = None,

@@ -1,11 +1,19 @@
-"""The only message types handlers see: `IncomingMessage` (what a channel received,
-already verified and parsed) and `Outgoing` (what the bot wants to say)."""
+"""The messages and the ports between the bot and its channels.
+
+Messages, the only types handlers see: `IncomingMessage` (what a channel received,
+already verified and parsed) and `Outgoing` (what the bot wants to say).
+
+Ports, what the outbox needs of a channel without importing one: a `Sender` delivers a
+stored post to its group and answers a `DeliveryResult`; `wire_format` is the OUT object
+of interfaces.md that inline replies and the bridge carry.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -30,10 +38,28 @@ class IncomingMessage:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+class Person(Protocol):
+    """A member as a mention needs it (storage.models.Member)."""
+
+    id: int
+    external_id: str
+    name: str
+
+
 @dataclass(frozen=True)
 class Mention:
     member_id: str  # the platform id (member external id)
     name: str
+
+    @classmethod
+    def of(cls, members: Iterable[Person | None]) -> list[Mention]:
+        """Mentions of these members, each once, in order (None is skipped)."""
+        seen, out = set(), []
+        for m in members:
+            if m is not None and m.id not in seen:
+                seen.add(m.id)
+                out.append(cls(m.external_id, m.name))
+        return out
 
 
 @dataclass
@@ -51,3 +77,53 @@ class Outgoing:
 
     OUT_KINDS = ("reply", "ping", "nudge", "reminder", "escalation", "rating_request",
                  "digest", "report", "topic", "vote", "publicity", "notice")
+
+
+# --- ports -------------------------------------------------------------------------------------
+
+class StoredPost(Protocol):
+    """An outbox row as a sender sees it (storage.models.OutboundMessage)."""
+
+    id: int
+    public_id: str
+    group_id: str
+    channel: str
+    kind: str
+    text: str
+    mentions: list[str]
+    case_id: int | None
+    topic_id: int | None
+
+
+class Destination(Protocol):
+    """The group a post goes to (storage.models.Group)."""
+
+    id: str
+    name: str
+    channel: str
+    webhook_key: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    ok: bool
+    error: str = ""
+    permanent: bool = False  # no retry will help (e.g. a revoked key)
+    retry_after: float | None = None  # seconds the platform asked us to wait
+
+
+class Sender(Protocol):
+    """What every outbound channel adapter provides."""
+
+    def send(self, post: StoredPost, group: Destination | None) -> DeliveryResult: ...
+
+    def rate_limit(self, group: Destination | None) -> int | None:
+        """Posts per minute the destination takes (None: no limit)."""
+        ...
+
+
+def wire_format(post: StoredPost) -> dict:
+    """The OUT object of interfaces.md, for inline replies and outbound posts alike."""
+    return {"msg_id": post.public_id, "group_id": post.group_id, "text": post.text,
+            "mentions": list(post.mentions), "kind": post.kind,
+            "case_id": post.case_id, "topic_id": post.topic_id}

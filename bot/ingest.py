@@ -19,10 +19,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.channels.base import wire_format
 from bot.dispatcher import Context
 from bot.domain.timers import replan_touched
-from bot.events import IncomingMessage, Outgoing, Quote
+from bot.events import IncomingMessage, Outgoing, Quote, wire_format
 from bot.outbox import queue_posts
 
 if TYPE_CHECKING:
@@ -96,7 +95,8 @@ def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
             community = app.community(group.community_id)
             member = repos.members.ensure(community.id, msg.sender_id, msg.sender_name,
                                           msg.sent_at)
-            ctx = Context(app=app, repos=repos, msg=msg, inbound=row, group=group,
+            ctx = Context(config=app.config, classifier=app.classifier(community.id),
+                          repos=repos, msg=msg, inbound=row, group=group,
                           community=community, member=member, now=msg.sent_at)
             app.dispatcher.dispatch(ctx)
             replan_touched(repos, app.config, msg.sent_at)

@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.channels.base import DeliveryResult
 from bot.domain.quiet_hours import quiet_until
-from bot.events import Outgoing
+from bot.events import DeliveryResult, Outgoing
 
 if TYPE_CHECKING:
     from bot.application import Application

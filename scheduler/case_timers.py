@@ -23,8 +23,7 @@ from bot.domain.categories import category_label
 from bot.domain.quiet_hours import quiet_until
 from bot.domain.routing import tier_name, tier_roles
 from bot.domain.timers import OPEN, UNACKNOWLEDGED, WORKING, replan
-from bot.events import Outgoing
-from bot.handlers.lookup import mentions_of
+from bot.events import Mention, Outgoing
 from storage.models import Case, Member
 from storage.repositories import Repos
 
@@ -44,7 +43,7 @@ def _responsible(repos: Repos, app: Application, case: Case) -> list[Member]:
 
 
 def _post(case: Case, text: str, kind: str, people: list[Member]) -> list[Outgoing]:
-    return [Outgoing(text=text, kind=kind, mentions=mentions_of(people), case_id=case.id,
+    return [Outgoing(text=text, kind=kind, mentions=Mention.of(people), case_id=case.id,
                      urgent=case.urgent)]
 
 

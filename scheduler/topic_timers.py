@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.domain import deliberation as rules
-from bot.events import Outgoing
-from bot.handlers.lookup import mentions_of
+from bot.events import Mention, Outgoing
 from storage.models import Topic
 from storage.repositories import Repos
 
@@ -25,7 +24,7 @@ MAX_VOTE_REMINDER_MENTIONS = 20
 
 
 def _post(topic: Topic, text: str, kind: str, people=()) -> list[Outgoing]:
-    return [Outgoing(text=text, kind=kind, mentions=mentions_of(people), topic_id=topic.id)]
+    return [Outgoing(text=text, kind=kind, mentions=Mention.of(people), topic_id=topic.id)]
 
 
 def _local(app: Application, dt: datetime) -> datetime:

@@ -5,12 +5,13 @@ refusals and handler failures."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot import texts
-from bot.dispatcher import Context, Dispatcher, UsageError
+from bot.dispatcher import Dispatcher, UsageError
+from tests.contexts import make_context
 
 
 def _case_id(chat) -> int:
@@ -165,22 +166,6 @@ def test_handler_failure_rolls_back_its_changes(chat, bot):
 
 # --- the dispatcher on its own ---------------------------------------------------------------
 
-class _Member:
-    def __init__(self, roles):
-        self.role_codes = frozenset(roles)
-
-
-def _ctx(text, roles):
-    from datetime import datetime
-
-    from bot.events import IncomingMessage
-
-    msg = IncomingMessage(channel="t", msg_id="1", group_id="g", sender_id="u", text=text,
-                          sent_at=datetime.now(UTC))
-    return Context(app=None, repos=None, msg=msg, inbound=None, group=None, community=None,
-                   member=_Member(roles), now=msg.sent_at)
-
-
 @pytest.fixture
 def dispatcher():
     d = Dispatcher()
@@ -197,23 +182,23 @@ def dispatcher():
 
 
 def test_role_refusal_says_who_may(dispatcher):
-    ctx = _ctx("/关闭 #3 重复", ["resident"])
+    ctx = make_context("/关闭 #3 重复", ["resident"])
     dispatcher.dispatch(ctx)
     expected = texts.not_allowed("关闭", ["社区/主持人", "街道"], "请联系社区书记。")
     assert ctx.replies[0].text == expected
 
 
 def test_allowed_role_runs_command_and_usage_on_bad_args(dispatcher):
-    ctx = _ctx("/close #3 重复", ["moderator"])
+    ctx = make_context("/close #3 重复", ["moderator"])
     dispatcher.dispatch(ctx)
     assert ctx.replies[0].text == "closed #3 重复"
-    ctx = _ctx("／关闭", ["moderator"])
+    ctx = make_context("／关闭", ["moderator"])
     dispatcher.dispatch(ctx)
     assert ctx.replies[0].text == "请写明原因。\n用法：/关闭 #编号 原因"
 
 
 def test_commands_before_listeners(dispatcher):
-    ctx = _ctx("随便聊聊", ["resident"])
+    ctx = make_context("随便聊聊", ["resident"])
     dispatcher.dispatch(ctx)
     assert ctx.replies[0].text == "heard"
 

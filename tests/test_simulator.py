@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot import create_app
-from bot.channels.simulator import SimulatedClock
+from bot.clock import SimulatedClock
 from tests.conftest import make_config
 
 

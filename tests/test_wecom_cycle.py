@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import texts
-from bot.channels.wecom_ws import start_long_connection
+from bot import start_long_connection, texts
 from scheduler.tick import run_tick
 from tests.conftest import _ENGINES, TZ
 from tests.fake_wecom import (

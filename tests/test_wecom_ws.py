@@ -8,8 +8,9 @@ import time
 
 import pytest
 
+from bot import start_long_connection
 from bot.channels.wecom_webhook import PushUnavailable
-from bot.channels.wecom_ws import LongConnection, start_long_connection
+from bot.channels.wecom_ws import LongConnection
 from tests.conftest import _ENGINES
 from tests.fake_wecom import (
     FAST,

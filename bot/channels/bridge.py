@@ -11,16 +11,15 @@ import hashlib
 import hmac
 import json
 import logging
-import time
 from datetime import datetime
 from typing import Any
 
 import requests
 from flask import Blueprint, current_app, jsonify, request
 
-from bot.channels.base import DeliveryResult, wire_format
+from bot.clock import Clock
 from bot.config import BridgeConfig
-from bot.events import IncomingMessage, Quote
+from bot.events import DeliveryResult, IncomingMessage, Quote, wire_format
 from bot.ingest import receive
 from storage.models import Group, OutboundMessage
 
@@ -121,7 +120,7 @@ def create_blueprint() -> Blueprint:
             return _error(413, f"body larger than {MAX_BODY} bytes")
         secret = bot.config.channels.bridge.secret
         if secret:
-            problem = verify(secret, request.headers, body, time.time())
+            problem = verify(secret, request.headers, body, bot.wall_clock().timestamp())
             if problem:
                 return _error(401, problem)
         try:
@@ -143,8 +142,10 @@ def create_blueprint() -> Blueprint:
 class BridgeSender:
     """Delivers outbox rows to the bridge's outbound URL, signed when a secret is set."""
 
-    def __init__(self, config: BridgeConfig, session: requests.Session | None = None):
+    def __init__(self, config: BridgeConfig, wall_clock: Clock,
+                 session: requests.Session | None = None):
         self.config = config
+        self.wall_clock = wall_clock
         self.http = session or requests.Session()
 
     def rate_limit(self, group: Group | None) -> int | None:
@@ -158,7 +159,8 @@ class BridgeSender:
         body = json.dumps(wire_format(post), ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json"}
         if self.config.secret:
-            headers.update(signed_headers(self.config.secret, body, time.time()))
+            headers.update(signed_headers(self.config.secret, body,
+                                          self.wall_clock().timestamp()))
         try:
             resp = self.http.post(self.config.outbound_url, data=body, headers=headers,
                                   timeout=self.config.timeout_seconds)

@@ -3,14 +3,14 @@ as anyone on the roster, see the bot's answers and later posts appear, and fast-
 the clock to run the scheduled work as of a chosen time.
 
 Messages typed here go through the same `receive` path as the bridge (channel
-"simulator"); the clock is a `SimulatedClock` that fast-forward moves ahead.
+"simulator"); the app's clock is a `bot.clock.SimulatedClock` that fast-forward moves
+ahead.
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -23,26 +23,6 @@ from scheduler.tick import run_tick
 PAGE = Path(__file__).with_name("simulator.html")
 CHANNEL = "simulator"
 HISTORY = 200
-
-
-class SimulatedClock:
-    """Wall-clock time plus an offset that only grows (fast-forward)."""
-
-    def __init__(self) -> None:
-        self._offset = timedelta(0)
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self._offset
-
-    def advance_to(self, when: datetime) -> bool:
-        """Move the clock to `when` if that is ahead; False when it is in the past."""
-        with self._lock:
-            delta = when - datetime.now(UTC)
-            if delta <= self._offset:
-                return False
-            self._offset = delta
-            return True
 
 
 def _bad(message: str, status: int = 400):

@@ -151,7 +151,7 @@ def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | 
 
 def _crypto(app: Application) -> CallbackCrypto:
     cfg = app.config.channels.wecom_aibot
-    return CallbackCrypto(cfg.token, cfg.encoding_aes_key, "")
+    return CallbackCrypto(cfg.token, cfg.encoding_aes_key, "", wall_clock=app.wall_clock)
 
 
 def _reject(status: int, reason: str):

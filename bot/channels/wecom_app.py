@@ -30,7 +30,6 @@ from flask import Blueprint, Response, current_app, request
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
-from bot.channels.base import DeliveryResult
 from bot.channels.wecom_crypto import (
     CallbackCrypto,
     CallbackRejected,
@@ -42,7 +41,8 @@ from bot.channels.wecom_webhook import (
     TEXT_LIMIT,
     send_in_parts,
 )
-from bot.events import IncomingMessage
+from bot.clock import Clock
+from bot.events import DeliveryResult, IncomingMessage
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -82,10 +82,11 @@ def ensure_private_group(repos: Repos, userid: str, community_id: str, now) -> G
 class WecomAppClient(WeChatClient):
     """wechatpy's enterprise client pointed at `api_base` (gettoken included)."""
 
-    def __init__(self, corp_id: str, secret: str, api_base: str, timeout: float = 10.0,
-                 **kwargs: Any):
+    def __init__(self, corp_id: str, secret: str, api_base: str, wall_clock: Clock,
+                 timeout: float = 10.0, **kwargs: Any):
         super().__init__(corp_id, secret, timeout=timeout, **kwargs)
         self.API_BASE_URL = api_base.rstrip("/") + "/cgi-bin/"
+        self.wall_clock = wall_clock
 
     def fetch_access_token(self):
         # wechatpy hard-codes the real host for gettoken and sends it without a timeout.
@@ -94,8 +95,6 @@ class WecomAppClient(WeChatClient):
         return self._handle_token(res)
 
     def _handle_token(self, res):
-        import time
-
         result = self._decode_result(res)
         if not isinstance(result, dict) or int(result.get("errcode", 0) or 0) != 0 \
                 or "access_token" not in result:
@@ -105,21 +104,21 @@ class WecomAppClient(WeChatClient):
                                         response=res)
         expires_in = int(result.get("expires_in", 7200))
         self.session.set(self.access_token_key, result["access_token"], expires_in)
-        self.expires_at = int(time.time()) + expires_in
+        self.expires_at = int(self.wall_clock().timestamp()) + expires_in
         return result
 
 
-def make_client(cfg: WecomAppConfig) -> WecomAppClient:
-    return WecomAppClient(cfg.corp_id, cfg.secret, cfg.api_base, timeout=cfg.timeout_seconds)
+def make_client(cfg: WecomAppConfig, wall_clock: Clock) -> WecomAppClient:
+    return WecomAppClient(cfg.corp_id, cfg.secret, cfg.api_base, wall_clock,
+                          timeout=cfg.timeout_seconds)
 
 
 class WecomAppSender:
     """Delivers outbox rows of private ``wecom-app:USERID`` groups via message/send."""
 
-    def __init__(self, config: WecomAppConfig, client: WecomAppClient | None = None,
-                 store=None):
+    def __init__(self, config: WecomAppConfig, client: WecomAppClient, store=None):
         self.config = config
-        self.client = client or make_client(config)
+        self.client = client
         self.store = store
 
     def rate_limit(self, group: Group | None) -> int | None:
@@ -252,7 +251,8 @@ def update_roster(app: Application, client: WecomAppClient, data: dict[str, Any]
 
 def _crypto(app: Application) -> CallbackCrypto:
     cfg = app.config.channels.wecom_app
-    return CallbackCrypto(cfg.token, cfg.encoding_aes_key, cfg.corp_id)
+    return CallbackCrypto(cfg.token, cfg.encoding_aes_key, cfg.corp_id,
+                          wall_clock=app.wall_clock)
 
 
 def _reject(status: int, reason: str):
@@ -272,7 +272,7 @@ def create_blueprint(app: Application) -> Blueprint:
         if isinstance(sender, WecomAppSender):
             return sender.client
         if "client" not in state:
-            state["client"] = make_client(app.config.channels.wecom_app)
+            state["client"] = make_client(app.config.channels.wecom_app, app.wall_clock)
         return state["client"]
 
     @bp.record_once

@@ -18,10 +18,11 @@ import hmac
 import json
 import logging
 import secrets
-import time
 from typing import Any
 
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
+
+from bot.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,9 @@ class CallbackCrypto:
     """Verify and decrypt callbacks, encrypt replies, for one token / key / receive id."""
 
     def __init__(self, token: str, encoding_aes_key: str, receive_id: str,
-                 window: float | None = SIGNATURE_WINDOW):
+                 window: float | None = SIGNATURE_WINDOW, wall_clock: Clock = SystemClock()):
         self.token = token
+        self.wall_clock = wall_clock  # the channels pass the app's wall clock
         self.receive_id = receive_id
         self.window = window
         self._crypto = WeChatCrypto(token, encoding_aes_key, receive_id)
@@ -60,7 +62,8 @@ class CallbackCrypto:
             raise CallbackRejected("bad signature")
         if self.window is not None:
             try:
-                age = abs((time.time() if now is None else now) - int(timestamp))
+                age = abs((self.wall_clock().timestamp() if now is None else now) -
+                          int(timestamp))
             except ValueError:
                 raise CallbackRejected("bad timestamp") from None
             if age > self.window:
@@ -104,7 +107,7 @@ class CallbackCrypto:
         plain = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         enc = PrpCrypto(self.key).encrypt(plain, self.receive_id)
         enc = enc.decode() if isinstance(enc, bytes) else enc
-        ts = timestamp or str(int(time.time()))
+        ts = timestamp or str(int(self.wall_clock().timestamp()))
         nonce = nonce or secrets.token_hex(8)
         return {"encrypt": enc, "msgsignature": signature(self.token, ts, nonce, enc),
                 "timestamp": ts, "nonce": nonce}

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import requests
 
-from bot.channels.base import DeliveryResult
+from bot.clock import Clock
+from bot.events import DeliveryResult
 
 if TYPE_CHECKING:
     from bot.config import WecomAibotConfig, WecomWebhookConfig
@@ -168,8 +169,8 @@ class Pusher(Protocol):
 class WecomSender:
     """Delivers outbox rows of `wecom` groups (see the module docstring for the route)."""
 
-    def __init__(self, webhook: WecomWebhookConfig, aibot: WecomAibotConfig | None = None,
-                 store: Store | None = None, clock: Callable[[], datetime] | None = None,
+    def __init__(self, webhook: WecomWebhookConfig, clock: Clock,
+                 aibot: WecomAibotConfig | None = None, store: Store | None = None,
                  session: requests.Session | None = None, pusher: Pusher | None = None):
         self.webhook = webhook
         self.aibot = aibot
@@ -210,16 +211,11 @@ class WecomSender:
         return self._finish(post, result, text)
 
     # --- helpers ---------------------------------------------------------------------------
-    def _now(self) -> datetime:
-        from bot.application import system_clock
-
-        return (self.clock or system_clock)()
-
     def _key_dead(self, group: Group) -> bool:
         if self.store is None:
             return False
         with self.store.transaction() as repos:
-            return key_is_dead(repos, group, self._now())
+            return key_is_dead(repos, group, self.clock())
 
     def _finish(self, post: OutboundMessage, result: DeliveryResult, unsent: str
                 ) -> DeliveryResult:
@@ -287,15 +283,3 @@ class WecomSender:
             return DeliveryResult(ok=False, permanent=True, error=f"webhook 40058 {errmsg}")
         return DeliveryResult(ok=False, error=f"webhook errcode {errcode} {errmsg}")
 
-
-def wecom_senders(config, store: Store, clock: Callable[[], datetime]) -> dict:
-    """The WeCom senders `build_application` adds: `wecom` always (groups may use the
-    webhook alone), `wecom_app` when the self-built app is enabled."""
-    channels = config.channels
-    senders: dict = {CHANNEL: WecomSender(channels.wecom_webhook, channels.wecom_aibot,
-                                          store=store, clock=clock)}
-    if channels.wecom_app.enabled:
-        from bot.channels.wecom_app import WecomAppSender
-
-        senders["wecom_app"] = WecomAppSender(channels.wecom_app, store=store)
-    return senders

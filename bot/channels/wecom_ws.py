@@ -34,10 +34,11 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.channels.wecom_webhook import PushUnavailable
+from bot.clock import Clock
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -120,12 +121,6 @@ class _Waiter:
         self.frame: dict | None = None
 
 
-def _wall_clock() -> datetime:
-    from bot.application import system_clock
-
-    return system_clock()
-
-
 class LongConnection:
     """One bot's long connection, run in a background thread (`start` / `stop`)."""
 
@@ -134,7 +129,7 @@ class LongConnection:
                  heartbeat: float = 30.0, ack_timeout: float = 10.0,
                  backoff_base: float = 1.0, backoff_max: float = 30.0,
                  lease_ttl: timedelta = timedelta(seconds=90), holder: str | None = None,
-                 wall_clock: Callable[[], datetime] = _wall_clock, poll: float = 1.0):
+                 wall_clock: Clock | None = None, poll: float = 1.0):
         cfg = app.config.channels.wecom_aibot
         self.app = app
         self.url = cfg.ws_url
@@ -145,7 +140,7 @@ class LongConnection:
         self.lease_name = f"wecom-aibot-ws:{cfg.bot_id}"[:128]
         self.lease_ttl = lease_ttl
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.wall_clock = wall_clock
+        self.wall_clock = wall_clock or app.wall_clock
         self.connections = 0  # successful subscriptions so far
         self.holds_lease = False
         self._ids = itertools.count(1)
@@ -373,11 +368,3 @@ class LongConnection:
             log.exception("wecom long connection: cannot release the lease")
         self.holds_lease = False
 
-
-def start_long_connection(app: Application, **options: Any) -> LongConnection:
-    """Start the client and let the `wecom` sender push through it."""
-    client = LongConnection(app, **options).start()
-    sender = app.senders.get("wecom")
-    if sender is not None and hasattr(sender, "pusher"):
-        sender.pusher = client
-    return client

@@ -16,8 +16,9 @@ from bot.domain.categories import category_label
 from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_name, tier_roles
 from bot.domain.safety import hazards
+from bot.events import Mention
 from bot.handlers.args import case_ref, split_first
-from bot.handlers.lookup import classification, mentions_of
+from bot.handlers.lookup import classification
 from storage.models import Case, InboundMessage, Member
 
 
@@ -57,7 +58,7 @@ def report(ctx: Context, args: str) -> None:
     text = args.strip()
     if not text:
         raise UsageError(texts.REPORT_EMPTY)
-    result = ctx.app.classifier(ctx.community.id).classify(text, role="resident")
+    result = ctx.classifier.classify(text, role="resident")
     _open(ctx, text, result.category or "other", result.urgent, result.location,
           result.keywords, via="command")
 
@@ -71,13 +72,13 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
     now = at or ctx.now
     duplicate = find_duplicate(ctx.repos, group=ctx.group, category=category,
                                location=location, now=now,
-                               window=ctx.app.config.cases.duplicate_window)
+                               window=ctx.config.cases.duplicate_window)
     if duplicate is not None:
         _joined(ctx, duplicate, complainant, text, now)
         if urgent:
             _urgent_join(ctx, duplicate, complainant, text, now)
         return duplicate
-    opened = open_case(ctx.repos, config=ctx.app.config, community=ctx.community,
+    opened = open_case(ctx.repos, config=ctx.config, community=ctx.community,
                        group=ctx.group, complainant=complainant, text=text, category=category,
                        urgent=urgent, location=location, keywords=keywords,
                        source=source or ctx.inbound, now=now, via=via)
@@ -88,17 +89,17 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
         body += "".join("\n" + texts.SAFETY_ADVICE[h] for h in hazards(text))
     if not opened.routed:
         body += "\n" + texts.case_opened_no_staff(case.id)
-    ctx.reply(body, mentions=mentions_of(opened.pinged), case_id=case.id, urgent=urgent)
+    ctx.reply(body, mentions=Mention.of(opened.pinged), case_id=case.id, urgent=urgent)
     return case
 
 
 def _urgent_join(ctx: Context, case: Case, member: Member, text: str, now) -> None:
     """Danger first: the urgent ping and the safety advice even when the report joins."""
-    outcome = raise_urgency(ctx.repos, ctx.app.config, ctx.community, case, member, text, now)
+    outcome = raise_urgency(ctx.repos, ctx.config, ctx.community, case, member, text, now)
     say = texts.urgent_again if outcome.note == "already" else texts.case_became_urgent
     body = say(case.id, category_label(case.category), texts.place(case.location))
     body += "".join("\n" + texts.SAFETY_ADVICE[h] for h in hazards(text))
-    ctx.reply(body, mentions=mentions_of(outcome.ping), case_id=case.id, urgent=True)
+    ctx.reply(body, mentions=Mention.of(outcome.ping), case_id=case.id, urgent=True)
 
 
 def _joined(ctx: Context, case: Case, member: Member, text: str, now) -> None:
@@ -118,7 +119,7 @@ def _joined(ctx: Context, case: Case, member: Member, text: str, now) -> None:
     ctx.reply(texts.case_joined(case.id, category_label(case.category),
                                 texts.place(case.location), len(case.complainants),
                                 case.group_complaint, joined.became_group),
-              mentions=mentions_of(ping), case_id=case.id)
+              mentions=Mention.of(ping), case_id=case.id)
 
 
 def cases(ctx: Context, args: str) -> None:

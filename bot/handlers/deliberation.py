@@ -13,6 +13,7 @@ from bot.domain import deliberation as rules
 from bot.domain.categories import category_label
 from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_roles
+from bot.events import Mention
 from bot.handlers.args import (
     case_ref,
     duration_arg,
@@ -21,7 +22,7 @@ from bot.handlers.args import (
     split_first,
     topic_ref,
 )
-from bot.handlers.lookup import classification, complainants, load_case, mentions_of
+from bot.handlers.lookup import classification, complainants, load_case
 from storage.models import Topic
 
 COORDINATOR_HINT = "议事由网格员或社区主持；有想商量的事可以发送 /议题 标题 提出。"
@@ -130,10 +131,10 @@ def announce(ctx: Context, args: str) -> None:
 def open_discussion(ctx: Context, args: str) -> None:
     token, rest = _topic_and_rest(args)
     topic = _load(ctx, token)
-    duration = _duration(rest.strip(), ctx.app.config.deliberation.discussion)
+    duration = _duration(rest.strip(), ctx.config.deliberation.discussion)
     rules.open_discussion(ctx.repos, topic, ctx.member, duration, ctx.now)
     ctx.reply(texts.discussion_opened(topic.id, topic.title, ctx.local(topic.discussion_ends_at),
-                                      ctx.app.config.deliberation.max_messages_per_person),
+                                      ctx.config.deliberation.max_messages_per_person),
               kind="topic", topic_id=topic.id)
 
 
@@ -166,7 +167,7 @@ def next_speaker(ctx: Context, args: str) -> None:
         ctx.reply(texts.NO_HANDS, topic_id=topic.id)
         return
     ctx.reply(texts.next_speaker(speaker.member.name, waiting),
-              mentions=mentions_of([speaker.member]), topic_id=topic.id)
+              mentions=Mention.of([speaker.member]), topic_id=topic.id)
 
 
 def discussion_listener(ctx: Context) -> bool:
@@ -176,15 +177,15 @@ def discussion_listener(ctx: Context) -> bool:
     topic = _open_discussion(ctx)
     if topic is None or not ctx.msg.text.strip():
         return False
-    settings = ctx.app.config.deliberation
+    settings = ctx.config.deliberation
     if rules.abusive(ctx.msg.text, settings.abusive_words):
         moderators = ctx.repos.members.with_roles(ctx.community.id, ["moderator", "grid_worker"])
-        ctx.reply(texts.abuse_flagged(ctx.member.name), mentions=mentions_of(moderators),
+        ctx.reply(texts.abuse_flagged(ctx.member.name), mentions=Mention.of(moderators),
                   topic_id=topic.id)
     if rules.count_message(ctx.repos, topic, ctx.member, settings.max_messages_per_person):
         ctx.reply(texts.message_limit_warning(ctx.member.name,
                                               settings.max_messages_per_person),
-                  mentions=mentions_of([ctx.member]), topic_id=topic.id)
+                  mentions=Mention.of([ctx.member]), topic_id=topic.id)
     return False
 
 
@@ -211,7 +212,7 @@ def start_vote(ctx: Context, args: str) -> None:
             quorum = int(word[:-1])
         else:
             options.append(word)
-    settings = ctx.app.config.deliberation
+    settings = ctx.config.deliberation
     rules.start_vote(ctx.repos, topic, ctx.member, options or rules.DEFAULT_OPTIONS,
            _duration(duration, settings.vote_duration), quorum, ctx.now)
     ctx.reply(texts.vote_opened(topic.id, topic.title, topic.options,
@@ -236,7 +237,7 @@ def decide(ctx: Context, args: str) -> None:
         raise UsageError("请写上决议内容。")
     topic = _load(ctx, token)
     rules.decide(ctx.repos, topic, ctx.member, decision.strip(),
-           ctx.app.config.deliberation.publicity, ctx.now)
+           ctx.config.deliberation.publicity, ctx.now)
     ctx.reply(texts.publicity_started(topic.id, topic.title, topic.decision,
                                       ctx.local(topic.publicity_ends_at)),
               kind="publicity", topic_id=topic.id)
@@ -245,7 +246,7 @@ def decide(ctx: Context, args: str) -> None:
 def finish(ctx: Context, args: str) -> None:
     token, _ = _topic_and_rest(args)
     topic = _load(ctx, token)
-    rules.finish(ctx.repos, topic, ctx.member, ctx.app.config.deliberation.rating_window,
+    rules.finish(ctx.repos, topic, ctx.member, ctx.config.deliberation.rating_window,
            ctx.now)
     ctx.reply(texts.topic_done(topic.id, topic.title, ctx.local(topic.rating_ends_at)),
               kind="topic", topic_id=topic.id)
@@ -279,5 +280,5 @@ def convene(ctx: Context, args: str) -> None:
     people += ctx.repos.members.with_roles(ctx.community.id,
                                            tier_roles(ctx.community, case.category, case.tier))
     ctx.reply(texts.convened(topic.id, case.id, title), kind="topic",
-              mentions=mentions_of([p for p in people if p.id != ctx.member.id]),
+              mentions=Mention.of([p for p in people if p.id != ctx.member.id]),
               case_id=case.id, topic_id=topic.id)

@@ -9,8 +9,9 @@ from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain.permissions import is_complainant
+from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
-from bot.handlers.lookup import load_case, mentions_of
+from bot.handlers.lookup import load_case
 from storage.models import Case
 
 # Order matters: the negative and the qualified forms contain the plain one.
@@ -50,7 +51,7 @@ def _record_rating(ctx: Context, case: Case, rating: str, comment: str) -> None:
                          ctx.now)
     if rating == "unsatisfied":
         ctx.reply(texts.case_reopened(case.id, comment), kind="escalation",
-                  mentions=mentions_of(outcome.ping), case_id=case.id)
+                  mentions=Mention.of(outcome.ping), case_id=case.id)
     else:
         ctx.reply(texts.case_rated(case.id, texts.RATING_LABELS[rating]), case_id=case.id)
 

@@ -22,9 +22,10 @@ from bot.domain import cases as rules
 from bot.domain import corrections
 from bot.domain.categories import CATEGORIES, category_label
 from bot.domain.roles import classifier_role, is_staff_like
+from bot.events import Mention
 from bot.handlers.args import case_ref, split_first
 from bot.handlers.cases import open_from_message
-from bot.handlers.lookup import classification, load_case, mention_of, mentions_of
+from bot.handlers.lookup import classification, load_case
 from storage.models import InboundMessage, PendingQuestion
 
 YES = frozenset(("是", "是的", "对", "对的", "要", "要的", "嗯", "嗯嗯", "好", "好的", "需要",
@@ -82,11 +83,11 @@ def file_case(ctx: Context, args: str) -> None:
     sender = ctx.repos.members.by_external(ctx.community.id, source.sender_id) or \
         ctx.repos.members.ensure(ctx.community.id, source.sender_id,
                                  source.sender_name or source.sender_id, ctx.now)
-    result = ctx.app.classifier(ctx.community.id).classify(
+    result = ctx.classifier.classify(
         source.text, role=classifier_role(sender.role_codes))
     word, _ = split_first(args)
     category = category_from_word(word) if word else (
-        result.category or ctx.app.classifier(ctx.community.id).guess_category(source.text))
+        result.category or ctx.classifier.guess_category(source.text))
     result = _with(result, category)
     case = open_from_message(ctx, source.text, result, via="file", complainant=sender,
                              source=source, at=source.sent_at)
@@ -94,7 +95,7 @@ def file_case(ctx: Context, args: str) -> None:
         corrections.record(ctx.repos, case=case, kind="missed", is_complaint=True,
                            sender_role=classifier_role(sender.role_codes), actor=ctx.member,
                            now=ctx.now)
-    ctx.reply(texts.case_filed(case.id, sender.name), mentions=[mention_of(sender)],
+    ctx.reply(texts.case_filed(case.id, sender.name), mentions=Mention.of([sender]),
               case_id=case.id)
 
 
@@ -120,7 +121,7 @@ def recategorize(ctx: Context, args: str) -> None:
                        else "resident", actor=ctx.member, now=ctx.now)
     ctx.reply(texts.case_recategorized(case.id, category_label(outcome.note),
                                        category_label(category)),
-              mentions=mentions_of(outcome.ping), case_id=case.id)
+              mentions=Mention.of(outcome.ping), case_id=case.id)
 
 
 # --- asking when unsure ---------------------------------------------------------------------
@@ -131,7 +132,7 @@ def _bare(text: str) -> str:
 
 def answer_listener(ctx: Context) -> bool:
     """是 (or 不用) from a sender who was asked 需要帮您登记报修吗？ a moment ago."""
-    settings = ctx.app.config.cases
+    settings = ctx.config.cases
     word = _bare(ctx.msg.text)
     if word not in YES and word not in NO:
         return False
@@ -145,7 +146,7 @@ def answer_listener(ctx: Context) -> bool:
         return True
     question.state = "accepted"
     source = ctx.repos.inbound.get(question.inbound_id)
-    result = ctx.app.classifier(ctx.community.id).classify(
+    result = ctx.classifier.classify(
         source.text, role=classifier_role(ctx.roles))
     open_from_message(ctx, source.text, _with(result, result.category or question.category),
                       via="asked", source=source)
@@ -154,7 +155,7 @@ def answer_listener(ctx: Context) -> bool:
 
 def ask_listener(ctx: Context) -> bool:
     """After the complaint intake declined: a close call gets one short question."""
-    settings = ctx.app.config.cases
+    settings = ctx.config.cases
     if not settings.ask_when_unsure or not ctx.msg.text.strip() or is_staff_like(ctx.roles):
         return False
     result = classification(ctx)
@@ -165,9 +166,9 @@ def ask_listener(ctx: Context) -> bool:
     last = ctx.repos.questions.last_asked(ctx.member.id)
     if last is not None and last.asked_at > ctx.now - settings.ask_at_most_every:
         return False
-    category = ctx.app.classifier(ctx.community.id).guess_category(ctx.msg.text)
+    category = ctx.classifier.guess_category(ctx.msg.text)
     ctx.repos.questions.add(PendingQuestion(group_id=ctx.group.id, member_id=ctx.member.id,
                                             inbound_id=ctx.inbound.id, category=category,
                                             asked_at=ctx.now))
-    ctx.reply(texts.ASK_IF_COMPLAINT, mentions=[mention_of(ctx.member)])
+    ctx.reply(texts.ASK_IF_COMPLAINT, mentions=Mention.of([ctx.member]))
     return True

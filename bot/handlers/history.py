@@ -86,7 +86,7 @@ def _similar_open(ctx: Context, cases: list[Case]) -> list[Case]:
 
 def notify_assignee_privately(ctx: Context, case: Case, assignee: Member) -> None:
     """Queue the case for the assignee's private app chat (when the app is enabled)."""
-    if not ctx.app.config.channels.wecom_app.enabled:
+    if not ctx.config.channels.wecom_app.enabled:
         return
     from bot.channels.wecom_app import ensure_private_group
 

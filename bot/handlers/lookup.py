@@ -1,5 +1,5 @@
-"""Finding what a command names: a case by number, a member by @-mention, and the
-mention list for a case's complainants."""
+"""Finding what a command names: a case by number, a member by @-mention, and a case's
+complainants."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import re
 from bot import texts
 from bot.dispatcher import Context, Refusal, UsageError
 from bot.domain.roles import classifier_role
-from bot.events import Mention
 from storage.models import Case, Member
 
 _AT_NAME = re.compile(r"@([^\s@\u2005]+)")
@@ -19,19 +18,6 @@ def load_case(ctx: Context, case_id: int) -> Case:
     if case is None:
         raise Refusal(texts.CASE_NOT_FOUND.format(case_id=case_id))
     return case
-
-
-def mention_of(member: Member) -> Mention:
-    return Mention(member.external_id, member.name)
-
-
-def mentions_of(members) -> list[Mention]:
-    seen, out = set(), []
-    for m in members:
-        if m is not None and m.id not in seen:
-            seen.add(m.id)
-            out.append(mention_of(m))
-    return out
 
 
 def complainants(case: Case) -> list[Member]:
@@ -61,6 +47,6 @@ def strip_mentions(text: str) -> str:
 def classification(ctx: Context):
     """The classifier's view of this message, asked once however many listeners want it."""
     if "classification" not in ctx.memo:
-        ctx.memo["classification"] = ctx.app.classifier(ctx.community.id).classify(
+        ctx.memo["classification"] = ctx.classifier.classify(
             ctx.msg.text, role=classifier_role(ctx.roles))
     return ctx.memo["classification"]

@@ -9,9 +9,10 @@ from bot.domain import cases as rules
 from bot.domain import corrections
 from bot.domain.roles import ROLE_CODES, ROLES, classifier_role
 from bot.domain.routing import tier_name
+from bot.events import Mention
 from bot.handlers.args import case_ref, split_first
 from bot.handlers.history import notify_assignee_privately
-from bot.handlers.lookup import complainants, load_case, mentions_of, named_member
+from bot.handlers.lookup import complainants, load_case, named_member
 
 ROLE_WORDS = {**{label: code for code, label in ROLES.items()}, **{c: c for c in ROLE_CODES},
               "维修": "repair", "师傅": "repair", "物业": "property_service",
@@ -56,7 +57,7 @@ def assign(ctx: Context, args: str) -> None:
     case = load_case(ctx, case_id)
     rules.assign(ctx.repos, case, ctx.member, assignee, ctx.now)
     ctx.reply(texts.case_assigned(case.id, assignee.name), kind="ping",
-              mentions=mentions_of([assignee]), case_id=case.id)
+              mentions=Mention.of([assignee]), case_id=case.id)
     notify_assignee_privately(ctx, case, assignee)  # WeCom app: the case, privately
 
 
@@ -65,7 +66,7 @@ def escalate(ctx: Context, args: str) -> None:
     case = load_case(ctx, case_id)
     outcome = rules.escalate(ctx.repos, ctx.community, case, ctx.member, reason, ctx.now)
     ctx.reply(texts.case_escalated(case.id, tier_name(ctx.community, case.tier), reason),
-              kind="escalation", mentions=mentions_of(outcome.ping), case_id=case.id)
+              kind="escalation", mentions=Mention.of(outcome.ping), case_id=case.id)
 
 
 def transfer(ctx: Context, args: str) -> None:
@@ -74,7 +75,7 @@ def transfer(ctx: Context, args: str) -> None:
     case = load_case(ctx, case_id)
     rules.transfer(ctx.repos, case, ctx.member, unit, reason, ctx.now)
     ctx.reply(texts.case_transferred(case.id, unit, reason),
-              mentions=mentions_of(complainants(case)), case_id=case.id)
+              mentions=Mention.of(complainants(case)), case_id=case.id)
 
 
 def merge(ctx: Context, args: str) -> None:
@@ -84,7 +85,7 @@ def merge(ctx: Context, args: str) -> None:
     source, target = (load_case(ctx, case_ref(p)) for p in parts)
     rules.merge(ctx.repos, source, target, ctx.member, ctx.now)
     ctx.reply(texts.case_merged(source.id, target.id, len(target.complainants)),
-              mentions=mentions_of(complainants(target)), case_id=target.id)
+              mentions=Mention.of(complainants(target)), case_id=target.id)
 
 
 def close(ctx: Context, args: str) -> None:
@@ -96,7 +97,7 @@ def close(ctx: Context, args: str) -> None:
         corrections.record(ctx.repos, case=case, kind="false_alarm", is_complaint=False,
                            sender_role=classifier_role(complainant.role_codes)
                            if complainant else "resident", actor=ctx.member, now=ctx.now)
-    ctx.reply(texts.case_closed(case.id, reason), mentions=mentions_of(complainants(case)),
+    ctx.reply(texts.case_closed(case.id, reason), mentions=Mention.of(complainants(case)),
               case_id=case.id)
 
 

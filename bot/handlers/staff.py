@@ -12,8 +12,9 @@ from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain.permissions import may_work_on
 from bot.domain.roles import is_staff_like
+from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
-from bot.handlers.lookup import complainants, load_case, mentions_of
+from bot.handlers.lookup import complainants, load_case
 from storage.models import Case
 
 DONE = re.compile(r"(已|已经)?(修好|修复|处理好|处理完|弄好|搞定|换好|疏通好|清理好|解决)了?"
@@ -52,13 +53,13 @@ def _case_arg(args: str) -> tuple[int, str]:
 def _do_claim(ctx: Context, case: Case) -> None:
     rules.acknowledge(ctx.repos, case, ctx.member, ctx.now)
     ctx.reply(texts.case_acknowledged(case.id, ctx.member.name),
-              mentions=mentions_of(complainants(case)), case_id=case.id)
+              mentions=Mention.of(complainants(case)), case_id=case.id)
 
 
 def _do_resolve(ctx: Context, case: Case, note: str) -> None:
     outcome = rules.resolve(ctx.repos, case, ctx.member, note, ctx.now)
     ctx.reply(texts.case_resolved(case.id, ctx.member.name, note), kind="rating_request",
-              mentions=mentions_of(outcome.ping), case_id=case.id)
+              mentions=Mention.of(outcome.ping), case_id=case.id)
 
 
 def claim(ctx: Context, args: str) -> None:
@@ -73,7 +74,7 @@ def update(ctx: Context, args: str) -> None:
     case = _workable(ctx, case_id)
     rules.add_progress(ctx.repos, case, ctx.member, note, ctx.now)
     ctx.reply(texts.case_progress(case.id, ctx.member.name, note),
-              mentions=mentions_of(complainants(case)), case_id=case.id)
+              mentions=Mention.of(complainants(case)), case_id=case.id)
 
 
 def resolve(ctx: Context, args: str) -> None:
@@ -95,7 +96,7 @@ def extend(ctx: Context, args: str) -> None:
     case = _workable(ctx, case_id)
     rules.extend(ctx.repos, case, ctx.member, by, reason, ctx.now)
     ctx.reply(texts.case_extended(case.id, ctx.local(case.resolve_by), reason),
-              mentions=mentions_of(complainants(case)), case_id=case.id)
+              mentions=Mention.of(complainants(case)), case_id=case.id)
 
 
 # --- plain words -------------------------------------------------------------------------------

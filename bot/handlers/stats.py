@@ -27,7 +27,7 @@ def stats(ctx: Context, args: str) -> None:
     if key not in PERIODS:
         raise UsageError(f"不认识“{key}”，请写 本周 或 本月。")
     period, label = PERIODS[key]
-    start = period_start(ctx.now, period, ctx.app.config.tz)
+    start = period_start(ctx.now, period, ctx.config.tz)
     cases = ctx.repos.cases.opened_between(ctx.community.id, start, ctx.now)
     ids = [c.id for c in cases]
     st = compute(cases, ctx.repos.cases.latest_ratings(ids),

@@ -1,0 +1,111 @@
+"""The wiring of `bot/__init__.py`: the one place that imports the channels and the
+handlers and puts the bot together.
+
+- `build_application(config)`: engine, migrations, the handlers on a dispatcher, the
+  senders, the clocks, the roster of the config: everything but HTTP (the CLI's `tick`
+  and `report` use it alone);
+- `make_senders`: the outbound channel of every group channel (`bridge`, `wecom`, and
+  `wecom_app` when the self-built app is enabled);
+- `create_app(config)`: the Flask app with the channels' blueprints;
+- `start_long_connection(app)`: the WeCom AI bot's long connection, with the `wecom`
+  sender pushing through it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+
+from bot.application import Application
+from bot.channels import bridge, wecom_aibot, wecom_app
+from bot.channels import simulator as simulator_channel
+from bot.channels.wecom_webhook import WecomSender
+from bot.channels.wecom_ws import LongConnection
+from bot.clock import Clock, SystemClock
+from bot.config import Config, load_config
+from bot.dispatcher import Dispatcher
+from bot.events import Sender
+from bot.handlers import register_all
+from bot.roster import sync_roster
+from storage.db import make_engine, make_session_factory, migrate
+from storage.repositories import Store
+
+
+def make_senders(config: Config, store: Store, clock: Clock, wall_clock: Clock
+                 ) -> dict[str, Sender]:
+    """The senders by group channel: `bridge` and `wecom` always (WeCom groups may use
+    the webhook alone), `wecom_app` when the self-built app is enabled."""
+    channels = config.channels
+    senders: dict[str, Sender] = {
+        bridge.CHANNEL: bridge.BridgeSender(channels.bridge, wall_clock),
+        "wecom": WecomSender(channels.wecom_webhook, clock, channels.wecom_aibot, store=store),
+    }
+    if channels.wecom_app.enabled:
+        client = wecom_app.make_client(channels.wecom_app, wall_clock)
+        senders[wecom_app.CHANNEL] = wecom_app.WecomAppSender(channels.wecom_app, client,
+                                                              store=store)
+    return senders
+
+
+def build_application(config: Config, *, clock: Clock | None = None,
+                      senders: dict[str, Sender] | None = None) -> Application:
+    """Engine, migrations, roster sync, handlers and senders: everything but HTTP.
+    `clock`: the app's clock; the system's time in the configured zone by default."""
+    engine = make_engine(config.database.url)
+    migrate(engine)
+    store = Store(make_session_factory(engine))
+    dispatcher = Dispatcher()
+    register_all(dispatcher)
+    wall_clock = SystemClock(config.tz)
+    clock = clock or wall_clock
+    if senders is None:
+        senders = make_senders(config, store, clock, wall_clock)
+    app = Application(config=config, store=store, dispatcher=dispatcher, senders=senders,
+                      clock=clock, wall_clock=wall_clock, engine=engine)
+    sync_roster(app)
+    return app
+
+
+def create_app(config: Config | None = None, *, clock: Clock | None = None,
+               senders: dict[str, Sender] | None = None, simulator: bool | None = None
+               ) -> Flask:
+    config = config or load_config()
+    bot = build_application(config, clock=clock, senders=senders)
+    app = Flask("bot")
+    app.config["MAX_CONTENT_LENGTH"] = bridge.MAX_BODY + 1024
+    app.extensions["linli"] = bot
+    channels = config.channels
+    if channels.bridge.enabled:
+        app.register_blueprint(bridge.create_blueprint())
+    if channels.wecom_aibot.enabled and channels.wecom_aibot.mode == "http":
+        app.register_blueprint(wecom_aibot.create_blueprint())
+    if channels.wecom_app.enabled:
+        app.register_blueprint(wecom_app.create_blueprint(bot))
+    if simulator if simulator is not None else channels.simulator.enabled:
+        app.register_blueprint(simulator_channel.create_blueprint())
+
+    @app.get("/healthz")
+    def health():
+        with bot.store.transaction() as repos:
+            outbox = repos.outbox.count_by_state()
+        return jsonify({"ok": True, "outbox": outbox})
+
+    @app.errorhandler(500)
+    def internal_error(_exc):
+        return jsonify({"ok": False, "error": "internal error"}), 500
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return jsonify({"ok": False, "error": "body too large"}), 413
+
+    return app
+
+
+def start_long_connection(app: Application, **options: Any) -> LongConnection:
+    """Start the AI bot's long connection and let the `wecom` sender push through it."""
+    client = LongConnection(app, **options).start()
+    sender = app.senders.get("wecom")
+    if isinstance(sender, WecomSender):
+        sender.pusher = client
+    return client
