@@ -1,8 +1,10 @@
 """Throughput of the classifier against bare jieba.lcut on the same messages.
 
 Usage: python benchmarks/bench_classify.py [--file F.jsonl] [--repeat N] [--rounds R]
-Defaults to ../shared/data/dev_messages.jsonl relative to the repository root and falls back
-to a few built-in messages when that file is absent.  Target: ratio >= 0.5.
+Defaults to bot/nlp/corpus/dev.jsonl (a copy of shared/data/dev_messages.jsonl) and falls
+back to a few built-in messages when that file is absent.  Prints the rules alone and rules +
+model, each beside bare jieba.lcut in the same run (target: ratio >= 0.5), and the memory the
+loaded model takes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,8 +23,9 @@ sys.path.insert(0, str(ROOT))
 import jieba  # noqa: E402
 
 from bot.nlp import Classifier  # noqa: E402
+from bot.nlp.model import LinearModel  # noqa: E402
 
-DEFAULT_FILE = ROOT.parent / "shared" / "data" / "dev_messages.jsonl"
+DEFAULT_FILE = ROOT / "bot" / "nlp" / "corpus" / "dev.jsonl"
 FALLBACK = [
     "3号楼2单元楼道灯坏了 晚上黑咕隆咚的",
     "楼上又漏水了!!!卫生间天花板一直在滴",
@@ -58,21 +62,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     jieba.setLogLevel(logging.WARNING)
     texts = load_texts(args.file)
-    classifier = Classifier()
-    for text in texts:  # warm up both: dictionaries loaded, caches filled
+    tracemalloc.start()
+    model = LinearModel.load()
+    model_bytes = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    classifier = Classifier(model=model)
+    rules = Classifier(model=None)
+    for text in texts:  # warm up all: dictionaries loaded, caches filled
         jieba.lcut(text)
         classifier.classify(text)
-    # Alternate the two in rounds and keep each one's best round, so that a burst of load
-    # on the machine does not land on one side only.
-    lcut_rate = clf_rate = 0.0
+        rules.classify(text)
+    # Alternate in rounds and keep each one's best round, so that a burst of load on the
+    # machine does not land on one side only.
+    lcut_rate = clf_rate = rules_rate = 0.0
     for _ in range(args.rounds):
         lcut_rate = max(lcut_rate, rate(jieba.lcut, texts, args.repeat))
         clf_rate = max(clf_rate, rate(classifier.classify, texts, args.repeat))
-    ratio = clf_rate / lcut_rate
+        rules_rate = max(rules_rate, rate(rules.classify, texts, args.repeat))
     print(f"messages: {len(texts)} x {args.repeat} passes, best of {args.rounds} rounds")
-    print(f"jieba.lcut:  {lcut_rate:10.0f} msg/s")
-    print(f"classifier:  {clf_rate:10.0f} msg/s")
-    print(f"ratio:       {ratio:10.2f} (target >= 0.5)")
+    print(f"jieba.lcut:      {lcut_rate:10.0f} msg/s")
+    print(f"rules alone:     {rules_rate:10.0f} msg/s  ratio {rules_rate / lcut_rate:.2f}")
+    print(f"rules + model:   {clf_rate:10.0f} msg/s  ratio {clf_rate / lcut_rate:.2f} "
+          f"(target >= 0.5)")
+    print(f"model in memory: {model_bytes / 2**20:.1f} MiB ({len(model.features)} features)")
     return 0
 
 

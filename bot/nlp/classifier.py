@@ -169,6 +169,11 @@ class Classifier:
         lex = merge_extra(load_lexicon(), extra_lexicon)
         if model is True:
             model = _shipped_model()
+        # a community's own category words: what they name decides the category
+        extra = (extra_lexicon or {}).get("lexicon", extra_lexicon) or {}
+        self._community_terms: dict[str, frozenset[str]] = {
+            code: frozenset(str(w) for kind in terms.values() for w in (kind or []))
+            for code, terms in (extra.get("categories") or {}).items()}
         self._model: LinearModel | None = model or None
         self._table = _build_table(lex)
         self._context = frozenset(lex.get("context_objects", []))
@@ -255,6 +260,11 @@ class Classifier:
             or (role != "resident" and (g.get("notice") or g.get("staff_reply")))
             or g.get("ads")))
         problem_codes = sorted(c for c, (p, _) in scores.items() if p > 0)
+        named = best if problem > 0 else None
+        community = named if named in self._community_terms and any(
+            h.term in self._community_terms[named]
+            for kind in (feats.objects, feats.faults, feats.signals)
+            for h in kind.get(named, [])) else None
         reasons = list(dict.fromkeys(h.term for h in hits))[:12]
         ev = [f"r:s:{max(-8, min(8, int(score)))}",
               f"r:p:{0 if problem <= 0 else 1 if problem < 2.5 else 2 if problem < 4 else 3}",
@@ -273,8 +283,7 @@ class Classifier:
             ev.append(f"r:res:{min(strong, 1)}{min(weak, 1)}")
         features = message_features(norm.text, tokens, ev, role)
         return Analysis(role, rules, features, alarm and not asks, hedged, urgent_words, sure_not,
-                        best if problem > 0 else None, location,
-                        keywords, reasons, other_intent)
+                        named, community, location, keywords, reasons, other_intent)
 
     def parse_location(self, text: str) -> dict[str, str]:
         """The location written in `text`, after the same normalisation as classify."""

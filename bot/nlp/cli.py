@@ -57,9 +57,10 @@ def _records(path: str, lines: list[str], errors: list[str]) -> Iterator[tuple[i
 
 
 def run_classify(text: str | None, role: str = "resident", file: str | None = None,
-                 out: TextIO = sys.stdout, extra_lexicon: dict | None = None,
+                 out: TextIO | None = None, extra_lexicon: dict | None = None,
                  explain: bool = False) -> int:
     """Print the classification of TEXT, or of every line of a JSONL file (with its id)."""
+    out = out or sys.stdout
     if (text is None) == (file is None):
         print("usage: classify TEXT [--role R] | classify --file IN.jsonl", file=sys.stderr)
         return EXIT_USAGE
@@ -90,8 +91,9 @@ def run_classify(text: str | None, role: str = "resident", file: str | None = No
     return EXIT_BAD_LINES if errors else EXIT_OK
 
 
-def run_evaluate(path: str, out: TextIO = sys.stdout, show_errors: bool = True) -> int:
+def run_evaluate(path: str, out: TextIO | None = None, show_errors: bool = True) -> int:
     """Score the classifier on a labelled JSONL file and print the report."""
+    out = out or sys.stdout
     try:
         lines = _read_lines(path)
     except InputError as exc:

@@ -41,6 +41,7 @@ class Analysis:
     urgent_words: bool  # the rules' urgency test holds (danger, or a whole building's outage)
     sure_not: bool  # a notice, reply, ad or explicit resolution: the rules are sure it is none
     named_category: str | None  # the category the rules name with problem evidence
+    community_category: str | None  # …when a community's own lexicon words name it
     location: dict
     keywords: list[str]
     reasons: list[str]  # the lexicon terms that were hit
@@ -74,7 +75,10 @@ def decide(analysis: Analysis, score: ModelScore, model: LinearModel):
 
 
 def category_of(analysis: Analysis, score: ModelScore, model: LinearModel) -> str:
-    """The model's category head, with a bonus for the category the rules name."""
+    """The model's category head, with a bonus for the category the rules name; a category
+    a community's own lexicon names wins outright (the operator said so)."""
+    if analysis.community_category:
+        return analysis.community_category
     values = model.category_scores(score.known)
     if analysis.named_category in model.categories:
         values[model.categories.index(analysis.named_category)] += RULE_CATEGORY_BONUS
