@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.domain import cases as rules
 from bot.domain.categories import category_label
+from bot.domain.groups import community_of
 from bot.domain.quiet_hours import quiet_until
 from bot.domain.routing import tier_name, tier_roles
 from bot.domain.timers import OPEN, UNACKNOWLEDGED, WORKING, replan
@@ -37,7 +38,7 @@ def _responsible(repos: Repos, app: Application, case: Case) -> list[Member]:
     """The assignee if there is one, else the members of the case's current tier."""
     if case.assignee_id:
         return [repos.members.get(case.assignee_id)]
-    community = app.community(case.community_id)
+    community = community_of(app.config, case.community_id)
     return repos.members.with_roles(case.community_id,
                                     tier_roles(community, case.category, case.tier))
 
@@ -60,7 +61,7 @@ def remind(app: Application, repos: Repos, case: Case, now: datetime) -> list[Ou
 
 def _escalate(app: Application, repos: Repos, case: Case, now: datetime, late, why: str,
               template) -> list[Outgoing]:
-    community = app.community(case.community_id)
+    community = community_of(app.config, case.community_id)
     try:
         outcome = rules.escalate(repos, community, case, None, why, now, automatic=why)
     except rules.CaseRuleError:
