@@ -23,7 +23,8 @@ from bot.channels import simulator as simulator_channel
 from bot.channels.wecom_webhook import WecomSender
 from bot.channels.wecom_ws import LongConnection
 from bot.clock import Clock, SystemClock
-from bot.config import Config, load_config
+from bot.config import Config
+from bot.config_file import load_config
 from bot.dispatcher import Dispatcher
 from bot.domain.groups import sync_roster
 from bot.events import Sender
