@@ -18,7 +18,7 @@ from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain.categories import category_label
 from bot.domain.groups import APP_CHANNEL, ensure_private_group
 from bot.handlers.lookup import named_member
-from storage.repositories import OPEN_STATES
+from storage.models import OPEN_STATES
 
 if TYPE_CHECKING:
     from storage.models import Case, Member
