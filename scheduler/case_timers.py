@@ -22,7 +22,7 @@ from bot.domain import cases as rules
 from bot.domain.categories import category_label
 from bot.domain.groups import community_of
 from bot.domain.quiet_hours import quiet_until
-from bot.domain.routing import tier_name, tier_roles
+from bot.domain.routing import tier_name
 from bot.domain.timers import replan
 from bot.events import Mention, Outgoing
 from storage.models import OPEN_STATES, UNACKNOWLEDGED_STATES, WORKING_STATES, Case, Member
@@ -35,12 +35,7 @@ CaseTimer = Callable[["Application", Repos, Case, datetime], list[Outgoing]]
 
 
 def _responsible(repos: Repos, app: Application, case: Case) -> list[Member]:
-    """The assignee if there is one, else the members of the case's current tier."""
-    if case.assignee_id:
-        return [repos.members.get(case.assignee_id)]
-    community = community_of(app.config, case.community_id)
-    return repos.members.with_roles(case.community_id,
-                                    tier_roles(community, case.category, case.tier))
+    return rules.responsible(repos, community_of(app.config, case.community_id), case)
 
 
 def _post(case: Case, text: str, kind: str, people: list[Member]) -> list[Outgoing]:

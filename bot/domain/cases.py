@@ -276,3 +276,12 @@ def case_is_open(case: Case) -> bool:
 def case_is_overdue(case: Case, now: datetime) -> bool:
     return case_is_open(case) and is_overdue(case.respond_by, case.resolve_by,
                                              case.acknowledged_at is not None, now)
+
+
+def responsible(repos: Repos, community: CommunityConfig, case: Case) -> list[Member]:
+    """Who answers for a case now: its assignee, else the members of its current tier."""
+    assignee = repos.members.get(case.assignee_id) if case.assignee_id else None
+    if assignee is not None:
+        return [assignee]
+    return repos.members.with_roles(case.community_id,
+                                    tier_roles(community, case.category, case.tier))

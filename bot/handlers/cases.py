@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, UsageError
-from bot.domain.cases import case_is_overdue, find_duplicate, join_case, open_case
+from bot.domain.cases import (
+    case_is_overdue,
+    find_duplicate,
+    join_case,
+    open_case,
+    responsible,
+)
 from bot.domain.categories import category_label
 from bot.domain.roles import classifier_role, is_staff_like
-from bot.domain.routing import tier_name, tier_roles
+from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
 from bot.events import Mention
 from bot.handlers.args import case_ref, split_first
@@ -29,8 +35,7 @@ def complaint_listener(ctx: Context) -> bool:
     """
     if is_staff_like(ctx.roles) or not ctx.msg.text.strip():
         return False
-    result = ctx.classifier.classify(ctx.msg.text,
-                                                           role=classifier_role(ctx.roles))
+    result = ctx.classifier.classify(ctx.msg.text, role=classifier_role(ctx.roles))
     if not result.is_complaint:
         return False
     _open(ctx, ctx.msg.text, result.category or "other", result.urgent, result.location,
@@ -79,11 +84,7 @@ def _joined(ctx: Context, case: Case, text: str) -> None:
                                     assignee.name if assignee else None,
                                     latest.note if latest else None), case_id=case.id)
         return
-    ping = []
-    if joined.became_group:
-        assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
-        ping = [assignee] if assignee else ctx.repos.members.with_roles(
-            ctx.community.id, tier_roles(ctx.community, case.category, case.tier))
+    ping = responsible(ctx.repos, ctx.community, case) if joined.became_group else []
     ctx.reply(texts.case_joined(case.id, category_label(case.category),
                                 texts.place(case.location), len(case.complainants),
                                 case.group_complaint, joined.became_group),
