@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot import build_application  # noqa: E402
-from bot.config import config_from_dict  # noqa: E402
+from bot.config_file import config_from_dict  # noqa: E402
 from scheduler.tick import run_tick  # noqa: E402
 from storage.models import (  # noqa: E402
     Case,

@@ -18,7 +18,8 @@ TYPE_CHECKING included). From the top:
                         the channels and the handlers and wires them together
     channels            bot/channels/ (HTTP, long connection, senders)
     scheduler           scheduler/ (the tick, timers, calendar posts)
-    services            bot/ingest.py, bot/outbox.py, bot/application.py (the holder)
+    services            bot/ingest.py, bot/outbox.py, bot/application.py (the holder),
+                        bot/config_file.py (reading config.yaml), bot/exports.py
     handlers            bot/handlers/ (one module per capability)
     dispatcher          bot/dispatcher.py (commands, listeners, the handlers' Context)
     domain, nlp         bot/domain/ (the rules), bot/nlp/ (the classifier)

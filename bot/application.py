@@ -15,8 +15,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.config import CommunityConfig, Config
+from bot.config import Config
 from bot.dispatcher import Dispatcher
+from bot.domain.groups import community_of
 from storage.repositories import Store
 
 if TYPE_CHECKING:
@@ -40,20 +41,10 @@ class Application:
     def now(self) -> datetime:
         return self.clock()
 
-    def community(self, community_id: str) -> CommunityConfig:
-        for com in self.config.communities:
-            if com.id == community_id:
-                return com
-        return self.config.communities[0]
-
-    def community_for_new_group(self) -> CommunityConfig:
-        """Groups not in the config are registered under the first community."""
-        return self.config.communities[0]
-
     def classifier(self, community_id: str) -> Classifier:
         """The classifier with the community's extra lexicon."""
         if community_id not in self._classifiers:
-            extra = self.community(community_id).lexicon or {}
+            extra = community_of(self.config, community_id).lexicon or {}
             self._classifiers[community_id] = _classifier_for(
                 json.dumps(extra, sort_keys=True, ensure_ascii=False))
         return self._classifiers[community_id]

@@ -14,7 +14,8 @@ import sys
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.config import Config, ConfigError, SimulatorConfig, load_config, resolve_config_path
+from bot.config import Config, ConfigError, SimulatorConfig
+from bot.config_file import load_config, resolve_config_path
 
 ROLES = ("resident", "staff", "grid_worker", "moderator")
 

@@ -1,4 +1,10 @@
-"""The router: commands first, then free-text listeners in registration order.
+"""The router: commands first, then free-text listeners group by group.
+
+Listeners come in ordered groups (as python-telegram-bot's handler groups): in each group
+the listeners are asked in order and the first that handles the message ends the group;
+a group with `stop` ends the dispatch when one of its listeners handled the message,
+otherwise the next group runs. The order is data (`ListenerGroup`), declared once in
+`bot.handlers`.
 
 A command has a Chinese name and an ASCII alias, an ability (who may use it, decided by
 `bot.domain.roles`) and a usage line. Handlers raise `UsageError` for bad arguments and
@@ -100,6 +106,16 @@ class Listener:
     callback: Callable[[Context], bool]
 
 
+@dataclass(frozen=True)
+class ListenerGroup:
+    """Listeners asked in order, the first that handles a message ending the group.
+    `stop`: a message handled here goes to no later group."""
+
+    name: str
+    stop: bool
+    listeners: tuple[Listener, ...] = ()
+
+
 def strip_leading_mentions(text: str) -> str:
     return _LEADING_MENTIONS.sub("", text.strip())
 
@@ -108,7 +124,7 @@ class Dispatcher:
     def __init__(self) -> None:
         self._commands: dict[str, Command] = {}
         self._ordered: list[Command] = []
-        self._listeners: list[Listener] = []
+        self._groups: list[ListenerGroup] = []
 
     # registration -------------------------------------------------------------------
     def add_command(self, command: Command) -> None:
@@ -125,8 +141,27 @@ class Dispatcher:
             return func
         return decorate
 
-    def add_listener(self, name: str, callback: Callable[[Context], bool]) -> None:
-        self._listeners.append(Listener(name, callback))
+    def add_listener_group(self, group: ListenerGroup) -> None:
+        """Run `group` after the groups added before it."""
+        if any(g.name == group.name for g in self._groups):
+            raise ValueError(f"listener group {group.name!r} added twice")
+        self._groups.append(group)
+
+    def add_listener(self, name: str, callback: Callable[[Context], bool], *,
+                     group: str = "listeners") -> None:
+        """Append a listener to a group (a new last group, with `stop`, if none has that
+        name)."""
+        for index, existing in enumerate(self._groups):
+            if existing.name == group:
+                self._groups[index] = ListenerGroup(
+                    existing.name, existing.stop,
+                    existing.listeners + (Listener(name, callback),))
+                return
+        self.add_listener_group(ListenerGroup(group, True, (Listener(name, callback),)))
+
+    @property
+    def listener_groups(self) -> list[ListenerGroup]:
+        return list(self._groups)
 
     @property
     def commands(self) -> list[Command]:
@@ -163,13 +198,17 @@ class Dispatcher:
         if match:
             self._run_command(ctx, match.group(1), match.group(2))
             return
-        for listener in self._listeners:
-            try:
-                if listener.callback(ctx):
+        for group in self._groups:
+            for listener in group.listeners:
+                try:
+                    handled = listener.callback(ctx)
+                except RuleError as exc:
+                    ctx.reply(str(exc))
                     return
-            except RuleError as exc:
-                ctx.reply(str(exc))
-                return
+                if handled:
+                    if group.stop:
+                        return
+                    break
 
     def _run_command(self, ctx: Context, word: str, rest: str) -> None:
         command, glued = self.find(word)

@@ -18,16 +18,17 @@ from typing import Any
 from flask import Flask, jsonify
 
 from bot.application import Application
-from bot.channels import bridge, wecom_aibot, wecom_app
+from bot.channels import bridge, wecom_aibot, wecom_app, wecom_webhook
 from bot.channels import simulator as simulator_channel
 from bot.channels.wecom_webhook import WecomSender
 from bot.channels.wecom_ws import LongConnection
 from bot.clock import Clock, SystemClock
-from bot.config import Config, load_config
+from bot.config import Config
+from bot.config_file import load_config
 from bot.dispatcher import Dispatcher
+from bot.domain.groups import sync_roster
 from bot.events import Sender
 from bot.handlers import register_all
-from bot.roster import sync_roster
 from storage.db import make_engine, make_session_factory, migrate
 from storage.repositories import Store
 
@@ -39,7 +40,8 @@ def make_senders(config: Config, store: Store, clock: Clock, wall_clock: Clock
     channels = config.channels
     senders: dict[str, Sender] = {
         bridge.CHANNEL: bridge.BridgeSender(channels.bridge, wall_clock),
-        "wecom": WecomSender(channels.wecom_webhook, clock, channels.wecom_aibot, store=store),
+        wecom_webhook.CHANNEL: WecomSender(channels.wecom_webhook, clock, channels.wecom_aibot,
+                                           store=store),
     }
     if channels.wecom_app.enabled:
         client = wecom_app.make_client(channels.wecom_app, wall_clock)
@@ -63,7 +65,8 @@ def build_application(config: Config, *, clock: Clock | None = None,
         senders = make_senders(config, store, clock, wall_clock)
     app = Application(config=config, store=store, dispatcher=dispatcher, senders=senders,
                       clock=clock, wall_clock=wall_clock, engine=engine)
-    sync_roster(app)
+    with store.transaction() as repos:
+        sync_roster(repos, config, app.now())
     return app
 
 
@@ -105,7 +108,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
 def start_long_connection(app: Application, **options: Any) -> LongConnection:
     """Start the AI bot's long connection and let the `wecom` sender push through it."""
     client = LongConnection(app, **options).start()
-    sender = app.senders.get("wecom")
+    sender = app.senders.get(wecom_webhook.CHANNEL)
     if isinstance(sender, WecomSender):
         sender.pusher = client
     return client

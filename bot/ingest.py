@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.dispatcher import Context
+from bot.domain.groups import community_of, register_group
 from bot.domain.timers import replan_touched
 from bot.events import IncomingMessage, Outgoing, Quote, wire_format
 from bot.outbox import queue_posts
@@ -48,24 +49,13 @@ def journal(app: Application, msg: IncomingMessage) -> int | None:
     """Store the message (registering an unknown group); None for a duplicate."""
     now = app.now()
     with app.store.transaction() as repos:
-        if repos.groups.get(msg.group_id) is None:
-            community = app.community_for_new_group()
-            repos.groups.register(msg.group_id, community_id=community.id,
-                                  name=msg.group_name, channel=group_channel(msg.channel),
-                                  now=now, private=msg.private)
+        register_group(repos, app.config, msg.group_id, name=msg.group_name,
+                       inbound_channel=msg.channel, now=now, private=msg.private)
         row = repos.inbound.add(
             channel=msg.channel, msg_id=msg.msg_id, group_id=msg.group_id,
             sender_id=msg.sender_id, sender_name=msg.sender_name, text=msg.text,
             payload=_payload(msg), sent_at=msg.sent_at, received_at=now, status="received")
         return None if row is None else row.id
-
-
-# The inbound channel -> the channel a group first seen on it posts through.
-GROUP_CHANNELS = {"wecom_aibot": "wecom", "wecom_app": "wecom_app"}
-
-
-def group_channel(inbound_channel: str) -> str:
-    return GROUP_CHANNELS.get(inbound_channel, "bridge")
 
 
 def _payload(msg: IncomingMessage) -> dict:
@@ -92,7 +82,7 @@ def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
                 return []
             msg = _message_from_row(row)
             group = repos.groups.get(msg.group_id)
-            community = app.community(group.community_id)
+            community = community_of(app.config, group.community_id)
             member = repos.members.ensure(community.id, msg.sender_id, msg.sender_name,
                                           msg.sent_at)
             ctx = Context(config=app.config, classifier=app.classifier(community.id),

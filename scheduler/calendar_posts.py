@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.domain.cases import case_is_overdue
 from bot.domain.categories import category_label
+from bot.domain.groups import community_of
 from bot.domain.reports import (
     daily_digest,
     monthly_report,
@@ -66,7 +67,7 @@ def _summary(app: Application, repos: Repos, group: Group, now: datetime, day: d
 def _monthly(app: Application, repos: Repos, group: Group, now: datetime, day: date
              ) -> Outgoing | None:
     year, month = previous_month(day)
-    community = app.community(group.community_id)
+    community = community_of(app.config, group.community_id)
     report = monthly_report(repos, community.id, community.name, year, month, app.config.tz,
                             now)
     return Outgoing(text=render_monthly_post(report), kind="report")

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.domain import cases as rules
 from bot.domain.categories import category_label
+from bot.domain.groups import community_of
 from bot.domain.quiet_hours import quiet_until
-from bot.domain.routing import tier_name, tier_roles
-from bot.domain.timers import OPEN, UNACKNOWLEDGED, WORKING, replan
+from bot.domain.routing import tier_name
+from bot.domain.timers import replan
 from bot.events import Mention, Outgoing
-from storage.models import Case, Member
+from storage.models import OPEN_STATES, UNACKNOWLEDGED_STATES, WORKING_STATES, Case, Member
 from storage.repositories import Repos
 
 if TYPE_CHECKING:
@@ -34,12 +35,7 @@ CaseTimer = Callable[["Application", Repos, Case, datetime], list[Outgoing]]
 
 
 def _responsible(repos: Repos, app: Application, case: Case) -> list[Member]:
-    """The assignee if there is one, else the members of the case's current tier."""
-    if case.assignee_id:
-        return [repos.members.get(case.assignee_id)]
-    community = app.community(case.community_id)
-    return repos.members.with_roles(case.community_id,
-                                    tier_roles(community, case.category, case.tier))
+    return rules.responsible(repos, community_of(app.config, case.community_id), case)
 
 
 def _post(case: Case, text: str, kind: str, people: list[Member]) -> list[Outgoing]:
@@ -48,7 +44,7 @@ def _post(case: Case, text: str, kind: str, people: list[Member]) -> list[Outgoi
 
 
 def remind(app: Application, repos: Repos, case: Case, now: datetime) -> list[Outgoing]:
-    if case.state not in UNACKNOWLEDGED or case.acknowledged_at or now >= case.respond_by:
+    if case.state not in UNACKNOWLEDGED_STATES or case.acknowledged_at or now >= case.respond_by:
         return []
     held = quiet_until(now, app.config.schedules.quiet_hours, app.config.tz)
     if held and not case.urgent and held >= case.respond_by:
@@ -60,7 +56,7 @@ def remind(app: Application, repos: Repos, case: Case, now: datetime) -> list[Ou
 
 def _escalate(app: Application, repos: Repos, case: Case, now: datetime, late, why: str,
               template) -> list[Outgoing]:
-    community = app.community(case.community_id)
+    community = community_of(app.config, case.community_id)
     try:
         outcome = rules.escalate(repos, community, case, None, why, now, automatic=why)
     except rules.CaseRuleError:
@@ -75,7 +71,7 @@ def _escalate(app: Application, repos: Repos, case: Case, now: datetime, late, w
 
 def respond_deadline(app: Application, repos: Repos, case: Case, now: datetime
                      ) -> list[Outgoing]:
-    if case.state not in UNACKNOWLEDGED or case.acknowledged_at is not None:
+    if case.state not in UNACKNOWLEDGED_STATES or case.acknowledged_at is not None:
         return []
     return _escalate(app, repos, case, now, now - case.respond_by, "签收超时",
                      texts.response_overdue)
@@ -83,7 +79,7 @@ def respond_deadline(app: Application, repos: Repos, case: Case, now: datetime
 
 def resolve_deadline(app: Application, repos: Repos, case: Case, now: datetime
                      ) -> list[Outgoing]:
-    if case.state not in OPEN or now < case.resolve_by:
+    if case.state not in OPEN_STATES or now < case.resolve_by:
         return []
     return _escalate(app, repos, case, now, now - case.resolve_by, "办结超时",
                      texts.resolution_overdue)
@@ -91,7 +87,7 @@ def resolve_deadline(app: Application, repos: Repos, case: Case, now: datetime
 
 def nudge(app: Application, repos: Repos, case: Case, now: datetime) -> list[Outgoing]:
     silent = now - case.updated_at
-    if case.state not in WORKING or silent < app.config.reminders.nudge_after:
+    if case.state not in WORKING_STATES or silent < app.config.reminders.nudge_after:
         return []
     replan(repos, app.config, case, now)  # the next nudge, one period later
     people = _responsible(repos, app, case)

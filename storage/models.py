@@ -148,6 +148,14 @@ class OutboundMessage(Base):
         return f"out-{self.id}"
 
 
+# Case.state. Open cases still need someone: those waiting for a 签收 and those being
+# worked on; the others are finished.
+UNACKNOWLEDGED_STATES = ("open", "assigned", "reopened")
+WORKING_STATES = ("acknowledged", "in_progress", "transferred")
+OPEN_STATES = UNACKNOWLEDGED_STATES + WORKING_STATES
+FINISHED_STATES = ("resolved", "closed", "merged", "withdrawn")
+
+
 class Case(Base):
     """A complaint (诉求/工单) and its current state; history lives in CaseEvent."""
 
@@ -250,6 +258,14 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+# Topic.step, in the order of 六步 (discussed and voted: the window or the vote has
+# ended and the moderator's next step is due).
+TOPIC_STEPS = ("proposed", "announced", "discussing", "discussed", "voting", "voted",
+               "publicity", "supervision", "done")
+# The steps `TopicRepo.active_in_community` lists (议题征集, summaries).
+ACTIVE_STEPS = ("proposed", "announced", "discussing", "voting", "publicity", "supervision")
 
 
 class Topic(Base):

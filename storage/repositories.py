@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from storage.models import (
+    ACTIVE_STEPS,
+    OPEN_STATES,
     Case,
     CaseComplainant,
     CaseEvent,
@@ -41,9 +43,6 @@ from storage.models import (
 )
 
 _UPSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
-
-OPEN_STATES = ("open", "assigned", "acknowledged", "in_progress", "reopened", "transferred")
-
 
 class Store:
     """Owns the session factory; hands out transactions.
@@ -648,9 +647,6 @@ class LeaseRepo(_Repo):
         row = self.s.get(Lease, name)
         if row is not None and row.holder == holder:
             self.s.delete(row)
-
-
-ACTIVE_STEPS = ("proposed", "announced", "discussing", "voting", "publicity", "supervision")
 
 
 class TopicRepo(_TimelineRepo):

@@ -23,7 +23,8 @@ import pytest
 import yaml
 
 from bot.channels.bridge import signed_headers
-from bot.config import Config, config_from_dict
+from bot.config import Config
+from bot.config_file import config_from_dict
 from storage.scratch import postgres_answers, scratch_database
 
 REPO = Path(__file__).resolve().parents[1]

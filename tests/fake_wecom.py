@@ -17,7 +17,8 @@ import xmltodict
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 
 from bot.channels.wecom_crypto import signature
-from bot.config import Config, config_from_dict
+from bot.config import Config
+from bot.config_file import config_from_dict
 from tests.conftest import SECRET, demo_config_dict
 
 TOKEN = "linli-token"

@@ -4,9 +4,6 @@ Every module of bot/, scheduler/ and storage/ gets a layer; an import (at the to
 a function or under TYPE_CHECKING alike) may only reach the same layer or a lower one,
 and no two modules may import each other, directly or around a circle. Reading the
 clock (`datetime.now(`, `time.time(`) happens in `bot/clock.py` alone.
-
-A known violation is listed below with its reason until it is fixed; a listed violation
-that no longer occurs fails too, so the lists only shrink.
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("domain", ("bot.domain.*", "bot.nlp.*")),
     ("dispatcher", ("bot.dispatcher",)),
     ("handlers", ("bot.handlers.*",)),
-    ("services", ("bot.ingest", "bot.outbox", "bot.application", "bot.roster",
+    ("services", ("bot.ingest", "bot.outbox", "bot.application", "bot.config_file",
                   "bot.exports")),
     ("scheduler", ("scheduler.*",)),
     ("channels", ("bot.channels.*",)),
@@ -33,23 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("entry", ("bot.cli", "bot.wsgi", "bot.__main__")),
 ]
 
-# (importer, imported) pairs that break the rule today; each must go.
-KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("bot.config", "bot.domain.categories"),
-    ("bot.config", "bot.domain.roles"),
-    ("bot.config", "bot.nlp.lexicon"),
-    ("bot.handlers.history", "bot.channels.wecom_app"),
-    ("bot.handlers.stats", "bot.channels.wecom_webhook"),
-}
-# Circles (each as the sorted tuple of its modules) in the graph without the imports
-# listed above: every circle through two layers has an upward import, so once
-# KNOWN_UPWARD is empty this is the whole graph.
-KNOWN_CIRCLES: set[tuple[str, ...]] = set()
-
-# Files that read the system clock besides bot/clock.py (none: the channels' transport
-# code takes the app's wall clock too).
 CLOCK_READS = re.compile(r"\bdatetime\.now\(|\btime\.time\(")
-KNOWN_CLOCK_READS: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:
@@ -120,10 +101,7 @@ def _upward() -> set[tuple[str, str]]:
 
 
 def _circles() -> set[tuple[str, ...]]:
-    """Strongly connected components of more than one module (Tarjan), over the imports
-    not listed in KNOWN_UPWARD."""
-    graph = {src: {dst for dst in targets if (src, dst) not in KNOWN_UPWARD}
-             for src, targets in GRAPH.items()}
+    """Strongly connected components of more than one module (Tarjan)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -134,7 +112,7 @@ def _circles() -> set[tuple[str, ...]]:
         index[node] = low[node] = len(index)
         stack.append(node)
         on_stack.add(node)
-        for nxt in sorted(graph[node]):
+        for nxt in sorted(GRAPH[node]):
             if nxt not in index:
                 visit(nxt)
                 low[node] = min(low[node], low[nxt])
@@ -151,7 +129,7 @@ def _circles() -> set[tuple[str, ...]]:
             if len(component) > 1:
                 found.add(tuple(sorted(component)))
 
-    for node in sorted(graph):
+    for node in sorted(GRAPH):
         if node not in index:
             visit(node)
     return found
@@ -163,30 +141,20 @@ def test_every_module_has_a_layer():
 
 
 def test_imports_only_reach_down():
-    upward = _upward()
-    new = sorted(upward - KNOWN_UPWARD)
-    assert not new, "imports of a higher layer:\n" + "\n".join(
+    upward = sorted(_upward())
+    assert not upward, "imports of a higher layer:\n" + "\n".join(
         f"  {src} ({LAYERS[layer_of(src)][0]}) -> {dst} ({LAYERS[layer_of(dst)][0]})"
-        for src, dst in new)
-    fixed = sorted(KNOWN_UPWARD - upward)
-    assert not fixed, f"fixed, remove from KNOWN_UPWARD: {fixed}"
+        for src, dst in upward)
 
 
 def test_no_import_circles():
-    circles = _circles()
-    new = sorted(circles - KNOWN_CIRCLES)
-    assert not new, "import circles:\n" + "\n".join("  " + " <-> ".join(c) for c in new)
-    fixed = sorted(KNOWN_CIRCLES - circles)
-    assert not fixed, f"fixed, remove from KNOWN_CIRCLES: {fixed}"
+    circles = sorted(_circles())
+    assert not circles, "import circles:\n" + "\n".join("  " + " <-> ".join(c)
+                                                          for c in circles)
 
 
 def test_the_clock_is_read_in_one_place():
-    readers = set()
-    for path in MODULES.values():
-        rel = path.relative_to(REPO).as_posix()
-        if rel != "bot/clock.py" and CLOCK_READS.search(path.read_text(encoding="utf-8")):
-            readers.add(rel)
-    new = sorted(readers - KNOWN_CLOCK_READS)
-    assert not new, f"read the wall clock outside bot/clock.py: {new}"
-    fixed = sorted(KNOWN_CLOCK_READS - readers)
-    assert not fixed, f"fixed, remove from KNOWN_CLOCK_READS: {fixed}"
+    readers = sorted(path.relative_to(REPO).as_posix() for path in MODULES.values()
+                     if path.relative_to(REPO).as_posix() != "bot/clock.py"
+                     and CLOCK_READS.search(path.read_text(encoding="utf-8")))
+    assert not readers, f"read the system clock outside bot/clock.py: {readers}"

@@ -10,7 +10,8 @@ from datetime import time, timedelta
 import pytest
 import yaml
 
-from bot.config import ConfigError, config_from_dict, load_config, parse_duration
+from bot.config import ConfigError, parse_duration
+from bot.config_file import config_from_dict, load_config
 from tests.conftest import REPO, demo_config_dict
 
 

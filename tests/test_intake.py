@@ -206,3 +206,24 @@ def test_commands_before_listeners(dispatcher):
 def test_duplicate_registration_rejected(dispatcher):
     with pytest.raises(ValueError):
         dispatcher.add_command(dispatcher.find("关闭")[0])
+
+
+def test_listener_groups_run_in_order_and_stop_explicitly():
+    from bot.dispatcher import Listener, ListenerGroup
+
+    d = Dispatcher()
+    heard = []
+
+    def listener(name, handled):
+        return Listener(name, lambda ctx: heard.append(name) or handled)
+
+    d.add_listener_group(ListenerGroup("watch", stop=False, listeners=(
+        listener("count", True), listener("never", True))))
+    d.add_listener_group(ListenerGroup("answer", stop=True, listeners=(
+        listener("pass", False), listener("take", True), listener("late", True))))
+    d.add_listener_group(ListenerGroup("after", stop=True, listeners=(
+        listener("unreached", True),)))
+    d.dispatch(make_context("随便聊聊"))
+    assert heard == ["count", "pass", "take"]
+    with pytest.raises(ValueError):
+        d.add_listener_group(ListenerGroup("watch", stop=True))

@@ -146,3 +146,13 @@ def test_lease_one_holder_at_a_time(store):
     with store.transaction() as repos:
         repos.leases.release("ws:bot", "proc-b")
         assert repos.leases.acquire("ws:bot", "proc-c", NOW + timedelta(seconds=42), ttl)
+
+
+def test_one_vocabulary_of_case_states_and_topic_steps():
+    from bot import texts
+    from storage.models import ACTIVE_STEPS, FINISHED_STATES, OPEN_STATES, TOPIC_STEPS
+
+    assert set(texts.STATE_LABELS) == set(OPEN_STATES) | set(FINISHED_STATES)
+    assert not set(OPEN_STATES) & set(FINISHED_STATES)
+    assert tuple(texts.TOPIC_STEP_LABELS) == TOPIC_STEPS
+    assert set(ACTIVE_STEPS) < set(TOPIC_STEPS)

@@ -67,7 +67,8 @@ def test_crypto_round_trip_long_cjk_and_receive_id():
 
 
 def test_config_needs_the_credentials_of_the_chosen_mode():
-    from bot.config import ConfigError, config_from_dict
+    from bot.config import ConfigError
+    from bot.config_file import config_from_dict
 
     def problems(aibot: dict) -> list:
         raw = {"communities": [{"id": "c", "name": "小区"}],

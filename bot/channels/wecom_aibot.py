@@ -33,7 +33,7 @@ from bot.channels.wecom_crypto import (
     reject,
     verify_url_response,
 )
-from bot.channels.wecom_webhook import PRIVATE_NAME_PREFIX
+from bot.domain.groups import PRIVATE_NAME_PREFIX
 from bot.events import IncomingMessage, Quote
 
 if TYPE_CHECKING:

@@ -7,7 +7,8 @@ Inbound, ``/wecom/app`` (XML callbacks through wechatpy, receive id = CorpID):
   an empty 200 at once (WeCom waits 5 s and retries) and the work happens on a
   background worker. A text message from member U is journalled first (dedupe on
   ``MsgId``) as an `IncomingMessage` of channel ``wecom_app`` in the private "group"
-  ``wecom-app:U`` (registered with channel ``wecom_app`` in U's community), then
+  ``wecom-app:U`` (registered with channel ``wecom_app`` in U's community, see
+  `bot.domain.groups`), then
   dispatched; the answers go out through the outbox and `WecomAppSender`.
 - ``change_external_chat`` events (``UnknownMessage._data`` in wechatpy): on
   ``add_member`` the group's roster is fetched (``externalcontact/groupchat/get``,
@@ -36,45 +37,28 @@ from bot.channels.wecom_crypto import (
     reject,
     verify_url_response,
 )
-from bot.channels.wecom_webhook import (
-    PRIVATE_NAME_PREFIX,
-    TEXT_LIMIT,
-    send_in_parts,
-)
+from bot.channels.wecom_webhook import TEXT_LIMIT, send_in_parts
 from bot.clock import Clock
+from bot.domain.groups import (
+    APP_CHANNEL,
+    community_for_new_group,
+    community_of_member,
+    ensure_private_group,
+    private_group_id,
+    userid_of,
+)
 from bot.events import DeliveryResult, IncomingMessage
 
 if TYPE_CHECKING:
     from bot.application import Application
     from bot.config import WecomAppConfig
     from storage.models import Group, OutboundMessage
-    from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "wecom_app"
-GROUP_PREFIX = "wecom-app:"
+CHANNEL = APP_CHANNEL
 MAX_BODY = 1024 * 1024
 RATE_PER_MINUTE = 20  # WeCom drops app messages beyond ~30/min per member, silently
-
-
-def private_group_id(userid: str) -> str:
-    return f"{GROUP_PREFIX}{userid}"
-
-
-def userid_of(group_id: str) -> str:
-    return group_id.removeprefix(GROUP_PREFIX)
-
-
-def ensure_private_group(repos: Repos, userid: str, community_id: str, now) -> Group:
-    """The private 1:1 "group" of a member (channel ``wecom_app``)."""
-    group_id = private_group_id(userid)
-    group = repos.groups.get(group_id)
-    if group is None:
-        group = repos.groups.register(group_id, community_id=community_id,
-                                      name=f"{PRIVATE_NAME_PREFIX}{userid}", channel=CHANNEL,
-                                      now=now, private=True)
-    return group
 
 
 # --- the API client ------------------------------------------------------------------------------
@@ -182,14 +166,6 @@ class CallbackWorker:
             future.result(timeout)
 
 
-def _community_of(app: Application, repos: Repos, userid: str) -> str:
-    known = set(repos.members.community_ids_of(userid))
-    for com in app.config.communities:
-        if com.id in known:
-            return com.id
-    return app.community_for_new_group().id
-
-
 def receive_text(app: Application, data: dict[str, Any]) -> int | None:
     """Journal a member's text message in their private group; the inbound id, or None
     for a duplicate (fast: runs inside the callback request)."""
@@ -201,7 +177,8 @@ def receive_text(app: Application, data: dict[str, Any]) -> int | None:
         return None
     now = app.now()
     with app.store.transaction() as repos:
-        ensure_private_group(repos, userid, _community_of(app, repos, userid), now)
+        community = community_of_member(repos, app.config, userid)
+        ensure_private_group(repos, userid, community.id, now)
     msg = IncomingMessage(channel=CHANNEL, msg_id=msg_id, group_id=private_group_id(userid),
                           sender_id=userid, text=str(data.get("Content") or ""), sent_at=now,
                           raw={"AgentID": data.get("AgentID")})
@@ -235,7 +212,8 @@ def update_roster(app: Application, client: WecomAppClient, data: dict[str, Any]
     count = 0
     with app.store.transaction() as repos:
         group = repos.groups.get(chat_id)
-        community_id = group.community_id if group else app.community_for_new_group().id
+        community_id = group.community_id if group else \
+            community_for_new_group(app.config, chat_id).id
         for member in chat.get("member_list") or []:
             userid = str(member.get("userid") or "")
             if not userid:

@@ -16,47 +16,45 @@ Webhook: ``POST {api_base}/cgi-bin/webhook/send?key=KEY``; ``text`` with
 out, the row's text is cut down to what is still unsent, so a retry never repeats a part.
 errcode 45009 (rate) is retried after at least 60 s; 93000 (the key is wrong or the bot
 was removed) fails the post permanently, is logged without the key, marks the key dead
-(later posts use the push when they can) and shows in `/统计` (`webhook_health`).
+(later posts use the push when they can) and shows in `/统计`
+(`bot.domain.webhook_health`).
 
 The key is a bearer credential: it is never logged; errors carry only a fingerprint.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 import requests
 
 from bot.clock import Clock
+from bot.domain.webhook_health import (
+    WECOM_CHANNEL,
+    dead_key_error,
+    key_fingerprint,
+    key_is_dead,
+)
 from bot.events import DeliveryResult
 
 if TYPE_CHECKING:
     from bot.config import WecomAibotConfig, WecomWebhookConfig
     from storage.models import Group, OutboundMessage
-    from storage.repositories import Repos, Store
+    from storage.repositories import Store
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "wecom"
+CHANNEL = WECOM_CHANNEL
 TEXT_LIMIT = 2048
 MARKDOWN_LIMIT = 4096
 PUSH_LIMIT = 4096
 RATE_PER_MINUTE = 20
 RATE_RETRY_SECONDS = 60.0
-DEAD_KEY_ERROR = "wecom-webhook 93000"
-DEAD_KEY_MEMORY = timedelta(days=7)
 _KEY_IN_TEXT = re.compile(r"key=[^&\s'\"]+")
-
-
-def key_fingerprint(key: str) -> str:
-    """A short, non-reversible name for a webhook key (for logs and error columns)."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
 
 
 def redact(text: str, key: str = "") -> str:
@@ -113,40 +111,6 @@ def send_in_parts(text: str, limit: int, send_one: Callable[[str, bool], Deliver
         if not result.ok:
             return result, "".join(parts[index:])
     return DeliveryResult(ok=True), ""
-
-
-# --- private chats ------------------------------------------------------------------------------
-
-PRIVATE_NAME_PREFIX = "私聊:"  # the display name of a 1:1 chat (Group.private marks it)
-
-
-# --- health: dead webhook keys ---------------------------------------------------------------
-
-def _dead_key_fingerprints(repos: Repos, group_ids: list[str], now: datetime
-                           ) -> dict[str, set[str]]:
-    dead: dict[str, set[str]] = {}
-    for row in repos.outbox.failed_with(group_ids, DEAD_KEY_ERROR, now - DEAD_KEY_MEMORY):
-        match = re.search(r"key#([0-9a-f]{8})", row.last_error or "")
-        if match:
-            dead.setdefault(row.group_id, set()).add(match.group(1))
-    return dead
-
-
-def key_is_dead(repos: Repos, group: Group, now: datetime) -> bool:
-    """Whether the group's current key got errcode 93000 recently."""
-    if not group.webhook_key:
-        return False
-    dead = _dead_key_fingerprints(repos, [group.id], now)
-    return key_fingerprint(group.webhook_key) in dead.get(group.id, set())
-
-
-def webhook_health(repos: Repos, community_id: str, now: datetime) -> list[str]:
-    """Names of the community's WeCom groups whose webhook key is dead (for /统计)."""
-    groups = [g for g in repos.groups.in_community(community_id)
-              if g.channel == CHANNEL and g.webhook_key]
-    dead = _dead_key_fingerprints(repos, [g.id for g in groups], now)
-    return [g.name or g.id for g in groups
-            if key_fingerprint(g.webhook_key) in dead.get(g.id, set())]
 
 
 # --- the long connection, as the sender sees it ----------------------------------------------
@@ -273,12 +237,10 @@ class WecomSender:
             return DeliveryResult(ok=False, error=f"webhook 45009 {errmsg}",
                                   retry_after=RATE_RETRY_SECONDS)
         if errcode == 93000:
-            fingerprint = key_fingerprint(key)
             log.error("WeCom webhook of group %s (key#%s) is invalid (93000): the group "
                       "robot was removed or the key is wrong; re-add it in the group",
-                      group.id, fingerprint)
-            return DeliveryResult(ok=False, permanent=True,
-                                  error=f"{DEAD_KEY_ERROR} key#{fingerprint} invalid webhook")
+                      group.id, key_fingerprint(key))
+            return DeliveryResult(ok=False, permanent=True, error=dead_key_error(key))
         if errcode == 40058:
             return DeliveryResult(ok=False, permanent=True, error=f"webhook 40058 {errmsg}")
         return DeliveryResult(ok=False, error=f"webhook errcode {errcode} {errmsg}")

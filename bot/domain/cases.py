@@ -15,12 +15,11 @@ from bot.config import CommunityConfig, Config
 from bot.domain.deadlines import case_deadlines, is_overdue
 from bot.domain.errors import RuleError
 from bot.domain.routing import fallback_roles, routed_roles, tier_roles
-from storage.models import Case, Group, InboundMessage, Member
-from storage.repositories import OPEN_STATES, Repos
+from storage.models import OPEN_STATES, Case, Group, InboundMessage, Member
+from storage.repositories import Repos
 
 GROUP_COMPLAINT_SIZE = 3
 # states from which work on the case can still happen
-WORKABLE = ("open", "assigned", "acknowledged", "in_progress", "reopened", "transferred")
 RATINGS = ("satisfied", "basic", "unsatisfied")
 
 
@@ -126,7 +125,7 @@ def acknowledge(repos: Repos, case: Case, actor: Member, now: datetime) -> Outco
 
 def add_progress(repos: Repos, case: Case, actor: Member, note: str, now: datetime
                  ) -> Outcome:
-    _require_state(case, WORKABLE, "反馈进展")
+    _require_state(case, OPEN_STATES, "反馈进展")
     if case.acknowledged_at is None:
         case.acknowledged_at = now
     if case.assignee_id is None:
@@ -139,7 +138,7 @@ def add_progress(repos: Repos, case: Case, actor: Member, note: str, now: dateti
 
 def resolve(repos: Repos, case: Case, actor: Member, note: str, now: datetime) -> Outcome:
     """办结: the complainants are asked to rate."""
-    _require_state(case, WORKABLE, "办结")
+    _require_state(case, OPEN_STATES, "办结")
     if case.acknowledged_at is None:
         case.acknowledged_at = now
     if case.assignee_id is None:
@@ -153,7 +152,7 @@ def resolve(repos: Repos, case: Case, actor: Member, note: str, now: datetime) -
 
 def extend(repos: Repos, case: Case, actor: Member, by: timedelta, reason: str,
            now: datetime) -> Outcome:
-    _require_state(case, WORKABLE, "延期")
+    _require_state(case, OPEN_STATES, "延期")
     case.resolve_by = case.resolve_by + by
     repos.cases.add_event(case, "extended", actor, now, note=reason,
                           by_minutes=int(by.total_seconds() // 60))
@@ -187,7 +186,7 @@ def rate(repos: Repos, community: CommunityConfig, case: Case, actor: Member, ra
 
 
 def withdraw(repos: Repos, case: Case, actor: Member, now: datetime) -> Outcome:
-    _require_state(case, WORKABLE + ("resolved",), "撤回")
+    _require_state(case, OPEN_STATES + ("resolved",), "撤回")
     case.state = "withdrawn"
     case.closed_at = now
     repos.cases.add_event(case, "withdrawn", actor, now)
@@ -207,7 +206,7 @@ def close_unrated(repos: Repos, case: Case, now: datetime) -> Outcome:
 
 def assign(repos: Repos, case: Case, actor: Member, assignee: Member, now: datetime
            ) -> Outcome:
-    _require_state(case, WORKABLE, "指派")
+    _require_state(case, OPEN_STATES, "指派")
     case.assignee_id = assignee.id
     if case.state in ("open", "reopened", "acknowledged", "in_progress"):
         case.state = "assigned"
@@ -219,7 +218,7 @@ def assign(repos: Repos, case: Case, actor: Member, assignee: Member, now: datet
 def escalate(repos: Repos, community: CommunityConfig, case: Case, actor: Member | None,
              reason: str, now: datetime, *, automatic: str = "") -> Outcome:
     """三提: one tier up, pinging that tier's roles."""
-    _require_state(case, WORKABLE, "升级")
+    _require_state(case, OPEN_STATES, "升级")
     top = max(1, len(community.tiers))
     if case.tier >= top:
         raise CaseRuleError(texts.case_at_top_tier(case.id))
@@ -234,7 +233,7 @@ def escalate(repos: Repos, community: CommunityConfig, case: Case, actor: Member
 def transfer(repos: Repos, case: Case, actor: Member, unit: str, reason: str, now: datetime
              ) -> Outcome:
     """一转: the case belongs to an outside unit; it stays open and is followed up."""
-    _require_state(case, WORKABLE, "转办")
+    _require_state(case, OPEN_STATES, "转办")
     case.state = "transferred"
     case.transferred_to = unit
     if case.acknowledged_at is None:
@@ -247,8 +246,8 @@ def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime
     """Fold `source` into `target`: its complainants join the target."""
     if source.id == target.id:
         raise CaseRuleError(texts.MERGE_SAME)
-    _require_state(source, WORKABLE, "合并")
-    _require_state(target, WORKABLE, "合并")
+    _require_state(source, OPEN_STATES, "合并")
+    _require_state(target, OPEN_STATES, "合并")
     for complainant in list(source.complainants):
         join_case(repos, target, complainant.member, f"由 #{source.id} 合并", now)
     source.state = "merged"
@@ -261,7 +260,7 @@ def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime
 
 
 def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -> Outcome:
-    _require_state(case, WORKABLE + ("resolved",), "关闭")
+    _require_state(case, OPEN_STATES + ("resolved",), "关闭")
     case.state = "closed"
     case.closed_at = now
     repos.cases.add_event(case, "closed", actor, now, note=reason)
@@ -271,7 +270,7 @@ def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -
 def recategorize(repos: Repos, community: CommunityConfig, case: Case, category: str,
                  actor: Member, now: datetime) -> Outcome:
     """/改类: a new category and the people it routes to (pinged)."""
-    _require_state(case, WORKABLE + ("resolved",), "改类")
+    _require_state(case, OPEN_STATES + ("resolved",), "改类")
     old = case.category
     case.category = category
     case.updated_at = now
@@ -315,3 +314,12 @@ def case_is_open(case: Case) -> bool:
 def case_is_overdue(case: Case, now: datetime) -> bool:
     return case_is_open(case) and is_overdue(case.respond_by, case.resolve_by,
                                              case.acknowledged_at is not None, now)
+
+
+def responsible(repos: Repos, community: CommunityConfig, case: Case) -> list[Member]:
+    """Who answers for a case now: its assignee, else the members of its current tier."""
+    assignee = repos.members.get(case.assignee_id) if case.assignee_id else None
+    if assignee is not None:
+        return [assignee]
+    return repos.members.with_roles(case.community_id,
+                                    tier_roles(community, case.category, case.tier))

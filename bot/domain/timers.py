@@ -16,12 +16,8 @@ from datetime import datetime
 
 from bot.config import Config
 from bot.domain.deliberation import followup_period
-from storage.models import Case, Topic
+from storage.models import OPEN_STATES, UNACKNOWLEDGED_STATES, WORKING_STATES, Case, Topic
 from storage.repositories import Repos
-
-UNACKNOWLEDGED = ("open", "assigned", "reopened")
-WORKING = ("acknowledged", "in_progress", "transferred")
-OPEN = UNACKNOWLEDGED + WORKING
 
 
 def timer_key(case_id: int, name: str) -> str:
@@ -31,14 +27,14 @@ def timer_key(case_id: int, name: str) -> str:
 def desired_timers(config: Config, case: Case, now: datetime) -> dict[str, tuple[str, datetime]]:
     """name -> (kind, due_at) for the timers this case should have now."""
     want: dict[str, tuple[str, datetime]] = {}
-    if case.state in UNACKNOWLEDGED and case.acknowledged_at is None:
+    if case.state in UNACKNOWLEDGED_STATES and case.acknowledged_at is None:
         window = case.respond_by - case.opened_at
         for fraction in config.reminders.response_fractions:
             want[f"remind{int(fraction * 100)}"] = ("remind", case.opened_at + window * fraction)
         want["respond"] = ("respond_deadline", case.respond_by)
-    if case.state in OPEN:
+    if case.state in OPEN_STATES:
         want["resolve"] = ("resolve_deadline", case.resolve_by)
-    if case.state in WORKING:
+    if case.state in WORKING_STATES:
         period = config.reminders.nudge_after
         silent_periods = max(0, int((now - case.updated_at) / period))
         want["nudge"] = ("nudge", case.updated_at + period * (silent_periods + 1))

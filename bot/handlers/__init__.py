@@ -1,39 +1,49 @@
 """Capabilities, one module each. `register_all` adds their commands (shown by /帮助 in
-this order) and their free-text listeners, in the one order that matters, below."""
+this order) and their free-text listeners in the groups of `LISTENER_GROUPS`."""
 
 from __future__ import annotations
 
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, Listener, ListenerGroup
+from bot.handlers import (
+    cases,
+    deliberation,
+    feedback,
+    filing,
+    help,
+    history,
+    moderation,
+    staff,
+    stats,
+)
+
+COMMAND_MODULES = (cases, staff, feedback, moderation, filing, stats, deliberation, history,
+                   help)
+
+# Free text, group by group.
+LISTENER_GROUPS = (
+    # An open discussion counts every message (限时限次) and flags insults (尊重他人),
+    # then passes the message on: a staff reply or a rating still counts.
+    ListenerGroup("discussion", stop=False, listeners=(
+        Listener("discussion", deliberation.discussion_listener),
+    )),
+    # The first that handles the message answers it. A 是 to the bot's 需要帮您登记报修吗？
+    # comes first; staff replies (“收到”, “修好了”) and ratings (“没修好” after a rating
+    # request is a rating, not a new complaint) come before complaint intake; during an
+    # open discussion residents' messages are opinions, not complaints, unless they report
+    # danger; a close call that is no complaint gets that question last.
+    ListenerGroup("answer", stop=True, listeners=(
+        Listener("unsure_answer", filing.answer_listener),
+        Listener("staff_reply", staff.natural_reply),
+        Listener("rating_reply", feedback.natural_rating),
+        Listener("opinion", deliberation.opinion_listener),
+        Listener("complaint", cases.complaint_listener),
+        Listener("ask_when_unsure", filing.ask_listener),
+    )),
+)
 
 
 def register_all(dispatcher: Dispatcher) -> None:
-    from bot.handlers import (
-        cases,
-        deliberation,
-        feedback,
-        filing,
-        help,
-        history,
-        moderation,
-        staff,
-        stats,
-    )
-
-    for module in (cases, staff, feedback, moderation, filing, stats, deliberation, history,
-                   help):
+    for module in COMMAND_MODULES:
         module.register(dispatcher)
-    # Free text, first match wins:
-    # - an open discussion counts every message (limit, 尊重他人) and passes it on;
-    # - staff replies (“收到”, “修好了”) and ratings (“没修好” after a rating request is a
-    #   rating, not a new complaint) come before complaint intake;
-    # - a 是 to the bot's 需要帮您登记报修吗？ comes before anything else reads it;
-    # - during an open discussion residents' messages are opinions, not complaints,
-    #   unless they report danger;
-    # - a close call that is no complaint gets that question last.
-    dispatcher.add_listener("discussion", deliberation.discussion_listener)
-    dispatcher.add_listener("unsure_answer", filing.answer_listener)
-    dispatcher.add_listener("staff_reply", staff.natural_reply)
-    dispatcher.add_listener("rating_reply", feedback.natural_rating)
-    dispatcher.add_listener("opinion", deliberation.opinion_listener)
-    dispatcher.add_listener("complaint", cases.complaint_listener)
-    dispatcher.add_listener("ask_when_unsure", filing.ask_listener)
+    for group in LISTENER_GROUPS:
+        dispatcher.add_listener_group(group)

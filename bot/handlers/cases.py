@@ -11,10 +11,11 @@ from bot.domain.cases import (
     join_case,
     open_case,
     raise_urgency,
+    responsible,
 )
 from bot.domain.categories import category_label
 from bot.domain.roles import is_staff_like
-from bot.domain.routing import tier_name, tier_roles
+from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
 from bot.events import Mention
 from bot.handlers.args import case_ref, split_first
@@ -111,11 +112,7 @@ def _joined(ctx: Context, case: Case, member: Member, text: str, now) -> None:
                                     assignee.name if assignee else None,
                                     latest.note if latest else None), case_id=case.id)
         return
-    ping = []
-    if joined.became_group:
-        assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
-        ping = [assignee] if assignee else ctx.repos.members.with_roles(
-            ctx.community.id, tier_roles(ctx.community, case.category, case.tier))
+    ping = responsible(ctx.repos, ctx.community, case) if joined.became_group else []
     ctx.reply(texts.case_joined(case.id, category_label(case.category),
                                 texts.place(case.location), len(case.complainants),
                                 case.group_complaint, joined.became_group),

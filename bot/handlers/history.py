@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain.categories import category_label
+from bot.domain.groups import APP_CHANNEL, ensure_private_group
 from bot.handlers.lookup import named_member
-from storage.repositories import OPEN_STATES
+from storage.models import OPEN_STATES
 
 if TYPE_CHECKING:
     from storage.models import Case, Member
 
-PRIVATE_CHANNEL = "wecom_app"
 RECENT = 5
 SIMILAR = 5
 
@@ -53,7 +53,7 @@ def _row(ctx: Context, case: Case) -> str:
 
 
 def history(ctx: Context, args: str) -> None:
-    if ctx.group.channel != PRIVATE_CHANNEL:
+    if ctx.group.channel != APP_CHANNEL:
         raise Refusal(texts.HISTORY_PRIVATE_ONLY)
     member = _target(ctx, args)
     cases = ctx.repos.cases.raised_by(ctx.community.id, member.id)
@@ -88,8 +88,6 @@ def notify_assignee_privately(ctx: Context, case: Case, assignee: Member) -> Non
     """Queue the case for the assignee's private app chat (when the app is enabled)."""
     if not ctx.config.channels.wecom_app.enabled:
         return
-    from bot.channels.wecom_app import ensure_private_group
-
     private = ensure_private_group(ctx.repos, assignee.external_id, ctx.community.id, ctx.now)
     if private.id == ctx.group.id:
         return  # assigned to themself in their own private chat: the reply says it

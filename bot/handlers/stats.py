@@ -5,10 +5,10 @@ webhook key is dead (errcode 93000)."""
 from __future__ import annotations
 
 from bot import texts
-from bot.channels.wecom_webhook import webhook_health
 from bot.dispatcher import Context, Dispatcher, UsageError
 from bot.domain.categories import category_label
 from bot.domain.stats import compute, mean, p90, period_start
+from bot.domain.webhook_health import webhook_health
 
 PERIODS = {"": ("month", "本月"), "本月": ("month", "本月"), "month": ("month", "本月"),
            "本周": ("week", "本周"), "week": ("week", "本周")}

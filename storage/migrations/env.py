@@ -12,7 +12,7 @@ def _engine():
     engine = config.attributes.get("engine")
     if engine is not None:
         return engine
-    from bot.config import load_config
+    from bot.config_file import load_config
     from storage.db import make_engine
 
     return make_engine(load_config().database.url)
