@@ -200,7 +200,7 @@ class CasesConfig(_Strict):
     # a close call (the model's complaint probability inside ask_band and below its
     # threshold) gets 需要帮您登记报修吗？; 是 within ask_answer_window opens the case
     ask_when_unsure: bool = True
-    ask_band: tuple[float, float] = (0.25, 0.5)
+    ask_band: tuple[float, float] = (0.2, 0.5)
     ask_answer_window: Duration = timedelta(minutes=10)
     ask_at_most_every: Duration = timedelta(hours=1)  # per sender
 

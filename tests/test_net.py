@@ -144,3 +144,24 @@ def test_danger_joining_an_open_case_raises_it_and_pings_again(chat, bot):
         case = repos.cases.get(case_id)
         assert case.urgent
         assert "urgent" in [e.kind for e in repos.cases.events(case_id)]
+
+
+def test_an_emergency_elsewhere_is_never_folded_into_a_case_without_a_place(chat, bot):
+    chat.say("u-zhang", "电梯又坏了 物业能不能管管")
+    vague = _case_id(chat)
+    replies = chat.say("u-gao", "我们6号楼的电梯也不动了，困了一个老人在里面！！",
+                       sender_name="高先生")
+    assert replies[0].startswith("【紧急】已受理 #") and "6号楼" in replies[0], replies
+    assert "电梯困人" in replies[0] and "@王师傅" in replies[0]
+    assert _case_id(chat) != vague
+    # the same words again without a place still join the vague case
+    joined = chat.say("u-laoliu", "电梯又坏了 物业能不能管管 我也是")
+    assert f"#{vague}" in joined[0]
+
+
+def test_different_buildings_are_different_cases(chat):
+    ids = set()
+    for n in (2, 5, 9):
+        chat.say(f"u-r{n}", f"{n}号楼1单元电梯坏了")
+        ids.add(_case_id(chat))
+    assert len(ids) == 3

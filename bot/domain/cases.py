@@ -78,12 +78,33 @@ def same_place(a: dict, b: dict) -> bool:
     return bool(shared) and all(a[k] == b[k] for k in shared)
 
 
+SIMILAR_WITHOUT_PLACE = 0.4  # bigram overlap that joins when only one side names a place
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text if c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def similarity(a: str, b: str) -> float:
+    """Overlap of the two texts' character bigrams (Jaccard), 0..1."""
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
 def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
-                   now: datetime, window: timedelta) -> Case | None:
+                   now: datetime, window: timedelta, text: str = "") -> Case | None:
     """The newest open case in the group with the same category, opened within the
-    window, whose place agrees when both name one."""
+    window, that is about the same place: both name it and it agrees; neither names one;
+    or only one side names one and the texts are very alike (different places are
+    different cases — 6号楼电梯 never joins an elevator case that named no place)."""
     for case in repos.cases.open_in_group_since(group.id, category, now - window):
-        if not location or not case.location or same_place(location, case.location):
+        if location and case.location:
+            if same_place(location, case.location):
+                return case
+        elif not location and not case.location:
+            return case
+        elif similarity(text, case.text) >= SIMILAR_WITHOUT_PLACE:
             return case
     return None
 

@@ -73,7 +73,7 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
     now = at or ctx.now
     duplicate = find_duplicate(ctx.repos, group=ctx.group, category=category,
                                location=location, now=now,
-                               window=ctx.config.cases.duplicate_window)
+                               window=ctx.config.cases.duplicate_window, text=text)
     if duplicate is not None:
         _joined(ctx, duplicate, complainant, text, now)
         if urgent:

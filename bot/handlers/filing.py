@@ -130,24 +130,37 @@ def _bare(text: str) -> str:
     return _PUNCT.sub("", text).lower()
 
 
+def _answer(text: str) -> bool | None:
+    """True for a yes (是, 是的麻烦登记一下), False for a no (不用了, 没事), None otherwise."""
+    word = _bare(text)
+    if word in YES:
+        return True
+    if word in NO or (len(word) <= 12 and word.startswith(("不用", "不需要", "不是", "没事",
+                                                         "算了"))):
+        return False
+    if len(word) <= 12 and "不" not in word and word.startswith(("是", "对", "要", "嗯", "好",
+                                                               "需要", "麻烦")):
+        return True
+    return None
+
+
 def answer_listener(ctx: Context) -> bool:
     """是 (or 不用) from a sender who was asked 需要帮您登记报修吗？ a moment ago."""
     settings = ctx.config.cases
-    word = _bare(ctx.msg.text)
-    if word not in YES and word not in NO:
+    yes = _answer(ctx.msg.text)
+    if yes is None:
         return False
     question = ctx.repos.questions.open_for(ctx.member.id, ctx.group.id,
                                             ctx.now - settings.ask_answer_window)
     if question is None:
         return False
-    if word in NO:
+    if not yes:
         question.state = "declined"
         ctx.reply(texts.ASK_DECLINED)
         return True
     question.state = "accepted"
     source = ctx.repos.inbound.get(question.inbound_id)
-    result = ctx.classifier.classify(
-        source.text, role=classifier_role(ctx.roles))
+    result = ctx.classifier.classify(source.text, role=classifier_role(ctx.roles))
     open_from_message(ctx, source.text, _with(result, result.category or question.category),
                       via="asked", source=source)
     return True
