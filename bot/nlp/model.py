@@ -79,6 +79,14 @@ class LinearModel:
         self.w_category: dict[int, list[tuple[int, float]]] = {
             int(i): [(int(c), w) for c, w in row] for i, row in data["category"]["w"].items()}
         self.thresholds: dict = data["thresholds"]
+        # the few features with category weights (L1 keeps them few), as dense rows
+        width = len(self.categories)
+        self._category_rows: dict[int, tuple[float, ...]] = {}
+        for i, row in self.w_category.items():
+            dense = [0.0] * width
+            for c, w in row:
+                dense[c] = w
+            self._category_rows[i] = tuple(dense)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> LinearModel:
@@ -91,19 +99,18 @@ class LinearModel:
             return ModelScore(sigmoid(self.b_complaint), sigmoid(self.b_urgent), ())
         wc, wu, known = zip(*rows, strict=True)
         scale = 1.0 / math.sqrt(len(known))
-        return ModelScore(sigmoid(self.b_complaint + scale * math.fsum(wc)),
-                          sigmoid(self.b_urgent + scale * math.fsum(wu)), known)
+        return ModelScore(sigmoid(self.b_complaint + scale * sum(wc)),
+                          sigmoid(self.b_urgent + scale * sum(wu)), known)
 
     def category_scores(self, known: tuple[int, ...]) -> list[float]:
         """Decision value per class (argmax is the category)."""
-        values = list(self.b_category)
-        if known:
-            scale = 1.0 / math.sqrt(len(known))
-            rows = self.w_category
-            for i in known:
-                for c, w in rows.get(i, ()):
-                    values[c] += scale * w
-        return values
+        get = self._category_rows.get
+        rows = [row for row in map(get, known) if row is not None]
+        if not rows:
+            return list(self.b_category)
+        scale = 1.0 / math.sqrt(len(known))
+        totals = map(sum, zip(*rows, strict=True))
+        return [b + scale * t for b, t in zip(self.b_category, totals, strict=True)]
 
     def category(self, known: tuple[int, ...]) -> str:
         values = self.category_scores(known)
