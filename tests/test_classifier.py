@@ -242,6 +242,14 @@ def test_classify_traditional_and_fullwidth_message():
     ("月卡从150涨到300", {}),
     ("住26楼 电梯坏了", {}),
     ("今天天气不错", {}),
+    # a comma or greeting before the building is no list (7,8号楼 is one)
+    ("物业你好，3号楼2单元电梯坏了", {"building": "3", "unit": "2"}),
+    ("物业你好,3号楼2单元电梯坏了", {"building": "3", "unit": "2"}),
+    ("师傅,5号楼的灯又不亮了", {"building": "5"}),
+    ("喂，七栋三单元", {"building": "7", "unit": "3"}),
+    ("7,8号楼停水", {}),
+    ("3号楼和5号楼都停电了", {}),
+    ("3栋、5栋都停水", {}),
 ])
 def test_parse_location(text, expected):
     assert parse_location(text) == expected

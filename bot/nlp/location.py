@@ -16,7 +16,9 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _NUM = r"(\d{1,3}|[一二两三四五六七八九十]{1,3})"
 _LIST_JOIN = r"[、,和及与至到\-~]"
 # A number that is part of a list or range ("7、8号楼", "1-5号楼") names no single building.
-_NOT_LISTED = rf"(?<![\d{_LIST_JOIN[1:-1]}这那每整同哪隔几第半])"
+# A join character counts only after a number (你好,3号楼 names building 3; 7,8号楼 none).
+_NOT_LISTED = (rf"(?<![\d这那每整同哪隔几第半])"
+               rf"(?<![\d一二两三四五六七八九十#栋幢座]{_LIST_JOIN})(?<!号楼{_LIST_JOIN})")
 _BUILDING_MARK = r"(?:号楼|#楼|号院|栋楼|栋|幢|#|座)"
 _TRIPLE_RE = re.compile(r"(?<![\d\-:.])(\d{1,3})-(\d{1,2})-(\d{3,4})(?![\d\-:])")
 _BUILDING_RE = re.compile(
