@@ -123,6 +123,9 @@ EVENT_LABELS = {
     "closed": "关闭",
     "extended": "延期",
     "convened": "有请当事人会办",
+    "urgent": "升为紧急",
+    "followed_up": "居民补充",
+    "recategorized": "更正类别",
 }
 
 

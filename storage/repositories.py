@@ -500,6 +500,16 @@ class CaseRepo(_TimelineRepo):
                                (Case.assignee_id == member_id) | Case.id.in_(joined))
             .order_by(Case.id).limit(limit)))
 
+    def open_raised_in_group(self, group_id: str, member_id: int, since: datetime
+                             ) -> list[Case]:
+        """Open cases in the group the member complained about (raised or joined) since
+        `since`, newest first."""
+        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
+        return list(self.s.scalars(
+            select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES),
+                               Case.opened_at >= since, Case.id.in_(joined))
+            .order_by(Case.id.desc())))
+
     def resolved_for_complainant(self, community_id: str, member_id: int) -> list[Case]:
         """Cases awaiting this complainant's rating."""
         joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)

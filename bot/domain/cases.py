@@ -92,6 +92,32 @@ def similarity(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
+def own_follow_up(repos: Repos, *, group: Group, member: Member, category: str,
+                  named: str | None, location: dict, now: datetime, window: timedelta
+                  ) -> Case | None:
+    """The sender's own open case that a new complaint of theirs follows up (还在砸！！！,
+    怎么还没人来): their newest open case in the group within the window whose place does
+    not disagree, unless the rules name another category for the new message (楼道灯也坏了
+    is a new problem)."""
+    for case in repos.cases.open_raised_in_group(group.id, member.id, now - window):
+        if location and case.location and not same_place(location, case.location):
+            continue
+        if case.category == category or named is None:
+            return case
+    return None
+
+
+def follow_up(repos: Repos, community: CommunityConfig, case: Case, member: Member, text: str,
+              now: datetime) -> Outcome:
+    """A complainant says more about their open case: a line in its timeline; when the case
+    is urgent and nobody has acknowledged it yet, its people are pinged again."""
+    repos.cases.add_event(case, "followed_up", member, now, note=text)
+    ping: list[Member] = []
+    if case.urgent and case.acknowledged_at is None:
+        ping = responsible(repos, community, case)
+    return Outcome(case, ping=ping)
+
+
 def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
                    now: datetime, window: timedelta, text: str = "") -> Case | None:
     """The newest open case in the group with the same category, opened within the

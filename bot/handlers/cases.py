@@ -8,8 +8,10 @@ from bot.dispatcher import Context, Dispatcher, UsageError
 from bot.domain.cases import (
     case_is_overdue,
     find_duplicate,
+    follow_up,
     join_case,
     open_case,
+    own_follow_up,
     raise_urgency,
     responsible,
 )
@@ -51,6 +53,15 @@ def open_from_message(ctx: Context, text: str, result, via: str,
                       complainant: Member | None = None, source: InboundMessage | None = None,
                       at=None) -> Case:
     """Open (or join) the case a classified message describes; returns the case."""
+    complainant = complainant or ctx.member
+    now = at or ctx.now
+    own = own_follow_up(ctx.repos, group=ctx.group, member=complainant,
+                        category=result.category or "other", named=result.named,
+                        location=result.location, now=now,
+                        window=ctx.config.cases.duplicate_window)
+    if own is not None:
+        _followed_up(ctx, own, complainant, text, result.urgent, now)
+        return own
     return _open(ctx, text, result.category or "other", result.urgent, result.location,
                  result.keywords, via=via, complainant=complainant, source=source, at=at)
 
@@ -94,6 +105,29 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
     return case
 
 
+def _followed_up(ctx: Context, case: Case, member: Member, text: str, urgent: bool,
+                 now) -> None:
+    """The sender chases their own open case: its progress, and danger heard first."""
+    if urgent:
+        follow_up(ctx.repos, ctx.community, case, member, text, now)
+        _urgent_join(ctx, case, member, text, now)
+        return
+    outcome = follow_up(ctx.repos, ctx.community, case, member, text, now)
+    _progress(ctx, case)
+    if outcome.ping:
+        ctx.reply(texts.urgent_again(case.id, category_label(case.category),
+                                     texts.place(case.location)),
+                  mentions=Mention.of(outcome.ping), case_id=case.id, urgent=True)
+
+
+def _progress(ctx: Context, case: Case) -> None:
+    assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
+    latest = ctx.repos.cases.latest_event(case.id, "progress")
+    ctx.reply(texts.case_repeat(case.id, texts.state_label(case.state, case.rating),
+                                assignee.name if assignee else None,
+                                latest.note if latest else None), case_id=case.id)
+
+
 def _urgent_join(ctx: Context, case: Case, member: Member, text: str, now) -> None:
     """Danger first: the urgent ping and the safety advice even when the report joins."""
     outcome = raise_urgency(ctx.repos, ctx.config, ctx.community, case, member, text, now)
@@ -106,11 +140,7 @@ def _urgent_join(ctx: Context, case: Case, member: Member, text: str, now) -> No
 def _joined(ctx: Context, case: Case, member: Member, text: str, now) -> None:
     joined = join_case(ctx.repos, case, member, text, now)
     if joined.repeat:
-        assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
-        latest = ctx.repos.cases.latest_event(case.id, "progress")
-        ctx.reply(texts.case_repeat(case.id, texts.state_label(case.state, case.rating),
-                                    assignee.name if assignee else None,
-                                    latest.note if latest else None), case_id=case.id)
+        _progress(ctx, case)
         return
     ping = responsible(ctx.repos, ctx.community, case) if joined.became_group else []
     ctx.reply(texts.case_joined(case.id, category_label(case.category),

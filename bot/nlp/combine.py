@@ -71,7 +71,7 @@ def decide(analysis: Analysis, score: ModelScore, model: LinearModel):
               or (analysis.urgent_words and score.urgent >= WORDS_URGENT_FLOOR)
               or (score.urgent >= model.thresholds["urgent"] and not analysis.hedged))
     return Classification(True, category, urgent, analysis.location, analysis.keywords,
-                          "complaint", confidence, ruled)
+                          "complaint", confidence, ruled, analysis.named_category)
 
 
 def category_of(analysis: Analysis, score: ModelScore, model: LinearModel) -> str:

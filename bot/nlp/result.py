@@ -17,6 +17,7 @@ class Classification:
     intent: str = "other"
     confidence: float | None = None  # the model's complaint probability (None: rules only)
     ruled: bool = False  # the rules decided (danger, a notice, a resolution), not the model
+    named: str | None = None  # the category the rules name with problem evidence
 
     def to_dict(self) -> dict:
         """The JSON object of interfaces.md, keys in its order (`confidence` is shown by
