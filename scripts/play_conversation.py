@@ -42,25 +42,36 @@ def main(argv: list[str] | None = None) -> int:
         from bot.config_file import load_config
 
         client = create_app(load_config(str(ROOT / "config.yaml"))).test_client()
-        results = []
-        for n, line in enumerate(lines):
-            hh, mm = (int(x) for x in line["time"].split(":"))
-            sent_at = START + timedelta(days=line["day"] - 1, hours=hh, minutes=mm)
-            body = {"msg_id": f"c-{n}", "group_id": "g-1", "sender_id": line["sender"],
-                    "sender_name": line["name"], "text": line["text"],
-                    "sent_at": sent_at.isoformat()}
+        def post(body):
             resp = client.post("/bridge/messages", json=body)
-            replies = resp.get_json().get("replies", []) if resp.status_code == 200 else []
-            results.append((line, replies, resp.status_code))
-            if args.show:
+            return resp.status_code, resp.get_json() or {}
+
+        results = send_lines(post, lines)
+        if args.show:
+            for line, replies, _ in results:
                 print(f"[{line['day']} {line['time']}] {line['name']}: {line['text']}")
                 for r in replies:
                     print("    bot> " + r["text"].replace("\n", "\n         "))
-    print(score(results))
+    print(report(*score(results)))
     return 0
 
 
-def score(results) -> str:
+def send_lines(post, lines: list[dict]) -> list[tuple[dict, list[dict], int]]:
+    """Post each line through `post(body) -> (status, json)`; (line, replies, status)."""
+    results = []
+    for n, line in enumerate(lines):
+        hh, mm = (int(x) for x in line["time"].split(":"))
+        sent_at = START + timedelta(days=line["day"] - 1, hours=hh, minutes=mm)
+        body = {"msg_id": f"c-{n}", "group_id": "g-1", "sender_id": line["sender"],
+                "sender_name": line["name"], "text": line["text"],
+                "sent_at": sent_at.isoformat()}
+        status, answer = post(body)
+        results.append((line, answer.get("replies", []) if status == 200 else [], status))
+    return results
+
+
+def score(results) -> tuple[dict, dict]:
+    """(counts, the lines behind each kind of miss)."""
     case_of: dict[int, int | None] = {}
     c = dict(complaints=0, heard=0, asked=0, urgent=0, urgent_heard=0, repeats=0,
              repeats_same=0, non=0, false_cases=0, false_questions=0, errors=0)
@@ -97,14 +108,18 @@ def score(results) -> str:
             c["false_questions"] += asked
             if opened:
                 false_alarms.append(line["text"])
+    return c, {"missed": missed, "missed emergencies": missed_urgent,
+               "false alarms": false_alarms, "repeats in another case": split}
+
+
+def report(c: dict, rows_by_kind: dict) -> str:
     out = [f"complaints heard: {c['heard']}/{c['complaints']} (+{c['asked']} asked 需要帮您登记)",
            f"emergencies answered 【紧急】: {c['urgent_heard']}/{c['urgent']}",
            f"repeats in the case they repeat: {c['repeats_same']}/{c['repeats']}",
            f"non-complaints: {c['non']}, cases opened for them: {c['false_cases']}, "
            f"questions asked: {c['false_questions']}",
            f"HTTP errors: {c['errors']}"]
-    for title, rows in (("missed", missed), ("missed emergencies", missed_urgent),
-                        ("false alarms", false_alarms), ("repeats in another case", split)):
+    for title, rows in rows_by_kind.items():
         out += [f"-- {title}:"] + [f"   {t}" for t in rows]
     return "\n".join(out)
 
