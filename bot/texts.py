@@ -1,27 +1,13 @@
 """Every Chinese string the bot posts, in one place so the wording can be reviewed.
 
-Functions take plain values (never ORM rows) and return text. `mask_private` is applied
-by the outbox writer to every post, so phone and ID numbers never leave masked.
+Functions take plain values (never ORM rows) and return text. The outbox writer applies
+`bot.privacy.mask_private` to every post, so phone and ID numbers never leave unmasked.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-
-# --- privacy -------------------------------------------------------------------------
-
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)")
-
-
-def mask_private(text: str) -> str:
-    """138****1234 for mobiles, 110101********123X for ID numbers, 010-****5678 landlines."""
-    text = _ID_NUMBER.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
-    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
 
 
 def with_mentions(text: str, names: Iterable[str]) -> str:

@@ -1,0 +1,91 @@
+"""Private numbers never leave the bot unmasked.
+
+`mask_private` finds every run of digits in a text — ASCII or full-width, Chinese numerals
+(一三八…), with single separators between them (spaces, dots, dashes, brackets: 138.1234.5678,
+1 3 8 1 2 3 4 5 6 7 8, (010)12345678) and an optional +86 — and masks the runs that are
+private numbers, by their length and shape:
+
+  mobile (11 digits, 1[3-9]…; or 86 + those)     138****5678
+  landline (0 + area code, 10–12 digits)         0755****6666
+  ID card (18 digits, the last may be X; or 15)  110101********123X
+  bank card (16–19 digits)                        6222***********1234
+
+Dates, times, room numbers, prices and counts (runs of other lengths) stay as written; a
+run of 7 or more digits cut off by an excerpt (138123…) is masked after its first three.
+The outbox applies this to every post, names included.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FULLWIDTH_DIGITS = {0xFF10 + d: ord("0") + d for d in range(10)}
+_FULLWIDTH_DIGITS[0xFF38] = ord("X")  # Ｘ
+_FULLWIDTH_DIGITS[0xFF58] = ord("x")  # ｘ
+_CN = {"零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3",
+       "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_DIGIT = r"[0-9０-９]"
+_SEP = r"[ \u3000.\-—()（）·]"
+# a run: optional +86, then digits with at most one separator between two digits,
+# optionally ending in X (ID cards)
+_RUN = re.compile(rf"(?<![0-9０-９A-Za-z])(?:[+＋]\s?86{_SEP}?)?[(（]?{_DIGIT}"
+                  rf"(?:{_SEP}?\)?{_SEP}?{_DIGIT})*(?:[Xx]|Ｘ|ｘ)?(?![0-9０-９A-Za-z])")
+# first pass: numbers written in one piece (13812345678 110101199001011234 are two)
+_PIECE = re.compile(r"(?<![0-9０-９A-Za-z])(?:[+＋]86)?[0-9０-９]+(?:[Xx]|Ｘ|ｘ)?"
+                    r"(?![0-9０-９A-Za-z])")
+_CN_RUN = re.compile(r"[零〇幺一二两三四五六七八九]{7,}")
+
+
+def _digits(run: str) -> str:
+    return "".join(c for c in run.translate(_FULLWIDTH_DIGITS) if c.isdigit() or c in "Xx")
+
+
+def _masked(digits: str) -> str | None:
+    """The masked form of a run of digits, or None when it is not a private number."""
+    n = len(digits)
+    core = digits
+    if n == 13 and digits.startswith("86") and re.match(r"1[3-9]", digits[2:]):
+        core, n = digits[2:], 11
+    if digits[:-1].isdigit() and not digits[-1].isdigit():  # ends in X: an ID card or nothing
+        if n in (15, 18):
+            return core[:6] + "*" * (n - 10) + core[-4:]
+        return None
+    if n == 11 and re.match(r"1[3-9]", core):
+        return core[:3] + "****" + core[-4:]
+    if core.startswith("0") and 10 <= n <= 12:
+        area = 3 if core[1] in "12" else 4  # 010, 02x; else 0755 …
+        return core[:area] + "*" * (n - area - 4) + core[-4:]
+    if n in (15, 18):
+        return core[:6] + "*" * (n - 10) + core[-4:]
+    if 16 <= n <= 19:
+        return core[:4] + "*" * (n - 8) + core[-4:]
+    return None
+
+
+_TRUNCATED_AFTER = ("…", "...")
+TRUNCATED_MIN = 7  # digits before a "…" that may be the start of a private number
+
+
+def _mask_run(text: str, match: re.Match, digits: str) -> str:
+    run = match.group(0)
+    masked = _masked(digits)
+    if masked is None and len(digits) >= TRUNCATED_MIN and \
+            text.startswith(_TRUNCATED_AFTER, match.end()):
+        masked = digits[:3] + "*" * (len(digits) - 3)  # cut off by an excerpt: hide the rest
+    if masked is None:
+        return run
+    if run[0] in "(（" and not any(c in run for c in ")）"):
+        masked = run[0] + masked  # a bracket that opened before the number stays
+    return masked
+
+
+def mask_private(text: str) -> str:
+    """The text with every private number masked (see the module docstring)."""
+    def digit_run(match: re.Match) -> str:
+        return _mask_run(match.string, match, _digits(match.group(0)))
+
+    def chinese_run(match: re.Match) -> str:
+        return _mask_run(match.string, match, "".join(_CN[c] for c in match.group(0)))
+
+    text = _PIECE.sub(digit_run, text)
+    return _CN_RUN.sub(chinese_run, _RUN.sub(digit_run, text))

@@ -1,0 +1,70 @@
+"""Every private-number format a resident may type is masked in what the bot posts, and
+what is not a private number (dates, rooms, prices) stays as written."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.privacy import mask_private
+
+MASKED = [
+    ("13812345678", "138****5678"),
+    ("电话+8613812345678", "电话138****5678"),
+    ("电话 +86 138 1234 5678", "电话 138****5678"),
+    ("8613812345678", "138****5678"),
+    ("１３８１２３４５６７８", "138****5678"),
+    ("138.1234.5678", "138****5678"),
+    ("138-1234-5678", "138****5678"),
+    ("138 1234 5678", "138****5678"),
+    ("1 3 8 1 2 3 4 5 6 7 8", "138****5678"),
+    ("一三八一二三四五六七八", "138****5678"),
+    ("幺三八一二三四五六七八", "138****5678"),
+    ("0755 8888 6666", "0755****6666"),
+    ("0755-88886666", "0755****6666"),
+    ("(010)12345678", "010****5678"),
+    ("（０１０）１２３４５６７８", "010****5678"),
+    ("010-12345678", "010****5678"),
+    ("11010119900101123X", "110101********123X"),
+    ("110101 1990 0101 123X", "110101********123X"),
+    ("110101199001011234", "110101********1234"),
+    ("110101900101123", "110101*****1123"),
+    ("6222021234567890", "6222********7890"),
+    ("6222 0212 3456 7890", "6222********7890"),
+    ("6222 0212 3456 7890 123", "6222***********0123"),
+    ("6222021234567890123", "6222***********0123"),
+]
+
+KEPT = ["2026-12-01 19:00", "11-1-601", "3号楼2单元501", "月卡从150涨到300", "订单 20261201",
+        "38元", "1-5号楼", "12-02 03:38 前签收", "#12", "T3", "一二三四五", "第三十二号"]
+
+
+@pytest.mark.parametrize(("text", "expected"), MASKED)
+def test_private_numbers_are_masked(text, expected):
+    assert mask_private(text) == expected
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_other_numbers_stay(text):
+    assert mask_private(text) == text
+
+
+def test_masked_inside_a_sentence_and_a_name():
+    text = "王五(13812345678)说：我家电话0755 8888 6666，身份证110101199001011234"
+    assert mask_private(text) == ("王五(138****5678)说：我家电话0755****6666，"
+                                  "身份证110101********1234")
+
+
+def test_a_resident_number_never_reaches_the_group(chat):
+    replies = chat.say("u-zhang",
+                       "3号楼楼道灯坏了 有事打我电话 138 1234 5678 或者一三八一二三四五六七八")
+    assert replies and all("1234 5678" not in r and "一三八" not in r for r in replies)
+
+
+def test_a_number_cut_off_by_an_excerpt_is_hidden():
+    assert mask_private("有事打我电话 1381234…") == "有事打我电话 138****…"
+    assert mask_private("或者一三八一二三四…") == "或者138****…"
+
+
+def test_two_numbers_side_by_side_are_two():
+    assert mask_private("下水道堵 13812345678 110101199001011234") == \
+        "下水道堵 138****5678 110101********1234"
