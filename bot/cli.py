@@ -1,5 +1,5 @@
-"""The command line of interfaces.md: demo, serve, tick, classify, evaluate, check-config,
-report.
+"""The command line of interfaces.md: demo, serve, tick, classify, evaluate, train,
+corrections, check-config, report, backup, restore, doctor.
 
 Every command exits 0 on success; a bad config prints each problem with its key path and
 exits 1. No command prints a traceback for a user error.
@@ -63,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train the learned model from bot/nlp/corpus")
     train.add_argument("--out", default=None, help="model file (default: bot/nlp/model.json.gz)")
+
+    backup = sub.add_parser("backup", help="a consistent copy of the database")
+    backup.add_argument("--config", default=None)
+    backup.add_argument("--out", default=None, help="file (default: linli-backup-<time>.db)")
+
+    restore = sub.add_parser("restore", help="put a backup back (stop the server first)")
+    restore.add_argument("file")
+    restore.add_argument("--config", default=None)
+
+    doctor = sub.add_parser("doctor", help="check config, database, channels, clock, outbox")
+    doctor.add_argument("--config", default=None)
 
     check = sub.add_parser("check-config", help="validate the config file")
     check.add_argument("--config", default=None)
@@ -187,6 +198,58 @@ def cmd_train(args) -> int:
     return run_train(args.out)
 
 
+def cmd_backup(args) -> int:
+    from pathlib import Path
+
+    from bot.clock import SystemClock
+    from storage.backup import BackupError, backup_sqlite, pg_commands, sqlite_path
+
+    cfg = _load(args.config)
+    out = args.out or f"linli-backup-{SystemClock(cfg.tz)():%Y%m%d-%H%M%S}.db"
+    try:
+        if sqlite_path(cfg.database.url) is None:
+            dump, _ = pg_commands(cfg.database.url, out.replace(".db", ".dump"))
+            print(f"PostgreSQL: back up with\n  {dump}", file=sys.stderr)
+            return 2
+        pages = backup_sqlite(cfg.database.url, Path(out))
+    except BackupError as exc:
+        print(f"backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup: {out} ({pages} pages)")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from pathlib import Path
+
+    from storage.backup import BackupError, pg_commands, restore_sqlite, sqlite_path
+
+    cfg = _load(args.config)
+    try:
+        if sqlite_path(cfg.database.url) is None:
+            _, back = pg_commands(cfg.database.url, args.file)
+            print(f"PostgreSQL: restore with\n  {back}", file=sys.stderr)
+            return 2
+        pages = restore_sqlite(cfg.database.url, Path(args.file))
+    except BackupError as exc:
+        print(f"restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"restore: {args.file} -> {cfg.database.url} ({pages} pages); start the server "
+          "(it brings the schema up to date)")
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from bot.clock import SystemClock
+    from bot.doctor import run_checks
+
+    cfg = _load(args.config)
+    checks = run_checks(cfg, str(resolve_config_path(args.config)), SystemClock(cfg.tz)())
+    for check in checks:
+        print(check.line())
+    return 0 if all(c.ok for c in checks) else 1
+
+
 def cmd_check_config(args) -> int:
     cfg = _load(args.config)
     groups = sum(len(c.groups) for c in cfg.communities)
@@ -246,7 +309,8 @@ def cmd_corrections(args) -> int:
 
 COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "tick": cmd_tick, "classify": cmd_classify,
             "evaluate": cmd_evaluate, "train": cmd_train, "corrections": cmd_corrections,
-            "check-config": cmd_check_config, "report": cmd_report}
+            "check-config": cmd_check_config, "report": cmd_report, "backup": cmd_backup,
+            "restore": cmd_restore, "doctor": cmd_doctor}
 
 
 def main(argv: list[str] | None = None) -> int:
