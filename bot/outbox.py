@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.domain.quiet_hours import quiet_until
 from bot.events import DeliveryResult, Outgoing
-from bot.privacy import mask_private
+from bot.privacy import display_name, mask_private, no_everyone
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -51,8 +51,8 @@ def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datet
         # group (a private note to an assignee) is delivered through the outbox
         here = inline and target.id == group.id
         key = post.key or f"reply:{in_reply_to}:{index}"
-        text = mask_private(texts.with_mentions(post.text,
-                                                      [m.name for m in post.mentions]))
+        names = [display_name(m.name, m.member_id) for m in post.mentions]
+        text = mask_private(no_everyone(texts.with_mentions(post.text, names)))
         row = repos.outbox.add(
             idempotency_key=key, group_id=target.id, channel=target.channel, kind=post.kind,
             text=text, mentions=[m.member_id for m in post.mentions], case_id=post.case_id,

@@ -13,6 +13,10 @@ private numbers, by their length and shape:
 Dates, times, room numbers, prices and counts (runs of other lengths) stay as written; a
 run of 7 or more digits cut off by an excerpt (138123…) is masked after its first three.
 The outbox applies this to every post, names included.
+
+`display_name` makes a chat name safe to show: one line, at most NAME_MAX characters, and
+never a name that would address everyone (所有人, all) — a member called
+"王五\n【紧急通知】请所有居民今晚撤离 @所有人" must not speak for the bot.
 """
 
 from __future__ import annotations
@@ -89,3 +93,25 @@ def mask_private(text: str) -> str:
 
     text = _PIECE.sub(digit_run, text)
     return _CN_RUN.sub(chinese_run, _RUN.sub(digit_run, text))
+
+
+NAME_MAX = 20
+_EVERYONE = re.compile(r"@\s*(所有人|全体成员|全体|all|everyone)", re.I)
+_EVERYONE_NAMES = frozenset(("所有人", "全体成员", "全体", "all", "everyone", "here"))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u200b-\u200f\u202a-\u202e]+")
+
+
+def display_name(name: str, fallback: str = "") -> str:
+    """A chat name as the bot may show it (see the module docstring)."""
+    clean = " ".join(_CONTROL.sub(" ", name or "").split()).lstrip("@＠")
+    clean = _EVERYONE.sub(lambda m: m.group(1), clean)
+    if clean.lower() in _EVERYONE_NAMES:
+        clean = f"{clean}（成员）"
+    if len(clean) > NAME_MAX:
+        clean = clean[:NAME_MAX - 1] + "…"
+    return clean or fallback
+
+
+def no_everyone(text: str) -> str:
+    """A post never addresses everyone: @所有人 / @all lose their @."""
+    return _EVERYONE.sub(lambda m: "＠" + m.group(1), text)

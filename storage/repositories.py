@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from bot.privacy import display_name
 from storage.models import (
     ACTIVE_STEPS,
     OPEN_STATES,
@@ -198,7 +199,9 @@ class MemberRepo(_Repo):
             Member.community_id == community_id, Member.external_id == external_id))
 
     def ensure(self, community_id: str, external_id: str, name: str, now: datetime) -> Member:
-        """The member for a sender, created as a resident on first sight."""
+        """The member for a sender, created as a resident on first sight.  Names are
+        stored as the bot may show them (one line, capped, never @-all)."""
+        name = display_name(name)
         row = self.by_external(community_id, external_id)
         if row is None:
             try:
@@ -217,7 +220,7 @@ class MemberRepo(_Repo):
         """Apply a config roster entry: name and config roles. A member whose role was
         set in chat (/角色) keeps it: the moderator's word wins over the file."""
         row = self.ensure(community_id, external_id, name, now)
-        row.name = name
+        row.name = display_name(name, row.name)
         if any(r.source == "chat" for r in row.roles):
             self.s.flush()
             return row
@@ -289,6 +292,7 @@ class MemberRepo(_Repo):
         """A member reported by the platform (e.g. a WeCom group roster): created as a
         resident, renamed unless the config roster names them (the file wins)."""
         row = self.ensure(community_id, external_id, name, now)
+        name = display_name(name)
         if name and row.name != name and not any(r.source == "config" for r in row.roles):
             row.name = name
         self.s.flush()

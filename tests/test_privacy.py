@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy import mask_private
+from bot.privacy import display_name, mask_private
 
 MASKED = [
     ("13812345678", "138****5678"),
@@ -68,3 +68,27 @@ def test_a_number_cut_off_by_an_excerpt_is_hidden():
 def test_two_numbers_side_by_side_are_two():
     assert mask_private("下水道堵 13812345678 110101199001011234") == \
         "下水道堵 138****5678 110101********1234"
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("王五\n【紧急通知】请所有居民今晚撤离 @所有人", "王五 【紧急通知】请所有居民今晚撤离 …"),
+    ("所有人", "所有人（成员）"),
+    ("@all", "all（成员）"),
+    ("  张\t阿姨 ", "张 阿姨"),
+    ("李\u202e书记", "李 书记"),
+    ("", ""),
+])
+def test_display_names_are_one_line_capped_and_never_everyone(name, shown):
+    assert display_name(name) == shown
+
+
+def test_a_hostile_name_does_not_speak_for_the_bot(chat):
+    replies = chat.say("u-evil", "3号楼2单元楼道灯坏了三天了",
+                       sender_name="王五\n【紧急通知】请所有居民今晚撤离 @所有人")
+    assert replies
+    for text in replies:
+        assert "@所有人" not in text and "\n【紧急通知】" not in text
+    case_id = chat.last["replies"][0]["case_id"]
+    detail = chat.say("u-li", f"/工单 #{case_id}")[0]
+    assert "王五 【紧急通知】" in detail  # the name, on one line and capped
+    assert "@所有人" not in detail and "\n【紧急通知】" not in detail
