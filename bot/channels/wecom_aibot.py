@@ -35,6 +35,7 @@ from bot.channels.wecom_crypto import (
 )
 from bot.domain.groups import PRIVATE_NAME_PREFIX
 from bot.events import IncomingMessage, Quote
+from bot.ingest import receive
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -131,8 +132,6 @@ def stream_reply(msgid: str, replies: list[dict]) -> dict[str, Any] | None:
 def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | None:
     """Handle one decrypted callback (HTTP or long connection): the plaintext reply, or
     None for an empty answer. A repeated msgid gets the first answer again."""
-    from bot.ingest import receive
-
     msg = parse_callback(body, app.now())
     if msg is None:
         if body.get("msgtype") == "event":

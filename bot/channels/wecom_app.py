@@ -48,6 +48,8 @@ from bot.domain.groups import (
     userid_of,
 )
 from bot.events import DeliveryResult, IncomingMessage
+from bot.ingest import handle, journal
+from bot.outbox import deliver_due
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -169,8 +171,6 @@ class CallbackWorker:
 def receive_text(app: Application, data: dict[str, Any]) -> int | None:
     """Journal a member's text message in their private group; the inbound id, or None
     for a duplicate (fast: runs inside the callback request)."""
-    from bot.ingest import journal
-
     userid = str(data.get("FromUserName") or "")
     msg_id = str(data.get("MsgId") or "")
     if not userid or not msg_id:
@@ -186,9 +186,6 @@ def receive_text(app: Application, data: dict[str, Any]) -> int | None:
 
 
 def handle_and_deliver(app: Application, inbound_id: int) -> None:
-    from bot.ingest import handle
-    from bot.outbox import deliver_due
-
     handle(app, inbound_id, inline=False)
     deliver_due(app)
 
