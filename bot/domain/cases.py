@@ -285,3 +285,7 @@ def responsible(repos: Repos, community: CommunityConfig, case: Case) -> list[Me
         return [assignee]
     return repos.members.with_roles(case.community_id,
                                     tier_roles(community, case.category, case.tier))
+
+
+def complainants(case: Case) -> list[Member]:
+    return [c.member for c in case.complainants]

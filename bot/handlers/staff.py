@@ -13,7 +13,7 @@ from bot.domain.roles import is_staff_like
 from bot.domain.staff_replies import CLAIM, RESOLVE, reply_action, reply_intent
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
-from bot.handlers.lookup import complainants, load_case
+from bot.handlers.lookup import load_case
 from storage.models import Case
 
 
@@ -46,7 +46,7 @@ def _case_arg(args: str) -> tuple[int, str]:
 def _do_claim(ctx: Context, case: Case) -> None:
     rules.acknowledge(ctx.repos, case, ctx.member, ctx.now)
     ctx.reply(texts.case_acknowledged(case.id, ctx.member.name),
-              mentions=Mention.of(complainants(case)), case_id=case.id)
+              mentions=Mention.of(rules.complainants(case)), case_id=case.id)
 
 
 def _do_resolve(ctx: Context, case: Case, note: str) -> None:
@@ -67,7 +67,7 @@ def update(ctx: Context, args: str) -> None:
     case = _workable(ctx, case_id)
     rules.add_progress(ctx.repos, case, ctx.member, note, ctx.now)
     ctx.reply(texts.case_progress(case.id, ctx.member.name, note),
-              mentions=Mention.of(complainants(case)), case_id=case.id)
+              mentions=Mention.of(rules.complainants(case)), case_id=case.id)
 
 
 def resolve(ctx: Context, args: str) -> None:
@@ -89,7 +89,7 @@ def extend(ctx: Context, args: str) -> None:
     case = _workable(ctx, case_id)
     rules.extend(ctx.repos, case, ctx.member, by, reason, ctx.now)
     ctx.reply(texts.case_extended(case.id, ctx.local(case.resolve_by), reason),
-              mentions=Mention.of(complainants(case)), case_id=case.id)
+              mentions=Mention.of(rules.complainants(case)), case_id=case.id)
 
 
 # --- plain words -------------------------------------------------------------------------------
