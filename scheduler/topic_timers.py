@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.domain import deliberation as rules
+from bot.domain.roles import COORDINATING
 from bot.events import Mention, Outgoing
 from storage.models import Topic
 from storage.repositories import Repos
@@ -88,7 +89,7 @@ def followup(app, repos, topic, now):
     if topic.step != "supervision":
         return []
     repos.topics.add_event(topic, "followup", None, now)  # the next one counts from here
-    moderators = repos.members.with_roles(topic.community_id, ["grid_worker", "moderator"])
+    moderators = repos.members.with_roles(topic.community_id, COORDINATING)
     return _post(topic, texts.topic_followup(topic.id, topic.title, topic.decision), "topic",
                  moderators)
 

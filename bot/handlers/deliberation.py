@@ -11,7 +11,7 @@ from bot.config import parse_duration
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import deliberation as rules
 from bot.domain.categories import category_label
-from bot.domain.roles import is_staff_like
+from bot.domain.roles import COORDINATING, is_staff_like
 from bot.events import Mention
 from bot.handlers.args import (
     case_ref,
@@ -174,7 +174,7 @@ def discussion_listener(ctx: Context) -> bool:
         return False
     settings = ctx.config.deliberation
     if rules.abusive(ctx.msg.text, settings.abusive_words):
-        moderators = ctx.repos.members.with_roles(ctx.community.id, ["moderator", "grid_worker"])
+        moderators = ctx.repos.members.with_roles(ctx.community.id, COORDINATING)
         ctx.reply(texts.abuse_flagged(ctx.member.name), mentions=Mention.of(moderators),
                   topic_id=topic.id)
     if rules.count_message(ctx.repos, topic, ctx.member, settings.max_messages_per_person):
