@@ -226,6 +226,20 @@ def rate(repos: Repos, topic: Topic, member: Member, score: int, now: datetime) 
     repos.topics.rate(topic, member, score, now)
 
 
+def close_rating(repos: Repos, topic: Topic, now: datetime) -> tuple[float | None, int]:
+    """The end of the 成效评估: (the average score or None, how many rated)."""
+    scores = repos.topics.ratings(topic.id)
+    average = sum(scores) / len(scores) if scores else None
+    repos.topics.add_event(topic, "rated", None, now, average=average, count=len(scores))
+    topic.rating_ends_at = None
+    return average, len(scores)
+
+
+def record_followup(repos: Repos, topic: Topic, now: datetime) -> None:
+    """A 监督 follow-up was made (the next one counts from here)."""
+    repos.topics.add_event(topic, "followup", None, now)
+
+
 def followup_period(config: DeliberationConfig, topic: Topic) -> timedelta:
     """监督 cadence: 协商类/决策类 half-monthly, 咨询类/听证类 monthly."""
     if topic.kind in ("consultation", "decision"):
