@@ -178,8 +178,7 @@ def create_blueprint() -> Blueprint:
                                        args.get("msg_signature", ""),
                                        args.get("timestamp", ""), nonce)
         except CallbackRejected as exc:
-            status = 401 if "signature" in str(exc) or "timestamp" in str(exc) else 400
-            return _reject(status, str(exc))
+            return _reject(exc.status, str(exc))
         reply = answer_callback(bot, data)
         if reply is None:
             return Response("", status=200)
