@@ -303,9 +303,3 @@ class Config(_Strict):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def deadline_for(self, category: str | None, urgent: bool) -> Deadline:
-        """The SLA for a case: a per-category override wins, else urgent/normal."""
-        if category and category in self.sla.categories and not urgent:
-            return self.sla.categories[category]
-        return self.sla.urgent if urgent else self.sla.normal
-

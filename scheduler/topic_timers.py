@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.domain import deliberation as rules
+from bot.domain.roles import COORDINATING
 from bot.events import Mention, Outgoing
 from storage.models import Topic
 from storage.repositories import Repos
@@ -87,8 +88,8 @@ def publicity_end(app, repos, topic, now):
 def followup(app, repos, topic, now):
     if topic.step != "supervision":
         return []
-    repos.topics.add_event(topic, "followup", None, now)  # the next one counts from here
-    moderators = repos.members.with_roles(topic.community_id, ["grid_worker", "moderator"])
+    rules.record_followup(repos, topic, now)
+    moderators = repos.members.with_roles(topic.community_id, COORDINATING)
     return _post(topic, texts.topic_followup(topic.id, topic.title, topic.decision), "topic",
                  moderators)
 
@@ -96,11 +97,8 @@ def followup(app, repos, topic, now):
 def rating_close(app, repos, topic, now):
     if topic.step != "done" or not topic.rating_ends_at or now < topic.rating_ends_at:
         return []
-    scores = repos.topics.ratings(topic.id)
-    average = sum(scores) / len(scores) if scores else None
-    repos.topics.add_event(topic, "rated", None, now, average=average, count=len(scores))
-    topic.rating_ends_at = None
-    return _post(topic, texts.topic_rating_result(topic.id, topic.title, average, len(scores)),
+    average, count = rules.close_rating(repos, topic, now)
+    return _post(topic, texts.topic_rating_result(topic.id, topic.title, average, count),
                  "topic")
 
 

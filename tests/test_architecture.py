@@ -17,13 +17,13 @@ ROOTS = ("bot", "scheduler", "storage")
 
 # Bottom first: module names, or "package.*" for a package and everything in it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("bot.config", "bot.texts", "bot.events", "bot.clock")),
+    ("foundation", ("bot.config", "bot.texts", "bot.events", "bot.clock", "bot.privacy")),
     ("storage", ("storage.*",)),
     ("domain", ("bot.domain.*", "bot.nlp.*")),
     ("dispatcher", ("bot.dispatcher",)),
     ("handlers", ("bot.handlers.*",)),
     ("services", ("bot.ingest", "bot.outbox", "bot.application", "bot.config_file",
-                  "bot.exports")),
+                  "bot.exports", "bot.doctor")),
     ("scheduler", ("scheduler.*",)),
     ("channels", ("bot.channels.*",)),
     ("factory", ("bot", "bot.factory")),
@@ -158,3 +158,13 @@ def test_the_clock_is_read_in_one_place():
                      if path.relative_to(REPO).as_posix() != "bot/clock.py"
                      and CLOCK_READS.search(path.read_text(encoding="utf-8")))
     assert not readers, f"read the system clock outside bot/clock.py: {readers}"
+
+
+def test_only_the_factory_wires_channels_and_handlers():
+    wired = ("bot.channels", "bot.handlers")
+    outside = sorted(
+        (src, dst) for src, targets in GRAPH.items() for dst in targets
+        for package in wired
+        if dst.startswith(package) and not src.startswith(package)
+        and src not in ("bot", "bot.factory"))
+    assert not outside, f"only bot/factory.py imports channels and handlers: {outside}"

@@ -35,6 +35,7 @@ from bot.channels.wecom_crypto import (
 )
 from bot.domain.groups import PRIVATE_NAME_PREFIX
 from bot.events import IncomingMessage, Quote
+from bot.ingest import receive
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -131,8 +132,6 @@ def stream_reply(msgid: str, replies: list[dict]) -> dict[str, Any] | None:
 def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | None:
     """Handle one decrypted callback (HTTP or long connection): the plaintext reply, or
     None for an empty answer. A repeated msgid gets the first answer again."""
-    from bot.ingest import receive
-
     msg = parse_callback(body, app.now())
     if msg is None:
         if body.get("msgtype") == "event":
@@ -179,8 +178,7 @@ def create_blueprint() -> Blueprint:
                                        args.get("msg_signature", ""),
                                        args.get("timestamp", ""), nonce)
         except CallbackRejected as exc:
-            status = 401 if "signature" in str(exc) or "timestamp" in str(exc) else 400
-            return _reject(status, str(exc))
+            return _reject(exc.status, str(exc))
         reply = answer_callback(bot, data)
         if reply is None:
             return Response("", status=200)

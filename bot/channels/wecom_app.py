@@ -37,7 +37,7 @@ from bot.channels.wecom_crypto import (
     reject,
     verify_url_response,
 )
-from bot.channels.wecom_webhook import TEXT_LIMIT, send_in_parts
+from bot.channels.wecom_webhook import TEXT_LIMIT, keep_unsent, send_in_parts
 from bot.clock import Clock
 from bot.domain.groups import (
     APP_CHANNEL,
@@ -48,6 +48,8 @@ from bot.domain.groups import (
     userid_of,
 )
 from bot.events import DeliveryResult, IncomingMessage
+from bot.ingest import handle, journal
+from bot.outbox import deliver_due
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -112,10 +114,7 @@ class WecomAppSender:
         userid = userid_of(post.group_id)
         result, unsent = send_in_parts(post.text, TEXT_LIMIT,
                                        lambda part, _last: self._send_one(userid, part))
-        if not result.ok and unsent and unsent != post.text and self.store is not None:
-            with self.store.transaction() as repos:
-                repos.outbox.set_text(post.id, unsent)
-        return result
+        return keep_unsent(self.store, post, result, unsent)
 
     def _send_one(self, userid: str, content: str) -> DeliveryResult:
         try:
@@ -169,8 +168,6 @@ class CallbackWorker:
 def receive_text(app: Application, data: dict[str, Any]) -> int | None:
     """Journal a member's text message in their private group; the inbound id, or None
     for a duplicate (fast: runs inside the callback request)."""
-    from bot.ingest import journal
-
     userid = str(data.get("FromUserName") or "")
     msg_id = str(data.get("MsgId") or "")
     if not userid or not msg_id:
@@ -186,9 +183,6 @@ def receive_text(app: Application, data: dict[str, Any]) -> int | None:
 
 
 def handle_and_deliver(app: Application, inbound_id: int) -> None:
-    from bot.ingest import handle
-    from bot.outbox import deliver_due
-
     handle(app, inbound_id, inline=False)
     deliver_due(app)
 
@@ -275,8 +269,7 @@ def create_blueprint(app: Application) -> Blueprint:
                                            args.get("timestamp", ""), args.get("nonce", ""))
             message = parse_message(xml)
         except CallbackRejected as exc:
-            status = 401 if "signature" in str(exc) or "timestamp" in str(exc) else 400
-            return _reject(status, str(exc))
+            return _reject(exc.status, str(exc))
         except Exception:  # noqa: BLE001 - unparsable inner XML
             return _reject(400, "unreadable message")
         worker = worker_of(current_app)

@@ -32,6 +32,12 @@ SIGNATURE_WINDOW = 300  # seconds a callback's timestamp may be away from now
 class CallbackRejected(Exception):
     """A callback that is not authentic or cannot be read (answered with 4xx)."""
 
+    @property
+    def status(self) -> int:
+        """401 for a bad signature or timestamp (not authentic), else 400."""
+        reason = str(self)
+        return 401 if "signature" in reason or "timestamp" in reason else 400
+
 
 def signature(token: str, timestamp: str, nonce: str, encrypt: str) -> str:
     """The WeCom callback signature: sha1 of the four strings, sorted and joined."""

@@ -113,6 +113,18 @@ def send_in_parts(text: str, limit: int, send_one: Callable[[str, bool], Deliver
     return DeliveryResult(ok=True), ""
 
 
+
+def keep_unsent(store: Store | None, post: OutboundMessage, result: DeliveryResult,
+                unsent: str) -> DeliveryResult:
+    """The partly-sent rule of both WeCom senders: after a partial delivery, only the
+    unsent text stays on the row, so the retry never repeats a part."""
+    if not result.ok and unsent and unsent != post.text and store is not None:
+        with store.transaction() as repos:
+            repos.outbox.set_text(post.id, unsent)
+        log.warning("%s partly delivered; %s characters left for the retry",
+                    post.public_id, len(unsent))
+    return result
+
 # --- the long connection, as the sender sees it ----------------------------------------------
 
 class PushUnavailable(Exception):
@@ -158,7 +170,7 @@ class WecomSender:
             result, text = send_in_parts(text, PUSH_LIMIT, lambda part, _last: self._push(
                 group.id, part))
             if result.ok or not key or dead:
-                return self._finish(post, result, text)
+                return keep_unsent(self.store, post, result, text)
             log.info("push to %s failed (%s); falling back to the webhook", group.id,
                      result.error)
         if not key:  # and the push is down
@@ -172,7 +184,7 @@ class WecomSender:
         limit = TEXT_LIMIT if mentions else MARKDOWN_LIMIT
         result, text = send_in_parts(text, limit, lambda part, last: self._webhook(
             group, part, mentions, last))
-        return self._finish(post, result, text)
+        return keep_unsent(self.store, post, result, text)
 
     # --- helpers ---------------------------------------------------------------------------
     def _key_dead(self, group: Group) -> bool:
@@ -180,16 +192,6 @@ class WecomSender:
             return False
         with self.store.transaction() as repos:
             return key_is_dead(repos, group, self.clock())
-
-    def _finish(self, post: OutboundMessage, result: DeliveryResult, unsent: str
-                ) -> DeliveryResult:
-        """After a partial delivery, keep only the unsent text on the row for the retry."""
-        if not result.ok and unsent and unsent != post.text and self.store is not None:
-            with self.store.transaction() as repos:
-                repos.outbox.set_text(post.id, unsent)
-            log.warning("%s partly delivered; %s characters left for the retry",
-                        post.public_id, len(unsent))
-        return result
 
     def _push(self, chatid: str, content: str) -> DeliveryResult:
         try:

@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.channels.wecom_aibot import answer_callback
 from bot.channels.wecom_webhook import PushUnavailable
 from bot.clock import Clock
 
@@ -301,8 +302,6 @@ class LongConnection:
                         frame.get("errcode"), frame.get("errmsg"))
 
     def _on_message(self, req_id: str, body: dict) -> None:
-        from bot.channels.wecom_aibot import answer_callback
-
         try:
             reply = answer_callback(self.app, body)
             if reply is not None:

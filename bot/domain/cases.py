@@ -14,6 +14,7 @@ from bot import texts
 from bot.config import CommunityConfig, Config
 from bot.domain.deadlines import case_deadlines, is_overdue
 from bot.domain.errors import RuleError
+from bot.domain.roles import COORDINATING
 from bot.domain.routing import fallback_roles, routed_roles, tier_roles
 from storage.models import OPEN_STATES, Case, Group, InboundMessage, Member
 from storage.repositories import Repos
@@ -221,7 +222,7 @@ def rate(repos: Repos, community: CommunityConfig, case: Case, actor: Member, ra
         case.rating = None
         case.resolved_at = None
         repos.cases.add_event(case, "reopened", actor, now, note=comment)
-        ping = repos.members.with_roles(case.community_id, ["grid_worker", "moderator"])
+        ping = repos.members.with_roles(case.community_id, COORDINATING)
         if case.assignee_id:
             assignee = repos.members.get(case.assignee_id)
             ping = [assignee] + [m for m in ping if m.id != assignee.id]
@@ -370,3 +371,7 @@ def responsible(repos: Repos, community: CommunityConfig, case: Case) -> list[Me
         return [assignee]
     return repos.members.with_roles(case.community_id,
                                     tier_roles(community, case.category, case.tier))
+
+
+def complainants(case: Case) -> list[Member]:
+    return [c.member for c in case.complainants]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.config import Config
+from bot.config import Config, Deadline
 from bot.domain.workdays import add_working_time
 
 
@@ -15,10 +15,18 @@ def deadline_after(config: Config, start: datetime, span: timedelta, urgent: boo
     return add_working_time(start, span, config.calendar, config.tz)
 
 
+def deadline_for(config: Config, category: str | None, urgent: bool) -> Deadline:
+    """The SLA for a case: a per-category override wins for normal cases, else the
+    urgent or the normal one."""
+    if category and category in config.sla.categories and not urgent:
+        return config.sla.categories[category]
+    return config.sla.urgent if urgent else config.sla.normal
+
+
 def case_deadlines(config: Config, category: str, urgent: bool,
                    opened_at: datetime) -> tuple[datetime, datetime]:
     """(respond_by, resolve_by) for a case opened at `opened_at`."""
-    sla = config.deadline_for(category, urgent)
+    sla = deadline_for(config, category, urgent)
     return (deadline_after(config, opened_at, sla.respond, urgent),
             deadline_after(config, opened_at, sla.resolve, urgent))
 

@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 
 from bot import texts
 from bot.config import CommunityConfig, DeliberationConfig
+from bot.domain.cases import complainants
 from bot.domain.errors import RuleError
+from bot.domain.routing import tier_roles
 from storage.models import Case, Group, Member, Topic, TopicSpeaker
 from storage.repositories import Repos
 
@@ -224,11 +226,50 @@ def rate(repos: Repos, topic: Topic, member: Member, score: int, now: datetime) 
     repos.topics.rate(topic, member, score, now)
 
 
+def close_rating(repos: Repos, topic: Topic, now: datetime) -> tuple[float | None, int]:
+    """The end of the 成效评估: (the average score or None, how many rated)."""
+    scores = repos.topics.ratings(topic.id)
+    average = sum(scores) / len(scores) if scores else None
+    repos.topics.add_event(topic, "rated", None, now, average=average, count=len(scores))
+    topic.rating_ends_at = None
+    return average, len(scores)
+
+
+def record_followup(repos: Repos, topic: Topic, now: datetime) -> None:
+    """A 监督 follow-up was made (the next one counts from here)."""
+    repos.topics.add_event(topic, "followup", None, now)
+
+
 def followup_period(config: DeliberationConfig, topic: Topic) -> timedelta:
     """监督 cadence: 协商类/决策类 half-monthly, 咨询类/听证类 monthly."""
     if topic.kind in ("consultation", "decision"):
         return config.followup_consultation
     return config.followup_inquiry
+
+
+def discussion_open_in(repos: Repos, group_id: str, now: datetime) -> Topic | None:
+    """The topic under discussion in the group right now: its window open and not over."""
+    topic = repos.topics.discussing_in_group(group_id)
+    if topic is not None and (topic.discussion_ends_at is None
+                              or now >= topic.discussion_ends_at):
+        return None
+    return topic
+
+
+def check_convenable(case: Case) -> None:
+    """A merged or withdrawn case cannot be convened (raises TopicRuleError)."""
+    if case.state in ("merged", "withdrawn"):
+        raise TopicRuleError(texts.case_wrong_state(case.id, texts.state_label(case.state),
+                                                    "会办"))
+
+
+def convened_people(repos: Repos, community: CommunityConfig, case: Case) -> list[Member]:
+    """Who a 会办 calls: the complainants, the assignee and the roles of the case's tier."""
+    people = complainants(case)
+    if case.assignee_id:
+        people.append(repos.members.get(case.assignee_id))
+    return people + repos.members.with_roles(community.id,
+                                             tier_roles(community, case.category, case.tier))
 
 
 def convene(repos: Repos, community: CommunityConfig, group: Group, case: Case,

@@ -21,6 +21,9 @@ ROLE_CODES = tuple(ROLES)
 
 STAFF_ROLES = frozenset({"repair", "property_service", "cleaning"})
 COORDINATOR_ROLES = frozenset({"grid_worker", "moderator", "street_liaison"})
+# Who is called to coordinate in a community: when a case is reopened, an insult is
+# flagged in a discussion, a topic is due for a 监督 follow-up.
+COORDINATING = frozenset({"grid_worker", "moderator"})
 
 # ability -> roles that have it ("all" abilities are checked by absence here)
 ABILITIES: dict[str, frozenset[str]] = {

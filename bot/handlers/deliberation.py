@@ -11,8 +11,7 @@ from bot.config import parse_duration
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import deliberation as rules
 from bot.domain.categories import category_label
-from bot.domain.roles import is_staff_like
-from bot.domain.routing import tier_roles
+from bot.domain.roles import COORDINATING, is_staff_like
 from bot.events import Mention
 from bot.handlers.args import (
     case_ref,
@@ -22,7 +21,7 @@ from bot.handlers.args import (
     split_first,
     topic_ref,
 )
-from bot.handlers.lookup import classification, complainants, load_case
+from bot.handlers.lookup import classification, load_case
 from storage.models import Topic
 
 COORDINATOR_HINT = "议事由网格员或社区主持；有想商量的事可以发送 /议题 标题 提出。"
@@ -142,11 +141,7 @@ def _open_discussion(ctx: Context) -> Topic | None:
     """The topic under discussion in this group right now (looked up once a message:
     both discussion listeners ask)."""
     if "open_discussion" not in ctx.memo:
-        topic = ctx.repos.topics.discussing_in_group(ctx.group.id)
-        if topic is not None and (topic.discussion_ends_at is None
-                                  or ctx.now >= topic.discussion_ends_at):
-            topic = None
-        ctx.memo["open_discussion"] = topic
+        ctx.memo["open_discussion"] = rules.discussion_open_in(ctx.repos, ctx.group.id, ctx.now)
     return ctx.memo["open_discussion"]
 
 
@@ -179,7 +174,7 @@ def discussion_listener(ctx: Context) -> bool:
         return False
     settings = ctx.config.deliberation
     if rules.abusive(ctx.msg.text, settings.abusive_words):
-        moderators = ctx.repos.members.with_roles(ctx.community.id, ["moderator", "grid_worker"])
+        moderators = ctx.repos.members.with_roles(ctx.community.id, COORDINATING)
         ctx.reply(texts.abuse_flagged(ctx.member.name), mentions=Mention.of(moderators),
                   topic_id=topic.id)
     if rules.count_message(ctx.repos, topic, ctx.member, settings.max_messages_per_person):
@@ -268,17 +263,12 @@ def convene(ctx: Context, args: str) -> None:
     if not first:
         raise UsageError("请写上工单编号，例如 /会办 #12。")
     case = load_case(ctx, case_ref(first))
-    if case.state in ("merged", "withdrawn"):
-        raise Refusal(texts.case_wrong_state(case.id, texts.state_label(case.state), "会办"))
+    rules.check_convenable(case)
     where = texts.place(case.location)
     title = f"有请当事人会办：#{case.id} {category_label(case.category)}{where}"
     topic = rules.convene(ctx.repos, ctx.community, ctx.group, case, ctx.member, title,
                    ctx.now)
-    people = complainants(case)
-    if case.assignee_id:
-        people.append(ctx.repos.members.get(case.assignee_id))
-    people += ctx.repos.members.with_roles(ctx.community.id,
-                                           tier_roles(ctx.community, case.category, case.tier))
+    people = rules.convened_people(ctx.repos, ctx.community, case)
     ctx.reply(texts.convened(topic.id, case.id, title), kind="topic",
               mentions=Mention.of([p for p in people if p.id != ctx.member.id]),
               case_id=case.id, topic_id=topic.id)

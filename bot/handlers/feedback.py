@@ -3,40 +3,21 @@ request) and /撤回. 不满意 reopens the case and calls the grid worker and m
 
 from __future__ import annotations
 
-import re
-
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain.permissions import is_complainant
+from bot.domain.ratings import rating_in_reply, rating_label
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
 from bot.handlers.lookup import load_case
 from storage.models import Case
-
-# Order matters: the negative and the qualified forms contain the plain one.
-RATING_WORDS: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"不满意|不太满意|没修好|还是坏|又坏了|没解决|没有解决|没弄好|不行|差评|还没好"),
-     "unsatisfied"),
-    (re.compile(r"基本满意|还行|还可以|凑合|一般|过得去|马马虎虎"), "basic"),
-    (re.compile(r"满意|很好|非常好|好评|修好了|谢谢|感谢|点赞|辛苦了|没问题了"), "satisfied"),
-]
-RATING_BY_LABEL = {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied",
-                   "satisfied": "satisfied", "basic": "basic", "unsatisfied": "unsatisfied"}
-SHORT_REPLY = 30  # a plain-words rating is a short reply, not a new story
 
 
 def register(dispatcher: Dispatcher) -> None:
     dispatcher.command("评价", "rate", "/评价 #编号 满意|基本满意|不满意 [意见]",
                        "评价办结的工单")(rate)
     dispatcher.command("撤回", "withdraw", "/撤回 #编号", "撤回自己反映的问题")(withdraw)
-
-
-def rating_in(text: str) -> str | None:
-    for pattern, rating in RATING_WORDS:
-        if pattern.search(text):
-            return rating
-    return None
 
 
 def _own_case(ctx: Context, case_id: int, action: str) -> Case:
@@ -62,7 +43,7 @@ def rate(ctx: Context, args: str) -> None:
         raise UsageError(texts.RATE_USAGE_HINT)
     case_id = case_ref(first)
     label, comment = split_first(rest)
-    rating = RATING_BY_LABEL.get(label)
+    rating = rating_label(label)
     if rating is None:
         raise UsageError(texts.RATE_USAGE_HINT)
     _record_rating(ctx, _own_case(ctx, case_id, "评价"), rating, comment)
@@ -80,9 +61,7 @@ def withdraw(ctx: Context, args: str) -> None:
 def natural_rating(ctx: Context) -> bool:
     """After a rating request, the complainant's short “满意/还行/没修好” is the rating."""
     text = ctx.msg.text.strip()
-    if len(text) > SHORT_REPLY:
-        return False
-    rating = rating_in(text)
+    rating = rating_in_reply(text)
     if rating is None:
         return False
     waiting = ctx.repos.cases.resolved_for_complainant(ctx.community.id, ctx.member.id)

@@ -1,5 +1,4 @@
-"""Finding what a command names: a case by number, a member by @-mention, and a case's
-complainants."""
+"""Finding what a command names: a case by number, a member by @-mention."""
 
 from __future__ import annotations
 
@@ -18,10 +17,6 @@ def load_case(ctx: Context, case_id: int) -> Case:
     if case is None:
         raise Refusal(texts.CASE_NOT_FOUND.format(case_id=case_id))
     return case
-
-
-def complainants(case: Case) -> list[Member]:
-    return [c.member for c in case.complainants]
 
 
 def named_member(ctx: Context, text: str) -> Member:

@@ -4,24 +4,17 @@ about it, or (naming none) applies to the one open case assigned to the sender."
 
 from __future__ import annotations
 
-import re
-
 from bot import texts
 from bot.config import parse_duration
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain.permissions import may_work_on
 from bot.domain.roles import is_staff_like
+from bot.domain.staff_replies import CLAIM, RESOLVE, reply_action, reply_intent
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
-from bot.handlers.lookup import complainants, load_case
+from bot.handlers.lookup import load_case
 from storage.models import Case
-
-DONE = re.compile(r"(已|已经)?(修好|修复|处理好|处理完|弄好|搞定|换好|疏通好|清理好|解决)了?"
-                  r"|已(处理|解决|完成|办结|疏通|更换|清理)|通了")
-NOT_DONE = re.compile(r"(还|没|未|没有|不)(修好|修复|处理好|弄好|搞定|换好|解决|处理|通)")
-ACK = re.compile(r"收到|马上(到|去|过去|来|处理)|这就(去|来)|立刻(去|到)|在路上|已签收"
-                 r"|我来(处理|看)|我去(看|处理)|好的?[，,。!！ ]*(马上|这就|立刻)")
 
 
 def register(dispatcher: Dispatcher) -> None:
@@ -53,7 +46,7 @@ def _case_arg(args: str) -> tuple[int, str]:
 def _do_claim(ctx: Context, case: Case) -> None:
     rules.acknowledge(ctx.repos, case, ctx.member, ctx.now)
     ctx.reply(texts.case_acknowledged(case.id, ctx.member.name),
-              mentions=Mention.of(complainants(case)), case_id=case.id)
+              mentions=Mention.of(rules.complainants(case)), case_id=case.id)
 
 
 def _do_resolve(ctx: Context, case: Case, note: str) -> None:
@@ -74,7 +67,7 @@ def update(ctx: Context, args: str) -> None:
     case = _workable(ctx, case_id)
     rules.add_progress(ctx.repos, case, ctx.member, note, ctx.now)
     ctx.reply(texts.case_progress(case.id, ctx.member.name, note),
-              mentions=Mention.of(complainants(case)), case_id=case.id)
+              mentions=Mention.of(rules.complainants(case)), case_id=case.id)
 
 
 def resolve(ctx: Context, args: str) -> None:
@@ -96,7 +89,7 @@ def extend(ctx: Context, args: str) -> None:
     case = _workable(ctx, case_id)
     rules.extend(ctx.repos, case, ctx.member, by, reason, ctx.now)
     ctx.reply(texts.case_extended(case.id, ctx.local(case.resolve_by), reason),
-              mentions=Mention.of(complainants(case)), case_id=case.id)
+              mentions=Mention.of(rules.complainants(case)), case_id=case.id)
 
 
 # --- plain words -------------------------------------------------------------------------------
@@ -113,9 +106,8 @@ def natural_reply(ctx: Context) -> bool:
     if not is_staff_like(ctx.roles):
         return False
     text = ctx.msg.text
-    done = bool(DONE.search(text)) and not NOT_DONE.search(text)
-    ack = bool(ACK.search(text))
-    if not (done or ack):
+    intent = reply_intent(text)
+    if intent is None:
         return False
     named = _named_cases(ctx)
     if named:
@@ -129,10 +121,9 @@ def natural_reply(ctx: Context) -> bool:
                 count=len(mine), ids="、".join(f"#{c.id}" for c in mine), first=mine[0].id))
             return True
         case = mine[0]
-    if done:
+    action = reply_action(intent, case)
+    if action == RESOLVE:
         _do_resolve(ctx, case, text.strip())
-    elif case.state in ("acknowledged", "in_progress"):
-        return True  # already claimed: “马上到” is just chat
-    else:
+    elif action == CLAIM:
         _do_claim(ctx, case)
     return True
