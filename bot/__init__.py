@@ -19,13 +19,14 @@ TYPE_CHECKING included). From the top:
     channels            bot/channels/ (HTTP, long connection, senders)
     scheduler           scheduler/ (the tick, timers, calendar posts)
     services            bot/ingest.py, bot/outbox.py, bot/application.py (the holder),
-                        bot/config_file.py (reading config.yaml), bot/exports.py
+                        bot/config_file.py (reading config.yaml), bot/exports.py,
+                        bot/doctor.py (the deployment checks)
     handlers            bot/handlers/ (one module per capability)
     dispatcher          bot/dispatcher.py (commands, listeners, the handlers' Context)
     domain, nlp         bot/domain/ (the rules), bot/nlp/ (the classifier)
     storage             storage/ (models, repositories, migrations)
     foundation          bot/config.py (schema), bot/texts.py, bot/events.py (messages
-                        and ports), bot/clock.py
+                        and ports), bot/clock.py, bot/privacy.py (masking, safe names)
 
 tests/test_architecture.py checks the rule on every module.
 """

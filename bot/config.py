@@ -276,6 +276,13 @@ class SchedulerConfig(_Strict):
     delivery_lease: Duration = timedelta(minutes=2)
 
 
+class HealthConfig(_Strict):
+    """`GET /healthz/ready` (database, migrations, outbox) asks for this token when set
+    (`Authorization: Bearer …` or `?token=`); `/healthz` is liveness only."""
+
+    ready_token: str = ""
+
+
 class Config(_Strict):
     database: DatabaseConfig = DatabaseConfig()
     timezone: str = "Asia/Shanghai"
@@ -289,6 +296,7 @@ class Config(_Strict):
     calendar: CalendarConfig = CalendarConfig()
     deliberation: DeliberationConfig = DeliberationConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    health: HealthConfig = HealthConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -1,6 +1,7 @@
 """`python -m bot doctor`: is this deployment fit to run?  One line per check — config,
 database, migrations, each enabled channel, clock and timezone, outbox — each `OK` or
-`PROBLEM` with what to do; the exit code says whether any check failed (for scripts)."""
+`PROBLEM` with what to do; the exit code says whether any check failed (for scripts).
+`database_checks` also answers `GET /healthz/ready`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 
 from bot.config import Config
 from storage.db import alembic_config, make_engine
@@ -34,9 +35,25 @@ def run_checks(config: Config, config_path: str, now: datetime) -> list[Check]:
                     f"{sum(len(c.groups) for c in config.communities)} groups")]
     engine = make_engine(config.database.url)
     try:
+        checks.extend(database_checks(engine, now))
+    finally:
+        engine.dispose()
+    checks.extend(_channels(config))
+    hours = now.astimezone(config.tz).utcoffset() / timedelta(hours=1)
+    checks.append(Check("clock", now.tzinfo is not None and now.year >= 2024,
+                        f"{now.astimezone(config.tz):%Y-%m-%d %H:%M} {config.timezone} "
+                        f"(UTC{hours:+g})"))
+    return checks
+
+
+def database_checks(engine: Engine, now: datetime) -> list[Check]:
+    """Database reachable, migrations current, outbox backlog (also /healthz/ready)."""
+    checks = []
+    try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            checks.append(Check("database", True, engine.url.render_as_string()))
+            checks.append(Check("database", True,
+                                engine.url.render_as_string(hide_password=True)))
             current = MigrationContext.configure(conn).get_current_revision()
             head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
             checks.append(Check("migrations", current == head,
@@ -48,13 +65,6 @@ def run_checks(config: Config, config_path: str, now: datetime) -> list[Check]:
     except Exception as exc:  # noqa: BLE001 - any failure to reach the database is the answer
         checks.append(Check("database", False, f"cannot connect: {exc.__class__.__name__}: "
                             f"{str(exc).splitlines()[0][:160]}"))
-    finally:
-        engine.dispose()
-    checks.extend(_channels(config))
-    hours = now.astimezone(config.tz).utcoffset() / timedelta(hours=1)
-    checks.append(Check("clock", now.tzinfo is not None and now.year >= 2024,
-                        f"{now.astimezone(config.tz):%Y-%m-%d %H:%M} {config.timezone} "
-                        f"(UTC{hours:+g})"))
     return checks
 
 

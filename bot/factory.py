@@ -13,9 +13,10 @@ handlers and puts the bot together.
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 
 from bot.application import Application
 from bot.channels import bridge, wecom_aibot, wecom_app, wecom_webhook
@@ -26,6 +27,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.config_file import load_config
 from bot.dispatcher import Dispatcher
+from bot.doctor import database_checks
 from bot.domain.groups import sync_roster
 from bot.events import Sender
 from bot.handlers import register_all
@@ -90,9 +92,29 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
 
     @app.get("/healthz")
     def health():
-        with bot.store.transaction() as repos:
-            outbox = repos.outbox.count_by_state()
-        return jsonify({"ok": True, "outbox": outbox})
+        """Liveness: the process answers; nothing about its internals."""
+        return jsonify({"ok": True})
+
+    @app.get("/healthz/ready")
+    def ready():
+        """Readiness for a load balancer or monitor: database, migrations, outbox."""
+        token = config.health.ready_token
+        given = request.args.get("token") or request.headers.get(
+            "Authorization", "").removeprefix("Bearer ").strip()
+        if token and not hmac.compare_digest(given.encode(), token.encode()):
+            return jsonify({"ok": False, "error": "token required"}), 401
+        checks = database_checks(bot.engine, bot.now())
+        ok = all(c.ok for c in checks)
+        return jsonify({"ok": ok, "checks": {c.name: {"ok": c.ok, "detail": c.detail}
+                                            for c in checks}}), 200 if ok else 503
+
+    @app.errorhandler(404)
+    def not_found(_exc):
+        return jsonify({"ok": False, "error": "not found"}), 404
+
+    @app.errorhandler(405)
+    def wrong_method(_exc):
+        return jsonify({"ok": False, "error": "method not allowed"}), 405
 
     @app.errorhandler(500)
     def internal_error(_exc):
