@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -46,10 +46,9 @@ def verify(secret: str, headers: Any, body: bytes, now: float) -> str | None:
     given = headers.get("X-Bot-Signature", "")
     if not ts or not given:
         return "missing signature headers"
-    try:
-        ts_value = int(ts)
-    except ValueError:
+    if len(ts) > 12 or not ts.isdigit():  # unix seconds; 400 digits would overflow a float
         return "bad timestamp"
+    ts_value = int(ts)
     if abs(now - ts_value) > SIGNATURE_WINDOW:
         return "timestamp outside the 300 s window"
     if not hmac.compare_digest(sign(secret, ts, body), given.lower()):
@@ -63,43 +62,69 @@ class PayloadError(ValueError):
 
 _STRING_FIELDS = ("msg_id", "group_id", "sender_id", "text")
 _OPTIONAL_STRINGS = ("group_name", "sender_name", "sent_at")
+# Limits of the stored columns (refused with 400 when longer); names are cut instead.
+MAX_LENGTH = {"msg_id": 200, "group_id": 128, "sender_id": 128, "text": MAX_BODY}
+MAX_NAME = 200
+SENT_AT_WINDOW = timedelta(days=1)  # a sent_at further than this from now is refused
+
+
+def _clean(value: str, key: str) -> str:
+    """NUL characters are removed (no database stores them); a lone surrogate is refused."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PayloadError(f"field {key} is not valid Unicode") from None
+    return value.replace("\x00", "")
 
 
 def parse_payload(data: Any, default_now: datetime) -> IncomingMessage:
     """Validate the bridge JSON and build an IncomingMessage."""
     if not isinstance(data, dict):
         raise PayloadError("body must be a JSON object")
+    fields: dict[str, str] = {}
     for key in _STRING_FIELDS:
         if key not in data:
             raise PayloadError(f"missing field: {key}")
         if not isinstance(data[key], str):
             raise PayloadError(f"field {key} must be a string")
-        if key != "text" and not data[key].strip():
+        fields[key] = _clean(data[key], key)
+        if key != "text" and not fields[key].strip():
             raise PayloadError(f"field {key} must not be empty")
+        if len(fields[key]) > MAX_LENGTH[key]:
+            raise PayloadError(f"field {key} longer than {MAX_LENGTH[key]} characters")
     for key in _OPTIONAL_STRINGS:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise PayloadError(f"field {key} must be a string")
+        fields[key] = _clean(data.get(key) or "", key)[:MAX_NAME]
     mentions = data.get("mentions") or []
     if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
         raise PayloadError("field mentions must be a list of strings")
+    mentions = [_clean(m, "mentions")[:MAX_LENGTH["sender_id"]] for m in mentions[:50]]
     quote = data.get("quote")
     if quote is not None:
         if not isinstance(quote, dict) or not all(
                 isinstance(quote.get(k, ""), str) for k in ("msg_id", "text")):
             raise PayloadError("field quote must be an object with string msg_id and text")
-        quote = Quote(msg_id=quote.get("msg_id", ""), text=quote.get("text", ""))
+        quote = Quote(msg_id=_clean(quote.get("msg_id", ""), "quote")[:MAX_LENGTH["msg_id"]],
+                      text=_clean(quote.get("text", ""), "quote")[:MAX_LENGTH["text"]])
     sent_at = default_now
-    if data.get("sent_at"):
+    if fields["sent_at"]:
         try:
-            sent_at = datetime.fromisoformat(data["sent_at"].replace("Z", "+00:00"))
+            sent_at = datetime.fromisoformat(fields["sent_at"].replace("Z", "+00:00"))
         except ValueError:
             raise PayloadError("field sent_at must be an ISO-8601 time") from None
         if sent_at.tzinfo is None:
             raise PayloadError("field sent_at must carry a UTC offset, e.g. +08:00")
+        try:
+            off = abs(sent_at - default_now) > SENT_AT_WINDOW
+        except OverflowError:
+            off = True
+        if off:
+            raise PayloadError("field sent_at is more than a day away from now")
     return IncomingMessage(
-        channel=CHANNEL, msg_id=data["msg_id"], group_id=data["group_id"],
-        sender_id=data["sender_id"], text=data["text"], sent_at=sent_at,
-        sender_name=data.get("sender_name") or "", group_name=data.get("group_name") or "",
+        channel=CHANNEL, msg_id=fields["msg_id"], group_id=fields["group_id"],
+        sender_id=fields["sender_id"], text=fields["text"], sent_at=sent_at,
+        sender_name=fields["sender_name"], group_name=fields["group_name"],
         mentions=tuple(mentions), quote=quote, raw=data)
 
 
@@ -123,10 +148,14 @@ def create_blueprint() -> Blueprint:
             problem = verify(secret, request.headers, body, bot.wall_clock().timestamp())
             if problem:
                 return _error(401, problem)
+        if request.mimetype != "application/json":
+            return _error(415, "Content-Type must be application/json")
         try:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             return _error(400, "malformed JSON")
+        except RecursionError:
+            return _error(400, "JSON nested too deeply")
         try:
             msg = parse_payload(data, bot.now())
         except PayloadError as exc:

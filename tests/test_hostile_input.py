@@ -1,0 +1,115 @@
+"""Hostile input on the bridge gets a 4xx, never a 500 and never a poison message: NUL
+bytes, overlong ids, lone surrogates, absurd times, deep JSON, huge timestamps, the wrong
+content type — and a bounded hypothesis fuzz of the whole body, on both databases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.channels.bridge import signed_headers
+from tests.conftest import SECRET
+
+FUZZ = settings(max_examples=40, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+
+def _post_raw(chat, body: bytes, content_type: str = "application/json", ts=None):
+    import time
+
+    headers = {"Content-Type": content_type,
+               **signed_headers(SECRET, body, time.time() if ts is None else ts)}
+    return chat.client.post("/bridge/messages", data=body, headers=headers)
+
+
+def test_nul_bytes_are_removed_and_stored_safely(chat, bot):
+    replies = chat.say("u-zhang", "3号楼\x00电梯坏了", sender_name="张\x00阿姨")
+    assert replies
+    with bot.store.transaction() as repos:
+        case = repos.cases.get(chat.last["replies"][0]["case_id"])
+        assert "\x00" not in case.text and "\x00" not in case.complainants[0].member.name
+
+
+@pytest.mark.parametrize(("field", "size"), [("msg_id", 201), ("group_id", 129),
+                                             ("sender_id", 129)])
+def test_overlong_ids_are_refused(chat, field, size):
+    payload = chat.payload("u-zhang", "电梯坏了")
+    payload[field] = "x" * size
+    resp = chat.post(payload)
+    assert resp.status_code == 400 and field in resp.get_json()["error"]
+
+
+def test_overlong_names_are_cut(chat):
+    resp = chat.post(chat.payload("u-zhang", "你好", sender_name="名" * 500,
+                                  group_name="群" * 500))
+    assert resp.status_code == 200
+
+
+def test_lone_surrogate_is_refused(chat):
+    body = json.dumps(chat.payload("u-zhang", "\ud800电梯坏了")).encode()
+    resp = _post_raw(chat, body)
+    assert resp.status_code == 400 and "Unicode" in resp.get_json()["error"]
+
+
+@pytest.mark.parametrize("sent_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                                     "2026-11-20T10:00:00+23:59", "2030-01-01T00:00:00+08:00"])
+def test_absurd_times_are_refused(chat, sent_at):
+    resp = chat.post(chat.payload("u-zhang", "电梯坏了", sent_at=sent_at))
+    assert resp.status_code == 400 and "sent_at" in resp.get_json()["error"]
+
+
+def test_deep_json_is_refused(chat):
+    resp = _post_raw(chat, b"[" * 50_000 + b"]" * 50_000)
+    assert resp.status_code == 400
+
+
+def test_huge_timestamp_is_unauthorised(chat):
+    body = json.dumps(chat.payload("u-zhang", "电梯坏了")).encode()
+    resp = chat.client.post("/bridge/messages", data=body, headers={
+        "Content-Type": "application/json", "X-Bot-Timestamp": "9" * 400,
+        "X-Bot-Signature": "00"})
+    assert resp.status_code == 401
+
+
+def test_only_json_is_accepted(chat):
+    body = json.dumps(chat.payload("u-zhang", "电梯坏了")).encode()
+    assert _post_raw(chat, body, content_type="text/plain").status_code == 415
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) |
+    st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=12)
+
+
+@FUZZ
+@given(extra=st.dictionaries(st.sampled_from(["msg_id", "group_id", "sender_id", "text",
+                                              "sent_at", "sender_name", "group_name",
+                                              "mentions", "quote", "images", "voice_text"]),
+                             _json_values, max_size=6))
+def test_fuzzed_payloads_never_500(chat, extra):
+    payload = chat.payload("u-fuzz", "3号楼电梯坏了")
+    payload.update(extra)
+    try:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    except (TypeError, ValueError):
+        return
+    resp = _post_raw(chat, body)
+    assert resp.status_code in (200, 400), resp.get_data(as_text=True)
+
+
+@FUZZ
+@given(body=st.binary(max_size=300))
+def test_fuzzed_bytes_never_500(chat, body):
+    assert _post_raw(chat, body).status_code in (200, 400)
+
+
+def test_an_extreme_offset_within_a_day_is_stored(chat):
+    resp = chat.post(chat.payload("u-zhang", "你好", sent_at="2026-11-24T10:00:00+23:59"))
+    assert resp.status_code == 200
