@@ -23,6 +23,44 @@ from pydantic import (
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# 2天, 48小时, 半小时, 1天半, 两个小时, 两个半小时, 30分钟, 一周, 1.5天
+_ZH_DURATION = re.compile(
+    r"^\s*(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百]+)?\s*个?\s*(?P<half>半)?\s*"
+    r"(?P<unit>秒钟?|分钟|分|小时|钟头|个钟|天|日|周|星期|礼拜)(?P<and_half>半)?\s*$")
+_ZH_UNITS = {"秒": "seconds", "秒钟": "seconds", "分钟": "minutes", "分": "minutes",
+             "小时": "hours", "钟头": "hours", "个钟": "hours", "天": "days", "日": "days",
+             "周": "weeks", "星期": "weeks", "礼拜": "weeks"}
+_ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+MAX_DURATION = timedelta(days=366)  # longer is a typo (99999999d), not a plan
+
+
+def _zh_number(text: str) -> float | None:
+    """'48', '1.5', '两', '十二', '二十', '一百' -> the number; None if not one."""
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    total, current = 0, 0
+    for char in text:
+        if char in _ZH_DIGITS:
+            current = _ZH_DIGITS[char]
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif char == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return float(total + current)
+
+
+def is_duration(value: str) -> bool:
+    """Whether `value` reads as a duration (30m, 2h, 2天, 半小时 …)."""
+    try:
+        parse_duration(value)
+    except ValueError:
+        return False
+    return True
 
 
 class ConfigError(Exception):
@@ -34,15 +72,34 @@ class ConfigError(Exception):
 
 
 def parse_duration(value: Any) -> timedelta:
-    """'30m', '4h', '3d', '1w', '45s' -> timedelta; a bare number means minutes."""
+    """'30m', '4h', '3d', '1w', '45s', and in Chinese 30分钟, 2小时, 两个小时, 半小时, 2天,
+    1天半, 一周 -> timedelta; a bare number means minutes.  At most MAX_DURATION."""
     if isinstance(value, timedelta):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return timedelta(minutes=value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"not a duration: {value!r} (use e.g. 30m, 4h, 3d)")
-    return timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
+        result = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        result = timedelta(minutes=min(float(value), MAX_DURATION / timedelta(minutes=1) + 1))
+    else:
+        result = _parse_duration_text(str(value))
+    if result > MAX_DURATION:
+        raise ValueError(f"duration too long: {value!r} (at most {MAX_DURATION.days} days)")
+    return result
+
+
+def _parse_duration_text(text: str) -> timedelta:
+    match = _DURATION.match(text)
+    if match:
+        if len(match.group(1)) > 7:
+            raise ValueError(f"duration too long: {text!r} (at most {MAX_DURATION.days} days)")
+        return timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))})
+    match = _ZH_DURATION.match(text)
+    if match and (match.group("num") or match.group("half")):
+        number = _zh_number(match.group("num")) if match.group("num") else 0.0
+        if number is None or len(match.group("num") or "") > 7:
+            raise ValueError(f"not a duration: {text!r} (use e.g. 30分钟, 2小时, 2天)")
+        if match.group("half") or match.group("and_half"):
+            number += 0.5
+        return timedelta(**{_ZH_UNITS[match.group("unit")]: number})
+    raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 4h, 3d, 2小时, 2天)")
 
 
 def parse_clock(value: Any) -> time:

@@ -86,7 +86,7 @@ def test_staff_commands_bad_arguments_and_unknown_cases(chat):
     n = _open(chat)
     assert "请写上进展内容" in chat.say("u-wang", f"/进展 #{n}")[0]
     assert "用法：/延期 #编号 时长 原因" in chat.say("u-wang", f"/延期 #{n} 2d")[0]
-    assert "不是时长" in chat.say("u-wang", f"/延期 #{n} 两天 等配件")[0]
+    assert "不是时长" in chat.say("u-wang", f"/延期 #{n} 明天 等配件")[0]
 
 
 def test_extend_moves_resolution_deadline(chat, bot):

@@ -30,8 +30,6 @@ def split_first(args: str) -> tuple[str, str]:
 
 
 _TOPIC_REF = re.compile(r"^(?:[#＃]?\s*[Tt]\s*|议题\s*)(\d{1,9})$")
-_DURATION_ARG = re.compile(r"^\d+\s*[smhdw]$|^\d+(?:分钟|小时|天)$")
-_ZH_DURATION = {"分钟": "m", "小时": "h", "天": "d"}
 
 
 def topic_ref(token: str) -> int:
@@ -40,19 +38,6 @@ def topic_ref(token: str) -> int:
     if not match:
         raise UsageError(f"“{token}”不是议题编号，请写成 T编号，例如 T1。")
     return int(match.group(1))
-
-
-def is_duration(token: str) -> bool:
-    return bool(_DURATION_ARG.match(token.strip()))
-
-
-def duration_arg(token: str) -> str:
-    """'2小时' -> '2h' (the config's duration syntax); '90m' stays."""
-    token = token.strip()
-    for word, unit in _ZH_DURATION.items():
-        if token.endswith(word):
-            return token[: -len(word)] + unit
-    return token
 
 
 _PERIOD = r"(上午|早上|中午|下午|晚上|傍晚)?"

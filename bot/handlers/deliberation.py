@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import texts
-from bot.config import parse_duration
+from bot.config import is_duration, parse_duration
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import deliberation as rules
 from bot.domain.categories import category_label
@@ -15,8 +15,6 @@ from bot.domain.roles import COORDINATING, is_staff_like
 from bot.events import Mention
 from bot.handlers.args import (
     case_ref,
-    duration_arg,
-    is_duration,
     parse_when,
     split_first,
     topic_ref,
@@ -71,9 +69,9 @@ def _duration(token: str, default: timedelta) -> timedelta:
     if not token:
         return default
     try:
-        value = parse_duration(duration_arg(token))
+        value = parse_duration(token)
     except ValueError:
-        raise UsageError(f"“{token}”不是时长，请写成 30m、1h、2天 这样。") from None
+        raise UsageError(f"“{token}”不是时长，请写成 30分钟、2小时、2天 这样。") from None
     if value <= timedelta(0):
         raise UsageError("时长要大于 0。")
     return value

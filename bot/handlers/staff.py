@@ -83,7 +83,7 @@ def extend(ctx: Context, args: str) -> None:
     try:
         by = parse_duration(span)
     except ValueError:
-        raise UsageError(f"“{span}”不是时长，请写成 6h、2d 这样。") from None
+        raise UsageError(f"“{span}”不是时长，请写成 6小时、2天、1天半 这样（最长一年）。") from None
     if by.total_seconds() <= 0:
         raise UsageError("延期时长要大于 0。")
     case = _workable(ctx, case_id)
