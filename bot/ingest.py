@@ -1,6 +1,6 @@
 """The path of every incoming message: store it first (dedupe + journal), then act.
 
-1. One transaction journals the message; a (channel, msg_id) seen before is a duplicate
+1. One transaction journals the message; a (channel, group, msg_id) seen before is a duplicate
    and nothing happens twice.
 2. A second transaction runs the dispatcher and writes the state changes and every post
    they cause (the outbox) together.
@@ -55,7 +55,13 @@ def journal(app: Application, msg: IncomingMessage) -> int | None:
             channel=msg.channel, msg_id=msg.msg_id, group_id=msg.group_id,
             sender_id=msg.sender_id, sender_name=msg.sender_name, text=msg.text,
             payload=_payload(msg), sent_at=msg.sent_at, received_at=now, status="received")
-        return None if row is None else row.id
+        if row is None:
+            seen = repos.inbound.by_msg_id(msg.channel, msg.group_id, msg.msg_id)
+            if seen is not None and (seen.text, seen.sender_id) != (msg.text, msg.sender_id):
+                log.warning("msg_id conflict: %s/%s/%s arrived again with another body; "
+                            "kept the first", msg.channel, msg.group_id, msg.msg_id)
+            return None
+        return row.id
 
 
 def _payload(msg: IncomingMessage) -> dict:

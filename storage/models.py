@@ -99,7 +99,9 @@ class InboundMessage(Base):
     """Every message that arrived: the dedupe key and the journal (stored before acting)."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "msg_id", name="uq_inbound_channel_msg"),)
+    # the same msg_id in another group is another message
+    __table_args__ = (UniqueConstraint("channel", "group_id", "msg_id",
+                                       name="uq_inbound_channel_group_msg"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(32))

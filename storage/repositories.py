@@ -301,7 +301,7 @@ class MemberRepo(_Repo):
 
 class InboundRepo(_Repo):
     def add(self, **fields: Any) -> InboundMessage | None:
-        """Journal a message; None when (channel, msg_id) was seen before."""
+        """Journal a message; None when (channel, group, msg_id) was seen before."""
         return self._insert_unique(InboundMessage(**fields))
 
     def get(self, inbound_id: int) -> InboundMessage | None:
@@ -324,9 +324,10 @@ class InboundRepo(_Repo):
             select(InboundMessage).where(InboundMessage.group_id == group_id)
             .order_by(InboundMessage.id.desc()).limit(limit)))
 
-    def by_msg_id(self, channel: str, msg_id: str) -> InboundMessage | None:
+    def by_msg_id(self, channel: str, group_id: str, msg_id: str) -> InboundMessage | None:
         return self.s.scalars(select(InboundMessage).where(
-            InboundMessage.channel == channel, InboundMessage.msg_id == msg_id)).first()
+            InboundMessage.channel == channel, InboundMessage.group_id == group_id,
+            InboundMessage.msg_id == msg_id)).first()
 
     def latest_with_text(self, group_id: str, text: str, before_id: int
                          ) -> InboundMessage | None:

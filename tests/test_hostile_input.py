@@ -113,3 +113,17 @@ def test_fuzzed_bytes_never_500(chat, body):
 def test_an_extreme_offset_within_a_day_is_stored(chat):
     resp = chat.post(chat.payload("u-zhang", "你好", sent_at="2026-11-24T10:00:00+23:59"))
     assert resp.status_code == 200
+
+
+def test_the_same_msg_id_in_another_group_is_another_message(chat):
+    first = chat.post(chat.payload("u-zhang", "3号楼电梯坏了", msg_id="dup-1"))
+    other = chat.post(chat.payload("u-zhang", "5号楼电梯坏了", msg_id="dup-1", group_id="g-2"))
+    assert first.get_json()["replies"] and other.get_json()["replies"]
+    assert "duplicate" not in other.get_json()
+
+
+def test_a_reused_msg_id_with_another_body_is_logged(chat, caplog):
+    chat.post(chat.payload("u-zhang", "3号楼电梯坏了", msg_id="dup-2"))
+    again = chat.post(chat.payload("u-zhang", "完全不同的内容", msg_id="dup-2"))
+    assert again.get_json() == {"ok": True, "duplicate": True, "replies": []}
+    assert "msg_id conflict" in caplog.text

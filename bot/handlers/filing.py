@@ -62,7 +62,8 @@ def _quoted_message(ctx: Context) -> InboundMessage:
     quote = ctx.msg.quote
     if quote is None or not (quote.msg_id or quote.text):
         raise UsageError(texts.FILE_NEEDS_QUOTE)
-    found = ctx.repos.inbound.by_msg_id(ctx.msg.channel, quote.msg_id) if quote.msg_id else None
+    found = ctx.repos.inbound.by_msg_id(ctx.msg.channel, ctx.group.id, quote.msg_id) \
+        if quote.msg_id else None
     if found is None and quote.text:
         found = ctx.repos.inbound.latest_with_text(ctx.group.id, quote.text, ctx.inbound.id)
     if found is None:
