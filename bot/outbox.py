@@ -86,8 +86,11 @@ def deliver_due(app: Application, now: datetime | None = None, max_rounds: int =
         report.retried += waiting
         if not batch:
             break
-        results = [(post, _send(sender, post, group, post.channel))
-                   for post, group, sender in batch]
+        results = []
+        for post, group, sender in batch:
+            result = _send(sender, post, group, post.channel)
+            # a receiver's Retry-After counts from its answer, not from the round's start
+            results.append((post, result, now or app.now()))
         if not _record(app, results, now_, report):
             break
     return report
@@ -121,6 +124,8 @@ def _apply_rate_limit(repos: Repos, post: OutboundMessage, limit: int, now: date
             post.text = f"{post.text}\n\n{other.text}"
             post.mentions = list(dict.fromkeys(list(post.mentions) + list(other.mentions)))
             merged.append(other.id)
+        if merged:
+            post.revision = (post.revision or 0) + 1  # new text, new msg_id
         repos.outbox.mark_merged(merged, into=post.id)
     if len(sent) < limit:
         return None
@@ -153,7 +158,7 @@ def _record(app: Application, results, now: datetime, report: DeliveryReport) ->
     """Store the outcomes; True when some post left the queue (sent or failed)."""
     progressed = False
     with app.store.transaction() as repos:
-        for post, result in results:
+        for post, result, answered_at in results:
             if result.ok:
                 repos.outbox.mark_sent(post.id, now)
                 report.sent += 1
@@ -169,6 +174,6 @@ def _record(app: Application, results, now: datetime, report: DeliveryReport) ->
                     wait = max(wait, timedelta(seconds=result.retry_after))
                 log.warning("%s attempt %s failed (%s); retry in %s", post.public_id,
                             post.attempts, result.error, wait)
-                repos.outbox.mark_retry(post.id, now + wait, result.error)
+                repos.outbox.mark_retry(post.id, answered_at + wait, result.error)
                 report.retried += 1
     return progressed

@@ -145,9 +145,13 @@ class OutboundMessage(Base):
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
 
+    # bumped whenever the text changes after insert (a rate limit merged a backlog into
+    # it): a msg_id once handed to a channel is never reused for other text
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
     @property
     def public_id(self) -> str:
-        return f"out-{self.id}"
+        return f"out-{self.id}" if not self.revision else f"out-{self.id}.{self.revision}"
 
 
 # Case.state. Open cases still need someone: those waiting for a 签收 and those being

@@ -200,3 +200,55 @@ def test_server_killed_mid_delivery_loses_nothing(db_url, tmp_path):
         server.kill()
         server.wait(timeout=10)
         receiver.close()
+
+
+def test_a_merged_post_gets_a_new_msg_id(db_url, receiver, clock):
+    app = create_app(make_config(db_url, outbound_url=receiver.url,
+                                 channels={"bridge": {"outbound_url": receiver.url,
+                                                      "rate_limit_per_minute": 1}}),
+                     clock=clock)
+    bot = app.extensions["linli"]
+    try:
+        now = clock()
+        _queue(bot, now, "一")
+        deliver_due(bot, now)
+        _queue(bot, now, "二", "三")
+        deliver_due(bot, now + timedelta(seconds=1))       # rate limited: 二 absorbs 三
+        deliver_due(bot, now + timedelta(seconds=61))
+        ids = [p["msg_id"] for p in receiver.posts]
+        assert [p["text"] for p in receiver.posts] == ["一", "二\n\n三"]
+        assert len(set(ids)) == 2 and ids[1].endswith(".1"), ids  # not the id "二" had
+    finally:
+        bot.engine.dispose()
+
+
+class _SlowRefusal:
+    """A receiver that answers 429 with Retry-After 8 s after taking 3 s to answer."""
+
+    def __init__(self, clock):
+        self.clock = clock
+
+    def rate_limit(self, group):
+        return None
+
+    def send(self, post, group):
+        from bot.events import DeliveryResult
+
+        self.clock.advance(seconds=3)
+        return DeliveryResult(ok=False, error="HTTP 429", retry_after=8.0)
+
+
+def test_retry_after_counts_from_the_answer(db_url, clock):
+    slow = _SlowRefusal(clock)
+    app = create_app(make_config(db_url), clock=clock,
+                     senders={"bridge": slow, "wecom": slow})
+    bot = app.extensions["linli"]
+    try:
+        start = clock()
+        _queue(bot, start, "一")
+        deliver_due(bot)
+        with bot.store.transaction() as repos:
+            (post,) = repos.outbox.recent_in_group("g-1", 1)
+            assert post.next_attempt_at == start + timedelta(seconds=3 + 8)
+    finally:
+        bot.engine.dispose()

@@ -1,0 +1,23 @@
+"""outbound_messages.revision: a merged post gets a new msg_id
+
+Revision ID: 0004
+Revises: 0003
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("outbound_messages") as batch:
+        batch.add_column(sa.Column("revision", sa.Integer(), nullable=False,
+                                   server_default="0"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbound_messages") as batch:
+        batch.drop_column("revision")
