@@ -45,6 +45,9 @@ def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datet
     """
     rows = []
     hold = quiet_until(now, config.schedules.quiet_hours, config.tz) if config else None
+    # Per-group order across processes: a group's posts take their ids (the delivery
+    # order) under a lock on the group row, so ids are given in commit order.
+    repos.groups.lock(sorted({post.group_id or group.id for post in posts}))
     for index, post in enumerate(posts):
         target = repos.groups.get(post.group_id) if post.group_id else group
         # only answers in the conversation itself go back inline; a post aimed at another

@@ -159,6 +159,13 @@ class CommunityRepo(_Repo):
 
 
 class GroupRepo(_Repo):
+    def lock(self, group_ids: list[str]) -> None:
+        """Hold these groups' rows until the transaction ends (PostgreSQL; SQLite's
+        BEGIN IMMEDIATE already lets one writer in at a time).  Sorted: no deadlock."""
+        if group_ids and self.s.get_bind().dialect.name == "postgresql":
+            self.s.execute(select(Group.id).where(Group.id.in_(sorted(group_ids)))
+                           .order_by(Group.id).with_for_update())
+
     def get(self, group_id: str) -> Group | None:
         return self.s.get(Group, group_id)
 

@@ -252,3 +252,37 @@ def test_retry_after_counts_from_the_answer(db_url, clock):
             assert post.next_attempt_at == start + timedelta(seconds=3 + 8)
     finally:
         bot.engine.dispose()
+
+
+def test_a_groups_posts_take_their_order_in_commit_order(db_url, clock):
+    """Two writers queue posts for one group at once: the second waits for the first to
+    commit, so delivery order (ids) is commit order and no later post overtakes."""
+    app = create_app(make_config(db_url), clock=clock)
+    bot = app.extensions["linli"]
+    order: list[str] = []
+    first_inserted = threading.Event()
+
+    def writer(name: str, hold: float, wait_for: threading.Event | None):
+        if wait_for is not None:
+            wait_for.wait(5)
+        with bot.store.transaction() as repos:
+            grp = repos.groups.get("g-1")
+            (row,) = queue_posts(repos, [Outgoing(text=name, kind="notice", key=f"k:{name}")],
+                                 group=grp, now=clock())
+            if wait_for is None:
+                first_inserted.set()
+                time.sleep(hold)
+            order.append(f"{name}:{row.id}")
+
+    try:
+        a = threading.Thread(target=writer, args=("A", 0.5, None))
+        b = threading.Thread(target=writer, args=("B", 0.0, first_inserted))
+        a.start()
+        b.start()
+        a.join(10)
+        b.join(10)
+        (a_name, a_id), (b_name, b_id) = (x.split(":") for x in order)
+        assert (a_name, b_name) == ("A", "B")  # B committed after A …
+        assert int(a_id) < int(b_id)           # … and its post comes after A's
+    finally:
+        bot.engine.dispose()
