@@ -72,7 +72,7 @@ def run_timers(app: Application, now: datetime) -> Counter:
     while True:
         with app.store.transaction() as repos:
             jobs = repos.jobs.due(now, BATCH)
-            repos.cases.preload([j.case_id for j in jobs if j.case_id])
+            repos.cases.preload([j.case_id for j in jobs if j.case_id], lock=True)
             for job in jobs:
                 repos.jobs.finish(job, now)
                 group_id, posts = fire(app, repos, job, now)

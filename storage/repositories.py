@@ -475,13 +475,21 @@ class CaseRepo(_TimelineRepo):
         self.s.flush()
         return case
 
-    def preload(self, case_ids: list[int]) -> None:
-        """Load many cases (with complainants) in one round trip into the session."""
-        if case_ids:
-            list(self.s.scalars(select(Case).where(Case.id.in_(case_ids))
-                                .options(selectinload(Case.complainants)
-                                         .joinedload(CaseComplainant.member)
-                                         .selectinload(Member.roles))))
+    def preload(self, case_ids: list[int], lock: bool = False) -> None:
+        """Load many cases (with complainants) in one round trip into the session.
+
+        `lock`: on PostgreSQL the case rows stay locked until the transaction ends (in id
+        order, so two ticks cannot deadlock), and are read fresh — a timer's change to a
+        case and the change another process made first never overwrite each other."""
+        if not case_ids:
+            return
+        query = select(Case).where(Case.id.in_(sorted(set(case_ids))))
+        if lock and self.s.get_bind().dialect.name == "postgresql":
+            query = query.order_by(Case.id).with_for_update(of=Case) \
+                .execution_options(populate_existing=True)
+        list(self.s.scalars(query.options(selectinload(Case.complainants)
+                                          .joinedload(CaseComplainant.member)
+                                          .selectinload(Member.roles))))
 
     def add_complainant(self, case: Case, member: Member, now: datetime) -> bool:
         if any(c.member_id == member.id for c in case.complainants):

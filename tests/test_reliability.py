@@ -286,3 +286,43 @@ def test_a_groups_posts_take_their_order_in_commit_order(db_url, clock):
         assert int(a_id) < int(b_id)           # … and its post comes after A's
     finally:
         bot.engine.dispose()
+
+
+def test_a_timer_reads_a_case_only_after_another_change_commits(db_url, clock):
+    """Two ticks' timers about one case: the second waits for the first's change and reads
+    it (PostgreSQL row lock; SQLite lets one writer in) — no lost update of the tier."""
+    app = create_app(make_config(db_url, secret=""), clock=clock)
+    bot = app.extensions["linli"]
+    chat = Chat(app.test_client(), clock, secret="")
+    chat.say("u-zhang", "3号楼2单元楼道灯坏了三天了")
+    case_id = chat.last["replies"][0]["case_id"]
+    locked = threading.Event()
+    seen: list[int] = []
+
+    def first():
+        with bot.store.transaction() as repos:
+            repos.cases.preload([case_id], lock=True)
+            case = repos.cases.get(case_id)
+            locked.set()
+            time.sleep(0.5)
+            case.tier += 1
+
+    def second():
+        locked.wait(5)
+        with bot.store.transaction() as repos:
+            repos.cases.preload([case_id], lock=True)
+            case = repos.cases.get(case_id)
+            seen.append(case.tier)
+            case.tier += 1
+
+    try:
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert seen == [2]  # the second saw the first's change …
+        with bot.store.transaction() as repos:
+            assert repos.cases.get(case_id).tier == 3  # … and neither was lost
+    finally:
+        bot.engine.dispose()
