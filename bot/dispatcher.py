@@ -36,6 +36,9 @@ _LEADING_MENTIONS = re.compile(r"^(?:@\S+[\s\u2005]+)+")
 _COMMAND = re.compile(r"^[/／]\s*(\S+)\s*(.*)$", re.S)
 
 
+MAX_ARGS = 1000  # characters after a command name
+
+
 class UsageError(Exception):
     """Bad arguments: answered with the command's usage line and this problem."""
 
@@ -224,6 +227,9 @@ class Dispatcher:
                                         command.refusal_hint))
             return
         args = (glued + " " + rest).strip() if glued else rest.strip()
+        if len(args) > MAX_ARGS:  # whatever a command echoes stays readable in a group
+            ctx.reply(texts.usage(command.usage, texts.args_too_long(MAX_ARGS)))
+            return
         try:
             command.callback(ctx, args)
         except UsageError as exc:

@@ -732,3 +732,7 @@ def case_became_urgent(case_id: int, category_label: str, location: str) -> str:
 def urgent_again(case_id: int, category_label: str, location: str) -> str:
     where = f" {location}" if location else ""
     return f"【紧急】#{case_id} {category_label}{where} 又有居民报告险情，请尽快到场。"
+
+
+def args_too_long(limit: int) -> str:
+    return f"内容太长了（最多 {limit} 字），请分几条发送。"

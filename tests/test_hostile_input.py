@@ -127,3 +127,11 @@ def test_a_reused_msg_id_with_another_body_is_logged(chat, caplog):
     again = chat.post(chat.payload("u-zhang", "完全不同的内容", msg_id="dup-2"))
     assert again.get_json() == {"ok": True, "duplicate": True, "replies": []}
     assert "msg_id conflict" in caplog.text
+
+
+def test_an_overlong_command_argument_gets_the_usage_line(chat):
+    chat.say("u-zhang", "3号楼2单元楼道灯坏了三天了")
+    case_id = chat.last["replies"][0]["case_id"]
+    reply = chat.say("u-wang", f"/进展 #{case_id} " + "很长" * 40_000)[0]
+    assert "内容太长了" in reply and len(reply) < 300
+    assert "已记录" not in reply
