@@ -143,8 +143,29 @@ NO_MY_CASES = "您目前没有进行中的工单。"
 NO_OVERDUE_CASES = "目前没有超时的工单。"
 
 
-def case_list(title: str, rows: Sequence[str]) -> str:
-    return f"{title}（{len(rows)}件）：\n" + "\n".join(rows)
+def case_list(title: str, rows: Sequence[str], total: int | None = None, more: int = 0,
+              next_page: int = 2) -> str:
+    body = f"{title}（{len(rows) if total is None else total}件）：\n" + "\n".join(rows)
+    if not rows:
+        body += "\n（这一页没有了）"
+    if more > 0:
+        page = "/工单 更多" if next_page == 2 else f"/工单 更多 {next_page}"
+        body += (f"\n还有 {more} 件，发送 {page} 查看；也可以按楼栋、人或类别查，"
+                 "例如 /工单 5号楼、/工单 王师傅、/工单 电梯。")
+    return body
+
+
+def cases_filter_title(words: str) -> str:
+    return f"“{words}”的进行中工单"
+
+
+def cases_filter_empty(words: str) -> str:
+    return f"“{words}”目前没有进行中的工单。"
+
+
+def cases_filter_unknown(words: str) -> str:
+    return (f"“{words}”不是工单编号，也不是楼栋、人名或类别。可以写 #编号、我的、超时、更多，"
+            "或者 5号楼、王师傅、电梯。")
 
 
 def case_list_row(case_id: int, category_label: str, location: str, state: str,
@@ -736,3 +757,7 @@ def urgent_again(case_id: int, category_label: str, location: str) -> str:
 
 def args_too_long(limit: int) -> str:
     return f"内容太长了（最多 {limit} 字），请分几条发送。"
+
+
+def stats_period_unknown(word: str) -> str:
+    return f"不认识“{word}”，请写 本周 或 本月（也可以写 上周、上个月）。"

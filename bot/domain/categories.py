@@ -25,3 +25,16 @@ CATEGORY_CODES = tuple(CATEGORIES)
 
 def category_label(code: str | None) -> str:
     return CATEGORIES.get(code or "other", CATEGORIES["other"])
+
+
+def category_code(word: str) -> str | None:
+    """The category a word names: its code, its label, or a unique part of a label
+    (电梯 -> elevator, 停车 -> parking); None when it names none or several."""
+    word = word.strip()
+    if word in CATEGORIES:
+        return word
+    for code, label in CATEGORIES.items():
+        if word == label:
+            return code
+    matches = [code for code, label in CATEGORIES.items() if word and word in label]
+    return matches[0] if len(matches) == 1 else None

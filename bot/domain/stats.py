@@ -31,6 +31,16 @@ def period_start(now: datetime, period: str, tz: ZoneInfo) -> datetime:
     return midnight.replace(day=1)
 
 
+def period_bounds(now: datetime, period: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of 本周, 本月 (end: now), 上周 or 上个月 (whole) in the zone."""
+    if period in ("week", "month"):
+        return period_start(now, period, tz), now
+    this = period_start(now, "week" if period == "last_week" else "month", tz)
+    if period == "last_week":
+        return this - timedelta(days=7), this
+    return period_start(this - timedelta(days=1), "month", tz), this
+
+
 def p90(values: list[timedelta]) -> timedelta | None:
     if not values:
         return None

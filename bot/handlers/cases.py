@@ -15,7 +15,7 @@ from bot.domain.cases import (
     raise_urgency,
     responsible,
 )
-from bot.domain.categories import category_label
+from bot.domain.categories import category_code, category_label
 from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
@@ -27,7 +27,7 @@ from storage.models import Case, InboundMessage, Member
 
 def register(dispatcher: Dispatcher) -> None:
     dispatcher.command("报修", "report", "/报修 内容", "登记一个问题（不经自动识别）")(report)
-    dispatcher.command("工单", "cases", "/工单 [#编号|我的|超时]",
+    dispatcher.command("工单", "cases", "/工单 [#编号|我的|超时|更多|5号楼|王师傅|电梯]",
                        "查看进行中的工单、我的工单、超时工单或某个工单的进展")(cases)
 
 
@@ -149,30 +149,57 @@ def _joined(ctx: Context, case: Case, member: Member, text: str, now) -> None:
               mentions=Mention.of(ping), case_id=case.id)
 
 
+PAGE = 30  # cases per /工单 message
+ALL_OPEN = 2000  # enough for any community's open cases
+
+
 def cases(ctx: Context, args: str) -> None:
-    first, _rest = split_first(args)
+    first, rest = split_first(args)
     if not first:
-        rows = ctx.repos.cases.open_in_community(ctx.community.id)
+        rows = ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
         _list(ctx, "进行中的工单", rows, texts.NO_OPEN_CASES)
     elif first in ("我的", "mine", "my"):
-        rows = ctx.repos.cases.open_for_member(ctx.community.id, ctx.member.id)
+        rows = ctx.repos.cases.open_for_member(ctx.community.id, ctx.member.id, ALL_OPEN)
         _list(ctx, "我的工单", rows, texts.NO_MY_CASES)
     elif first in ("超时", "overdue"):
-        rows = ctx.repos.cases.overdue(ctx.community.id, ctx.now)
+        rows = ctx.repos.cases.overdue(ctx.community.id, ctx.now, ALL_OPEN)
         _list(ctx, "超时工单", rows, texts.NO_OVERDUE_CASES)
-    else:
+    elif first in ("更多", "more"):
+        page = int(rest) if rest.strip().isdigit() else 2
+        rows = ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
+        _list(ctx, "进行中的工单", rows, texts.NO_OPEN_CASES, page=max(page, 1))
+    elif first.lstrip("#＃").isdigit():
         _detail(ctx, case_ref(first))
+    else:
+        _filtered(ctx, args.strip())
 
 
-def _list(ctx: Context, title: str, rows: list[Case], empty: str) -> None:
+def _filtered(ctx: Context, words: str) -> None:
+    """/工单 5号楼, /工单 王师傅, /工单 电梯: open cases at a place, of a person, of a kind."""
+    place = ctx.classifier.parse_location(words)
+    person = ctx.repos.members.by_name(ctx.community.id, words.lstrip("@＠").strip())
+    code = category_code(words)
+    if not (place or person or code):
+        raise UsageError(texts.cases_filter_unknown(words))
+    rows = [c for c in ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
+            if (not place or all(str(c.location.get(k)) == str(v) for k, v in place.items()))
+            and (person is None or c.assignee_id == person.id
+                 or any(x.member_id == person.id for x in c.complainants))
+            and (code is None or c.category == code)]
+    _list(ctx, texts.cases_filter_title(words), rows, texts.cases_filter_empty(words))
+
+
+def _list(ctx: Context, title: str, rows: list[Case], empty: str, page: int = 1) -> None:
     if not rows:
         ctx.reply(empty)
         return
+    shown = rows[(page - 1) * PAGE: page * PAGE]
     lines = [texts.case_list_row(c.id, category_label(c.category), texts.place(c.location),
                                  texts.state_label(c.state, c.rating), c.urgent,
                                  c.group_complaint, case_is_overdue(c, ctx.now))
-             for c in rows]
-    ctx.reply(texts.case_list(title, lines))
+             for c in shown]
+    more = len(rows) - (page - 1) * PAGE - len(shown)
+    ctx.reply(texts.case_list(title, lines, total=len(rows), more=more, next_page=page + 1))
 
 
 def _detail(ctx: Context, case_id: int) -> None:

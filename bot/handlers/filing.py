@@ -20,7 +20,7 @@ from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain import corrections
-from bot.domain.categories import CATEGORIES, category_label
+from bot.domain.categories import CATEGORIES, category_code, category_label
 from bot.domain.roles import classifier_role, is_staff_like
 from bot.events import Mention
 from bot.handlers.args import case_ref, split_first
@@ -44,16 +44,10 @@ def register(dispatcher: Dispatcher) -> None:
 
 def category_from_word(word: str) -> str:
     """A category code from what staff type: the code, the label, or part of the label."""
-    word = word.strip()
-    if word in CATEGORIES:
-        return word
-    for code, label in CATEGORIES.items():
-        if word == label:
-            return code
-    matches = [code for code, label in CATEGORIES.items() if word and word in label]
-    if len(matches) == 1:
-        return matches[0]
-    raise Refusal(texts.unknown_category(word, "、".join(CATEGORIES.values())))
+    code = category_code(word)
+    if code is None:
+        raise Refusal(texts.unknown_category(word, "、".join(CATEGORIES.values())))
+    return code
 
 
 # --- /立案 ----------------------------------------------------------------------------------

@@ -7,15 +7,19 @@ from __future__ import annotations
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, UsageError
 from bot.domain.categories import category_label
-from bot.domain.stats import compute, mean, p90, period_start
+from bot.domain.stats import compute, mean, p90, period_bounds
 from bot.domain.webhook_health import webhook_health
 
 PERIODS = {"": ("month", "本月"), "本月": ("month", "本月"), "month": ("month", "本月"),
-           "本周": ("week", "本周"), "week": ("week", "本周")}
+           "本周": ("week", "本周"), "week": ("week", "本周"), "这周": ("week", "本周"),
+           "这个月": ("month", "本月"), "上周": ("last_week", "上周"),
+           "last_week": ("last_week", "上周"), "上个月": ("last_month", "上个月"),
+           "上月": ("last_month", "上个月"), "last_month": ("last_month", "上个月")}
 
 
 def register(dispatcher: Dispatcher) -> None:
-    dispatcher.command("统计", "stats", "/统计 [本周|本月]", "查看响应率、解决率、满意率")(stats)
+    dispatcher.command("统计", "stats", "/统计 [本周|本月|上周|上个月]",
+                       "查看响应率、解决率、满意率")(stats)
 
 
 def _span(value) -> str:
@@ -25,10 +29,10 @@ def _span(value) -> str:
 def stats(ctx: Context, args: str) -> None:
     key = args.strip()
     if key not in PERIODS:
-        raise UsageError(f"不认识“{key}”，请写 本周 或 本月。")
+        raise UsageError(texts.stats_period_unknown(key))
     period, label = PERIODS[key]
-    start = period_start(ctx.now, period, ctx.config.tz)
-    cases = ctx.repos.cases.opened_between(ctx.community.id, start, ctx.now)
+    start, end = period_bounds(ctx.now, period, ctx.config.tz)
+    cases = ctx.repos.cases.opened_between(ctx.community.id, start, end)
     ids = [c.id for c in cases]
     st = compute(cases, ctx.repos.cases.latest_ratings(ids),
                  ctx.repos.cases.ids_with_event(ids, "reopened"), ctx.now)
