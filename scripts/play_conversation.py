@@ -41,12 +41,18 @@ def main(argv: list[str] | None = None) -> int:
         from bot import create_app
         from bot.config_file import load_config
 
-        client = create_app(load_config(str(ROOT / "config.yaml"))).test_client()
+        now = [START]
+        client = create_app(load_config(str(ROOT / "config.yaml")),
+                            clock=lambda: now[0]).test_client()
+
         def post(body):
             resp = client.post("/bridge/messages", json=body)
             return resp.status_code, resp.get_json() or {}
 
-        results = send_lines(post, lines)
+        def set_clock(when):
+            now[0] = when
+
+        results = send_lines(post, lines, set_clock)
         if args.show:
             for line, replies, _ in results:
                 print(f"[{line['day']} {line['time']}] {line['name']}: {line['text']}")
@@ -56,12 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def send_lines(post, lines: list[dict]) -> list[tuple[dict, list[dict], int]]:
-    """Post each line through `post(body) -> (status, json)`; (line, replies, status)."""
+def send_lines(post, lines: list[dict], set_clock=None, start: datetime = START
+               ) -> list[tuple[dict, list[dict], int]]:
+    """Post each line through `post(body) -> (status, json)`, the app's clock set to the
+    line's time by `set_clock`; returns (line, replies, status) per line."""
     results = []
     for n, line in enumerate(lines):
         hh, mm = (int(x) for x in line["time"].split(":"))
-        sent_at = START + timedelta(days=line["day"] - 1, hours=hh, minutes=mm)
+        sent_at = start + timedelta(days=line["day"] - 1, hours=hh, minutes=mm)
+        if set_clock is not None:
+            set_clock(sent_at)
         body = {"msg_id": f"c-{n}", "group_id": "g-1", "sender_id": line["sender"],
                 "sender_name": line["name"], "text": line["text"],
                 "sent_at": sent_at.isoformat()}

@@ -22,7 +22,7 @@ def _player():
     return module
 
 
-def test_a_blind_three_day_conversation_is_heard(chat):
+def test_a_blind_three_day_conversation_is_heard(chat, clock):
     player = _player()
     lines = [json.loads(x) for x in CONVERSATION.read_text(encoding="utf-8").splitlines()
              if x.strip()]
@@ -31,7 +31,7 @@ def test_a_blind_three_day_conversation_is_heard(chat):
         resp = chat.post(body)
         return resp.status_code, resp.get_json() or {}
 
-    counts, rows = player.score(player.send_lines(post, lines))
+    counts, rows = player.score(player.send_lines(post, lines, clock.set))
     assert counts["errors"] == 0
     assert counts["heard"] + counts["asked"] >= 0.95 * counts["complaints"], rows["missed"]
     assert counts["urgent_heard"] >= 0.8 * counts["urgent"], rows["missed emergencies"]
