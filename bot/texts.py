@@ -761,3 +761,7 @@ def args_too_long(limit: int) -> str:
 
 def stats_period_unknown(word: str) -> str:
     return f"不认识“{word}”，请写 本周 或 本月（也可以写 上周、上个月）。"
+
+
+ADDRESSED_HELP = ("我在。有问题直接说，比如“3号楼电梯坏了”，我会登记并通知负责人员；"
+                  "查看进度发 /工单 我的，全部用法发 /帮助。")

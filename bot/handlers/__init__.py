@@ -38,6 +38,8 @@ LISTENER_GROUPS = (
         Listener("opinion", deliberation.opinion_listener),
         Listener("complaint", cases.complaint_listener),
         Listener("ask_when_unsure", filing.ask_listener),
+        # never silence: a message naming a case, quoting or @-mentioning the bot
+        Listener("addressed", cases.addressed_listener),
     )),
 )
 

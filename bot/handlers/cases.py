@@ -20,7 +20,7 @@ from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
 from bot.events import Mention
-from bot.handlers.args import case_ref, split_first
+from bot.handlers.args import case_ref, case_refs_in, split_first
 from bot.handlers.lookup import classification
 from storage.models import Case, InboundMessage, Member
 
@@ -220,3 +220,27 @@ def _detail(ctx: Context, case_id: int) -> None:
         respond_by=ctx.local(case.respond_by), resolve_by=ctx.local(case.resolve_by),
         tier_name=tier_name(ctx.community, case.tier), transferred_to=case.transferred_to,
         timeline=timeline), case_id=case.id)
+
+
+_BOT_NAMES = ("@邻里议事", "@机器人", "@小助手", "@linli")
+
+
+def addressed_listener(ctx: Context) -> bool:
+    """Last in line: a message that names a case (#12), quotes the bot, @-mentions it or
+    is a private chat with it is never met with silence — the case's progress, or a line
+    on what the bot can do."""
+    text = ctx.msg.text
+    quote = ctx.msg.quote
+    quoted_bot = quote is not None and quote.msg_id.startswith("out-")
+    refs = case_refs_in(text) or (case_refs_in(quote.text) if quoted_bot else [])
+    if refs:
+        case = ctx.repos.cases.get(refs[0], ctx.community.id)
+        if case is None:
+            ctx.reply(texts.CASE_NOT_FOUND.format(case_id=refs[0]))
+        else:
+            _progress(ctx, case)
+        return True
+    if quoted_bot or ctx.msg.private or any(name in text for name in _BOT_NAMES):
+        ctx.reply(texts.ADDRESSED_HELP)
+        return True
+    return False
