@@ -227,3 +227,13 @@ def test_listener_groups_run_in_order_and_stop_explicitly():
     assert heard == ["count", "pass", "take"]
     with pytest.raises(ValueError):
         d.add_listener_group(ListenerGroup("watch", stop=True))
+
+
+def test_a_group_not_in_the_config_joins_the_first_community_logged(chat, bot, caplog):
+    with caplog.at_level(logging.WARNING, logger="bot.domain.groups"):
+        chat.say("u-new", "大家好", group_id="g-unlisted", group_name="未登记的群")
+    assert "g-unlisted is not in the config" in caplog.text
+    with bot.store.transaction() as repos:
+        group = repos.groups.get("g-unlisted")
+        assert group.community_id == bot.config.communities[0].id
+        assert group.name == "未登记的群" and group.channel == "bridge"
