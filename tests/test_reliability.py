@@ -31,12 +31,17 @@ def _queue(bot, now, *texts_, group="g-1"):
                     group=grp, now=now)
 
 
-def test_rate_limit_merges_backlog_and_waits(db_url, receiver, clock):
+def _rate_limited(db_url, receiver, clock, per_minute: int):
+    """The bot posting to `receiver` with a rate limit per group."""
     app = create_app(make_config(db_url, outbound_url=receiver.url,
                                  channels={"bridge": {"outbound_url": receiver.url,
-                                                      "rate_limit_per_minute": 2}}),
+                                                      "rate_limit_per_minute": per_minute}}),
                      clock=clock)
-    bot = app.extensions["linli"]
+    return app.extensions["linli"]
+
+
+def test_rate_limit_merges_backlog_and_waits(db_url, receiver, clock):
+    bot = _rate_limited(db_url, receiver, clock, 2)
     try:
         now = clock()
         _queue(bot, now, "一")
@@ -203,11 +208,7 @@ def test_server_killed_mid_delivery_loses_nothing(db_url, tmp_path):
 
 
 def test_a_merged_post_gets_a_new_msg_id(db_url, receiver, clock):
-    app = create_app(make_config(db_url, outbound_url=receiver.url,
-                                 channels={"bridge": {"outbound_url": receiver.url,
-                                                      "rate_limit_per_minute": 1}}),
-                     clock=clock)
-    bot = app.extensions["linli"]
+    bot = _rate_limited(db_url, receiver, clock, 1)
     try:
         now = clock()
         _queue(bot, now, "一")
