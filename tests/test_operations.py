@@ -29,7 +29,7 @@ def _open_cases(config_path: str) -> list[str]:
 
 
 def _say(config_path, clock, text):
-    app = create_app(load_config(config_path))
+    app = create_app(load_config(config_path), clock=clock)
     chat = Chat(app.test_client(), clock, secret="s3cret")
     assert chat.say("u-zhang", text)
 
