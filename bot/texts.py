@@ -7,7 +7,7 @@ Functions take plain values (never ORM rows) and return text. The outbox writer 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 
 def with_mentions(text: str, names: Iterable[str]) -> str:
@@ -138,6 +138,9 @@ def case_opened_no_staff(case_id: int) -> str:
 
 REPORT_EMPTY = "请在 /报修 后面写上问题，例如：/报修 3号楼2单元楼道灯坏了"
 CASE_NOT_FOUND = "没有找到工单 #{case_id}，请核对编号。发送 /工单 查看进行中的工单。"
+OPEN_CASES_TITLE = "进行中的工单"
+MY_CASES_TITLE = "我的工单"
+OVERDUE_CASES_TITLE = "超时工单"
 NO_OPEN_CASES = "目前没有进行中的工单。"
 NO_MY_CASES = "您目前没有进行中的工单。"
 NO_OVERDUE_CASES = "目前没有超时的工单。"
@@ -765,3 +768,103 @@ def stats_period_unknown(word: str) -> str:
 
 ADDRESSED_HELP = ("我在。有问题直接说，比如“3号楼电梯坏了”，我会登记并通知负责人员；"
                   "查看进度发 /工单 我的，全部用法发 /帮助。")
+
+
+# --- usage and refusal lines of the handlers ---------------------------------------------
+
+CASE_ID_MISSING = "请写上工单编号。"
+TWO_CASE_IDS_MISSING = "请写两个工单编号。"
+TOPIC_ID_MISSING = "请写上议题编号，例如 T1。"
+CONVENE_CASE_MISSING = "请写上工单编号，例如 /会办 #12。"
+DECISION_MISSING = "请写上决议内容。"
+DURATION_NOT_POSITIVE = "时长要大于 0。"
+EXTEND_DURATION_NOT_POSITIVE = "延期时长要大于 0。"
+EXTEND_USAGE = "请写上延长多久和原因，例如：/延期 #12 2d 等配件。"
+PROGRESS_MISSING = "请写上进展内容。"
+ASSIGNEE_MISSING = "请 @ 要指派的人。"
+TRANSFER_UNIT_MISSING = "请写上承办单位，例如：/转办 #12 供电公司 线路归供电局。"
+CLOSE_REASON_MISSING = "请写上关闭原因。"
+HISTORY_TARGET_MISSING = "请写上要查看的人，例如：/档案 @张阿姨"
+MENTION_MISSING = "请用 @ 选中要指定的人。"
+COORDINATOR_HINT = "议事由网格员或社区主持；有想商量的事可以发送 /议题 标题 提出。"
+EMPTY_ARGUMENT = "（空）"
+DEFAULT_MEETING_WAY = "群内线上讨论"
+RESPONSE_OVERDUE_REASON = "签收超时"
+RESOLUTION_OVERDUE_REASON = "办结超时"
+CLOSED_UNRATED_NOTE = "超时未评价"
+
+
+def listing(items: Iterable[str]) -> str:
+    """Items in a sentence: 甲、乙、丙."""
+    return "、".join(items)
+
+
+def not_a_case_ref(token: str) -> str:
+    return f"“{token}”不是工单编号，请写成 #编号，例如 #12。"
+
+
+def not_a_topic_ref(token: str) -> str:
+    return f"“{token}”不是议题编号，请写成 T编号，例如 T1。"
+
+
+def not_a_duration(token: str) -> str:
+    return f"“{token}”不是时长，请写成 30分钟、2小时、2天 这样。"
+
+
+def not_an_extension(span: str) -> str:
+    return f"“{span}”不是时长，请写成 6小时、2天、1天半 这样（最长一年）。"
+
+
+def ratings_waiting(case_ids: Sequence[int]) -> str:
+    ids = listing(f"#{case_id}" for case_id in case_ids)
+    return f"您有几个工单在等评价（{ids}），请带上编号，例如“#{case_ids[0]} 满意”。"
+
+
+def convene_title(case_id: int, category_label: str, where: str) -> str:
+    return f"有请当事人会办：#{case_id} {category_label}{where}"
+
+
+def merged_from(case_id: int) -> str:
+    return f"由 #{case_id} 合并"
+
+
+def merged_into_note(case_id: int) -> str:
+    return f"并入 #{case_id}"
+
+
+def month_day(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def slowest_row(case_id: int, category: str, took: timedelta) -> str:
+    return f"#{case_id} {category} {duration(took)}"
+
+
+def group_complaint_row(case_id: int, category: str, location: str, people: int) -> str:
+    return f"#{case_id} {category}{location}（{people}人）"
+
+
+# --- actions named when a rule refuses them (“#12 已办结，不能签收”) ---------------------
+
+ACKNOWLEDGE_ACTION = "签收"
+UPDATE_ACTION = "反馈进展"
+RESOLVE_ACTION = "办结"
+EXTEND_ACTION = "延期"
+RATE_ACTION = "评价"
+WITHDRAW_ACTION = "撤回"
+CLOSE_ACTION = "关闭"
+ASSIGN_ACTION = "指派"
+ESCALATE_ACTION = "升级"
+TRANSFER_ACTION = "转办"
+MERGE_ACTION = "合并"
+RECATEGORIZE_ACTION = "改类"
+CONVENE_ACTION = "会办"
+ANNOUNCE_ACTION = "告知"
+OPEN_DISCUSSION_ACTION = "开始协商"
+CLOSE_DISCUSSION_ACTION = "结束协商"
+OPEN_VOTE_ACTION = "表决"
+VOTE_ACTION = "投票"
+CLOSE_VOTE_ACTION = "结束表决"
+DECIDE_ACTION = "形成决议"
+END_PUBLICITY_ACTION = "结束公示"
+FINISH_ACTION = "完成"
