@@ -17,7 +17,7 @@ ROOTS = ("bot", "scheduler", "storage")
 
 # Bottom first: module names, or "package.*" for a package and everything in it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("bot.config", "bot.texts", "bot.events", "bot.clock", "bot.privacy")),
+    ("foundation", ("bot.config", "bot.texts.*", "bot.events", "bot.clock", "bot.privacy")),
     ("storage", ("storage.*",)),
     ("domain", ("bot.domain.*", "bot.nlp.*")),
     ("dispatcher", ("bot.dispatcher",)),

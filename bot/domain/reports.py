@@ -1,5 +1,5 @@
 """The monthly 社情民意 report and the group digests: what goes in them, computed from the
-cases (no wording here: bot/texts.py renders, bot/exports.py writes files)."""
+cases (no wording here: bot/texts/ renders, bot/exports.py writes files)."""
 
 from __future__ import annotations
 
