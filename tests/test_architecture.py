@@ -228,3 +228,10 @@ def _wording_outside_texts() -> list[str]:
 def test_user_facing_chinese_lives_in_texts():
     found = _wording_outside_texts()
     assert not found, "Chinese wording outside bot/texts:\n" + "\n".join(found)
+
+
+def test_only_storage_touches_the_session():
+    touching = sorted(path.relative_to(REPO).as_posix() for module, path in MODULES.items()
+                      if not module.startswith("storage")
+                      and re.search(r"\brepos\.session\b", path.read_text(encoding="utf-8")))
+    assert not touching, f"session calls outside storage/: {touching}"

@@ -85,7 +85,7 @@ def raise_hand(repos: Repos, topic: Topic, member: Member, now: datetime) -> int
     if speaker.hand_raised_at is not None and speaker.called_at is None:
         raise TopicRuleError(texts.hand_already_raised(_place(repos, topic, member)))
     speaker.hand_raised_at, speaker.called_at = now, None
-    repos.session.flush()
+    repos.topics.flush()
     return _place(repos, topic, member)
 
 

@@ -11,9 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import (
-    Member,
-)
+from storage.models import Member
 
 _UPSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
@@ -21,6 +19,10 @@ _UPSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 class _Repo:
     def __init__(self, session: Session):
         self.s = session
+
+    def flush(self) -> None:
+        """Write pending changes, so the next query sees them."""
+        self.s.flush()
 
     def _insert_unique(self, row):
         """Insert `row` in a savepoint; None when a unique key says it exists already."""

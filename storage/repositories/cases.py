@@ -7,13 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from storage.models import (
-    OPEN_STATES,
-    Case,
-    CaseComplainant,
-    CaseEvent,
-    Member,
-)
+from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member
 from storage.repositories.base import _TimelineRepo
 
 

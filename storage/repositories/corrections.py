@@ -6,10 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from storage.models import (
-    Correction,
-    PendingQuestion,
-)
+from storage.models import Correction, PendingQuestion
 from storage.repositories.base import _Repo
 
 

@@ -7,10 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from storage.models import (
-    InboundMessage,
-    OutboundMessage,
-)
+from storage.models import InboundMessage, OutboundMessage
 from storage.repositories.base import _UPSERT, _Repo
 
 
@@ -53,6 +50,10 @@ class InboundRepo(_Repo):
 
 
 class OutboxRepo(_Repo):
+    def refresh(self, post: OutboundMessage) -> None:
+        """Reload a post from the database (after `claim` changed its row)."""
+        self.s.refresh(post)
+
     def add(self, **fields: Any) -> OutboundMessage | None:
         """Queue a post; None when its idempotency key exists (already planned).
 

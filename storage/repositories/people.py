@@ -10,13 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from bot.privacy import display_name
-from storage.models import (
-    Community,
-    Group,
-    InboundMessage,
-    Member,
-    MemberRole,
-)
+from storage.models import Community, Group, InboundMessage, Member, MemberRole
 from storage.repositories.base import _Repo
 
 

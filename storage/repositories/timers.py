@@ -7,10 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.models import (
-    Lease,
-    ScheduledJob,
-)
+from storage.models import Lease, ScheduledJob
 from storage.repositories.base import _Repo
 
 
