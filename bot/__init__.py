@@ -25,7 +25,7 @@ TYPE_CHECKING included). From the top:
     dispatcher          bot/dispatcher.py (commands, listeners, the handlers' Context)
     domain, nlp         bot/domain/ (the rules), bot/nlp/ (the classifier)
     storage             storage/ (models, repositories, migrations)
-    foundation          bot/config.py (schema), bot/texts.py, bot/events.py (messages
+    foundation          bot/config.py (schema), bot/texts/, bot/events.py (messages
                         and ports), bot/clock.py, bot/privacy.py (masking, safe names)
 
 tests/test_architecture.py checks the rule on every module.

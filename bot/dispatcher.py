@@ -218,7 +218,7 @@ class Dispatcher:
         if command is None:
             hints = self.suggestions(word)
             if hints:
-                ctx.reply(texts.DID_YOU_MEAN.format(name=word, suggestions="、".join(hints)))
+                ctx.reply(texts.DID_YOU_MEAN.format(name=word, suggestions=texts.listing(hints)))
             else:
                 ctx.reply(texts.UNKNOWN_COMMAND.format(name=word))
             return

@@ -144,7 +144,7 @@ def _claim_heads(app: Application, now: datetime) -> tuple[list, int]:
         for post in repos.outbox.heads_due(now):
             if not repos.outbox.claim(post.id, now, lease):
                 continue  # another worker has it
-            repos.session.refresh(post)
+            repos.outbox.refresh(post)
             sender = app.sender_for(post.channel)
             group = repos.groups.get(post.group_id)
             limit = sender.rate_limit(group) if sender is not None else None

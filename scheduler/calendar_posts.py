@@ -39,7 +39,7 @@ def _digest(app: Application, repos: Repos, group: Group, now: datetime, day: da
     digest = daily_digest(repos, group.community_id, group.id, start, now)
     if not (digest.opened or digest.resolved or digest.still_open):
         return None  # a quiet day in a quiet group: nothing to say
-    return Outgoing(text=render_digest(f"{day.month}月{day.day}日", digest), kind="digest")
+    return Outgoing(text=render_digest(texts.month_day(day), digest), kind="digest")
 
 
 def _topic_lines(repos: Repos, group: Group) -> list[str]:
@@ -58,7 +58,7 @@ def _summary(app: Application, repos: Repos, group: Group, now: datetime, day: d
     open_cases = repos.cases.open_in_group(group.id)
     counts = Counter(category_label(c.category) for c in open_cases)
     return Outgoing(kind="digest", text=texts.half_monthly_summary(
-        f"{day.month}月{day.day}日", open_cases=len(open_cases),
+        texts.month_day(day), open_cases=len(open_cases),
         overdue=sum(case_is_overdue(c, now) for c in open_cases),
         group_complaints=sum(c.group_complaint for c in open_cases),
         top_categories=counts.most_common(3), open_topics=_topic_lines(repos, group)))

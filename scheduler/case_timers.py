@@ -73,7 +73,7 @@ def respond_deadline(app: Application, repos: Repos, case: Case, now: datetime
                      ) -> list[Outgoing]:
     if case.state not in UNACKNOWLEDGED_STATES or case.acknowledged_at is not None:
         return []
-    return _escalate(app, repos, case, now, now - case.respond_by, "签收超时",
+    return _escalate(app, repos, case, now, now - case.respond_by, texts.RESPONSE_OVERDUE_REASON,
                      texts.response_overdue)
 
 
@@ -81,7 +81,7 @@ def resolve_deadline(app: Application, repos: Repos, case: Case, now: datetime
                      ) -> list[Outgoing]:
     if case.state not in OPEN_STATES or now < case.resolve_by:
         return []
-    return _escalate(app, repos, case, now, now - case.resolve_by, "办结超时",
+    return _escalate(app, repos, case, now, now - case.resolve_by, texts.RESOLUTION_OVERDUE_REASON,
                      texts.resolution_overdue)
 
 

@@ -17,7 +17,7 @@ ROOTS = ("bot", "scheduler", "storage")
 
 # Bottom first: module names, or "package.*" for a package and everything in it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("bot.config", "bot.texts", "bot.events", "bot.clock", "bot.privacy")),
+    ("foundation", ("bot.config", "bot.texts.*", "bot.events", "bot.clock", "bot.privacy")),
     ("storage", ("storage.*",)),
     ("domain", ("bot.domain.*", "bot.nlp.*")),
     ("dispatcher", ("bot.dispatcher",)),
@@ -168,3 +168,70 @@ def test_only_the_factory_wires_channels_and_handlers():
         if dst.startswith(package) and not src.startswith(package)
         and src not in ("bot", "bot.factory"))
     assert not outside, f"only bot/factory.py imports channels and handlers: {outside}"
+
+
+# --- user-facing Chinese lives in bot/texts --------------------------------------------------
+
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+WORDING_FREE = ("bot/handlers/*.py", "bot/domain/*.py", "bot/dispatcher.py", "scheduler/*.py")
+# Calls whose string arguments are parsed, not shown: text tests and command registration
+# (the command word is parsed; its usage line and summary are what /帮助 lists).
+PARSING_CALLS = {"startswith", "endswith", "lstrip", "rstrip", "strip", "replace", "split",
+                 "removeprefix", "removesuffix", "index", "compile", "match", "search",
+                 "command"}
+
+
+def _called(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+
+
+def _parse_vocabulary(tree: ast.Module) -> set[int]:
+    """Ids of string constants that are vocabulary to parse: module-level constants, the
+    operands of comparisons (`word in ("是", "对")`) and arguments of text tests."""
+    allowed: set[int] = set()
+
+    def mark(node: ast.AST) -> None:
+        allowed.update(id(n) for n in ast.walk(node) if isinstance(n, ast.Constant))
+
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            mark(node)
+        if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            mark(node)  # the module docstring
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                mark(first)
+        elif isinstance(node, ast.Compare):
+            mark(node)
+        elif isinstance(node, ast.Call) and _called(node) in PARSING_CALLS:
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                mark(arg)
+    return allowed
+
+
+def _wording_outside_texts() -> list[str]:
+    found = []
+    for pattern in WORDING_FREE:
+        for path in sorted(REPO.glob(pattern)):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            allowed = _parse_vocabulary(tree)
+            found += [f"{path.relative_to(REPO).as_posix()}:{node.lineno}: {node.value!r}"
+                      for node in ast.walk(tree)
+                      if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                      and CJK.search(node.value) and id(node) not in allowed]
+    return found
+
+
+def test_user_facing_chinese_lives_in_texts():
+    found = _wording_outside_texts()
+    assert not found, "Chinese wording outside bot/texts:\n" + "\n".join(found)
+
+
+def test_only_storage_touches_the_session():
+    touching = sorted(path.relative_to(REPO).as_posix() for module, path in MODULES.items()
+                      if not module.startswith("storage")
+                      and re.search(r"\brepos\.session\b", path.read_text(encoding="utf-8")))
+    assert not touching, f"session calls outside storage/: {touching}"

@@ -161,7 +161,7 @@ def _require_state(case: Case, allowed: tuple[str, ...], action: str) -> None:
 
 def acknowledge(repos: Repos, case: Case, actor: Member, now: datetime) -> Outcome:
     """签收: the actor takes the case (becoming its assignee if it had none)."""
-    _require_state(case, ("open", "assigned", "reopened", "transferred"), "签收")
+    _require_state(case, ("open", "assigned", "reopened", "transferred"), texts.ACKNOWLEDGE_ACTION)
     if case.assignee_id is None or case.state in ("open", "reopened"):
         case.assignee_id = actor.id
     case.state = "acknowledged"
@@ -173,7 +173,7 @@ def acknowledge(repos: Repos, case: Case, actor: Member, now: datetime) -> Outco
 
 def add_progress(repos: Repos, case: Case, actor: Member, note: str, now: datetime
                  ) -> Outcome:
-    _require_state(case, OPEN_STATES, "反馈进展")
+    _require_state(case, OPEN_STATES, texts.UPDATE_ACTION)
     if case.acknowledged_at is None:
         case.acknowledged_at = now
     if case.assignee_id is None:
@@ -186,7 +186,7 @@ def add_progress(repos: Repos, case: Case, actor: Member, note: str, now: dateti
 
 def resolve(repos: Repos, case: Case, actor: Member, note: str, now: datetime) -> Outcome:
     """办结: the complainants are asked to rate."""
-    _require_state(case, OPEN_STATES, "办结")
+    _require_state(case, OPEN_STATES, texts.RESOLVE_ACTION)
     if case.acknowledged_at is None:
         case.acknowledged_at = now
     if case.assignee_id is None:
@@ -200,7 +200,7 @@ def resolve(repos: Repos, case: Case, actor: Member, note: str, now: datetime) -
 
 def extend(repos: Repos, case: Case, actor: Member, by: timedelta, reason: str,
            now: datetime) -> Outcome:
-    _require_state(case, OPEN_STATES, "延期")
+    _require_state(case, OPEN_STATES, texts.EXTEND_ACTION)
     case.resolve_by = case.resolve_by + by
     repos.cases.add_event(case, "extended", actor, now, note=reason,
                           by_minutes=int(by.total_seconds() // 60))
@@ -215,7 +215,7 @@ def rate(repos: Repos, community: CommunityConfig, case: Case, actor: Member, ra
     the moderator (不满意再搭台协商)."""
     if rating not in RATINGS:
         raise ValueError(rating)
-    _require_state(case, ("resolved",), "评价")
+    _require_state(case, ("resolved",), texts.RATE_ACTION)
     repos.cases.add_event(case, "rated", actor, now, note=comment, rating=rating)
     if rating == "unsatisfied":
         case.state = "reopened"
@@ -234,7 +234,7 @@ def rate(repos: Repos, community: CommunityConfig, case: Case, actor: Member, ra
 
 
 def withdraw(repos: Repos, case: Case, actor: Member, now: datetime) -> Outcome:
-    _require_state(case, OPEN_STATES + ("resolved",), "撤回")
+    _require_state(case, OPEN_STATES + ("resolved",), texts.WITHDRAW_ACTION)
     case.state = "withdrawn"
     case.closed_at = now
     repos.cases.add_event(case, "withdrawn", actor, now)
@@ -243,10 +243,10 @@ def withdraw(repos: Repos, case: Case, actor: Member, now: datetime) -> Outcome:
 
 def close_unrated(repos: Repos, case: Case, now: datetime) -> Outcome:
     """No rating within feedback.rating_timeout: closed as 未评价 (the scheduler calls)."""
-    _require_state(case, ("resolved",), "关闭")
+    _require_state(case, ("resolved",), texts.CLOSE_ACTION)
     case.state = "closed"
     case.closed_at = now
-    repos.cases.add_event(case, "closed", None, now, note="超时未评价", unrated=True)
+    repos.cases.add_event(case, "closed", None, now, note=texts.CLOSED_UNRATED_NOTE, unrated=True)
     return Outcome(case)
 
 
@@ -254,7 +254,7 @@ def close_unrated(repos: Repos, case: Case, now: datetime) -> Outcome:
 
 def assign(repos: Repos, case: Case, actor: Member, assignee: Member, now: datetime
            ) -> Outcome:
-    _require_state(case, OPEN_STATES, "指派")
+    _require_state(case, OPEN_STATES, texts.ASSIGN_ACTION)
     case.assignee_id = assignee.id
     if case.state in ("open", "reopened", "acknowledged", "in_progress"):
         case.state = "assigned"
@@ -266,7 +266,7 @@ def assign(repos: Repos, case: Case, actor: Member, assignee: Member, now: datet
 def escalate(repos: Repos, community: CommunityConfig, case: Case, actor: Member | None,
              reason: str, now: datetime, *, automatic: str = "") -> Outcome:
     """三提: one tier up, pinging that tier's roles."""
-    _require_state(case, OPEN_STATES, "升级")
+    _require_state(case, OPEN_STATES, texts.ESCALATE_ACTION)
     top = max(1, len(community.tiers))
     if case.tier >= top:
         raise CaseRuleError(texts.case_at_top_tier(case.id))
@@ -281,7 +281,7 @@ def escalate(repos: Repos, community: CommunityConfig, case: Case, actor: Member
 def transfer(repos: Repos, case: Case, actor: Member, unit: str, reason: str, now: datetime
              ) -> Outcome:
     """一转: the case belongs to an outside unit; it stays open and is followed up."""
-    _require_state(case, OPEN_STATES, "转办")
+    _require_state(case, OPEN_STATES, texts.TRANSFER_ACTION)
     case.state = "transferred"
     case.transferred_to = unit
     if case.acknowledged_at is None:
@@ -294,21 +294,21 @@ def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime
     """Fold `source` into `target`: its complainants join the target."""
     if source.id == target.id:
         raise CaseRuleError(texts.MERGE_SAME)
-    _require_state(source, OPEN_STATES, "合并")
-    _require_state(target, OPEN_STATES, "合并")
+    _require_state(source, OPEN_STATES, texts.MERGE_ACTION)
+    _require_state(target, OPEN_STATES, texts.MERGE_ACTION)
     for complainant in list(source.complainants):
-        join_case(repos, target, complainant.member, f"由 #{source.id} 合并", now)
+        join_case(repos, target, complainant.member, texts.merged_from(source.id), now)
     source.state = "merged"
     source.merged_into = target.id
     source.closed_at = now
     repos.cases.add_event(source, "merged", actor, now, into=target.id)
-    repos.cases.add_event(target, "merged", actor, now, note=f"并入 #{source.id}",
+    repos.cases.add_event(target, "merged", actor, now, note=texts.merged_into_note(source.id),
                           source=source.id)
     return Outcome(target)
 
 
 def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -> Outcome:
-    _require_state(case, OPEN_STATES + ("resolved",), "关闭")
+    _require_state(case, OPEN_STATES + ("resolved",), texts.CLOSE_ACTION)
     case.state = "closed"
     case.closed_at = now
     repos.cases.add_event(case, "closed", actor, now, note=reason)
@@ -318,7 +318,7 @@ def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -
 def recategorize(repos: Repos, community: CommunityConfig, case: Case, category: str,
                  actor: Member, now: datetime) -> Outcome:
     """/改类: a new category and the people it routes to (pinged)."""
-    _require_state(case, OPEN_STATES + ("resolved",), "改类")
+    _require_state(case, OPEN_STATES + ("resolved",), texts.RECATEGORIZE_ACTION)
     old = case.category
     case.category = category
     case.updated_at = now

@@ -55,7 +55,7 @@ def propose(repos: Repos, *, group: Group, proposer: Member, title: str, kind: s
 def announce(repos: Repos, topic: Topic, actor: Member, when: datetime | None, way: str,
              now: datetime) -> None:
     """告知: when and how it will be discussed."""
-    _require(topic, ("proposed", "announced"), "告知")
+    _require(topic, ("proposed", "announced"), texts.ANNOUNCE_ACTION)
     topic.step, topic.meeting_at, topic.meeting_way = "announced", when, way
     repos.topics.add_event(topic, "announced", actor, now, note=way,
                            meeting_at=when.isoformat() if when else None)
@@ -64,7 +64,7 @@ def announce(repos: Repos, topic: Topic, actor: Member, when: datetime | None, w
 def open_discussion(repos: Repos, topic: Topic, actor: Member, duration: timedelta,
                     now: datetime) -> None:
     """协商: one topic under discussion per group at a time (一事一议)."""
-    _require(topic, ("proposed", "announced", "discussed"), "开始协商")
+    _require(topic, ("proposed", "announced", "discussed"), texts.OPEN_DISCUSSION_ACTION)
     current = repos.topics.discussing_in_group(topic.group_id)
     if current is not None and current.id != topic.id:
         raise TopicRuleError(texts.topic_one_at_a_time(current.id, current.title))
@@ -74,7 +74,7 @@ def open_discussion(repos: Repos, topic: Topic, actor: Member, duration: timedel
 
 
 def close_discussion(repos: Repos, topic: Topic, actor: Member | None, now: datetime) -> None:
-    _require(topic, ("discussing",), "结束协商")
+    _require(topic, ("discussing",), texts.CLOSE_DISCUSSION_ACTION)
     topic.step, topic.discussion_ends_at = "discussed", min(topic.discussion_ends_at or now, now)
     repos.topics.add_event(topic, "discussion_closed", actor, now)
 
@@ -85,7 +85,7 @@ def raise_hand(repos: Repos, topic: Topic, member: Member, now: datetime) -> int
     if speaker.hand_raised_at is not None and speaker.called_at is None:
         raise TopicRuleError(texts.hand_already_raised(_place(repos, topic, member)))
     speaker.hand_raised_at, speaker.called_at = now, None
-    repos.session.flush()
+    repos.topics.flush()
     return _place(repos, topic, member)
 
 
@@ -135,7 +135,7 @@ def abusive(text: str, extra_words: list[str]) -> bool:
 def start_vote(repos: Repos, topic: Topic, chair: Member, options: list[str],
                duration: timedelta, quorum: int, now: datetime) -> None:
     """决策: a new poll; the one who opens it chairs and does not vote (主持中立)."""
-    _require(topic, VOTABLE_FROM, "表决")
+    _require(topic, VOTABLE_FROM, texts.OPEN_VOTE_ACTION)
     if len(options) < 2 or len(set(options)) != len(options):
         raise TopicRuleError(texts.VOTE_OPTIONS_INVALID)
     if topic.step == "discussing":
@@ -149,7 +149,7 @@ def start_vote(repos: Repos, topic: Topic, chair: Member, options: list[str],
 
 def cast_vote(repos: Repos, topic: Topic, member: Member, option: str, now: datetime) -> bool:
     """投票 (or change it until the deadline); True when it changed an earlier vote."""
-    _require(topic, ("voting",), "投票")
+    _require(topic, ("voting",), texts.VOTE_ACTION)
     if topic.vote_ends_at is not None and now >= topic.vote_ends_at:
         raise TopicRuleError(texts.vote_closed(topic.id))
     if member.id == topic.chair_id:
@@ -184,7 +184,7 @@ def tally(counts: dict[str, int], options: list[str], quorum: int) -> Result:
 
 
 def close_vote(repos: Repos, topic: Topic, now: datetime) -> Result:
-    _require(topic, ("voting",), "结束表决")
+    _require(topic, ("voting",), texts.CLOSE_VOTE_ACTION)
     result = tally(repos.topics.tally(topic), topic.options, topic.quorum)
     topic.step = "voted"
     topic.result = {"counts": result.counts, "cast": result.cast, "passed": result.passed,
@@ -197,7 +197,7 @@ def close_vote(repos: Repos, topic: Topic, now: datetime) -> Result:
 def decide(repos: Repos, topic: Topic, actor: Member, decision: str, publicity: timedelta,
            now: datetime) -> None:
     """决议: record the decision and start the 公示."""
-    _require(topic, DECIDABLE_FROM, "形成决议")
+    _require(topic, DECIDABLE_FROM, texts.DECIDE_ACTION)
     if topic.step == "discussing":
         close_discussion(repos, topic, actor, now)
     topic.step, topic.decision, topic.publicity_ends_at = "publicity", decision, now + publicity
@@ -205,7 +205,7 @@ def decide(repos: Repos, topic: Topic, actor: Member, decision: str, publicity: 
 
 
 def end_publicity(repos: Repos, topic: Topic, now: datetime) -> None:
-    _require(topic, ("publicity",), "结束公示")
+    _require(topic, ("publicity",), texts.END_PUBLICITY_ACTION)
     topic.step = "supervision"
     repos.topics.add_event(topic, "publicity_ended", None, now)
 
@@ -213,7 +213,7 @@ def end_publicity(repos: Repos, topic: Topic, now: datetime) -> None:
 def finish(repos: Repos, topic: Topic, actor: Member, rating_window: timedelta,
            now: datetime) -> None:
     """完成: the topic is done; 成效评估 is open for the rating window."""
-    _require(topic, ("supervision", "publicity"), "完成")
+    _require(topic, ("supervision", "publicity"), texts.FINISH_ACTION)
     topic.step, topic.rating_ends_at = "done", now + rating_window
     repos.topics.add_event(topic, "done", actor, now)
 
@@ -260,7 +260,7 @@ def check_convenable(case: Case) -> None:
     """A merged or withdrawn case cannot be convened (raises TopicRuleError)."""
     if case.state in ("merged", "withdrawn"):
         raise TopicRuleError(texts.case_wrong_state(case.id, texts.state_label(case.state),
-                                                    "会办"))
+                                                    texts.CONVENE_ACTION))
 
 
 def convened_people(repos: Repos, community: CommunityConfig, case: Case) -> list[Member]:

@@ -1,5 +1,5 @@
 """The monthly 社情民意 report and the group digests: what goes in them, computed from the
-cases (no wording here: bot/texts.py renders, bot/exports.py writes files)."""
+cases (no wording here: bot/texts/ renders, bot/exports.py writes files)."""
 
 from __future__ import annotations
 
@@ -86,8 +86,9 @@ def render_monthly_post(report: MonthlyReport) -> str:
     return texts.monthly_report(
         report.month, opened=report.stats.opened, rates=report.rates(),
         by_category=report.by_category,
-        slowest=[f"#{x.case_id} {x.category} {texts.duration(x.took)}" for x in report.slowest],
-        group_complaints=[f"#{x.case_id} {x.category}{x.location}（{x.complainants}人）"
+        slowest=[texts.slowest_row(x.case_id, x.category, x.took) for x in report.slowest],
+        group_complaints=[texts.group_complaint_row(x.case_id, x.category, x.location,
+                                                      x.complainants)
                           for x in report.group_complaints])
 
 

@@ -1,5 +1,5 @@
 """Which safety advice an urgent case needs (gas: don't switch anything; fire: 119;
-injury: 120 …). The advice texts live in bot/texts.py; this module only decides."""
+injury: 120 …). The advice texts live in bot/texts/; this module only decides."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot import texts
 from bot.dispatcher import UsageError
 
 _CASE_REF = re.compile(r"^[#＃]?\s*(\d{1,9})(?:号)?$")
@@ -14,7 +15,7 @@ def case_ref(token: str) -> int:
     """'#12', '＃12', '12' -> 12; anything else is a usage error."""
     match = _CASE_REF.match(token.strip())
     if not match:
-        raise UsageError(f"“{token}”不是工单编号，请写成 #编号，例如 #12。")
+        raise UsageError(texts.not_a_case_ref(token))
     return int(match.group(1))
 
 
@@ -36,7 +37,7 @@ def topic_ref(token: str) -> int:
     """'T1', '#T1', 't 1', '议题1' -> 1; anything else is a usage error."""
     match = _TOPIC_REF.match(token.strip())
     if not match:
-        raise UsageError(f"“{token}”不是议题编号，请写成 T编号，例如 T1。")
+        raise UsageError(texts.not_a_topic_ref(token))
     return int(match.group(1))
 
 
@@ -50,6 +51,7 @@ _WHEN_PATTERNS = [
     ("wd", re.compile(rf"^(?:周|星期|礼拜)([一二三四五六日天])\s*{_PERIOD}{_HM}")),
 ]
 _WEEKDAYS = "一二三四五六日"
+_RELATIVE_DAYS = ("今天", "明天", "后天")
 
 
 def _hour(period: str | None, hour: int) -> int:
@@ -87,7 +89,7 @@ def parse_when(text: str, now):
                 if day < now - timedelta(days=1):  # 1月5日 said in November: next year
                     day = day.replace(year=now.year + 1)
             elif kind == "rel":
-                day = now + timedelta(days=("今天", "明天", "后天").index(groups[0]))
+                day = now + timedelta(days=_RELATIVE_DAYS.index(groups[0]))
             else:
                 target = _WEEKDAYS.index(groups[0].replace("天", "日"))
                 day = now + timedelta(days=(target - now.weekday()) % 7)

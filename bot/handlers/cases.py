@@ -157,17 +157,17 @@ def cases(ctx: Context, args: str) -> None:
     first, rest = split_first(args)
     if not first:
         rows = ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
-        _list(ctx, "进行中的工单", rows, texts.NO_OPEN_CASES)
+        _list(ctx, texts.OPEN_CASES_TITLE, rows, texts.NO_OPEN_CASES)
     elif first in ("我的", "mine", "my"):
         rows = ctx.repos.cases.open_for_member(ctx.community.id, ctx.member.id, ALL_OPEN)
-        _list(ctx, "我的工单", rows, texts.NO_MY_CASES)
+        _list(ctx, texts.MY_CASES_TITLE, rows, texts.NO_MY_CASES)
     elif first in ("超时", "overdue"):
         rows = ctx.repos.cases.overdue(ctx.community.id, ctx.now, ALL_OPEN)
-        _list(ctx, "超时工单", rows, texts.NO_OVERDUE_CASES)
+        _list(ctx, texts.OVERDUE_CASES_TITLE, rows, texts.NO_OVERDUE_CASES)
     elif first in ("更多", "more"):
         page = int(rest) if rest.strip().isdigit() else 2
         rows = ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
-        _list(ctx, "进行中的工单", rows, texts.NO_OPEN_CASES, page=max(page, 1))
+        _list(ctx, texts.OPEN_CASES_TITLE, rows, texts.NO_OPEN_CASES, page=max(page, 1))
     elif first.lstrip("#＃").isdigit():
         _detail(ctx, case_ref(first))
     else:

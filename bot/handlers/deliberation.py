@@ -22,13 +22,12 @@ from bot.handlers.args import (
 from bot.handlers.lookup import classification, load_case
 from storage.models import Topic
 
-COORDINATOR_HINT = "议事由网格员或社区主持；有想商量的事可以发送 /议题 标题 提出。"
 _QUORUM_SUFFIX = "人"
 
 
 def register(dispatcher: Dispatcher) -> None:
     def command(name, alias, usage, summary, func, ability=None):
-        hint = COORDINATOR_HINT if ability else ""
+        hint = texts.COORDINATOR_HINT if ability else ""
         dispatcher.command(name, alias, usage, summary, ability=ability,
                            refusal_hint=hint)(func)
 
@@ -60,7 +59,7 @@ def _load(ctx: Context, token: str) -> Topic:
 def _topic_and_rest(args: str) -> tuple[str, str]:
     first, rest = split_first(args)
     if not first:
-        raise UsageError("请写上议题编号，例如 T1。")
+        raise UsageError(texts.TOPIC_ID_MISSING)
     return first, rest
 
 
@@ -71,9 +70,9 @@ def _duration(token: str, default: timedelta) -> timedelta:
     try:
         value = parse_duration(token)
     except ValueError:
-        raise UsageError(f"“{token}”不是时长，请写成 30分钟、2小时、2天 这样。") from None
+        raise UsageError(texts.not_a_duration(token)) from None
     if value <= timedelta(0):
-        raise UsageError("时长要大于 0。")
+        raise UsageError(texts.DURATION_NOT_POSITIVE)
     return value
 
 
@@ -118,8 +117,9 @@ def announce(ctx: Context, args: str) -> None:
     topic = _load(ctx, token)
     when, way = parse_when(rest, ctx.local(ctx.now))
     if when is None:
-        raise UsageError(texts.WHEN_UNREADABLE.format(when=rest.split()[0] if rest else "（空）"))
-    way = way or "群内线上讨论"
+        unread = rest.split()[0] if rest else texts.EMPTY_ARGUMENT
+        raise UsageError(texts.WHEN_UNREADABLE.format(when=unread))
+    way = way or texts.DEFAULT_MEETING_WAY
     rules.announce(ctx.repos, topic, ctx.member, when, way, ctx.now)
     ctx.reply(texts.topic_announced(topic.id, topic.title, when, way), kind="notice",
               topic_id=topic.id)
@@ -227,7 +227,7 @@ def vote(ctx: Context, args: str) -> None:
 def decide(ctx: Context, args: str) -> None:
     token, decision = _topic_and_rest(args)
     if not decision.strip():
-        raise UsageError("请写上决议内容。")
+        raise UsageError(texts.DECISION_MISSING)
     topic = _load(ctx, token)
     rules.decide(ctx.repos, topic, ctx.member, decision.strip(),
            ctx.config.deliberation.publicity, ctx.now)
@@ -259,11 +259,11 @@ def rate(ctx: Context, args: str) -> None:
 def convene(ctx: Context, args: str) -> None:
     first, _ = split_first(args)
     if not first:
-        raise UsageError("请写上工单编号，例如 /会办 #12。")
+        raise UsageError(texts.CONVENE_CASE_MISSING)
     case = load_case(ctx, case_ref(first))
     rules.check_convenable(case)
     where = texts.place(case.location)
-    title = f"有请当事人会办：#{case.id} {category_label(case.category)}{where}"
+    title = texts.convene_title(case.id, category_label(case.category), where)
     topic = rules.convene(ctx.repos, ctx.community, ctx.group, case, ctx.member, title,
                    ctx.now)
     people = rules.convened_people(ctx.repos, ctx.community, case)

@@ -46,14 +46,14 @@ def rate(ctx: Context, args: str) -> None:
     rating = rating_label(label)
     if rating is None:
         raise UsageError(texts.RATE_USAGE_HINT)
-    _record_rating(ctx, _own_case(ctx, case_id, "评价"), rating, comment)
+    _record_rating(ctx, _own_case(ctx, case_id, texts.RATE_ACTION), rating, comment)
 
 
 def withdraw(ctx: Context, args: str) -> None:
     first, _ = split_first(args)
     if not first:
-        raise UsageError("请写上工单编号。")
-    case = _own_case(ctx, case_ref(first), "撤回")
+        raise UsageError(texts.CASE_ID_MISSING)
+    case = _own_case(ctx, case_ref(first), texts.WITHDRAW_ACTION)
     rules.withdraw(ctx.repos, case, ctx.member, ctx.now)
     ctx.reply(texts.case_withdrawn(case.id), case_id=case.id)
 
@@ -75,8 +75,7 @@ def natural_rating(ctx: Context) -> bool:
     elif len(waiting) == 1:
         case = waiting[0]
     else:
-        ctx.reply("您有几个工单在等评价（" + "、".join(f"#{c.id}" for c in waiting)
-                  + f"），请带上编号，例如“#{waiting[0].id} 满意”。")
+        ctx.reply(texts.ratings_waiting([c.id for c in waiting]))
         return True
     _record_rating(ctx, case, rating, text)
     return True

@@ -46,7 +46,7 @@ def category_from_word(word: str) -> str:
     """A category code from what staff type: the code, the label, or part of the label."""
     code = category_code(word)
     if code is None:
-        raise Refusal(texts.unknown_category(word, "、".join(CATEGORIES.values())))
+        raise Refusal(texts.unknown_category(word, texts.listing(CATEGORIES.values())))
     return code
 
 

@@ -36,7 +36,7 @@ def register(dispatcher: Dispatcher) -> None:
 def _target(ctx: Context, args: str) -> Member:
     who = args.strip()
     if not who and not ctx.msg.mentions:
-        raise UsageError("请写上要查看的人，例如：/档案 @张阿姨")
+        raise UsageError(texts.HISTORY_TARGET_MISSING)
     if who and not who.startswith(("@", "＠")):
         member = (ctx.repos.members.by_external(ctx.community.id, who)
                   or ctx.repos.members.by_name(ctx.community.id, who))

@@ -27,7 +27,7 @@ def named_member(ctx: Context, text: str) -> Member:
             return member
     match = _AT_NAME.search(text)
     if not match:
-        raise UsageError("请用 @ 选中要指定的人。")
+        raise UsageError(texts.MENTION_MISSING)
     name = match.group(1)
     member = ctx.repos.members.by_name(ctx.community.id, name)
     if member is None:

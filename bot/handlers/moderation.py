@@ -43,7 +43,7 @@ def register(dispatcher: Dispatcher) -> None:
 def _case_and_rest(args: str, need_rest: str = "") -> tuple[int, str]:
     first, rest = split_first(args)
     if not first:
-        raise UsageError("请写上工单编号。")
+        raise UsageError(texts.CASE_ID_MISSING)
     case_id = case_ref(first)
     if need_rest and not rest.strip():
         raise UsageError(need_rest)
@@ -52,7 +52,7 @@ def _case_and_rest(args: str, need_rest: str = "") -> tuple[int, str]:
 
 
 def assign(ctx: Context, args: str) -> None:
-    case_id, rest = _case_and_rest(args, "请 @ 要指派的人。")
+    case_id, rest = _case_and_rest(args, texts.ASSIGNEE_MISSING)
     assignee = named_member(ctx, rest)
     case = load_case(ctx, case_id)
     rules.assign(ctx.repos, case, ctx.member, assignee, ctx.now)
@@ -70,7 +70,7 @@ def escalate(ctx: Context, args: str) -> None:
 
 
 def transfer(ctx: Context, args: str) -> None:
-    case_id, rest = _case_and_rest(args, "请写上承办单位，例如：/转办 #12 供电公司 线路归供电局。")
+    case_id, rest = _case_and_rest(args, texts.TRANSFER_UNIT_MISSING)
     unit, reason = split_first(rest)
     case = load_case(ctx, case_id)
     rules.transfer(ctx.repos, case, ctx.member, unit, reason, ctx.now)
@@ -81,7 +81,7 @@ def transfer(ctx: Context, args: str) -> None:
 def merge(ctx: Context, args: str) -> None:
     parts = args.split()
     if len(parts) != 2:
-        raise UsageError("请写两个工单编号。")
+        raise UsageError(texts.TWO_CASE_IDS_MISSING)
     source, target = (load_case(ctx, case_ref(p)) for p in parts)
     rules.merge(ctx.repos, source, target, ctx.member, ctx.now)
     ctx.reply(texts.case_merged(source.id, target.id, len(target.complainants)),
@@ -89,7 +89,7 @@ def merge(ctx: Context, args: str) -> None:
 
 
 def close(ctx: Context, args: str) -> None:
-    case_id, reason = _case_and_rest(args, "请写上关闭原因。")
+    case_id, reason = _case_and_rest(args, texts.CLOSE_REASON_MISSING)
     case = load_case(ctx, case_id)
     rules.close(ctx.repos, case, ctx.member, reason, ctx.now)
     if reason.strip() == texts.NOT_A_COMPLAINT_REASON:  # a false alarm becomes data
@@ -107,7 +107,8 @@ def set_role(ctx: Context, args: str) -> None:
         raise UsageError()
     role = ROLE_WORDS.get(words[-1])
     if role is None:
-        raise Refusal(texts.UNKNOWN_ROLE.format(role=words[-1], choices="、".join(ROLES.values())))
+        raise Refusal(texts.UNKNOWN_ROLE.format(role=words[-1],
+                                                choices=texts.listing(ROLES.values())))
     member = named_member(ctx, " ".join(words[:-1]))
     if not ctx.repos.members.set_chat_role(member, role):
         ctx.reply(texts.role_unchanged(member.name, ROLES[role]))

@@ -39,7 +39,7 @@ def _workable(ctx: Context, case_id: int) -> Case:
 def _case_arg(args: str) -> tuple[int, str]:
     first, rest = split_first(args)
     if not first:
-        raise UsageError("请写上工单编号。")
+        raise UsageError(texts.CASE_ID_MISSING)
     return case_ref(first), rest.strip()
 
 
@@ -63,7 +63,7 @@ def claim(ctx: Context, args: str) -> None:
 def update(ctx: Context, args: str) -> None:
     case_id, note = _case_arg(args)
     if not note:
-        raise UsageError("请写上进展内容。")
+        raise UsageError(texts.PROGRESS_MISSING)
     case = _workable(ctx, case_id)
     rules.add_progress(ctx.repos, case, ctx.member, note, ctx.now)
     ctx.reply(texts.case_progress(case.id, ctx.member.name, note),
@@ -79,13 +79,13 @@ def extend(ctx: Context, args: str) -> None:
     case_id, rest = _case_arg(args)
     span, reason = split_first(rest)
     if not span or not reason:
-        raise UsageError("请写上延长多久和原因，例如：/延期 #12 2d 等配件。")
+        raise UsageError(texts.EXTEND_USAGE)
     try:
         by = parse_duration(span)
     except ValueError:
-        raise UsageError(f"“{span}”不是时长，请写成 6小时、2天、1天半 这样（最长一年）。") from None
+        raise UsageError(texts.not_an_extension(span)) from None
     if by.total_seconds() <= 0:
-        raise UsageError("延期时长要大于 0。")
+        raise UsageError(texts.EXTEND_DURATION_NOT_POSITIVE)
     case = _workable(ctx, case_id)
     rules.extend(ctx.repos, case, ctx.member, by, reason, ctx.now)
     ctx.reply(texts.case_extended(case.id, ctx.local(case.resolve_by), reason),
@@ -118,7 +118,7 @@ def natural_reply(ctx: Context) -> bool:
             return False  # a plain “收到” to some notice: nothing to do
         if len(mine) > 1:
             ctx.reply(texts.NATURAL_MANY_CASES.format(
-                count=len(mine), ids="、".join(f"#{c.id}" for c in mine), first=mine[0].id))
+                count=len(mine), ids=texts.listing(f"#{c.id}" for c in mine), first=mine[0].id))
             return True
         case = mine[0]
     action = reply_action(intent, case)

@@ -1,0 +1,150 @@
+"""Cases: their complainants, events and the lists of open, overdue and assigned cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member
+from storage.repositories.base import _TimelineRepo
+
+
+class CaseRepo(_TimelineRepo):
+    entity, event, owner_key, touched_key = Case, CaseEvent, "case_id", "touched_cases"
+
+    def add(self, case: Case) -> Case:
+        self.s.add(case)
+        self.s.flush()
+        return case
+
+    def preload(self, case_ids: list[int], lock: bool = False) -> None:
+        """Load many cases (with complainants) in one round trip into the session.
+
+        `lock`: on PostgreSQL the case rows stay locked until the transaction ends (in id
+        order, so two ticks cannot deadlock), and are read fresh — a timer's change to a
+        case and the change another process made first never overwrite each other."""
+        if not case_ids:
+            return
+        query = select(Case).where(Case.id.in_(sorted(set(case_ids))))
+        if lock and self.s.get_bind().dialect.name == "postgresql":
+            query = query.order_by(Case.id).with_for_update(of=Case) \
+                .execution_options(populate_existing=True)
+        list(self.s.scalars(query.options(selectinload(Case.complainants)
+                                          .joinedload(CaseComplainant.member)
+                                          .selectinload(Member.roles))))
+
+    def add_complainant(self, case: Case, member: Member, now: datetime) -> bool:
+        if any(c.member_id == member.id for c in case.complainants):
+            return False
+        case.complainants.append(CaseComplainant(member_id=member.id, joined_at=now,
+                                                 member=member))
+        self.s.flush()
+        return True
+
+    def open_in_community(self, community_id: str, limit: int = 50) -> list[Case]:
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id, Case.state.in_(OPEN_STATES))
+            .order_by(Case.priority.desc(), Case.urgent.desc(), Case.id).limit(limit)))
+
+    def open_in_group_since(self, group_id: str, category: str, since: datetime) -> list[Case]:
+        """Open cases of a category in a group opened since a time, newest first."""
+        return list(self.s.scalars(
+            select(Case).where(Case.group_id == group_id, Case.category == category,
+                               Case.state.in_(OPEN_STATES), Case.opened_at >= since)
+            .order_by(Case.id.desc())))
+
+    def open_for_member(self, community_id: str, member_id: int, limit: int = 50) -> list[Case]:
+        """Open cases the member raised, joined, or is assigned to."""
+        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id,
+                               Case.state.in_(OPEN_STATES),
+                               (Case.assignee_id == member_id) | Case.id.in_(joined))
+            .order_by(Case.id).limit(limit)))
+
+    def open_raised_in_group(self, group_id: str, member_id: int, since: datetime
+                             ) -> list[Case]:
+        """Open cases in the group the member complained about (raised or joined) since
+        `since`, newest first."""
+        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
+        return list(self.s.scalars(
+            select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES),
+                               Case.opened_at >= since, Case.id.in_(joined))
+            .order_by(Case.id.desc())))
+
+    def resolved_for_complainant(self, community_id: str, member_id: int) -> list[Case]:
+        """Cases awaiting this complainant's rating."""
+        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id, Case.state == "resolved",
+                               Case.id.in_(joined)).order_by(Case.resolved_at.desc())))
+
+    def open_assigned_to(self, community_id: str, member_id: int) -> list[Case]:
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id,
+                               Case.assignee_id == member_id, Case.state.in_(OPEN_STATES))
+            .order_by(Case.id)))
+
+    def opened_between(self, community_id: str, start: datetime, end: datetime,
+                       group_id: str | None = None) -> list[Case]:
+        query = select(Case).where(Case.community_id == community_id, Case.opened_at >= start,
+                                   Case.opened_at < end)
+        if group_id is not None:
+            query = query.where(Case.group_id == group_id)
+        return list(self.s.scalars(query.order_by(Case.id)))
+
+    def resolved_between(self, group_id: str, start: datetime, end: datetime) -> list[Case]:
+        return list(self.s.scalars(
+            select(Case).where(Case.group_id == group_id, Case.resolved_at >= start,
+                               Case.resolved_at < end).order_by(Case.id)))
+
+    def open_in_group(self, group_id: str) -> list[Case]:
+        return list(self.s.scalars(
+            select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES))
+            .order_by(Case.id)))
+
+    def latest_ratings(self, case_ids: list[int]) -> dict[int, str]:
+        """Each case's latest rating (from its 'rated' events)."""
+        if not case_ids:
+            return {}
+        rows = self.s.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids),
+                                                      CaseEvent.kind == "rated")
+                              .order_by(CaseEvent.id))
+        return {e.case_id: e.data.get("rating") for e in rows}
+
+    def ids_with_event(self, case_ids: list[int], kind: str) -> set[int]:
+        if not case_ids:
+            return set()
+        return set(self.s.scalars(select(CaseEvent.case_id).where(
+            CaseEvent.case_id.in_(case_ids), CaseEvent.kind == kind)))
+
+    def opened_from(self, inbound_id: int) -> Case | None:
+        return self.s.scalars(select(Case).where(Case.source_message_id == inbound_id)
+                              .order_by(Case.id)).first()
+
+    def latest_event(self, case_id: int, kind: str) -> CaseEvent | None:
+        return self.s.scalar(select(CaseEvent).where(CaseEvent.case_id == case_id,
+                                                     CaseEvent.kind == kind)
+                             .order_by(CaseEvent.id.desc()).limit(1))
+
+    def overdue(self, community_id: str, now: datetime, limit: int = 50) -> list[Case]:
+        """Open cases past their response (unacknowledged) or resolution deadline."""
+        late_response = Case.acknowledged_at.is_(None) & (Case.respond_by < now)
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id,
+                               Case.state.in_(OPEN_STATES),
+                               late_response | (Case.resolve_by < now))
+            .order_by(Case.resolve_by).limit(limit)))
+
+    def raised_by(self, community_id: str, member_id: int, limit: int = 200) -> list[Case]:
+        """Cases the member raised or joined, in any state, newest first."""
+        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id, Case.id.in_(joined))
+            .order_by(Case.id.desc()).limit(limit)))
+
+    def count_assigned_to(self, community_id: str, member_id: int) -> int:
+        return self.s.scalar(select(func.count()).select_from(Case).where(
+            Case.community_id == community_id, Case.assignee_id == member_id)) or 0

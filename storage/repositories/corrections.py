@@ -1,0 +1,42 @@
+"""Corrections of the classifier and pending questions (asking when unsure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from storage.models import Correction, PendingQuestion
+from storage.repositories.base import _Repo
+
+
+class CorrectionRepo(_Repo):
+    def add(self, row: Correction) -> Correction:
+        self.s.add(row)
+        self.s.flush()
+        return row
+
+    def all(self, community_id: str | None = None) -> list[Correction]:
+        query = select(Correction).order_by(Correction.id)
+        if community_id:
+            query = query.where(Correction.community_id == community_id)
+        return list(self.s.scalars(query))
+
+
+class QuestionRepo(_Repo):
+    def add(self, row: PendingQuestion) -> PendingQuestion:
+        self.s.add(row)
+        self.s.flush()
+        return row
+
+    def last_asked(self, member_id: int) -> PendingQuestion | None:
+        return self.s.scalars(select(PendingQuestion).where(
+            PendingQuestion.member_id == member_id)
+            .order_by(PendingQuestion.asked_at.desc())).first()
+
+    def open_for(self, member_id: int, group_id: str, since: datetime
+                 ) -> PendingQuestion | None:
+        return self.s.scalars(select(PendingQuestion).where(
+            PendingQuestion.member_id == member_id, PendingQuestion.group_id == group_id,
+            PendingQuestion.state == "open", PendingQuestion.asked_at >= since)
+            .order_by(PendingQuestion.asked_at.desc())).first()

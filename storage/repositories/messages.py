@@ -1,0 +1,176 @@
+"""Inbound messages (deduplicated) and the outbox of posts to send."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from storage.models import InboundMessage, OutboundMessage
+from storage.repositories.base import _UPSERT, _Repo
+
+
+class InboundRepo(_Repo):
+    def add(self, **fields: Any) -> InboundMessage | None:
+        """Journal a message; None when (channel, group, msg_id) was seen before."""
+        return self._insert_unique(InboundMessage(**fields))
+
+    def get(self, inbound_id: int) -> InboundMessage | None:
+        return self.s.get(InboundMessage, inbound_id)
+
+    def mark(self, inbound_id: int, status: str, error: str | None = None) -> None:
+        self.s.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
+                       .values(status=status, error=error))
+
+    def unhandled(self, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
+        """Messages stored but never handled (a crash between store and act)."""
+        return list(self.s.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.status == "received",
+                   InboundMessage.received_at < received_before)
+            .order_by(InboundMessage.id).limit(limit)))
+
+    def recent_in_group(self, group_id: str, limit: int) -> list[InboundMessage]:
+        return list(self.s.scalars(
+            select(InboundMessage).where(InboundMessage.group_id == group_id)
+            .order_by(InboundMessage.id.desc()).limit(limit)))
+
+    def by_msg_id(self, channel: str, group_id: str, msg_id: str) -> InboundMessage | None:
+        return self.s.scalars(select(InboundMessage).where(
+            InboundMessage.channel == channel, InboundMessage.group_id == group_id,
+            InboundMessage.msg_id == msg_id)).first()
+
+    def latest_with_text(self, group_id: str, text: str, before_id: int
+                         ) -> InboundMessage | None:
+        """The newest earlier message in the group with exactly this text."""
+        return self.s.scalars(select(InboundMessage).where(
+            InboundMessage.group_id == group_id, InboundMessage.text == text,
+            InboundMessage.id < before_id).order_by(InboundMessage.id.desc())).first()
+
+
+class OutboxRepo(_Repo):
+    def refresh(self, post: OutboundMessage) -> None:
+        """Reload a post from the database (after `claim` changed its row)."""
+        self.s.refresh(post)
+
+    def add(self, **fields: Any) -> OutboundMessage | None:
+        """Queue a post; None when its idempotency key exists (already planned).
+
+        One round trip: INSERT … ON CONFLICT DO NOTHING RETURNING the row.
+        """
+        dialect = self.s.get_bind().dialect.name
+        if dialect not in _UPSERT:
+            return self._insert_unique(OutboundMessage(**fields))
+        statement = (_UPSERT[dialect](OutboundMessage).values(**fields)
+                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                     .returning(OutboundMessage))
+        return self.s.scalars(statement).first()
+
+    def get(self, out_id: int) -> OutboundMessage | None:
+        return self.s.get(OutboundMessage, out_id)
+
+    def exists(self, key: str) -> bool:
+        return self.s.scalar(select(OutboundMessage.id)
+                             .where(OutboundMessage.idempotency_key == key)) is not None
+
+    def heads_due(self, now: datetime, limit: int = 50) -> list[OutboundMessage]:
+        """The oldest pending post of each group, where that post is due now.
+
+        Later posts of a group wait behind its head, so a group's posts go out in order.
+        A post held for quiet hours (never attempted, not yet due) does not block the
+        urgent posts behind it; a post being retried does.
+        """
+        heads = (select(func.min(OutboundMessage.id))
+                 .where(OutboundMessage.state == "pending",
+                        (OutboundMessage.attempts > 0) | (OutboundMessage.next_attempt_at <= now))
+                 .group_by(OutboundMessage.group_id))
+        return list(self.s.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.id.in_(heads), OutboundMessage.next_attempt_at <= now)
+            .order_by(OutboundMessage.id).limit(limit)))
+
+    def claim(self, out_id: int, now: datetime, lease: timedelta) -> bool:
+        """Take a due post for delivery; False when another worker has it.
+
+        The claim pushes next_attempt_at out by the lease, so a worker that dies while
+        sending leaves the post to be retried when the lease runs out.
+        """
+        result = self.s.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == out_id, OutboundMessage.state == "pending",
+                   OutboundMessage.next_attempt_at <= now)
+            .values(next_attempt_at=now + lease, attempts=OutboundMessage.attempts + 1))
+        return result.rowcount == 1
+
+    def mark_sent(self, out_id: int, now: datetime) -> None:
+        self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
+                       .values(state="sent", delivered_at=now, last_error=None))
+
+    def mark_retry(self, out_id: int, at: datetime, error: str) -> None:
+        self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
+                       .values(next_attempt_at=at, last_error=error[:2000]))
+
+    def sent_times_since(self, group_id: str, since: datetime) -> list[datetime]:
+        """When the group's posts were delivered since a time (for rate limits)."""
+        return list(self.s.scalars(
+            select(OutboundMessage.delivered_at)
+            .where(OutboundMessage.group_id == group_id, OutboundMessage.state == "sent",
+                   OutboundMessage.delivered_at >= since)))
+
+    def pending_behind(self, head: OutboundMessage, now: datetime) -> list[OutboundMessage]:
+        """Due pending posts queued after `head` in its group (the backlog)."""
+        return list(self.s.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.group_id == head.group_id, OutboundMessage.id > head.id,
+                   OutboundMessage.state == "pending", OutboundMessage.next_attempt_at <= now)
+            .order_by(OutboundMessage.id)))
+
+    def mark_merged(self, ids: list[int], into: int) -> None:
+        if ids:
+            self.s.execute(update(OutboundMessage).where(OutboundMessage.id.in_(ids))
+                           .values(state="merged", merged_into=into))
+
+    def mark_failed(self, out_id: int, error: str) -> None:
+        self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
+                       .values(state="failed", last_error=error[:2000]))
+
+    def for_inbound(self, inbound_id: int) -> list[OutboundMessage]:
+        return list(self.s.scalars(select(OutboundMessage)
+                                   .where(OutboundMessage.in_reply_to == inbound_id)
+                                   .order_by(OutboundMessage.id)))
+
+    def recent_in_group(self, group_id: str, limit: int) -> list[OutboundMessage]:
+        return list(self.s.scalars(
+            select(OutboundMessage).where(OutboundMessage.group_id == group_id)
+            .order_by(OutboundMessage.id.desc()).limit(limit)))
+
+    def count_by_state(self) -> dict[str, int]:
+        rows = self.s.execute(select(OutboundMessage.state, func.count())
+                              .group_by(OutboundMessage.state))
+        return {state: n for state, n in rows}
+
+    def for_inbound_message(self, channel: str, msg_id: str) -> list[OutboundMessage]:
+        """The posts answering a message, found by its (channel, msg_id) (a retry)."""
+        inbound = select(InboundMessage.id).where(InboundMessage.channel == channel,
+                                                  InboundMessage.msg_id == msg_id)
+        return list(self.s.scalars(select(OutboundMessage)
+                                   .where(OutboundMessage.in_reply_to.in_(inbound))
+                                   .order_by(OutboundMessage.id)))
+
+    def failed_with(self, group_ids: list[str], error_prefix: str, since: datetime
+                    ) -> list[OutboundMessage]:
+        """Posts of these groups created since a time that failed with this error."""
+        if not group_ids:
+            return []
+        return list(self.s.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.group_id.in_(group_ids), OutboundMessage.state == "failed",
+                   OutboundMessage.last_error.startswith(error_prefix),
+                   OutboundMessage.created_at >= since)
+            .order_by(OutboundMessage.id)))
+
+    def set_text(self, out_id: int, text: str) -> None:
+        """Replace a post's text (what is still to be sent after a partial delivery)."""
+        self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
+                       .values(text=text))

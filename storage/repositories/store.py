@@ -1,0 +1,65 @@
+"""`Store.transaction()` opens one unit of work and yields `Repos`, whose attributes
+group the queries by table."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.repositories.cases import CaseRepo
+from storage.repositories.corrections import CorrectionRepo, QuestionRepo
+from storage.repositories.messages import InboundRepo, OutboxRepo
+from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
+from storage.repositories.timers import JobRepo, LeaseRepo
+from storage.repositories.topics import TopicRepo
+
+
+class Store:
+    """Owns the session factory; hands out transactions.
+
+    On SQLite every transaction is a writer (BEGIN IMMEDIATE), so the threads of one
+    process take turns on a lock instead of sleeping in SQLite's busy handler; other
+    processes still wait on the busy timeout.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self._sessions = session_factory
+        bind = session_factory.kw.get("bind")
+        self._turns = threading.RLock() if bind is not None and \
+            bind.dialect.name == "sqlite" else nullcontext()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Repos]:
+        with self._turns:
+            session = self._sessions()
+            try:
+                yield Repos(session)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+
+class Repos:
+    def __init__(self, session: Session):
+        self.session = session
+        self.communities = CommunityRepo(session)
+        self.groups = GroupRepo(session)
+        self.members = MemberRepo(session)
+        self.inbound = InboundRepo(session)
+        self.outbox = OutboxRepo(session)
+        self.cases = CaseRepo(session)
+        self.jobs = JobRepo(session)
+        self.leases = LeaseRepo(session)
+        self.topics = TopicRepo(session)
+        self.corrections = CorrectionRepo(session)
+        self.questions = QuestionRepo(session)
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name

@@ -1,0 +1,84 @@
+"""Scheduled jobs and leases (who runs the scheduler)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.models import Lease, ScheduledJob
+from storage.repositories.base import _Repo
+
+
+class JobRepo(_Repo):
+    """Timers (ScheduledJob): plan, cancel, and take the due ones."""
+
+    def plan(self, key: str, kind: str, due_at: datetime, *, case_id: int | None = None,
+             topic_id: int | None = None, data: dict | None = None) -> None:
+        """Create the timer, or move it. A timer that already fired at this very time
+        stays done, so re-planning never makes it fire twice."""
+        row = self.s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+        if row is None:
+            try:
+                with self.s.begin_nested():
+                    self.s.add(ScheduledJob(key=key, kind=kind, due_at=due_at, case_id=case_id,
+                                            topic_id=topic_id, data=data or {},
+                                            state="pending"))
+                return
+            except IntegrityError:
+                row = self.s.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+        if row.due_at != due_at:  # moved: it will fire (again) at the new time
+            row.due_at, row.state, row.done_at = due_at, "pending", None
+        elif row.state == "cancelled":  # wanted again at the same time
+            row.state = "pending"
+        if data is not None:
+            row.data = data
+
+    def cancel(self, keys: list[str]) -> None:
+        if keys:
+            self.s.execute(update(ScheduledJob)
+                           .where(ScheduledJob.key.in_(keys), ScheduledJob.state == "pending")
+                           .values(state="cancelled"))
+
+    def due(self, now: datetime, limit: int = 200) -> list[ScheduledJob]:
+        """Pending timers due by now, oldest first. On PostgreSQL the rows are locked and
+        rows another ticking process holds are skipped (SKIP LOCKED)."""
+        query = (select(ScheduledJob)
+                 .where(ScheduledJob.state == "pending", ScheduledJob.due_at <= now)
+                 .order_by(ScheduledJob.due_at, ScheduledJob.id).limit(limit))
+        if self.s.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return list(self.s.scalars(query))
+
+    def finish(self, job: ScheduledJob, now: datetime) -> None:
+        job.state, job.done_at = "done", now
+
+    def pending_for_case(self, case_id: int) -> list[ScheduledJob]:
+        return list(self.s.scalars(select(ScheduledJob).where(
+            ScheduledJob.case_id == case_id, ScheduledJob.state == "pending")
+            .order_by(ScheduledJob.due_at)))
+
+
+class LeaseRepo(_Repo):
+    """Named leases: one holder at a time, taken over once expired."""
+
+    def acquire(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take or renew the lease; False while another holder's lease is live."""
+        row = self.s.get(Lease, name, with_for_update=True)
+        if row is None:
+            try:
+                with self.s.begin_nested():
+                    self.s.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+                return True
+            except IntegrityError:
+                row = self.s.get(Lease, name, with_for_update=True, populate_existing=True)
+        if row.holder != holder and row.expires_at > now:
+            return False
+        row.holder, row.expires_at = holder, now + ttl
+        return True
+
+    def release(self, name: str, holder: str) -> None:
+        row = self.s.get(Lease, name)
+        if row is not None and row.holder == holder:
+            self.s.delete(row)

@@ -1,0 +1,100 @@
+"""Deliberation topics: speakers, votes, ratings and events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from storage.models import (
+    ACTIVE_STEPS,
+    Member,
+    Topic,
+    TopicEvent,
+    TopicRating,
+    TopicSpeaker,
+    TopicVote,
+)
+from storage.repositories.base import _TimelineRepo
+
+
+class TopicRepo(_TimelineRepo):
+    """Topics, their timeline, votes, speakers and ratings."""
+
+    entity, event, owner_key, touched_key = Topic, TopicEvent, "topic_id", "touched_topics"
+
+    def add(self, topic: Topic) -> Topic:
+        self.s.add(topic)
+        self.s.flush()
+        return topic
+
+    def active_in_community(self, community_id: str) -> list[Topic]:
+        return list(self.s.scalars(
+            select(Topic).where(Topic.community_id == community_id,
+                                Topic.step.in_(ACTIVE_STEPS)).order_by(Topic.id)))
+
+    def in_group(self, group_id: str, limit: int = 30) -> list[Topic]:
+        return list(self.s.scalars(select(Topic).where(Topic.group_id == group_id)
+                                   .order_by(Topic.id.desc()).limit(limit)))
+
+    def discussing_in_group(self, group_id: str) -> Topic | None:
+        return self.s.scalar(select(Topic).where(Topic.group_id == group_id,
+                                                 Topic.step == "discussing").limit(1))
+
+    def for_case(self, case_id: int) -> Topic | None:
+        return self.s.scalar(select(Topic).where(Topic.case_id == case_id)
+                             .order_by(Topic.id.desc()).limit(1))
+
+    # speakers ----------------------------------------------------------------------
+    def speaker(self, topic_id: int, member_id: int) -> TopicSpeaker:
+        row = self.s.get(TopicSpeaker, (topic_id, member_id))
+        if row is None:
+            row = TopicSpeaker(topic_id=topic_id, member_id=member_id, messages=0,
+                               warned=False)
+            self.s.add(row)
+            self.s.flush()
+        return row
+
+    def queue(self, topic_id: int) -> list[TopicSpeaker]:
+        """Raised hands not yet called, first come first served."""
+        return list(self.s.scalars(
+            select(TopicSpeaker).where(TopicSpeaker.topic_id == topic_id,
+                                       TopicSpeaker.hand_raised_at.is_not(None),
+                                       TopicSpeaker.called_at.is_(None))
+            .order_by(TopicSpeaker.hand_raised_at, TopicSpeaker.member_id)))
+
+    # votes -------------------------------------------------------------------------
+    def vote(self, topic: Topic, member: Member, option: str, at: datetime) -> bool:
+        """Cast or change a vote; True when it changed an earlier one."""
+        row = self.s.get(TopicVote, (topic.id, topic.poll, member.id))
+        if row is None:
+            self.s.add(TopicVote(topic_id=topic.id, poll=topic.poll, member_id=member.id,
+                                 option=option, at=at))
+            self.s.flush()
+            return False
+        row.option, row.at = option, at
+        return True
+
+    def tally(self, topic: Topic) -> dict[str, int]:
+        rows = self.s.execute(select(TopicVote.option, func.count())
+                              .where(TopicVote.topic_id == topic.id,
+                                     TopicVote.poll == topic.poll)
+                              .group_by(TopicVote.option))
+        return {option: n for option, n in rows}
+
+    def voter_ids(self, topic: Topic) -> set[int]:
+        return set(self.s.scalars(select(TopicVote.member_id).where(
+            TopicVote.topic_id == topic.id, TopicVote.poll == topic.poll)))
+
+    # ratings -----------------------------------------------------------------------
+    def rate(self, topic: Topic, member: Member, score: int, at: datetime) -> None:
+        row = self.s.get(TopicRating, (topic.id, member.id))
+        if row is None:
+            self.s.add(TopicRating(topic_id=topic.id, member_id=member.id, score=score, at=at))
+        else:
+            row.score, row.at = score, at
+        self.s.flush()
+
+    def ratings(self, topic_id: int) -> list[int]:
+        return list(self.s.scalars(select(TopicRating.score)
+                                   .where(TopicRating.topic_id == topic_id)))
