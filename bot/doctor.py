@@ -6,15 +6,13 @@ database, migrations, each enabled channel, clock and timezone, outbox — each 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine
 
 from bot.config import Config
-from storage.db import alembic_config, make_engine
-from storage.models import OutboundMessage
+from storage.db import make_engine
+from storage.health import probe
 
 BACKLOG_WARN = 500
 OLDEST_WARN = timedelta(minutes=30)
@@ -48,45 +46,22 @@ def run_checks(config: Config, config_path: str, now: datetime) -> list[Check]:
 
 def database_checks(engine: Engine, now: datetime) -> list[Check]:
     """Database reachable, migrations current, outbox backlog (also /healthz/ready)."""
-    checks = []
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            checks.append(Check("database", True,
-                                engine.url.render_as_string(hide_password=True)))
-            current = MigrationContext.configure(conn).get_current_revision()
-            head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-            checks.append(Check("migrations", current == head,
-                                f"at {current}, newest {head}" + (
-                                    "" if current == head else
-                                    " — start the server once (it migrates) or run serve")))
-            if current == head:
-                checks.append(_outbox(conn, now))
+        state = probe(engine)
     except Exception as exc:  # noqa: BLE001 - any failure to reach the database is the answer
-        checks.append(Check("database", False, f"cannot connect: {exc.__class__.__name__}: "
-                            f"{str(exc).splitlines()[0][:160]}"))
+        return [Check("database", False, f"cannot connect: {exc.__class__.__name__}: "
+                      f"{str(exc).splitlines()[0][:160]}")]
+    checks = [Check("database", True, state.url),
+              Check("migrations", state.migrated, f"at {state.revision}, newest {state.head}"
+                    + ("" if state.migrated else
+                       " — start the server once (it migrates) or run serve"))]
+    if state.migrated:
+        age = now - state.oldest_pending if state.oldest_pending else timedelta(0)
+        ok = state.pending < BACKLOG_WARN and age < OLDEST_WARN
+        checks.append(Check("outbox", ok, f"{state.pending} pending, {state.failed} failed, "
+                            f"oldest pending {int(age.total_seconds() // 60)} min"
+                            + ("" if ok else " — is a channel down?")))
     return checks
-
-
-def _outbox(conn, now: datetime) -> Check:
-    pending = conn.execute(select(func.count()).select_from(OutboundMessage)
-                           .where(OutboundMessage.state == "pending")).scalar_one()
-    failed = conn.execute(select(func.count()).select_from(OutboundMessage)
-                          .where(OutboundMessage.state == "failed")).scalar_one()
-    oldest = conn.execute(select(func.min(OutboundMessage.created_at))
-                          .where(OutboundMessage.state == "pending")).scalar_one()
-    age = (now - _aware(oldest)) if oldest else timedelta(0)
-    ok = pending < BACKLOG_WARN and age < OLDEST_WARN
-    return Check("outbox", ok, f"{pending} pending, {failed} failed, oldest pending "
-                 f"{int(age.total_seconds() // 60)} min" + ("" if ok else
-                                                           " — is a channel down?"))
-
-
-def _aware(value) -> datetime:
-    """A stored time (UTC) as an aware datetime, however the driver hands it back."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _channels(config: Config) -> list[Check]:
