@@ -97,7 +97,7 @@ def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
             app.dispatcher.dispatch(ctx)
             replan_touched(repos, app.config, msg.sent_at)
             posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=row.id,
-                                now=app.now(), inline=inline)
+                                now=app.now(), inline=inline, config=app.config)
             repos.inbound.mark(row.id, "handled")
             return [wire_format(p) for p in posts if p.state == "inline" or not inline]
     except Exception as exc:  # noqa: BLE001 - any handler failure becomes an apology
@@ -113,7 +113,8 @@ def _apologise(app: Application, inbound_id: int, exc: Exception, *, inline: boo
         repos.inbound.mark(row.id, "failed", f"{type(exc).__name__}: {exc}")
         group = repos.groups.get(row.group_id)
         posts = queue_posts(repos, [Outgoing(text=texts.INTERNAL_ERROR)], group=group,
-                            in_reply_to=row.id, now=app.now(), inline=inline)
+                            in_reply_to=row.id, now=app.now(), inline=inline,
+                            config=app.config)
         return [wire_format(p) for p in posts]
 
 

@@ -37,14 +37,16 @@ def backoff(attempts: int) -> timedelta:
 
 
 def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datetime,
-                in_reply_to: int | None = None, inline: bool = False,
-                config: Config | None = None) -> list[OutboundMessage]:
+                config: Config, in_reply_to: int | None = None, inline: bool = False
+                ) -> list[OutboundMessage]:
     """Store posts in the outbox; returns the rows (planned duplicates are skipped).
 
-    With a config, non-urgent posts planned in quiet hours wait until they end.
+    Quiet hours hold every non-urgent post until they end, except the answers to a
+    message (someone just spoke to the bot and is waiting for its reply).
     """
     rows = []
-    hold = quiet_until(now, config.schedules.quiet_hours, config.tz) if config else None
+    hold = None if in_reply_to is not None else \
+        quiet_until(now, config.schedules.quiet_hours, config.tz)
     # Per-group order across processes: a group's posts take their ids (the delivery
     # order) under a lock on the group row, so ids are given in commit order.
     repos.groups.lock(sorted({post.group_id or group.id for post in posts}))

@@ -148,7 +148,7 @@ def _queue(bot, clock, texts_, group="g-1", kind="notice"):
     with bot.store.transaction() as repos:
         grp = repos.groups.get(group)
         posts = [Outgoing(text=t, kind=kind, key=f"test:{group}:{t}") for t in texts_]
-        queue_posts(repos, posts, group=grp, now=clock())
+        queue_posts(repos, posts, group=grp, now=clock(), config=bot.config)
 
 
 def test_later_posts_go_to_outbound_url_signed(bot, receiver, clock):

@@ -24,11 +24,12 @@ from bot.outbox import deliver_due, queue_posts
 from tests.conftest import REPO, TZ, Chat, demo_config_dict, make_config
 
 
-def _queue(bot, now, *texts_, group="g-1"):
+def _queue(bot, now, *texts_, group="g-1", urgent=False):
     with bot.store.transaction() as repos:
         grp = repos.groups.get(group)
-        queue_posts(repos, [Outgoing(text=t, kind="notice", key=f"k:{t}") for t in texts_],
-                    group=grp, now=now)
+        queue_posts(repos, [Outgoing(text=t, kind="notice", key=f"k:{t}", urgent=urgent)
+                            for t in texts_],
+                    group=grp, now=now, config=bot.config)
 
 
 def _rate_limited(db_url, receiver, clock, per_minute: int):
@@ -179,7 +180,9 @@ def test_server_killed_mid_delivery_loses_nothing(db_url, tmp_path):
         # the bot's later posts: queued through a real process's outbox
         app = create_app(make_config(db_url, outbound_url=receiver.url, secret=""))
         bot = app.extensions["linli"]
-        _queue(bot, datetime.now(TZ) - timedelta(seconds=1), "第一条", "第二条", "第三条")
+        # urgent: the real clock may be in quiet hours, which would hold a notice till 07:00
+        _queue(bot, datetime.now(TZ) - timedelta(seconds=1), "第一条", "第二条", "第三条",
+               urgent=True)
         bot.engine.dispose()
         assert receiver.first_seen.wait(30), "the server never started delivering"
         os.kill(server.pid, signal.SIGKILL)          # dies while the receiver holds post 1
@@ -269,7 +272,7 @@ def test_a_groups_posts_take_their_order_in_commit_order(db_url, clock):
         with bot.store.transaction() as repos:
             grp = repos.groups.get("g-1")
             (row,) = queue_posts(repos, [Outgoing(text=name, kind="notice", key=f"k:{name}")],
-                                 group=grp, now=clock())
+                                 group=grp, now=clock(), config=bot.config)
             if wait_for is None:
                 first_inserted.set()
                 time.sleep(hold)
@@ -325,5 +328,23 @@ def test_a_timer_reads_a_case_only_after_another_change_commits(db_url, clock):
         assert seen == [2]  # the second saw the first's change …
         with bot.store.transaction() as repos:
             assert repos.cases.get(case_id).tier == 3  # … and neither was lost
+    finally:
+        bot.engine.dispose()
+
+
+def test_quiet_hours_hold_every_planned_post_but_not_answers(db_url, clock):
+    app = create_app(make_config(db_url), clock=clock)
+    bot = app.extensions["linli"]
+    try:
+        night = datetime(2026, 11, 24, 23, 0, tzinfo=TZ)
+        with bot.store.transaction() as repos:
+            grp = repos.groups.get("g-1")
+            (notice,) = queue_posts(repos, [Outgoing(text="通知", kind="notice", key="k:n")],
+                                    group=grp, now=night, config=bot.config)
+            (urgent,) = queue_posts(repos, [Outgoing(text="紧急", kind="ping", key="k:u",
+                                                     urgent=True)],
+                                    group=grp, now=night, config=bot.config)
+            assert notice.next_attempt_at == datetime(2026, 11, 25, 7, 0, tzinfo=TZ)
+            assert urgent.next_attempt_at == night
     finally:
         bot.engine.dispose()

@@ -56,7 +56,7 @@ def queue(bot, *posts: Outgoing, group_id: str = WECOM_GROUP) -> list[int]:
         post.key = post.key or f"test:{uuid.uuid4().hex}"
     with bot.store.transaction() as repos:
         group = repos.groups.get(group_id)
-        rows = queue_posts(repos, list(posts), group=group, now=bot.now())
+        rows = queue_posts(repos, list(posts), group=group, now=bot.now(), config=bot.config)
         return [r.id for r in rows]
 
 
