@@ -72,13 +72,19 @@ def build_application(config: Config, *, clock: Clock | None = None,
     return app
 
 
+# The largest body each channel's endpoint accepts (one guard for all, in create_app).
+BODY_LIMITS = {"bridge": bridge.MAX_BODY, "wecom_aibot": wecom_aibot.MAX_BODY,
+               "wecom_app": wecom_app.MAX_BODY}
+DEFAULT_MAX_BODY = 64 * 1024  # the simulator and anything else
+
+
 def create_app(config: Config | None = None, *, clock: Clock | None = None,
                senders: dict[str, Sender] | None = None, simulator: bool | None = None
                ) -> Flask:
     config = config or load_config()
     bot = build_application(config, clock=clock, senders=senders)
     app = Flask("bot")
-    app.config["MAX_CONTENT_LENGTH"] = bridge.MAX_BODY + 1024
+    app.config["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_BODY
     app.extensions["linli"] = bot
     channels = config.channels
     if channels.bridge.enabled:
@@ -120,9 +126,20 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
     def internal_error(_exc):
         return jsonify({"ok": False, "error": "internal error"}), 500
 
+    @app.before_request
+    def limit_body():
+        """One body-size guard for every channel: each blueprint's limit, checked on the
+        declared length before anything is read, and enforced while reading (413)."""
+        limit = BODY_LIMITS.get(request.blueprint or "", DEFAULT_MAX_BODY)
+        request.max_content_length = limit
+        if request.content_length is not None and request.content_length > limit:
+            return too_large(None)
+        return None
+
     @app.errorhandler(413)
     def too_large(_exc):
-        return jsonify({"ok": False, "error": "body too large"}), 413
+        limit = BODY_LIMITS.get(request.blueprint or "", DEFAULT_MAX_BODY)
+        return jsonify({"ok": False, "error": f"body larger than {limit} bytes"}), 413
 
     return app
 

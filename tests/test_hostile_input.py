@@ -135,3 +135,13 @@ def test_an_overlong_command_argument_gets_the_usage_line(chat):
     reply = chat.say("u-wang", f"/进展 #{case_id} " + "很长" * 40_000)[0]
     assert "内容太长了" in reply and len(reply) < 300
     assert "已记录" not in reply
+
+
+def test_one_body_size_guard_for_every_channel(chat):
+    """The bridge takes 256 KiB, anything unknown 64 KiB: both refused in the same JSON."""
+    big = b"{" + b" " * (300 * 1024) + b"}"
+    resp = _post_raw(chat, big)
+    assert resp.status_code == 413 and resp.get_json() == {
+        "ok": False, "error": "body larger than 262144 bytes"}
+    resp = chat.client.post("/no/such/endpoint", data=b"x" * (70 * 1024))
+    assert resp.status_code == 413 and resp.get_json()["ok"] is False

@@ -168,8 +168,6 @@ def create_blueprint() -> Blueprint:
     @bp.post("/wecom/aibot")
     def callback():
         bot = current_app.extensions["linli"]
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return _reject(413, "body too large")
         crypto = _crypto(bot)
         args = request.args
         nonce = args.get("nonce", "")

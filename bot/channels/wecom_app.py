@@ -260,8 +260,6 @@ def create_blueprint(app: Application) -> Blueprint:
         from wechatpy.enterprise import parse_message
         from wechatpy.messages import UnknownMessage
 
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return _reject(413, "body too large")
         args = request.args
         try:
             xml = _crypto(app).decrypt_xml(request.get_data(cache=False),
