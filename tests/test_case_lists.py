@@ -3,8 +3,6 @@ filters by building, person and category; /统计 上周 and 上个月."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 
 def _open(chat, n: int) -> None:
     for i in range(n):
@@ -34,10 +32,10 @@ def test_filters_by_building_person_and_category(chat):
 
 
 def test_stats_last_week_and_last_month(chat, clock):
-    chat.say("u-zhang", "5号楼2单元楼道灯坏了")
-    clock.advance(days=8)
-    last_week = chat.say("u-li", "/统计 上周")[0]
-    assert "上周" in last_week and "1" in last_week
-    clock.advance(days=40)
-    assert "上个月" in chat.say("u-li", "/统计 上个月")[0]
-    assert timedelta(days=1)  # the clock moved; the periods are whole weeks and months
+    chat.say("u-zhang", "5号楼2单元楼道灯坏了")           # Tuesday 2026-11-24
+    clock.advance(days=7)                                  # the next Tuesday
+    assert "上周工单统计：新受理 1 件" in chat.say("u-li", "/统计 上周")[0]
+    assert "本周工单统计：新受理 0 件" in chat.say("u-li", "/统计 本周")[0]
+    clock.advance(days=10)                                 # 2026-12-08
+    assert "上个月工单统计：新受理 1 件" in chat.say("u-li", "/统计 上个月")[0]
+    assert "本月工单统计：新受理 0 件" in chat.say("u-li", "/统计 本月")[0]
