@@ -38,3 +38,10 @@ def test_mentioning_the_bot_gets_an_answer(chat, text):
 
 def test_plain_chat_stays_quiet(chat):
     assert chat.say("u-xiaosun", "今天天气真好") == []
+
+
+def test_progress_to_a_bystander_is_not_your_case(chat, case_id):
+    reply = chat.say("u-gao", f"#{case_id} 怎么样了")[0]
+    assert "您反映的问题" not in reply and "公共设施损坏" in reply and "3号楼2单元" in reply
+    own = chat.say("u-zhang", f"#{case_id} 怎么样了")[0]
+    assert "您反映的问题" in own

@@ -121,11 +121,19 @@ def _followed_up(ctx: Context, case: Case, member: Member, text: str, urgent: bo
 
 
 def _progress(ctx: Context, case: Case) -> None:
+    """The case's progress: as "your case" to its complainants, plainly to anyone else."""
     assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
     latest = ctx.repos.cases.latest_event(case.id, "progress")
-    ctx.reply(texts.case_repeat(case.id, texts.state_label(case.state, case.rating),
-                                assignee.name if assignee else None,
-                                latest.note if latest else None), case_id=case.id)
+    state = texts.state_label(case.state, case.rating)
+    if any(c.member_id == ctx.member.id for c in case.complainants):
+        body = texts.case_repeat(case.id, state, assignee.name if assignee else None,
+                                 latest.note if latest else None)
+    else:
+        body = texts.case_status(case.id, category_label(case.category),
+                                 texts.place(case.location), state,
+                                 assignee.name if assignee else None,
+                                 latest.note if latest else None)
+    ctx.reply(body, case_id=case.id)
 
 
 def _urgent_join(ctx: Context, case: Case, member: Member, text: str, now) -> None:

@@ -165,6 +165,17 @@ def case_repeat(case_id: int, state: str, assignee: str | None, latest: str | No
     return text + f"\n有新情况可以直接补充，或发送 /工单 #{case_id} 查看。"
 
 
+def case_status(case_id: int, category_label: str, location: str, state: str,
+                assignee: str | None, latest: str | None) -> str:
+    """The progress of a case for someone who did not raise it."""
+    where = f" {location}" if location else ""
+    who = f"，负责人：{assignee}" if assignee else "，正在等待工作人员签收"
+    text = f"#{case_id} {category_label}{where}，目前状态：{state}{who}。"
+    if latest:
+        text += f"\n最新进展：{excerpt(latest, 60)}"
+    return text
+
+
 SAFETY_ADVICE = {
     "gas": "⚠️ 闻到燃气味：不要开关电器、不要点火，立即开窗通风，人员先撤离，"
            "拨打燃气公司抢修电话。",
