@@ -218,22 +218,6 @@ def train(out: Path = MODEL_PATH, log: Callable[[str], None] = print) -> dict:
     return data
 
 
-class _FoldClassifier:
-    """A classifier face over pre-analysed records and per-record fold models."""
-
-    def __init__(self, prepared: Prepared, pairs: list[tuple[LinearModel, int]]):
-        self._by_text = {}
-        for model, i in pairs:
-            r = prepared.records[i]
-            key = (r["text"], r.get("sender_role") or "resident", r.get("id"))
-            self._by_text[key] = (prepared.analyses[i], model)
-
-    def result(self, record: dict):
-        analysis, model = self._by_text[(record["text"], record.get("sender_role") or "resident",
-                                         record.get("id"))]
-        return decide(analysis, model.score(analysis.features), model)
-
-
 class _Replay:
     """Adapter giving `evaluate` a classify(text, role) that answers per record in order."""
 
@@ -255,8 +239,10 @@ def cross_validate(k: int = FOLDS) -> tuple[dict, dict[str, dict]]:
     thresholds = shipped.thresholds if shipped else choose_thresholds(prepared, pairs)
     for model, _ in pairs:
         model.thresholds = dict(thresholds)
-    face = _FoldClassifier(prepared, pairs)
-    answers = [face.result(r) for r in records]
+    answers: list = [None] * len(records)
+    for model, i in pairs:  # each record answered by the model that never saw it
+        analysis = prepared.analyses[i]
+        answers[i] = decide(analysis, model.score(analysis.features), model)
     overall = evaluate(records, _Replay(answers))
     by_source: dict[str, dict] = {}
     for source in sorted({r["source"] for r in records}):
