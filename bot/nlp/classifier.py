@@ -246,8 +246,8 @@ class Classifier:
         hedged = bool(g.get("urgent") or g.get("hypothetical")) and not alarm
         is_complaint = score >= COMPLAINT_THRESHOLD and bool(evidence)
         location = self._locations.parse(norm.loc_text)
-        best = self._category(scores, feats) if scores else None
-        category = (best or self._category(scores, feats)) if is_complaint else None
+        best = self._category(scores, feats)
+        category = best if is_complaint else None
         urgent_words = self._urgent(feats, location)
         urgent = is_complaint and urgent_words
         other_intent = self._intent(feats, norm, role)
@@ -265,7 +265,6 @@ class Classifier:
             h.term in self._community_terms[named]
             for kind in (feats.objects, feats.faults, feats.signals)
             for h in kind.get(named, [])) else None
-        reasons = list(dict.fromkeys(h.term for h in hits))[:12]
         ev = [f"r:s:{max(-8, min(8, int(score)))}",
               f"r:p:{0 if problem <= 0 else 1 if problem < 2.5 else 2 if problem < 4 else 3}",
               "r:c" if is_complaint else "r:nc", f"r:c:{role}:{int(is_complaint)}"]
@@ -283,7 +282,7 @@ class Classifier:
             ev.append(f"r:res:{min(strong, 1)}{min(weak, 1)}")
         features = message_features(norm.text, tokens, ev, role)
         return Analysis(role, rules, features, alarm and not asks, hedged, urgent_words, sure_not,
-                        named, community, location, keywords, reasons, other_intent)
+                        named, community, location, keywords, hits, other_intent)
 
     def parse_location(self, text: str) -> dict[str, str]:
         """The location written in `text`, after the same normalisation as classify."""

@@ -44,8 +44,13 @@ class Analysis:
     community_category: str | None  # …when a community's own lexicon words name it
     location: dict
     keywords: list[str]
-    reasons: list[str]  # the lexicon terms that were hit
+    hits: list  # the lexicon hits (bot.nlp.classifier.Hit), for explaining
     other_intent: str  # the intent the rules give when the message is no complaint
+
+    @property
+    def reasons(self) -> list[str]:
+        """The lexicon terms that were hit, in order, at most 12."""
+        return list(dict.fromkeys(h.term for h in self.hits))[:12]
 
 
 def is_complaint(analysis: Analysis, score: ModelScore, model: LinearModel) -> bool:
