@@ -168,9 +168,10 @@ def _target(data: dict, now: datetime, tz) -> datetime | None:
 
 
 def _new_posts(bot, group_id: str, since: datetime) -> list[tuple[str, int]]:
-    """What the bot posted in the group on its own since `since`: (label, count)."""
+    """What the bot posted in the group on its own since `since`: (label, count), the
+    most frequent first, then in the order they came."""
     with bot.store.transaction() as repos:
-        kinds = Counter(texts.post_kind_label(o.kind)
-                        for o in repos.outbox.recent_in_group(group_id, HISTORY)
+        posts = reversed(repos.outbox.recent_in_group(group_id, HISTORY))
+        kinds = Counter(texts.post_kind_label(o.kind) for o in posts
                         if o.in_reply_to is None and o.created_at > since)
     return sorted(kinds.items(), key=lambda kv: -kv[1])
