@@ -58,6 +58,7 @@ def test_page_and_state(sim):
     assert not members["刘主任"]["resident"] and members["刘大爷"]["resident"]
     assert state["now"]["iso"].startswith("2030-01-08T09:00")
     assert (state["now"]["day"], state["now"]["time"]) == ("1月8日 周二", "09:00")
+    assert state["daily_digest"] == "18:00"  # named on the page's fast-forward hint
 
 
 def test_say_and_timeline(sim):

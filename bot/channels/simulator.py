@@ -70,7 +70,8 @@ def create_blueprint() -> Blueprint:
                      "resident": effective_roles(m.role_codes) == {"resident"}}
                     for m in repos.members.in_community(com.id)]
         return jsonify({"ok": True, "groups": groups, "members": members,
-                        "now": _moment(bot.now(), bot.config.tz)})
+                        "now": _moment(bot.now(), bot.config.tz),
+                        "daily_digest": bot.config.schedules.daily_digest.strftime("%H:%M")})
 
     @bp.get("/simulator/api/messages")
     def messages():
