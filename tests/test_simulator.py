@@ -76,6 +76,9 @@ def test_say_rejects_empty(sim):
     client, _ = sim
     resp = client.post("/simulator/api/say", json={"group_id": "g-1", "sender_id": "u-zhang"})
     assert resp.status_code == 400
+    for body in (["not", "an", "object"], "text"):
+        assert client.post("/simulator/api/say", json=body).status_code == 400
+    assert client.post("/simulator/api/tick", json=[1]).status_code == 200  # one tick now
 
 
 def test_quoting_the_bot_names_its_case(sim):

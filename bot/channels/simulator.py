@@ -41,6 +41,13 @@ def _moment(when: datetime, tz) -> dict:
             "time": texts.time_label(local)}
 
 
+def _body() -> dict:
+    """The JSON object of the request ({} for anything else: the checks then say what is
+    missing)."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
 def _quote(data: dict) -> Quote | None:
     quote = data.get("quote")
     if not isinstance(quote, dict):
@@ -97,7 +104,7 @@ def create_blueprint() -> Blueprint:
     @bp.post("/simulator/api/say")
     def say():
         bot = current_app.extensions["linli"]
-        data = request.get_json(silent=True) or {}
+        data = _body()
         text = str(data.get("text", "")).strip()
         group_id = str(data.get("group_id", "")).strip()
         sender_id = str(data.get("sender_id", "")).strip()
@@ -115,7 +122,7 @@ def create_blueprint() -> Blueprint:
         """Fast-forward to `at` (local time, ISO) or by `hours`, running every tick on the
         way; with neither, one tick now."""
         bot = current_app.extensions["linli"]
-        data = request.get_json(silent=True) or {}
+        data = _body()
         tz, start = bot.config.tz, bot.now()
         try:
             target = _target(data, start, tz)
@@ -123,8 +130,7 @@ def create_blueprint() -> Blueprint:
             return _bad(str(exc))
         advance = getattr(bot.clock, "advance_to", None)
         if target is None:
-            ticks = [run_tick(bot, start)]
-            log_line = ticks[0].line(tz)
+            log_line = run_tick(bot, start).line(tz)
         elif advance is None:
             return _bad(texts.CLOCK_FIXED)
         elif target <= start:
