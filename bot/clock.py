@@ -40,11 +40,12 @@ class SystemClock:
 
 
 class SimulatedClock(SystemClock):
-    """The system's time plus an offset that only grows (the demo's fast-forward)."""
+    """The system's time plus an offset that only grows (the demo's fast-forward).
+    `start`: where the clock begins (tests pin a day); the system's time by default."""
 
-    def __init__(self, tz: tzinfo = SHANGHAI) -> None:
+    def __init__(self, tz: tzinfo = SHANGHAI, start: datetime | None = None) -> None:
         super().__init__(tz)
-        self._offset = timedelta(0)
+        self._offset = timedelta(0) if start is None else start - super().__call__()
         self._lock = threading.Lock()
 
     def __call__(self) -> datetime:

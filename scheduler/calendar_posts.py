@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot import texts
@@ -81,6 +81,17 @@ def _schedule(app: Application) -> list[tuple[str, time, Callable[[date], bool],
         ("summary", s.half_monthly_summary, lambda d: d.day in (1, 16), _summary),
         ("monthly_report", s.monthly_report, lambda d: d.day == 1, _monthly),
     ]
+
+
+def next_calendar_due(app: Application, after: datetime) -> datetime | None:
+    """The first time after `after` at which a calendar post falls due (within 31 days:
+    every schedule has a day in any 31)."""
+    tz = app.config.tz
+    first = after.astimezone(tz).date()
+    found = [datetime.combine(day, at, tzinfo=tz)
+             for day in (first + timedelta(days=n) for n in range(32))
+             for _name, at, on_day, _compose in _schedule(app) if on_day(day)]
+    return min((due for due in found if due > after), default=None)
 
 
 def run_calendar_posts(app: Application, now: datetime) -> Counter:

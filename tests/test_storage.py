@@ -103,6 +103,23 @@ def test_claim_is_exclusive_and_leases(store):
         assert repos.outbox.get(out_id).attempts == 2
 
 
+def test_next_due_timer_and_post(store):
+    """What fast-forward asks: when the earliest pending timer and post fall due."""
+    with store.transaction() as repos:
+        assert repos.jobs.next_due() is None and repos.outbox.next_attempt() is None
+        repos.jobs.plan("t-late", "remind", NOW + timedelta(hours=3))
+        repos.jobs.plan("t-soon", "remind", NOW + timedelta(hours=1))
+        repos.jobs.plan("t-gone", "remind", NOW + timedelta(minutes=5))
+        repos.jobs.cancel(["t-gone"])
+        repos.outbox.add(**_post("later", now=NOW + timedelta(hours=2)))
+        sent = repos.outbox.add(**_post("sent", now=NOW))
+        repos.outbox.mark_sent(sent.id, NOW)
+    with store.transaction() as repos:
+        due, attempt = repos.jobs.next_due(), repos.outbox.next_attempt()
+        assert due == NOW + timedelta(hours=1) and due.tzinfo is not None
+        assert attempt == NOW + timedelta(hours=2) and attempt.tzinfo is not None
+
+
 def test_roster_sync_replaces_config_roles(store):
     with store.transaction() as repos:
         repos.members.sync_roster("c1", "u-a", "阿王", ["repair"], NOW)

@@ -214,6 +214,17 @@ from bot.texts.reports import (
     slowest_row,
     topic_call,
 )
+from bot.texts.simulator import (
+    CLOCK_FIXED,
+    CLOCK_ONLY_FORWARD,
+    FAST_FORWARD_TIME_UNREADABLE,
+    FAST_FORWARD_TOO_FAR,
+    POST_KIND_LABELS,
+    day_label,
+    fast_forwarded,
+    post_kind_label,
+    time_label,
+)
 from bot.texts.staff import (
     NATURAL_MANY_CASES,
     NATURAL_NO_CASE,
@@ -317,6 +328,15 @@ __all__ = [
     "month_day",
     "slowest_row",
     "group_complaint_row",
+    "CLOCK_FIXED",
+    "CLOCK_ONLY_FORWARD",
+    "FAST_FORWARD_TOO_FAR",
+    "FAST_FORWARD_TIME_UNREADABLE",
+    "POST_KIND_LABELS",
+    "day_label",
+    "fast_forwarded",
+    "post_kind_label",
+    "time_label",
     "TOPIC_KIND_LABELS",
     "TOPIC_STEP_LABELS",
     "topic_step_label",

@@ -90,6 +90,11 @@ class OutboxRepo(_Repo):
             .where(OutboundMessage.id.in_(heads), OutboundMessage.next_attempt_at <= now)
             .order_by(OutboundMessage.id).limit(limit)))
 
+    def next_attempt(self) -> datetime | None:
+        """When the earliest pending post is due for an attempt (None when none is)."""
+        return self.s.scalar(select(func.min(OutboundMessage.next_attempt_at))
+                             .where(OutboundMessage.state == "pending"))
+
     def claim(self, out_id: int, now: datetime, lease: timedelta) -> bool:
         """Take a due post for delivery; False when another worker has it.
 

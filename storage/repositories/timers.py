@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.models import Lease, ScheduledJob
@@ -50,6 +50,11 @@ class JobRepo(_Repo):
         if self.s.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         return list(self.s.scalars(query))
+
+    def next_due(self) -> datetime | None:
+        """When the earliest pending timer is due (None when none is pending)."""
+        return self.s.scalar(select(func.min(ScheduledJob.due_at))
+                             .where(ScheduledJob.state == "pending"))
 
     def finish(self, job: ScheduledJob, now: datetime) -> None:
         job.state, job.done_at = "done", now
