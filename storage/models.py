@@ -313,8 +313,9 @@ class Lease(Base):
 # ended and the moderator's next step is due).
 TOPIC_STEPS = ("proposed", "announced", "discussing", "discussed", "voting", "voted",
                "publicity", "supervision", "done")
-# The steps `TopicRepo.active_in_community` lists (议题征集, summaries).
-ACTIVE_STEPS = ("proposed", "announced", "discussing", "voting", "publicity", "supervision")
+# The steps `TopicRepo.active_in_community` lists (议题征集, summaries): every step but
+# done, the waiting ones (discussed, voted: the moderator's next step is due) included.
+ACTIVE_STEPS = tuple(step for step in TOPIC_STEPS if step != "done")
 
 
 class Topic(Base):
