@@ -68,7 +68,8 @@ def downgrade() -> None:
     op.drop_index("ix_role_events_community", table_name="role_events")
     op.drop_table("role_events")
     op.drop_table("webhook_health")
-    with op.batch_alter_table("members") as batch:
-        batch.drop_column("roster_roles")
+    # members is referenced by foreign keys: no table copy (batch) on SQLite; its
+    # ALTER TABLE DROP COLUMN (SQLite 3.35+) does it in place
+    op.drop_column("members", "roster_roles")
     with op.batch_alter_table("outbound_messages") as batch:
         batch.drop_column("parts_sent")
