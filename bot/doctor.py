@@ -1,7 +1,8 @@
 """`python -m bot doctor`: is this deployment fit to run?  One line per check — config,
-database, migrations, each enabled channel, clock and timezone, outbox — each `OK` or
-`PROBLEM` with what to do; the exit code says whether any check failed (for scripts).
-`database_checks` also answers `GET /healthz/ready`."""
+database, migrations, each enabled channel, clock and timezone, outbox, and the stored
+health of each WeCom group's webhook — each `OK` or `PROBLEM` with what to do; the exit
+code says whether any check failed (for scripts). `database_checks` also answers
+`GET /healthz/ready` (a failing webhook does not make the server unready)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from bot.config import Config
-from storage.db import make_engine
+from bot.domain.webhook_health import INVALID_KEY, WECOM_CHANNEL, webhook_troubles
+from storage.db import make_engine, make_session_factory
 from storage.health import probe
+from storage.repositories import Store
 
 BACKLOG_WARN = 500
 OLDEST_WARN = timedelta(minutes=30)
@@ -34,6 +37,8 @@ def run_checks(config: Config, config_path: str, now: datetime) -> list[Check]:
     engine = make_engine(config.database.url)
     try:
         checks.extend(database_checks(engine, now))
+        if all(c.ok for c in checks if c.name in ("database", "migrations")):
+            checks.extend(_webhook_health(config, engine))
     finally:
         engine.dispose()
     checks.extend(_channels(config))
@@ -62,6 +67,23 @@ def database_checks(engine: Engine, now: datetime) -> list[Check]:
                             f"oldest pending {int(age.total_seconds() // 60)} min"
                             + ("" if ok else " — is a channel down?")))
     return checks
+
+
+def _webhook_health(config: Config, engine: Engine) -> list[Check]:
+    """The last answer of each WeCom group's webhook, as the outbox stored it."""
+    if not any(g.channel == WECOM_CHANNEL and g.webhook_key
+               for c in config.communities for g in c.groups):
+        return []
+    with Store(make_session_factory(engine)).transaction() as repos:
+        troubles = [t for c in config.communities for t in webhook_troubles(repos, c.id)]
+    if not troubles:
+        return [Check("hook health", True, "every WeCom webhook key answered well last time "
+                      "(or was not used yet)")]
+    return [Check("hook health", False, "; ".join(
+        f"{t.group_id}: {t.kind} since {t.since.astimezone(config.tz):%Y-%m-%d %H:%M}"
+        + (" — re-add the group robot and set its new webhook_key"
+           if t.kind == INVALID_KEY else f" ({t.detail[:80]})")
+        for t in troubles))]
 
 
 def _channels(config: Config) -> list[Check]:

@@ -4,8 +4,9 @@ Messages, the only types handlers see: `IncomingMessage` (what a channel receive
 already verified and parsed) and `Outgoing` (what the bot wants to say).
 
 Ports, what the outbox needs of a channel without importing one: a `Sender` delivers a
-stored post to its group and answers a `DeliveryResult`; `wire_format` is the OUT object
-of interfaces.md that inline replies and the bridge carry.
+stored post to its group and answers a `DeliveryResult` (with how many parts of a long
+post are out and how the endpoint answered, both stored by the outbox); `wire_format`
+is the OUT object of interfaces.md that inline replies and the bridge carry.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class StoredPost(Protocol):
     mentions: list[str]
     case_id: int | None
     topic_id: int | None
+    parts_sent: int  # parts of a long post already delivered (see bot/channels/wecom_parts)
 
 
 class Destination(Protocol):
@@ -105,11 +107,26 @@ class Destination(Protocol):
 
 
 @dataclass(frozen=True)
+class EndpointAnswer:
+    """How the endpoint behind a destination answered (a WeCom group's webhook key): the
+    outbox stores it as that endpoint's health (bot.domain.webhook_health)."""
+
+    endpoint: str  # what answered, never a secret (a key's fingerprint: "key#1a2b3c4d")
+    ok: bool
+    kind: str = ""  # when not ok: invalid_key | refused | unreachable
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class DeliveryResult:
     ok: bool
     error: str = ""
     permanent: bool = False  # no retry will help (e.g. a revoked key)
     retry_after: float | None = None  # seconds the platform asked us to wait
+    # a sender that splits long posts: how many parts are delivered in all (stored on
+    # the row; the retry sends only the parts after them). None: the sender does not split.
+    parts_sent: int | None = None
+    answer: EndpointAnswer | None = None  # the endpoint's health, when it answered
 
 
 class Sender(Protocol):

@@ -47,8 +47,7 @@ def make_senders(config: Config, store: Store, clock: Clock, wall_clock: Clock
     }
     if channels.wecom_app.enabled:
         client = wecom_app.make_client(channels.wecom_app, wall_clock)
-        senders[wecom_app.CHANNEL] = wecom_app.WecomAppSender(channels.wecom_app, client,
-                                                              store=store)
+        senders[wecom_app.CHANNEL] = wecom_app.WecomAppSender(channels.wecom_app, client)
     return senders
 
 

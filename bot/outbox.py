@@ -4,7 +4,10 @@
 replies are stored as already delivered by the HTTP answer). `deliver_due` sends what is
 due, oldest first, one head post per group at a time so each group's posts keep their
 order; a failure is retried with exponential backoff, a lease protects against a worker
-dying mid-send, and concurrent workers never send the same row twice at once.
+dying mid-send, and concurrent workers never send the same row twice at once. The
+outcome is stored with what the sender learnt: how many parts of a long post are out
+(`parts_sent`: the retry sends only the rest) and how the destination's webhook answered
+(its health, `bot.domain.webhook_health`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.domain.quiet_hours import quiet_until
+from bot.domain.webhook_health import record_answer
 from bot.events import DeliveryResult, Outgoing
 from bot.privacy import display_name, mask_private, no_everyone
 
@@ -120,11 +124,13 @@ def _apply_rate_limit(repos: Repos, post: OutboundMessage, limit: int, now: date
     """Within the group's budget: None. Over it: merge the due backlog behind the head
     into the head (nothing is dropped) and return when the budget frees up."""
     sent = repos.outbox.sent_times_since(post.group_id, now - RATE_WINDOW)
-    backlog = repos.outbox.pending_behind(post, now)
+    # a partly sent post neither takes others in nor is taken in: its parts are counted
+    # on its text as queued
+    backlog = [] if post.parts_sent else repos.outbox.pending_behind(post, now)
     if backlog and len(sent) + 1 + len(backlog) > limit:
         merged = []
         for other in backlog:
-            if len(post.text) + len(other.text) + 2 > MERGED_MAX_CHARS:
+            if other.parts_sent or len(post.text) + len(other.text) + 2 > MERGED_MAX_CHARS:
                 break
             post.text = f"{post.text}\n\n{other.text}"
             post.mentions = list(dict.fromkeys(list(post.mentions) + list(other.mentions)))
@@ -164,13 +170,15 @@ def _record(app: Application, results, now: datetime, report: DeliveryReport) ->
     progressed = False
     with app.store.transaction() as repos:
         for post, result, answered_at in results:
+            if result.answer is not None:
+                record_answer(repos, post.group_id, result.answer, answered_at)
             if result.ok:
-                repos.outbox.mark_sent(post.id, now)
+                repos.outbox.mark_sent(post.id, now, result.parts_sent)
                 report.sent += 1
                 progressed = True
             elif result.permanent:
                 log.error("%s failed permanently: %s", post.public_id, result.error)
-                repos.outbox.mark_failed(post.id, result.error)
+                repos.outbox.mark_failed(post.id, result.error, result.parts_sent)
                 report.failed += 1
                 progressed = True
             else:
@@ -179,6 +187,10 @@ def _record(app: Application, results, now: datetime, report: DeliveryReport) ->
                     wait = max(wait, timedelta(seconds=result.retry_after))
                 log.warning("%s attempt %s failed (%s); retry in %s", post.public_id,
                             post.attempts, result.error, wait)
-                repos.outbox.mark_retry(post.id, answered_at + wait, result.error)
+                if result.parts_sent:
+                    log.warning("%s partly delivered: %s parts out, the retry sends the "
+                                "rest", post.public_id, result.parts_sent)
+                repos.outbox.mark_retry(post.id, answered_at + wait, result.error,
+                                        result.parts_sent)
                 report.retried += 1
     return progressed

@@ -1,5 +1,6 @@
-"""SQLAlchemy 2 typed models: communities, groups, members and roles, the inbound journal,
-the outbox, cases with complainants and events.
+"""SQLAlchemy 2 typed models: communities, groups, members and roles (with the trace of
+every role change), the inbound journal, the outbox and the health of the WeCom webhooks
+it posts through, cases with complainants and events.
 
 Datetimes are stored as naive UTC and come back timezone-aware (UTC) on every backend.
 """
@@ -75,6 +76,10 @@ class Member(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(200), default="")
     first_seen_at: Mapped[datetime]
+    # the roles the config roster gave at the last start, sorted and comma-separated
+    # ("" none, None: not in the roster so far); a start whose file says otherwise
+    # applies the file (bot.domain.roles). Text, not JSON: members are compared whole.
+    roster_roles: Mapped[str | None] = mapped_column(String(200), default=None)
     roles: Mapped[list[MemberRole]] = relationship(
         back_populates="member", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -93,6 +98,25 @@ class MemberRole(Base):
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
     source: Mapped[str] = mapped_column(String(16), default="config")
     member: Mapped[Member] = relationship(back_populates="roles")
+
+
+class RoleEvent(Base):
+    """One change to a member's roles: by whom (None: the config roster at a start), from
+    which roles to which, when, and where it came from ('chat' for /角色, 'config')."""
+
+    __tablename__ = "role_events"
+    __table_args__ = (Index("ix_role_events_community", "community_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community_id: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    old_roles: Mapped[list[Any]] = mapped_column(default=list)
+    new_roles: Mapped[list[Any]] = mapped_column(default=list)
+    source: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
+    actor: Mapped[Member | None] = relationship(foreign_keys=[actor_id], lazy="joined")
 
 
 class InboundMessage(Base):
@@ -148,10 +172,29 @@ class OutboundMessage(Base):
     # bumped whenever the text changes after insert (a rate limit merged a backlog into
     # it): a msg_id once handed to a channel is never reused for other text
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # how many parts of a long post are delivered (WeCom splits long texts): the text
+    # stays as queued and a retry sends only the parts after these
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def public_id(self) -> str:
         return f"out-{self.id}" if not self.revision else f"out-{self.id}.{self.revision}"
+
+
+class WebhookHealth(Base):
+    """The last word of a WeCom group's webhook: `ok`, or `failing` with a kind
+    (invalid_key for errcode 93000, refused, unreachable) since a time. It is about the
+    key named by `key_fingerprint` (never the key): a new key starts afresh."""
+
+    __tablename__ = "webhook_health"
+
+    group_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key_fingerprint: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))  # ok | failing
+    kind: Mapped[str] = mapped_column(String(32), default="")
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    since: Mapped[datetime]  # when the current state began
+    checked_at: Mapped[datetime]  # the last answer
 
 
 # Case.state. Open cases still need someone: those waiting for a 签收 and those being
@@ -270,8 +313,9 @@ class Lease(Base):
 # ended and the moderator's next step is due).
 TOPIC_STEPS = ("proposed", "announced", "discussing", "discussed", "voting", "voted",
                "publicity", "supervision", "done")
-# The steps `TopicRepo.active_in_community` lists (议题征集, summaries).
-ACTIVE_STEPS = ("proposed", "announced", "discussing", "voting", "publicity", "supervision")
+# The steps `TopicRepo.active_in_community` lists (议题征集, summaries): every step but
+# done, the waiting ones (discussed, voted: the moderator's next step is due) included.
+ACTIVE_STEPS = tuple(step for step in TOPIC_STEPS if step != "done")
 
 
 class Topic(Base):

@@ -181,11 +181,14 @@ class FakeQyapi:
         self.valid_keys = {GOOD_KEY}
         self.fail_45009 = 0  # answer this many webhook posts with 45009
         self.fail_45009_after = 0  # ... but only after this many successful ones
+        self.webhook_down = 0  # answer this many webhook posts with HTTP 502
         self.oversize: list[dict] = []
         self.token_fetches = 0
         self.token = "tok-1"
         self.app_messages: list[dict] = []
         self.app_delay = 0.0
+        self.app_fail_45009 = 0  # answer this many message/send calls with 45009
+        self.app_fail_after = 0  # ... but only after this many successful ones
         self.group_chats: dict[str, dict] = {}
         self.lock = threading.Lock()
         fake = self
@@ -217,12 +220,20 @@ class FakeQyapi:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 body = json.loads(raw.decode("utf-8"))
                 if url.path == "/cgi-bin/webhook/send":
-                    return self._answer(fake.webhook(query.get("key", [""])[0], body))
+                    answer = fake.webhook(query.get("key", [""])[0], body)
+                    if answer is None:
+                        return self._answer({"error": "bad gateway"}, 502)
+                    return self._answer(answer)
                 if query.get("access_token") != [fake.token]:
                     return self._answer({"errcode": 40014, "errmsg": "invalid access_token"})
                 if url.path == "/cgi-bin/message/send":
                     time.sleep(fake.app_delay)
                     with fake.lock:
+                        if fake.app_fail_45009 and fake.app_fail_after <= 0:
+                            fake.app_fail_45009 -= 1
+                            return self._answer({"errcode": 45009,
+                                                 "errmsg": "api freq out of limit"})
+                        fake.app_fail_after -= 1
                         fake.app_messages.append(body)
                     return self._answer({"errcode": 0, "errmsg": "ok", "invaliduser": ""})
                 if url.path == "/cgi-bin/externalcontact/groupchat/get":
@@ -239,8 +250,11 @@ class FakeQyapi:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def webhook(self, key: str, body: dict) -> dict:
+    def webhook(self, key: str, body: dict) -> dict | None:
         with self.lock:
+            if self.webhook_down:
+                self.webhook_down -= 1
+                return None
             if key not in self.valid_keys:
                 return {"errcode": 93000, "errmsg": "invalid webhook url"}
             kind = body.get("msgtype")

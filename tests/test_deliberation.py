@@ -205,6 +205,32 @@ def test_weekly_topic_call_lists_open_topics(chat, bot, receiver, clock):
     assert call and "T1 小区停车收费标准" in call[0]["text"]
 
 
+def test_topics_waiting_for_the_next_step_are_still_listed(chat, bot, receiver, clock):
+    """A discussion that ended (待表决) and a vote that ended (待决议) are still open topics:
+    the Monday 议题征集 and the half-monthly summary list them; a done topic is not."""
+    clock.set(t(24, "10:00"))
+    chat.say("u-gao", "/议题 小区停车收费标准")
+    chat.say("u-zhang", "/议题 楼道堆物清理")
+    chat.say("u-laoliu", "/议题 健身器材更换")
+    chat.say("u-li", "/开始 T1 30分钟")
+    chat.say("u-li", "/表决 T2 1小时")
+    tick(bot, receiver, t(24, "11:30"))                  # the window and the vote end
+    clock.set(t(24, "11:31"))
+    chat.say("u-li", "/开始 T3")
+    chat.say("u-li", "/决议 T3 下月更换")
+    chat.say("u-li", "/完成 T3")
+    with bot.store.transaction() as repos:
+        assert [repos.topics.get(i).step for i in (1, 2, 3)] == ["discussed", "voted", "done"]
+    monday = tick(bot, receiver, t(30, "09:00"))
+    [call] = [p["text"] for p in monday if "议题征集" in p["text"]]
+    assert "T1 小区停车收费标准（协商）· 协商结束，待表决" in call
+    assert "T2 楼道堆物清理（协商）· 已表决，待决议" in call
+    assert "T3" not in call
+    run_tick(bot, t(1, "09:00", month=12))
+    summary = [p["text"] for p in receiver.posts if "半月汇总" in p["text"]]
+    assert summary and "T1 " in summary[0] and "T2 " in summary[0] and "T3" not in summary[0]
+
+
 def test_late_announcement_is_reminded_at_once_and_only_before_the_meeting(chat, bot, receiver,
                                                                            clock):
     clock.set(t(24, "10:00"))

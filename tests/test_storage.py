@@ -1,5 +1,5 @@
 """Storage on SQLite and PostgreSQL: migrations, dedupe key, outbox idempotency and
-claims, roster sync keeping chat-set roles, timezone round trips, WAL on SQLite."""
+claims, roster sync and chat-set roles, timezone round trips, WAL on SQLite."""
 
 from __future__ import annotations
 
@@ -121,26 +121,37 @@ def test_next_due_timer_and_post(store):
 
 
 def test_roster_sync_replaces_config_roles(store):
+    from bot.domain.roles import apply_roster
+
     with store.transaction() as repos:
-        repos.members.sync_roster("c1", "u-a", "阿王", ["repair"], NOW)
+        apply_roster(repos, "c1", "u-a", "阿王", ["repair"], NOW)
     with store.transaction() as repos:
-        member = repos.members.sync_roster("c1", "u-a", "王师傅", ["cleaning"], NOW)
+        apply_roster(repos, "c1", "u-a", "王师傅", ["cleaning"], NOW)
+        member = repos.members.by_external("c1", "u-a")
         assert member.name == "王师傅" and member.role_codes == {"cleaning"}
+        assert [(e.old_roles, e.new_roles, e.source, e.actor_id)
+                for e in repos.members.role_events("c1", member.id)] == [
+            (["repair"], ["cleaning"], "config", None), (["resident"], ["repair"], "config", None)]
 
 
-def test_roster_sync_keeps_chat_roles(store):
+def test_roster_sync_keeps_chat_roles_until_the_file_changes(store):
+    from bot.domain.roles import apply_roster, set_in_chat
+
     with store.transaction() as repos:
-        member = repos.members.sync_roster("c1", "u-a", "阿王", ["repair"], NOW)
-        assert repos.members.set_chat_role(member, "grid_worker")
-        assert not repos.members.set_chat_role(member, "grid_worker")
-    with store.transaction() as repos:
-        member = repos.members.sync_roster("c1", "u-a", "王师傅", ["cleaning"], NOW)
+        apply_roster(repos, "c1", "u-boss", "书记", ["moderator"], NOW)
+        apply_roster(repos, "c1", "u-a", "阿王", ["repair"], NOW)
+        boss, member = (repos.members.by_external("c1", u) for u in ("u-boss", "u-a"))
+        assert set_in_chat(repos, boss, member, "grid_worker", NOW) is not None
+        assert set_in_chat(repos, boss, member, "grid_worker", NOW) is None
+    with store.transaction() as repos:                       # a restart, the same file
+        assert apply_roster(repos, "c1", "u-a", "王师傅", ["repair"], NOW) is None
+        member = repos.members.by_external("c1", "u-a")
         assert member.role_codes == {"grid_worker"}
         assert [m.external_id for m in repos.members.with_roles("c1", ["grid_worker"])] == ["u-a"]
-        repos.members.set_chat_role(member, "resident")
-    with store.transaction() as repos:
-        member = repos.members.sync_roster("c1", "u-a", "王师傅", ["cleaning"], NOW)
-        assert member.role_codes == {"resident"}
+    with store.transaction() as repos:                       # the file changed for u-a
+        change = apply_roster(repos, "c1", "u-a", "王师傅", ["cleaning"], NOW)
+        assert (change.old, change.new) == (("grid_worker",), ("cleaning",))
+        assert repos.members.by_external("c1", "u-a").role_codes == {"cleaning"}
 
 
 def test_unknown_member_is_a_resident(store):

@@ -148,3 +148,35 @@ def test_calendar_posts_are_not_sent_to_private_chats(wecom, wbot, peer, qyapi, 
     run_tick(wbot, datetime(2026, 11, 30, 9, 1, tzinfo=TZ))   # Monday: 议题征集
     assert any(p["kind"] == "topic" for p in receiver.posts)  # the bridge group gets it
     assert len(_to(qyapi, "u-li")) == 1                       # the private chat does not
+
+
+def test_a_long_private_message_resumes_after_the_parts_out(wecom, wbot, qyapi, clock):
+    """The app sender keeps the one partly-sent rule: the text stays as queued, the parts
+    out are stored, and the retry sends only the rest."""
+    from datetime import timedelta
+
+    from bot.channels.wecom_app import TEXT_LIMIT
+    from bot.channels.wecom_parts import split_utf8
+    from bot.domain.groups import ensure_private_group
+    from bot.events import Outgoing
+    from bot.outbox import queue_posts
+
+    text = "\n".join(f"第{i}件：3号楼2单元楼道灯坏了，已请王师傅处理。" for i in range(200))
+    parts = [p.strip("\n") for p in split_utf8(text, TEXT_LIMIT)]
+    assert len(parts) >= 4
+    with wbot.store.transaction() as repos:
+        group = ensure_private_group(repos, "u-li", "sunshine", clock())
+        [post] = queue_posts(repos, [Outgoing(text=text, key="test:long-dm")], group=group,
+                             now=clock(), config=wbot.config)
+        out_id = post.id
+    qyapi.app_fail_45009, qyapi.app_fail_after = 1, 2           # part 3 is refused
+    assert deliver_due(wbot, clock()).retried == 1
+    assert _to(qyapi, "u-li") == parts[:2]
+    with wbot.store.transaction() as repos:
+        row = repos.outbox.get(out_id)
+        assert (row.state, row.text, row.parts_sent) == ("pending", text, 2)
+    assert deliver_due(wbot, clock() + timedelta(seconds=61)).sent == 1
+    assert _to(qyapi, "u-li") == parts                        # each part once, in order
+    with wbot.store.transaction() as repos:
+        row = repos.outbox.get(out_id)
+        assert (row.state, row.text, row.parts_sent) == ("sent", text, len(parts))

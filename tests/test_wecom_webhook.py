@@ -11,12 +11,12 @@ from datetime import timedelta
 import pytest
 
 from bot import texts
+from bot.channels.wecom_parts import split_utf8
 from bot.channels.wecom_webhook import (
     MARKDOWN_LIMIT,
     TEXT_LIMIT,
     key_fingerprint,
     redact,
-    split_utf8,
 )
 from bot.events import Mention, Outgoing
 from bot.outbox import deliver_due, queue_posts
@@ -152,11 +152,38 @@ def test_a_failed_part_is_retried_without_resending_the_parts_before(wbot, qyapi
     first = qyapi.webhook_posts[0]["body"]["markdown"]["content"]
     pending = row(wbot, out_id)
     assert pending.state == "pending" and text.startswith(first)
-    assert pending.text == text[len(first) + 1:]            # only what is still unsent
+    assert pending.text == text and pending.parts_sent == 1  # the text as queued, 1 part out
     assert deliver_due(wbot, clock() + timedelta(seconds=61)).sent == 1
     contents = [p["body"]["markdown"]["content"] for p in qyapi.webhook_posts]
     assert contents.count(first) == 1
-    assert "\n".join(contents) == text
+    assert "\n".join(contents) == text                      # every part once, in order
+    done = row(wbot, out_id)
+    assert done.state == "sent" and done.text == text
+    assert done.parts_sent == len(split_utf8(text, MARKDOWN_LIMIT)) == len(contents)
+
+
+def test_a_push_cut_short_resumes_where_it_stopped(wbot, qyapi, clock):
+    """The group sender's two routes count the same parts: a push that fails after part 1
+    falls back to the webhook from part 2; a retry goes on after what is out."""
+    wbot.sender_for("wecom").pusher = pusher = StubPusher(fail_from=1, errcode=45009)
+    lines = [f"第{i}行：3号楼停水通知，请大家提前储水。" for i in range(400)]
+    text = "\n".join(lines)
+    parts = [p.strip("\n") for p in split_utf8(text, MARKDOWN_LIMIT)]
+    assert len(parts) >= 4
+    qyapi.fail_45009, qyapi.fail_45009_after = 1, 1         # the webhook stops after part 2
+    [out_id] = queue(wbot, Outgoing(text=text, kind="notice"))
+    assert deliver_due(wbot, clock()).retried == 1
+    assert [c for _, c in pusher.pushes] == parts[:2]          # part 1 out, part 2 refused
+    assert [p["body"]["markdown"]["content"] for p in qyapi.webhook_posts] == parts[1:2]
+    pending = row(wbot, out_id)
+    assert pending.text == text and pending.parts_sent == 2
+    pusher.errcode = 0                                       # the push works again
+    assert deliver_due(wbot, clock() + timedelta(seconds=61)).sent == 1
+    delivered = [c for c in pusher.accepted] + \
+        [p["body"]["markdown"]["content"] for p in qyapi.webhook_posts]
+    assert sorted(delivered) == sorted(parts)                 # each part exactly once
+    assert pusher.accepted[1:] == parts[2:]                  # the retry sent only the rest
+    assert row(wbot, out_id).parts_sent == len(parts)
 
 
 def test_a_bad_key_fails_permanently_logged_without_the_key(db_url, clock, qyapi, caplog):
@@ -173,10 +200,17 @@ def test_a_bad_key_fails_permanently_logged_without_the_key(db_url, clock, qyapi
         assert key_fingerprint(BAD_KEY) in failed.last_error
         assert BAD_KEY not in failed.last_error and BAD_KEY not in caplog.text
         assert "93000" in caplog.text
+        # the answer is stored as the group's webhook health: a fact, with since when
+        with bot.store.transaction() as repos:
+            fact = repos.webhooks.get(WECOM_GROUP)
+            assert (fact.state, fact.kind, fact.key_fingerprint) == \
+                ("failing", "invalid_key", key_fingerprint(BAD_KEY))
+            assert fact.since == clock() and BAD_KEY not in fact.detail
         # /统计 (asked in the bridge group of the same community) shows the dead robot
+        clock.advance(hours=2)
         chat = Chat(flask_app.test_client(), clock)
         reply = chat.say("u-li", "/统计")[0]
-        assert reply.endswith(texts.wecom_webhook_dead(WECOM_GROUP_NAME))
+        assert reply.endswith(texts.wecom_webhook_dead(WECOM_GROUP_NAME, "11-24 10:00"))
     finally:
         bot.engine.dispose()
 
@@ -210,12 +244,17 @@ def test_group_without_key_and_without_long_connection_fails_permanently(wbot, q
 class StubPusher:
     connected = True
 
-    def __init__(self, errcode=0):
-        self.pushes, self.errcode = [], errcode
+    def __init__(self, errcode=0, fail_from=0):
+        """Answers `errcode` to every push after the first `fail_from` ones."""
+        self.pushes, self.accepted = [], []
+        self.errcode, self.fail_from = errcode, fail_from
 
     def push_markdown(self, chatid, content):
         self.pushes.append((chatid, content))
-        return self.errcode, "ok" if self.errcode == 0 else "invalid chatid"
+        if self.errcode and len(self.pushes) > self.fail_from:
+            return self.errcode, "refused"
+        self.accepted.append(content)
+        return 0, "ok"
 
 
 def test_after_93000_pings_go_through_the_push_when_it_is_up(db_url, clock, qyapi):
@@ -241,3 +280,55 @@ def test_a_failed_push_falls_back_to_the_webhook(wbot, qyapi, clock):
     assert deliver_due(wbot, clock()).sent == 1
     assert len(pusher.pushes) == 1
     assert qyapi.webhook_posts[0]["body"]["markdown"]["content"] == "今日汇总"
+
+
+def test_webhook_health_is_stored_and_read_not_guessed(wecom, wbot, qyapi, clock):
+    """A webhook that stops answering is 'failing, unreachable' from its first bad answer
+    (/统计 and doctor say so, with since when); its next good answer makes it ok."""
+    from bot.doctor import run_checks
+
+    qyapi.webhook_down = 2
+    queue(wbot, Outgoing(text="#3 请尽快处理", kind="reminder"))
+    assert deliver_due(wbot, clock()).retried == 1
+    clock.advance(minutes=1)
+    assert deliver_due(wbot, clock()).retried == 1             # still down: since stays
+    with wbot.store.transaction() as repos:
+        fact = repos.webhooks.get(WECOM_GROUP)
+        assert (fact.state, fact.kind) == ("failing", "unreachable")
+        assert fact.since == clock() - timedelta(minutes=1) and fact.checked_at == clock()
+        assert "502" in fact.detail
+    chat = Chat(wecom.test_client(), clock)
+    assert chat.say("u-li", "/统计")[0].endswith(
+        texts.wecom_webhook_failing(WECOM_GROUP_NAME, "11-24 10:00"))
+    hook = {c.name: c for c in run_checks(wbot.config, "test.yaml", clock())}["hook health"]
+    assert not hook.ok
+    assert f"{WECOM_GROUP}: unreachable since 2026-11-24 10:00" in hook.detail
+    clock.advance(minutes=5)
+    assert deliver_due(wbot, clock()).sent == 1
+    with wbot.store.transaction() as repos:
+        fact = repos.webhooks.get(WECOM_GROUP)
+        assert (fact.state, fact.kind, fact.since) == ("ok", "", clock())
+    assert "企业微信群机器人" not in chat.say("u-li", "/统计")[0]
+    assert {c.name: c for c in run_checks(wbot.config, "test.yaml", clock())}[
+        "hook health"].ok
+
+
+def test_a_dead_key_is_tried_again_after_a_week(db_url, clock, qyapi):
+    flask_app = _app(db_url, clock, qyapi, webhook_key=BAD_KEY)
+    bot = flask_app.extensions["linli"]
+    try:
+        bot.sender_for("wecom").pusher = pusher = StubPusher()
+        ping = dict(text="#8 请签收", kind="reminder", mentions=[Mention("u-wang", "王师傅")])
+        queue(bot, Outgoing(**ping))
+        assert deliver_due(bot, clock()).failed == 1 and pusher.pushes == []
+        clock.advance(days=6)
+        queue(bot, Outgoing(**ping))
+        assert deliver_due(bot, clock()).sent == 1 and len(pusher.pushes) == 1
+        clock.advance(days=2)                                # a week after the last answer
+        queue(bot, Outgoing(**ping))
+        assert deliver_due(bot, clock()).failed == 1 and len(pusher.pushes) == 1
+        with bot.store.transaction() as repos:
+            fact = repos.webhooks.get(WECOM_GROUP)
+            assert fact.since == clock() - timedelta(days=8) and fact.checked_at == clock()
+    finally:
+        bot.engine.dispose()

@@ -37,7 +37,7 @@ from bot.channels.wecom_crypto import (
     reject,
     verify_url_response,
 )
-from bot.channels.wecom_webhook import TEXT_LIMIT, keep_unsent, send_in_parts
+from bot.channels.wecom_parts import send_parts
 from bot.clock import Clock
 from bot.domain.groups import (
     APP_CHANNEL,
@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 CHANNEL = APP_CHANNEL
 MAX_BODY = 1024 * 1024
 RATE_PER_MINUTE = 20  # WeCom drops app messages beyond ~30/min per member, silently
+TEXT_LIMIT = 2048  # message/send text content, in UTF-8 bytes
 
 
 # --- the API client ------------------------------------------------------------------------------
@@ -102,19 +103,20 @@ def make_client(cfg: WecomAppConfig, wall_clock: Clock) -> WecomAppClient:
 class WecomAppSender:
     """Delivers outbox rows of private ``wecom-app:USERID`` groups via message/send."""
 
-    def __init__(self, config: WecomAppConfig, client: WecomAppClient, store=None):
+    def __init__(self, config: WecomAppConfig, client: WecomAppClient):
         self.config = config
         self.client = client
-        self.store = store
 
     def rate_limit(self, group: Group | None) -> int | None:
         return RATE_PER_MINUTE
 
     def send(self, post: OutboundMessage, group: Group | None) -> DeliveryResult:
+        """A long text goes in parts (`bot.channels.wecom_parts`), resuming after the
+        parts already out."""
         userid = userid_of(post.group_id)
-        result, unsent = send_in_parts(post.text, TEXT_LIMIT,
-                                       lambda part, _last: self._send_one(userid, part))
-        return keep_unsent(self.store, post, result, unsent)
+        return send_parts(post.text, TEXT_LIMIT,
+                          lambda part, _last: self._send_one(userid, part),
+                          post.parts_sent or 0)
 
     def _send_one(self, userid: str, content: str) -> DeliveryResult:
         try:

@@ -11,13 +11,15 @@ Route of one outbox row for a group:
 
 Webhook: ``POST {api_base}/cgi-bin/webhook/send?key=KEY``; ``text`` with
 ``mentioned_list`` when the post mentions members (content ≤ 2048 bytes), else
-``markdown`` (≤ 4096 bytes). Longer texts are split on UTF-8 character boundaries
-(preferably after a line) and sent in order; when part k fails after earlier parts went
-out, the row's text is cut down to what is still unsent, so a retry never repeats a part.
+``markdown`` (≤ 4096 bytes, as the push). Longer texts are split by the rule of
+`bot.channels.wecom_parts`, at the post's limit whichever route it takes (2048 bytes for
+a post with mentions, 4096 otherwise), so a retry or a fall-back from the push to the
+webhook resumes after the parts already out (`parts_sent`) and never repeats one.
 errcode 45009 (rate) is retried after at least 60 s; 93000 (the key is wrong or the bot
-was removed) fails the post permanently, is logged without the key, marks the key dead
-(later posts use the push when they can) and shows in `/统计`
-(`bot.domain.webhook_health`).
+was removed) fails the post permanently and is logged without the key. Every answer of
+the webhook is stored as the group's webhook health (`bot.domain.webhook_health`): a
+dead key makes later posts use the push when they can, and shows in `/统计` and
+`python -m bot doctor`.
 
 The key is a bearer credential: it is never logged; errors carry only a fingerprint.
 """
@@ -27,17 +29,19 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 import requests
 
+from bot.channels.wecom_parts import send_parts
 from bot.clock import Clock
 from bot.domain.webhook_health import (
     WECOM_CHANNEL,
     dead_key_error,
     key_fingerprint,
     key_is_dead,
+    webhook_answer,
 )
 from bot.events import DeliveryResult
 
@@ -51,7 +55,7 @@ log = logging.getLogger(__name__)
 CHANNEL = WECOM_CHANNEL
 TEXT_LIMIT = 2048
 MARKDOWN_LIMIT = 4096
-PUSH_LIMIT = 4096
+PUSH_LIMIT = MARKDOWN_LIMIT  # aibot_send_msg markdown: the same parts as the webhook's
 RATE_PER_MINUTE = 20
 RATE_RETRY_SECONDS = 60.0
 _KEY_IN_TEXT = re.compile(r"key=[^&\s'\"]+")
@@ -78,52 +82,6 @@ def _install_redaction() -> None:
     if not any(isinstance(f, RedactKeys) for f in target.filters):
         target.addFilter(RedactKeys())
 
-
-def split_utf8(text: str, limit: int) -> list[str]:
-    """Cut text into parts of at most `limit` UTF-8 bytes, never inside a character,
-    preferably after a newline. Lossless: ``"".join(parts) == text``."""
-    parts: list[str] = []
-    rest = text
-    while len(rest.encode("utf-8")) > limit:
-        cut = rest.encode("utf-8")[:limit].decode("utf-8", "ignore")
-        newline = cut.rfind("\n")
-        if newline >= len(cut) // 2:
-            cut = cut[: newline + 1]
-        if not cut:  # a limit smaller than one character
-            cut = rest[0]
-        parts.append(cut)
-        rest = rest[len(cut):]
-    if rest:
-        parts.append(rest)
-    return parts
-
-
-def send_in_parts(text: str, limit: int, send_one: Callable[[str, bool], DeliveryResult]
-                  ) -> tuple[DeliveryResult, str]:
-    """Send the parts in order; returns the outcome and the text not yet delivered
-    (all of it when nothing went out, "" when everything did)."""
-    parts = split_utf8(text, limit)
-    for index, part in enumerate(parts):
-        body = part.strip("\n")
-        if not body.strip():
-            continue
-        result = send_one(body, index == len(parts) - 1)
-        if not result.ok:
-            return result, "".join(parts[index:])
-    return DeliveryResult(ok=True), ""
-
-
-
-def keep_unsent(store: Store | None, post: OutboundMessage, result: DeliveryResult,
-                unsent: str) -> DeliveryResult:
-    """The partly-sent rule of both WeCom senders: after a partial delivery, only the
-    unsent text stays on the row, so the retry never repeats a part."""
-    if not result.ok and unsent and unsent != post.text and store is not None:
-        with store.transaction() as repos:
-            repos.outbox.set_text(post.id, unsent)
-        log.warning("%s partly delivered; %s characters left for the retry",
-                    post.public_id, len(unsent))
-    return result
 
 # --- the long connection, as the sender sees it ----------------------------------------------
 
@@ -165,26 +123,28 @@ class WecomSender:
         key = group.webhook_key
         push_up = self.pusher is not None and self.pusher.connected
         dead = push_up and bool(key) and self._key_dead(group)  # only matters with a push
-        text = post.text
-        if push_up and (not post.mentions or not key or dead):
-            result, text = send_in_parts(text, PUSH_LIMIT, lambda part, _last: self._push(
-                group.id, part))
+        mentions = [m for m in post.mentions if m]
+        # one split per post, whichever route: the parts out are counted on it
+        limit = TEXT_LIMIT if mentions else MARKDOWN_LIMIT
+        start = post.parts_sent or 0
+        if push_up and (not mentions or not key or dead):
+            result = send_parts(post.text, limit, lambda part, _last: self._push(
+                group.id, part), start)
             if result.ok or not key or dead:
-                return keep_unsent(self.store, post, result, text)
+                return result
             log.info("push to %s failed (%s); falling back to the webhook", group.id,
                      result.error)
+            start = result.parts_sent or start
         if not key:  # and the push is down
             if self.aibot is not None and self.aibot.enabled and self.aibot.mode == "websocket":
-                return DeliveryResult(ok=False, error="long connection down, no webhook_key")
+                return DeliveryResult(ok=False, error="long connection down, no webhook_key",
+                                      parts_sent=start)
             log.error("group %s has no webhook_key and no long connection: cannot post",
                       group.id)
             return DeliveryResult(ok=False, error="no webhook_key for this group",
-                                  permanent=True)
-        mentions = [m for m in post.mentions if m]
-        limit = TEXT_LIMIT if mentions else MARKDOWN_LIMIT
-        result, text = send_in_parts(text, limit, lambda part, last: self._webhook(
-            group, part, mentions, last))
-        return keep_unsent(self.store, post, result, text)
+                                  permanent=True, parts_sent=start)
+        return send_parts(post.text, limit, lambda part, last: self._webhook(
+            group, part, mentions, last), start)
 
     # --- helpers ---------------------------------------------------------------------------
     def _key_dead(self, group: Group) -> bool:
@@ -217,6 +177,16 @@ class WecomSender:
                 body["text"]["mentioned_list"] = mentions
         else:
             body = {"msgtype": "markdown", "markdown": {"content": content}}
+        errcode, result = self._post(key, body)
+        if errcode == 93000:
+            log.error("WeCom webhook of group %s (key#%s) is invalid (93000): the group "
+                      "robot was removed or the key is wrong; re-add it in the group",
+                      group.id, key_fingerprint(key))
+        # what the answer says about the key, stored as the group's webhook health
+        return replace(result, answer=webhook_answer(key, errcode, result.error))
+
+    def _post(self, key: str, body: dict) -> tuple[int | None, DeliveryResult]:
+        """POST one message: (errcode, or None when no answer came; the outcome)."""
         url = self.webhook.api_base.rstrip("/") + "/cgi-bin/webhook/send"
         try:
             resp = self.http.post(url, params={"key": key},
@@ -224,26 +194,24 @@ class WecomSender:
                                   headers={"Content-Type": "application/json"},
                                   timeout=self.webhook.timeout_seconds)
         except requests.RequestException as exc:
-            return DeliveryResult(ok=False, error=redact(f"{type(exc).__name__}: {exc}", key))
+            return None, DeliveryResult(ok=False,
+                                        error=redact(f"{type(exc).__name__}: {exc}", key))
         if resp.status_code != 200:
-            return DeliveryResult(ok=False, error=f"webhook HTTP {resp.status_code}")
+            return None, DeliveryResult(ok=False, error=f"webhook HTTP {resp.status_code}")
         try:
             answer = resp.json()
             errcode = int(answer.get("errcode", -1))
         except (ValueError, AttributeError, TypeError):
-            return DeliveryResult(ok=False, error="webhook answered no JSON")
+            return None, DeliveryResult(ok=False, error="webhook answered no JSON")
         errmsg = redact(str(answer.get("errmsg", "")), key)[:200]
         if errcode == 0:
-            return DeliveryResult(ok=True)
+            return errcode, DeliveryResult(ok=True)
         if errcode == 45009:
-            return DeliveryResult(ok=False, error=f"webhook 45009 {errmsg}",
-                                  retry_after=RATE_RETRY_SECONDS)
+            return errcode, DeliveryResult(ok=False, error=f"webhook 45009 {errmsg}",
+                                           retry_after=RATE_RETRY_SECONDS)
         if errcode == 93000:
-            log.error("WeCom webhook of group %s (key#%s) is invalid (93000): the group "
-                      "robot was removed or the key is wrong; re-add it in the group",
-                      group.id, key_fingerprint(key))
-            return DeliveryResult(ok=False, permanent=True, error=dead_key_error(key))
+            return errcode, DeliveryResult(ok=False, permanent=True, error=dead_key_error(key))
         if errcode == 40058:
-            return DeliveryResult(ok=False, permanent=True, error=f"webhook 40058 {errmsg}")
-        return DeliveryResult(ok=False, error=f"webhook errcode {errcode} {errmsg}")
-
+            return errcode, DeliveryResult(ok=False, permanent=True,
+                                           error=f"webhook 40058 {errmsg}")
+        return errcode, DeliveryResult(ok=False, error=f"webhook errcode {errcode} {errmsg}")

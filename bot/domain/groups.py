@@ -15,6 +15,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.domain.roles import apply_roster, drop_from_roster
+
 if TYPE_CHECKING:
     from bot.config import CommunityConfig, Config
     from storage.models import Group
@@ -99,12 +101,16 @@ def ensure_private_group(repos: Repos, userid: str, community_id: str, now: date
 
 def sync_roster(repos: Repos, config: Config, now: datetime) -> None:
     """Load the communities, groups and members of the config into the database (at
-    every start). Config roles are replaced by the file's; roles set in chat (/角色) are
-    kept."""
+    every start). Members' roles follow `bot.domain.roles.apply_roster`: a roster entry
+    changed since the last start applies; otherwise roles set in chat (/角色) stay."""
     for com in config.communities:
         repos.communities.upsert(com.id, com.name)
         for group in com.groups:
             repos.groups.upsert(group.id, community_id=com.id, name=group.name or group.id,
                                 channel=group.channel, webhook_key=group.webhook_key, now=now)
+        listed = {member.id for member in com.members}
+        for member in repos.members.in_roster(com.id):
+            if member.external_id not in listed:
+                drop_from_roster(repos, member, now)
         for member in com.members:
-            repos.members.sync_roster(com.id, member.id, member.name, member.roles, now)
+            apply_roster(repos, com.id, member.id, member.name, member.roles, now)

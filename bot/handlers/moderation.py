@@ -1,5 +1,6 @@
 """Coordination by grid workers and moderators: /指派, /升级, /转办, /合并, /关闭,
-and /角色 to change a member's role."""
+and /角色 to set a member's role, show it with its last change, or list the latest
+changes (the rules, and which word wins, are in bot.domain.roles)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain import corrections
-from bot.domain.roles import ROLE_CODES, ROLES, classifier_role
+from bot.domain import roles as role_rules
+from bot.domain.roles import ROLE_CODES, ROLES, classifier_role, role_label
 from bot.domain.routing import tier_name
 from bot.events import Mention
 from bot.handlers.args import case_ref, split_first
@@ -19,6 +21,8 @@ ROLE_WORDS = {**{label: code for code, label in ROLES.items()}, **{c: c for c in
               "客服": "property_service",
               "社区": "moderator", "主持人": "moderator", "书记": "moderator",
               "街道联络人": "street_liaison"}
+ROLE_LOG_WORDS = ("记录", "日志", "log", "history")
+ROLE_LOG_SIZE = 10
 
 
 def register(dispatcher: Dispatcher) -> None:
@@ -36,8 +40,10 @@ def register(dispatcher: Dispatcher) -> None:
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(merge)
     dispatcher.command("关闭", "close", "/关闭 #编号 原因", "关闭工单",
                        ability="moderate", refusal_hint=texts.CLOSE_HINT)(close)
-    dispatcher.command("角色", "role", "/角色 @某人 角色", "设置成员角色",
-                       ability="moderate", refusal_hint=texts.COORDINATOR_ONLY_HINT)(set_role)
+    dispatcher.command("角色", "role", "/角色 @某人 角色 | /角色 @某人 | /角色 记录",
+                       "设置或查看成员角色、改动记录（以最后一次改动为准）",
+                       ability="moderate",
+                       refusal_hint=texts.COORDINATOR_ONLY_HINT)(role)
 
 
 def _case_and_rest(args: str, need_rest: str = "") -> tuple[int, str]:
@@ -101,16 +107,45 @@ def close(ctx: Context, args: str) -> None:
               case_id=case.id)
 
 
-def set_role(ctx: Context, args: str) -> None:
+def role(ctx: Context, args: str) -> None:
     words = args.split()
-    if len(words) < 2:
-        raise UsageError()
-    role = ROLE_WORDS.get(words[-1])
-    if role is None:
+    if not words:
+        raise UsageError(texts.ROLE_RULE)
+    if len(words) == 1 and words[0].lower() in ROLE_LOG_WORDS:
+        _role_log(ctx)
+    elif len(words) == 1:
+        _show_role(ctx, named_member(ctx, words[0]))
+    else:
+        _set_role(ctx, words)
+
+
+def _set_role(ctx: Context, words: list[str]) -> None:
+    code = ROLE_WORDS.get(words[-1])
+    if code is None:
         raise Refusal(texts.UNKNOWN_ROLE.format(role=words[-1],
                                                 choices=texts.listing(ROLES.values())))
     member = named_member(ctx, " ".join(words[:-1]))
-    if not ctx.repos.members.set_chat_role(member, role):
-        ctx.reply(texts.role_unchanged(member.name, ROLES[role]))
+    if role_rules.set_in_chat(ctx.repos, ctx.member, member, code, ctx.now) is None:
+        ctx.reply(texts.role_unchanged(member.name, ROLES[code]))
         return
-    ctx.reply(texts.role_set(member.name, ROLES[role]))
+    ctx.reply(texts.role_set(member.name, ROLES[code]))
+
+
+def _event_line(ctx: Context, event) -> str:
+    return texts.role_event_line(
+        texts.clock(ctx.local(event.at)), event.actor.name if event.actor else None,
+        event.member.name, [role_label(c) for c in event.old_roles],
+        [role_label(c) for c in event.new_roles])
+
+
+def _show_role(ctx: Context, member) -> None:
+    last = ctx.repos.members.role_events(ctx.community.id, member.id, limit=1)
+    ctx.reply(texts.member_roles(member.name, [role_label(c) for c in sorted(member.role_codes)],
+                                 texts.ROLE_SOURCE_LABELS[role_rules.role_source(member)],
+                                 _event_line(ctx, last[0]) if last else None))
+
+
+def _role_log(ctx: Context) -> None:
+    events = ctx.repos.members.role_events(ctx.community.id, limit=ROLE_LOG_SIZE)
+    ctx.reply(texts.role_log([_event_line(ctx, e) for e in events]) if events
+              else texts.ROLE_LOG_EMPTY)

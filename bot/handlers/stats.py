@@ -1,6 +1,7 @@
 """/统计 [本周|本月]: the 三率, counts by state and category, times to acknowledge and
 to resolve, for the sender's community; plus a warning line per WeCom group whose
-webhook key is dead (errcode 93000)."""
+webhook is failing (its stored health: the key is dead, errcode 93000, or the webhook
+does not take posts), with since when."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from bot import texts
 from bot.dispatcher import Context, Dispatcher, UsageError
 from bot.domain.categories import category_label
 from bot.domain.stats import compute, mean, p90, period_bounds
-from bot.domain.webhook_health import webhook_health
+from bot.domain.webhook_health import INVALID_KEY, WebhookTrouble, webhook_troubles
 
 PERIODS = {"": ("month", "本月"), "本月": ("month", "本月"), "month": ("month", "本月"),
            "本周": ("week", "本周"), "week": ("week", "本周"), "这周": ("week", "本周"),
@@ -26,6 +27,12 @@ def _span(value) -> str:
     return "—" if value is None else texts.duration(value)
 
 
+def _trouble_line(ctx: Context, trouble: WebhookTrouble) -> str:
+    line = texts.wecom_webhook_dead if trouble.kind == INVALID_KEY else \
+        texts.wecom_webhook_failing
+    return line(trouble.group_name, texts.clock(ctx.local(trouble.since)))
+
+
 def stats(ctx: Context, args: str) -> None:
     key = args.strip()
     if key not in PERIODS:
@@ -36,8 +43,8 @@ def stats(ctx: Context, args: str) -> None:
     ids = [c.id for c in cases]
     st = compute(cases, ctx.repos.cases.latest_ratings(ids),
                  ctx.repos.cases.ids_with_event(ids, "reopened"), ctx.now)
-    health = "".join("\n" + texts.wecom_webhook_dead(name)
-                     for name in webhook_health(ctx.repos, ctx.community.id, ctx.now))
+    health = "".join("\n" + _trouble_line(ctx, trouble)
+                     for trouble in webhook_troubles(ctx.repos, ctx.community.id))
     ctx.reply(texts.stats(
         label, opened=st.opened, response=(st.responded_in_time, st.due_for_response),
         resolution=(st.resolved, st.resolution_base), satisfaction=(st.satisfied, st.rated),

@@ -49,5 +49,10 @@ def assigned_privately(case_id: int, category_label: str, location: str, text: s
             f"请在群里回复“#{case_id} 收到”或发送 /接单 #{case_id}。")
 
 
-def wecom_webhook_dead(group_name: str) -> str:
-    return f"⚠️ 企业微信群机器人失效：{group_name}（请重新添加群机器人）"
+def wecom_webhook_dead(group_name: str, since: str) -> str:
+    """`since`: when the robot started failing, as `clock` writes it."""
+    return f"⚠️ 企业微信群机器人失效：{group_name}（{since} 起；请重新添加群机器人）"
+
+
+def wecom_webhook_failing(group_name: str, since: str) -> str:
+    return f"⚠️ 企业微信群机器人发不出消息：{group_name}（{since} 起，正在重试）"

@@ -10,7 +10,7 @@ so `from storage.repositories import Repos` works everywhere.
 
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
-from storage.repositories.messages import InboundRepo, OutboxRepo
+from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
 from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
 from storage.repositories.store import Repos, Store
 from storage.repositories.timers import JobRepo, LeaseRepo
@@ -22,6 +22,7 @@ __all__ = [
     "MemberRepo",
     "InboundRepo",
     "OutboxRepo",
+    "WebhookHealthRepo",
     "CaseRepo",
     "TopicRepo",
     "JobRepo",

@@ -1,4 +1,5 @@
-"""Inbound messages (deduplicated) and the outbox of posts to send."""
+"""Inbound messages (deduplicated), the outbox of posts to send, and the health of the
+WeCom webhooks the posts go through."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from storage.models import InboundMessage, OutboundMessage
+from storage.models import InboundMessage, OutboundMessage, WebhookHealth
 from storage.repositories.base import _UPSERT, _Repo
 
 
@@ -108,13 +109,17 @@ class OutboxRepo(_Repo):
             .values(next_attempt_at=now + lease, attempts=OutboundMessage.attempts + 1))
         return result.rowcount == 1
 
-    def mark_sent(self, out_id: int, now: datetime) -> None:
+    def mark_sent(self, out_id: int, now: datetime, parts_sent: int | None = None) -> None:
         self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
-                       .values(state="sent", delivered_at=now, last_error=None))
+                       .values(state="sent", delivered_at=now, last_error=None,
+                               **_parts(parts_sent)))
 
-    def mark_retry(self, out_id: int, at: datetime, error: str) -> None:
+    def mark_retry(self, out_id: int, at: datetime, error: str,
+                   parts_sent: int | None = None) -> None:
+        """Due again at `at`; `parts_sent` (when given): the parts delivered so far."""
         self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
-                       .values(next_attempt_at=at, last_error=error[:2000]))
+                       .values(next_attempt_at=at, last_error=error[:2000],
+                               **_parts(parts_sent)))
 
     def sent_times_since(self, group_id: str, since: datetime) -> list[datetime]:
         """When the group's posts were delivered since a time (for rate limits)."""
@@ -136,9 +141,9 @@ class OutboxRepo(_Repo):
             self.s.execute(update(OutboundMessage).where(OutboundMessage.id.in_(ids))
                            .values(state="merged", merged_into=into))
 
-    def mark_failed(self, out_id: int, error: str) -> None:
+    def mark_failed(self, out_id: int, error: str, parts_sent: int | None = None) -> None:
         self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
-                       .values(state="failed", last_error=error[:2000]))
+                       .values(state="failed", last_error=error[:2000], **_parts(parts_sent)))
 
     def for_inbound(self, inbound_id: int) -> list[OutboundMessage]:
         return list(self.s.scalars(select(OutboundMessage)
@@ -163,19 +168,31 @@ class OutboxRepo(_Repo):
                                    .where(OutboundMessage.in_reply_to.in_(inbound))
                                    .order_by(OutboundMessage.id)))
 
-    def failed_with(self, group_ids: list[str], error_prefix: str, since: datetime
-                    ) -> list[OutboundMessage]:
-        """Posts of these groups created since a time that failed with this error."""
+
+def _parts(parts_sent: int | None) -> dict[str, int]:
+    return {} if parts_sent is None else {"parts_sent": parts_sent}
+
+
+class WebhookHealthRepo(_Repo):
+    """One row per WeCom group: the last word of its webhook (bot.domain.webhook_health
+    decides what it means)."""
+
+    def get(self, group_id: str) -> WebhookHealth | None:
+        return self.s.get(WebhookHealth, group_id)
+
+    def put(self, group_id: str, **fields: Any) -> None:
+        """Write the group's row (a concurrent first insert is updated instead)."""
+        row = self.s.get(WebhookHealth, group_id)
+        if row is None and self._insert_unique(WebhookHealth(group_id=group_id, **fields)):
+            return
+        row = row or self.s.get(WebhookHealth, group_id)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        self.s.flush()
+
+    def of_groups(self, group_ids: list[str]) -> list[WebhookHealth]:
         if not group_ids:
             return []
-        return list(self.s.scalars(
-            select(OutboundMessage)
-            .where(OutboundMessage.group_id.in_(group_ids), OutboundMessage.state == "failed",
-                   OutboundMessage.last_error.startswith(error_prefix),
-                   OutboundMessage.created_at >= since)
-            .order_by(OutboundMessage.id)))
-
-    def set_text(self, out_id: int, text: str) -> None:
-        """Replace a post's text (what is still to be sent after a partial delivery)."""
-        self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
-                       .values(text=text))
+        return list(self.s.scalars(select(WebhookHealth)
+                                   .where(WebhookHealth.group_id.in_(group_ids))
+                                   .order_by(WebhookHealth.group_id)))

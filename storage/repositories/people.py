@@ -1,4 +1,4 @@
-"""Communities, groups and members (with their roles)."""
+"""Communities, groups and members (with their roles and the trace of role changes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from bot.privacy import display_name
-from storage.models import Community, Group, InboundMessage, Member, MemberRole
+from storage.models import Community, Group, InboundMessage, Member, MemberRole, RoleEvent
 from storage.repositories.base import _Repo
 
 
@@ -93,41 +93,42 @@ class MemberRepo(_Repo):
             row.name = name
         return row
 
-    def sync_roster(self, community_id: str, external_id: str, name: str,
-                    roles: Iterable[str], now: datetime) -> Member:
-        """Apply a config roster entry: name and config roles. A member whose role was
-        set in chat (/角色) keeps it: the moderator's word wins over the file."""
-        row = self.ensure(community_id, external_id, name, now)
-        row.name = display_name(name, row.name)
-        if any(r.source == "chat" for r in row.roles):
-            self.s.flush()
-            return row
-        wanted = set(roles)
-        for held in list(row.roles):
-            if held.source == "config" and held.role not in wanted:
-                row.roles.remove(held)
-        have = {r.role for r in row.roles}
-        for role in sorted(wanted - have):
-            row.roles.append(MemberRole(role=role, source="config"))
-        self.s.flush()
-        self._roles_changed()
-        return row
-
     def by_name(self, community_id: str, name: str) -> Member | None:
         return self.s.scalar(select(Member).where(
             Member.community_id == community_id, Member.name == name).order_by(Member.id)
             .limit(1))
 
-    def set_chat_role(self, member: Member, role: str) -> bool:
-        """Give a member exactly this role (set in chat); False when already so."""
-        if member.role_codes == {role} and all(r.source == "chat" for r in member.roles):
-            return False
+    def replace_roles(self, member: Member, roles: Iterable[str], source: str) -> None:
+        """Give a member exactly these roles, all from one source ('config' or 'chat')."""
         member.roles.clear()
         self.s.flush()
-        member.roles.append(MemberRole(role=role, source="chat"))
+        for role in sorted(set(roles)):
+            member.roles.append(MemberRole(role=role, source=source))
         self.s.flush()
         self._roles_changed()
-        return True
+
+    def add_role_event(self, member: Member, *, actor: Member | None, old: Iterable[str],
+                       new: Iterable[str], source: str, at: datetime) -> RoleEvent:
+        event = RoleEvent(community_id=member.community_id, member_id=member.id,
+                          actor_id=actor.id if actor else None, old_roles=list(old),
+                          new_roles=list(new), source=source, at=at)
+        self.s.add(event)
+        self.s.flush()
+        return event
+
+    def role_events(self, community_id: str, member_id: int | None = None,
+                    limit: int = 10) -> list[RoleEvent]:
+        """The newest role changes of a community (or of one member), newest first."""
+        query = select(RoleEvent).where(RoleEvent.community_id == community_id)
+        if member_id is not None:
+            query = query.where(RoleEvent.member_id == member_id)
+        return list(self.s.scalars(query.order_by(RoleEvent.id.desc()).limit(limit)))
+
+    def in_roster(self, community_id: str) -> list[Member]:
+        """Members the config roster named at the last start."""
+        return list(self.s.scalars(
+            select(Member).where(Member.community_id == community_id,
+                                 Member.roster_roles.is_not(None)).order_by(Member.id)))
 
     def with_roles(self, community_id: str, roles: Iterable[str]) -> list[Member]:
         """Members holding any of the roles. Remembered for the rest of the transaction
@@ -171,7 +172,7 @@ class MemberRepo(_Repo):
         resident, renamed unless the config roster names them (the file wins)."""
         row = self.ensure(community_id, external_id, name, now)
         name = display_name(name)
-        if name and row.name != name and not any(r.source == "config" for r in row.roles):
+        if name and row.name != name and row.roster_roles is None:
             row.name = name
         self.s.flush()
         return row

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
-from storage.repositories.messages import InboundRepo, OutboxRepo
+from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
 from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
 from storage.repositories.timers import JobRepo, LeaseRepo
 from storage.repositories.topics import TopicRepo
@@ -53,6 +53,7 @@ class Repos:
         self.members = MemberRepo(session)
         self.inbound = InboundRepo(session)
         self.outbox = OutboxRepo(session)
+        self.webhooks = WebhookHealthRepo(session)
         self.cases = CaseRepo(session)
         self.jobs = JobRepo(session)
         self.leases = LeaseRepo(session)
