@@ -264,3 +264,12 @@ def test_withdrawing_the_only_unrated_complaint_closes_a_rated_case(chat, bot, c
     reply = chat.say("u-gao", f"/撤回 #{n}")[0]
     assert reply.startswith(texts.complainant_left_closed(n, "高先生", "满意"))
     assert (_case(bot, n)[0].state, _case(bot, n)[0].rating) == ("closed", "satisfied")
+
+
+def test_a_moderator_closing_a_partly_rated_case_keeps_the_rating(chat, bot, clock):
+    n = _shared(chat, clock, "u-gao")
+    _resolved(chat, clock, n)
+    chat.say("u-gao", "基本满意")
+    chat.say("u-li", f"/关闭 #{n} 已当面回访")
+    assert (_case(bot, n)[0].state, _case(bot, n)[0].rating) == ("closed", "basic")
+    assert "满意率 100%（1/1）" in chat.say("u-li", "/统计")[0]

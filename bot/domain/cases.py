@@ -376,7 +376,10 @@ def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime
 
 
 def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -> Outcome:
+    """/关闭 by a moderator; a resolved case keeps the ratings given so far (the worst)."""
     _require_state(case, OPEN_STATES + ("resolved",), texts.CLOSE_ACTION)
+    if case.state == "resolved":
+        case.rating = worst(current_round(repos.cases.rating_events([case.id])).values())
     case.state = "closed"
     case.closed_at = now
     repos.cases.add_event(case, "closed", actor, now, note=reason)
