@@ -273,3 +273,18 @@ def test_a_moderator_closing_a_partly_rated_case_keeps_the_rating(chat, bot, clo
     chat.say("u-li", f"/关闭 #{n} 已当面回访")
     assert (_case(bot, n)[0].state, _case(bot, n)[0].rating) == ("closed", "basic")
     assert "满意率 100%（1/1）" in chat.say("u-li", "/统计")[0]
+
+
+def test_a_longer_unsatisfied_story_reopens_the_case_it_is_about(chat, bot, clock):
+    n = _shared(chat, clock, "u-gao")
+    _resolved(chat, clock, n)
+    chat.say("u-zhang", "满意")
+    story = "不满意！3号楼电梯还是停在一楼动不了，我家老人今天又爬了十五楼，你们到底修没修啊"
+    assert chat.say("u-gao", story)[0].startswith(f"#{n} 诉求人不满意")
+    with bot.store.transaction() as repos:
+        assert [c.id for c in repos.cases.open_in_community("sunshine")] == [n]
+    # a long story about something else is a new complaint, not a rating
+    _resolved(chat, clock, n)
+    other = "不满意！5号楼门口的垃圾桶好几天没人清了，臭得不行，苍蝇到处飞，物业管不管"
+    assert chat.say("u-gao", other)[0].startswith("已受理")
+    assert _case(bot, n)[0].state == "resolved"

@@ -223,6 +223,14 @@ class Rated:
     ping: list[Member] = field(default_factory=list)
 
 
+def about_case(case: Case, category: str | None, location: dict) -> bool:
+    """A message of this category and place is about the case (its category, and no place
+    that disagrees) — how a longer 不满意 (“不满意！电梯还是动不了 …”) finds its case."""
+    if category != case.category:
+        return False
+    return not (location and case.location) or same_place(location, case.location)
+
+
 def awaiting_rating(repos: Repos, case: Case) -> list[Member]:
     """The complainants who have not rated the case since its latest 办结."""
     round_ = current_round(repos.cases.rating_events([case.id]))

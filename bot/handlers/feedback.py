@@ -14,7 +14,7 @@ from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain.permissions import is_complainant
-from bot.domain.ratings import rating_in_reply, rating_label
+from bot.domain.ratings import rating_in, rating_in_reply, rating_label
 from bot.domain.roles import classifier_role
 from bot.domain.safety import hazards
 from bot.events import Mention
@@ -100,19 +100,28 @@ def withdraw(ctx: Context, args: str) -> None:
 
 
 def natural_rating(ctx: Context) -> bool:
-    """After a rating request, a complainant's short “满意/还行/没修好” is the rating.
+    """After a rating request, a complainant's short “满意/还行/没修好” is the rating; so
+    is a longer 不满意 about the waiting case (its number, or its category and place).
 
     A complainant who has rated is not rated again by later thanks (不满意 still
     reopens); anyone else's thanks is no rating — answered kindly only when it names a
     case or addresses the bot."""
     text = ctx.msg.text.strip()
     rating = rating_in_reply(text)
-    if rating is None:
+    story = rating is None and rating_in(text) == "unsatisfied"  # 不满意 and a longer story
+    if rating is None and not story:
         return False
     waiting = ctx.repos.cases.resolved_for_complainant(ctx.community.id, ctx.member.id)
-    if rating != "unsatisfied":
-        waiting = [c for c in waiting if ctx.member in rules.awaiting_rating(ctx.repos, c)]
     named = case_refs_in(text) or (case_refs_in(ctx.msg.quote.text) if ctx.msg.quote else [])
+    if story:
+        result = classification(ctx)
+        waiting = [c for c in waiting if c.id in named[:1]
+                   or (not named and rules.about_case(c, result.category, result.location))]
+        if not waiting:
+            return False  # a new story: the complaint intake hears it
+        rating = "unsatisfied"
+    elif rating != "unsatisfied":
+        waiting = [c for c in waiting if ctx.member in rules.awaiting_rating(ctx.repos, c)]
     if named:
         case = next((c for c in waiting if c.id == named[0]), None)
         if case is None:
