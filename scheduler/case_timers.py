@@ -4,7 +4,8 @@
 - `respond_deadline`: no acknowledgement by the response deadline: one tier up;
 - `resolve_deadline`: not resolved by the resolution deadline: one tier up again;
 - `nudge`: acknowledged but silent for `reminders.nudge_after`: ask the assignee;
-- `rating_reminder` and `rating_timeout`: remind the complainants, then close as 未评价.
+- `rating_reminder` and `rating_timeout`: remind the complainants who have not rated, then
+  close with the ratings given (those who did not rate count as 未评价).
 
 Each handler takes `now` from the tick, re-checks the case (a timer may be stale), and
 returns the posts; the post key is the timer's key plus its due time, so a timer fires
@@ -102,7 +103,9 @@ def rating_reminder(app: Application, repos: Repos, case: Case, now: datetime
                     ) -> list[Outgoing]:
     if case.state != "resolved":
         return []
-    people = [c.member for c in case.complainants]
+    people = rules.awaiting_rating(repos, case)  # those who rated are not asked again
+    if not people:
+        return []
     return _post(case, texts.rating_reminder(case.id), "reminder", people)
 
 
@@ -110,9 +113,11 @@ def rating_timeout(app: Application, repos: Repos, case: Case, now: datetime
                    ) -> list[Outgoing]:
     if case.state != "resolved":
         return []
-    rules.close_unrated(repos, case, now)
-    people = [c.member for c in case.complainants]
-    return _post(case, texts.rating_timed_out(case.id), "notice", people)
+    closed = rules.close_rating_window(repos, case, now)
+    if case.rating is None:
+        return _post(case, texts.rating_timed_out(case.id), "notice", closed.waiting)
+    text = texts.rating_window_closed(case.id, texts.RATING_LABELS[case.rating])
+    return _post(case, text, "notice", closed.waiting)
 
 
 CASE_TIMERS: dict[str, CaseTimer] = {

@@ -60,7 +60,9 @@ def test_a_day_in_the_group(chat, bot, clock):
     request = chat.last["replies"][0]
     assert request["kind"] == "rating_request"
     assert request["mentions"] == ["u-laoliu", "u-xiaosun", "u-gao"]
-    say("14:10", "u-xiaosun", "满意，谢谢师傅")
+    assert "还有 2 位诉求人没有评价" in say("14:10", "u-xiaosun", "满意，谢谢师傅")[0]
+    say("14:20", "u-laoliu", "满意")
+    assert "工单已关闭（基本满意）" in say("14:25", "u-gao", "还行")[0]   # the worst rating
 
     # a noise complaint the moderator settles offline
     say("15:00", "u-gao", "楼上装修太吵了，中午也在砸墙")
@@ -75,7 +77,7 @@ def test_a_day_in_the_group(chat, bot, clock):
         assert len(repos.cases.opened_between("sunshine", datetime(2026, 11, 1, tzinfo=TZ),
                                               datetime(2026, 12, 1, tzinfo=TZ))) == 5
     assert (final[light].state, final[light].rating) == ("closed", "satisfied")
-    assert (final[lift].state, final[lift].rating) == ("closed", "satisfied")
+    assert (final[lift].state, final[lift].rating) == ("closed", "basic")
     assert final[lift].group_complaint and len(final[lift].complainants) == 3
     assert final[outage].state == "transferred" and final[outage].transferred_to == "供电公司"
     assert final[outage].urgent
@@ -86,7 +88,7 @@ def test_a_day_in_the_group(chat, bot, clock):
     assert "新受理 5 件" in stats
     assert "响应率 100%（4/4）" in stats          # the noise case was not yet due
     assert "解决率 60%（3/5）" in stats           # light, lift, fee
-    assert "满意率 100%（3/3）" in stats          # latest rating of each rated case
+    assert "满意率 100%（3/3）" in stats          # one rating per rated case
     assert "重新处理 1 件" in stats and "群体诉求 1 件" in stats
     listing = say("16:05", "u-zhang", "/工单")[0]
     assert f"#{outage}" in listing and "已转办" in listing and f"#{light}" not in listing

@@ -14,6 +14,7 @@ from bot import texts
 from bot.config import CommunityConfig, Config
 from bot.domain.deadlines import case_deadlines, is_overdue
 from bot.domain.errors import RuleError
+from bot.domain.ratings import current_round, worst
 from bot.domain.roles import COORDINATING
 from bot.domain.routing import fallback_roles, routed_roles, tier_roles
 from storage.models import OPEN_STATES, Case, Group, InboundMessage, Member
@@ -209,45 +210,120 @@ def extend(repos: Repos, case: Case, actor: Member, by: timedelta, reason: str,
 
 # --- the complainant -------------------------------------------------------------------------
 
-def rate(repos: Repos, community: CommunityConfig, case: Case, actor: Member, rating: str,
-         comment: str, now: datetime) -> Outcome:
-    """评价: 满意/基本满意 close the case; 不满意 reopens it and calls the grid worker and
-    the moderator (不满意再搭台协商)."""
+@dataclass
+class Rated:
+    """What a rating did, for the handler to announce."""
+
+    case: Case
+    closed: bool = False  # every complainant has rated: the case is closed
+    reopened: bool = False  # 不满意: the case is worked again
+    urgency: str = ""  # on reopening: "kept" (it was urgent), "raised" (danger words), ""
+    waiting: list[Member] = field(default_factory=list)  # complainants yet to rate
+    others: list[Member] = field(default_factory=list)  # the other complainants
+    ping: list[Member] = field(default_factory=list)
+
+
+def about_case(case: Case, category: str | None, location: dict) -> bool:
+    """A message of this category and place is about the case (its category, and no place
+    that disagrees) — how a longer 不满意 (“不满意！电梯还是动不了 …”) finds its case."""
+    if category != case.category:
+        return False
+    return not (location and case.location) or same_place(location, case.location)
+
+
+def awaiting_rating(repos: Repos, case: Case) -> list[Member]:
+    """The complainants who have not rated the case since its latest 办结."""
+    round_ = current_round(repos.cases.rating_events([case.id]))
+    return [m for m in complainants(case) if m.id not in round_]
+
+
+def _close_if_all_rated(repos: Repos, case: Case, now: datetime) -> bool:
+    """A resolved case closes once every complainant has rated it, with the worst rating
+    they gave (bot.domain.ratings)."""
+    round_ = current_round(repos.cases.rating_events([case.id]))
+    if any(m.id not in round_ for m in complainants(case)):
+        return False
+    case.rating = worst(round_.values())
+    case.state = "closed"
+    case.closed_at = now
+    case.updated_at = now
+    return True
+
+
+def rate(repos: Repos, config: Config, community: CommunityConfig, case: Case, actor: Member,
+         rating: str, comment: str, now: datetime, *, danger: bool = False) -> Rated:
+    """评价 by one complainant. 满意/基本满意 are recorded, and the case closes when every
+    complainant has rated (the rating window closes it otherwise); 不满意 from any of them
+    reopens it and calls the assignee, the grid worker, the moderator and the other
+    complainants (不满意再搭台协商). `danger`: the words report danger (还是有煤气味)."""
     if rating not in RATINGS:
         raise ValueError(rating)
     _require_state(case, ("resolved",), texts.RATE_ACTION)
     repos.cases.add_event(case, "rated", actor, now, note=comment, rating=rating)
+    others = [m for m in complainants(case) if m.id != actor.id]
     if rating == "unsatisfied":
-        case.state = "reopened"
-        case.rating = None
-        case.resolved_at = None
-        repos.cases.add_event(case, "reopened", actor, now, note=comment)
-        ping = repos.members.with_roles(case.community_id, COORDINATING)
-        if case.assignee_id:
-            assignee = repos.members.get(case.assignee_id)
-            ping = [assignee] + [m for m in ping if m.id != assignee.id]
-        return Outcome(case, ping=ping, note=comment)
-    case.rating = rating
-    case.state = "closed"
-    case.closed_at = now
-    return Outcome(case, note=comment)
+        return _reopen(repos, config, community, case, actor, comment, now, others, danger)
+    if _close_if_all_rated(repos, case, now):
+        return Rated(case, closed=True, others=others)
+    return Rated(case, waiting=awaiting_rating(repos, case), others=others)
+
+
+def _reopen(repos: Repos, config: Config, community: CommunityConfig, case: Case,
+            actor: Member, comment: str, now: datetime, others: list[Member],
+            danger: bool) -> Rated:
+    """不满意: the case is worked again. Its urgency stays; danger words make it urgent
+    (the urgent ping); the resolution deadline starts again from now by the SLA of its
+    urgency (the first response stays on record for the 响应率)."""
+    case.state = "reopened"
+    case.rating = None
+    case.resolved_at = None
+    repos.cases.add_event(case, "reopened", actor, now, note=comment)
+    case.resolve_by = case_deadlines(config, case.category, case.urgent, now)[1]
+    ping = repos.members.with_roles(case.community_id, COORDINATING)
+    if case.assignee_id:
+        assignee = repos.members.get(case.assignee_id)
+        ping = [assignee] + [m for m in ping if m.id != assignee.id]
+    urgency = "kept" if case.urgent else ""
+    if danger:
+        raised = raise_urgency(repos, config, community, case, actor, comment, now)
+        urgency = "kept" if raised.note == "already" else "raised"
+        ping = raised.ping + [m for m in ping if m not in raised.ping]
+    ping = [m for m in ping if m.id != actor.id]
+    ping += [m for m in others if m not in ping]
+    return Rated(case, reopened=True, urgency=urgency, others=others, ping=ping)
 
 
 def withdraw(repos: Repos, case: Case, actor: Member, now: datetime) -> Outcome:
+    """撤回: a complainant takes back their own complaint. With other complainants (a
+    群体诉求) only they leave — the case goes on for the others (`note` "left"), and a
+    resolved case closes if everyone left has rated it ("left_closed"); the last
+    complainant's withdrawal withdraws the case."""
     _require_state(case, OPEN_STATES + ("resolved",), texts.WITHDRAW_ACTION)
+    others = [m for m in complainants(case) if m.id != actor.id]
+    if others:
+        repos.cases.remove_complainant(case, actor)
+        repos.cases.add_event(case, "left", actor, now, remaining=len(others))
+        closed = case.state == "resolved" and _close_if_all_rated(repos, case, now)
+        return Outcome(case, ping=others, note="left_closed" if closed else "left")
     case.state = "withdrawn"
     case.closed_at = now
     repos.cases.add_event(case, "withdrawn", actor, now)
     return Outcome(case)
 
 
-def close_unrated(repos: Repos, case: Case, now: datetime) -> Outcome:
-    """No rating within feedback.rating_timeout: closed as 未评价 (the scheduler calls)."""
+def close_rating_window(repos: Repos, case: Case, now: datetime) -> Rated:
+    """The rating window (feedback.rating_timeout) has ended: the case closes with the
+    ratings given (the worst of them); complainants who did not rate count as 未评价
+    (the scheduler calls)."""
     _require_state(case, ("resolved",), texts.CLOSE_ACTION)
+    round_ = current_round(repos.cases.rating_events([case.id]))
+    waiting = [m for m in complainants(case) if m.id not in round_]
+    case.rating = worst(round_.values())
     case.state = "closed"
     case.closed_at = now
-    repos.cases.add_event(case, "closed", None, now, note=texts.CLOSED_UNRATED_NOTE, unrated=True)
-    return Outcome(case)
+    repos.cases.add_event(case, "closed", None, now, note=texts.CLOSED_UNRATED_NOTE, unrated=True,
+                          unrated_members=[m.external_id for m in waiting])
+    return Rated(case, closed=True, waiting=waiting)
 
 
 # --- coordination ------------------------------------------------------------------------------
@@ -308,7 +384,10 @@ def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime
 
 
 def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -> Outcome:
+    """/关闭 by a moderator; a resolved case keeps the ratings given so far (the worst)."""
     _require_state(case, OPEN_STATES + ("resolved",), texts.CLOSE_ACTION)
+    if case.state == "resolved":
+        case.rating = worst(current_round(repos.cases.rating_events([case.id])).values())
     case.state = "closed"
     case.closed_at = now
     repos.cases.add_event(case, "closed", actor, now, note=reason)

@@ -3,6 +3,10 @@
 `/评价 #N 满意|基本满意|不满意` names the rating (`rating_label`). After a rating request,
 a short reply (at most `SHORT_REPLY` characters: a rating, not a new story) in plain
 words is a rating too (`rating_in_reply`): “没修好”, “还行”, “谢谢” ….
+
+A case with several complainants (群体诉求) gets one rating from theirs: the worst given
+after its latest 办结 (`worst`, `current_round`, `case_ratings`), which the case closes
+with and the 满意率 counts.
 """
 
 from __future__ import annotations
@@ -40,3 +44,46 @@ def rating_in_reply(text: str) -> str | None:
     if len(text) > SHORT_REPLY:
         return None
     return rating_in(text)
+
+
+# --- several complainants: one rating per case -----------------------------------------------
+#
+# Each complainant of a resolved case may rate it. The ratings of one round are those given
+# after the case's latest 办结 (a complainant who rates twice counts with their latest).
+# The case's rating is the worst of its round (不满意 < 基本满意 < 满意): 不满意 if anyone
+# was 不满意, else 基本满意 if anyone was, else 满意. Complainants who did not rate are not
+# counted (未评价); a case nobody rated has no rating and stays out of the 满意率.
+
+RANK = {"unsatisfied": 0, "basic": 1, "satisfied": 2}
+
+
+def worst(ratings) -> str | None:
+    """The case's rating from its complainants' ratings (None: nobody rated)."""
+    given = [r for r in ratings if r in RANK]
+    return min(given, key=RANK.__getitem__) if given else None
+
+
+def current_round(events: list[tuple[int, str, int | None, str]]) -> dict[int, str]:
+    """Complainant id -> rating, given since the latest 办结 (one case's rating events,
+    oldest first, as `CaseRepo.rating_events` returns them)."""
+    round_: dict[int, str] = {}
+    for _case_id, kind, actor_id, rating in events:
+        if kind == "resolved":
+            round_ = {}
+        elif actor_id is not None and rating in RANK:
+            round_[actor_id] = rating
+    return round_
+
+
+def case_ratings(events: list[tuple[int, str, int | None, str]]) -> dict[int, str]:
+    """Case id -> the case's one rating for the 满意率: the worst rating of its latest
+    round that got any rating (a 办结 nobody rated leaves the earlier round standing)."""
+    rounds: dict[int, dict[int, str]] = {}
+    rated: dict[int, dict[int, str]] = {}
+    for case_id, kind, actor_id, rating in events:
+        if kind == "resolved":
+            rounds[case_id] = {}
+        elif actor_id is not None and rating in RANK:
+            rounds.setdefault(case_id, {})[actor_id] = rating
+            rated[case_id] = rounds[case_id]
+    return {case_id: worst(round_.values()) for case_id, round_ in rated.items()}

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.domain.cases import case_is_overdue
 from bot.domain.categories import category_label
-from bot.domain.stats import CaseStats, compute
+from bot.domain.stats import CaseStats, case_stats
 from storage.models import Case
 from storage.repositories import Repos
 
@@ -70,9 +70,7 @@ def monthly_report(repos: Repos, community_id: str, community_name: str, year: i
     the group complaints. Complainants appear as counts, never names."""
     start, end = month_bounds(year, month, tz)
     cases = repos.cases.opened_between(community_id, start, end)
-    ids = [c.id for c in cases]
-    st = compute(cases, repos.cases.latest_ratings(ids),
-                 repos.cases.ids_with_event(ids, "reopened"), min(now, end))
+    st = case_stats(repos, cases, min(now, end))
     lines = [_line(c, now) for c in cases if c.state not in ("merged",)]
     slowest = sorted(lines, key=lambda x: x.took, reverse=True)[:SLOWEST]
     return MonthlyReport(

@@ -3,7 +3,10 @@
 - 响应率 = cases acknowledged within their response deadline / cases due for response
   (opened in the period and either acknowledged or past their response deadline);
 - 解决率 = cases resolved and not reopened / cases opened in the period;
-- 满意率 = (满意 + 基本满意) / cases rated (each case's latest rating).
+- 满意率 = (满意 + 基本满意) / cases rated. A case counts once, with the worst rating
+  its complainants gave after its latest 办结 that got any rating (不满意 if any of them
+  was 不满意, else 基本满意 if any was, else 满意; see bot.domain.ratings). Complainants
+  who did not rate are not counted; a case nobody rated is not in the base.
 Merged cases count in their target; withdrawn cases leave the rates (they are shown in
 the counts by state).
 """
@@ -17,7 +20,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.cases import case_is_overdue
+from bot.domain.ratings import case_ratings
 from storage.models import Case
+from storage.repositories import Repos
 
 EXCLUDED = ("merged", "withdrawn")
 
@@ -70,9 +75,17 @@ class CaseStats:
     by_category: Counter = field(default_factory=Counter)
 
 
+def case_stats(repos: Repos, cases: list[Case], now: datetime) -> CaseStats:
+    """Statistics of these cases (those opened in a period), as of `now`."""
+    ids = [c.id for c in cases]
+    return compute(cases, case_ratings(repos.cases.rating_events(ids)),
+                   repos.cases.ids_with_event(ids, "reopened"), now)
+
+
 def compute(cases: list[Case], ratings: dict[int, str], reopened_ids: set[int],
             now: datetime) -> CaseStats:
-    """Statistics of the cases opened in a period; `ratings` is each case's latest rating."""
+    """Statistics of the cases opened in a period; `ratings` is each case's one rating
+    (`bot.domain.ratings.case_ratings`)."""
     st = CaseStats(opened=len(cases))
     for case in cases:
         st.by_state[case.state] += 1

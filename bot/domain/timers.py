@@ -6,7 +6,8 @@ when the bot will next look at it).
 - any open state: the resolution deadline;
 - acknowledged / in progress / transferred: a nudge after `reminders.nudge_after` of
   silence (again every period while it stays silent);
-- resolved: a rating reminder, and the auto-close as 未评价 at `feedback.rating_timeout`.
+- resolved: a rating reminder, and the close at the end of the rating window
+  (`feedback.rating_timeout`) with the ratings given.
 Timers that no longer apply are cancelled.
 """
 

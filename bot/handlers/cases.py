@@ -21,7 +21,7 @@ from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
-from bot.handlers.lookup import classification
+from bot.handlers.lookup import addresses_bot, classification, quotes_bot
 from storage.models import Case, InboundMessage, Member
 
 
@@ -98,7 +98,7 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
     body = texts.case_opened(case.id, category_label(category), texts.place(location), urgent,
                              ctx.local(case.respond_by), texts.excerpt(text))
     if urgent:
-        body += "".join("\n" + texts.SAFETY_ADVICE[h] for h in hazards(text))
+        body += texts.safety_advice(hazards(text))
     if not opened.routed:
         body += "\n" + texts.case_opened_no_staff(case.id)
     ctx.reply(body, mentions=Mention.of(opened.pinged), case_id=case.id, urgent=urgent)
@@ -141,7 +141,7 @@ def _urgent_join(ctx: Context, case: Case, member: Member, text: str, now) -> No
     outcome = raise_urgency(ctx.repos, ctx.config, ctx.community, case, member, text, now)
     say = texts.urgent_again if outcome.note == "already" else texts.case_became_urgent
     body = say(case.id, category_label(case.category), texts.place(case.location))
-    body += "".join("\n" + texts.SAFETY_ADVICE[h] for h in hazards(text))
+    body += texts.safety_advice(hazards(text))
     ctx.reply(body, mentions=Mention.of(outcome.ping), case_id=case.id, urgent=True)
 
 
@@ -230,17 +230,13 @@ def _detail(ctx: Context, case_id: int) -> None:
         timeline=timeline), case_id=case.id)
 
 
-_BOT_NAMES = ("@邻里议事", "@机器人", "@小助手", "@linli")
-
-
 def addressed_listener(ctx: Context) -> bool:
     """Last in line: a message that names a case (#12), quotes the bot, @-mentions it or
     is a private chat with it is never met with silence — the case's progress, or a line
     on what the bot can do."""
     text = ctx.msg.text
     quote = ctx.msg.quote
-    quoted_bot = quote is not None and quote.msg_id.startswith("out-")
-    refs = case_refs_in(text) or (case_refs_in(quote.text) if quoted_bot else [])
+    refs = case_refs_in(text) or (case_refs_in(quote.text) if quotes_bot(ctx) else [])
     if refs:
         case = ctx.repos.cases.get(refs[0], ctx.community.id)
         if case is None:
@@ -248,7 +244,7 @@ def addressed_listener(ctx: Context) -> bool:
         else:
             _progress(ctx, case)
         return True
-    if quoted_bot or ctx.msg.private or any(name in text for name in _BOT_NAMES):
+    if addresses_bot(ctx):
         ctx.reply(texts.ADDRESSED_HELP)
         return True
     return False

@@ -1,5 +1,12 @@
 """The complainant's side: /评价 (or plain “满意”, “还行”, “没修好” after a rating
-request) and /撤回. 不满意 reopens the case and calls the grid worker and moderator."""
+request) and /撤回.
+
+Every complainant of a case may rate it; it closes when all have rated (or the rating
+window ends, see scheduler/case_timers.py). 不满意 from any of them reopens it — urgent
+when it was urgent or the words report danger (还是有煤气味), with the safety advice —
+and calls the assignee, the grid worker, the moderator and the other complainants.
+A bystander's thanks is no rating. /撤回 by one of several complainants takes back only
+their own complaint."""
 
 from __future__ import annotations
 
@@ -7,10 +14,12 @@ from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain.permissions import is_complainant
-from bot.domain.ratings import rating_in_reply, rating_label
+from bot.domain.ratings import rating_in, rating_in_reply, rating_label
+from bot.domain.roles import classifier_role
+from bot.domain.safety import hazards
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
-from bot.handlers.lookup import load_case
+from bot.handlers.lookup import addresses_bot, classification, load_case
 from storage.models import Case
 
 
@@ -27,14 +36,37 @@ def _own_case(ctx: Context, case_id: int, action: str) -> Case:
     return case
 
 
-def _record_rating(ctx: Context, case: Case, rating: str, comment: str) -> None:
-    outcome = rules.rate(ctx.repos, ctx.community, case, ctx.member, rating, comment,
-                         ctx.now)
-    if rating == "unsatisfied":
-        ctx.reply(texts.case_reopened(case.id, comment), kind="escalation",
-                  mentions=Mention.of(outcome.ping), case_id=case.id)
+def _danger(ctx: Context, words: str) -> bool:
+    """The words report danger now (不满意 还是有煤气味): the classifier's urgent complaint."""
+    words = words.strip()
+    if not words:
+        return False
+    if words == ctx.msg.text.strip():
+        result = classification(ctx)
     else:
-        ctx.reply(texts.case_rated(case.id, texts.RATING_LABELS[rating]), case_id=case.id)
+        result = ctx.classifier.classify(words, role=classifier_role(ctx.roles))
+    return result.is_complaint and result.urgent
+
+
+def _record_rating(ctx: Context, case: Case, rating: str, comment: str) -> None:
+    danger = rating == "unsatisfied" and _danger(ctx, comment)
+    outcome = rules.rate(ctx.repos, ctx.config, ctx.community, case, ctx.member, rating,
+                         comment, ctx.now, danger=danger)
+    label = texts.RATING_LABELS[rating]
+    if outcome.reopened:
+        body = texts.case_reopened(case.id, comment, outcome.urgency, bool(outcome.others))
+        if case.urgent:
+            body += texts.safety_advice(hazards(comment) or hazards(case.text))
+        ctx.reply(body, kind="escalation", mentions=Mention.of(outcome.ping), case_id=case.id,
+                  urgent=case.urgent)
+    elif outcome.closed and not outcome.others:
+        ctx.reply(texts.case_rated(case.id, label), case_id=case.id)
+    elif outcome.closed:
+        ctx.reply(texts.case_rated_all(case.id, label, texts.RATING_LABELS[case.rating]),
+                  case_id=case.id)
+    else:
+        ctx.reply(texts.case_rated_waiting(case.id, label, len(outcome.waiting)),
+                  case_id=case.id)
 
 
 def rate(ctx: Context, args: str) -> None:
@@ -54,28 +86,68 @@ def withdraw(ctx: Context, args: str) -> None:
     if not first:
         raise UsageError(texts.CASE_ID_MISSING)
     case = _own_case(ctx, case_ref(first), texts.WITHDRAW_ACTION)
-    rules.withdraw(ctx.repos, case, ctx.member, ctx.now)
-    ctx.reply(texts.case_withdrawn(case.id), case_id=case.id)
+    outcome = rules.withdraw(ctx.repos, case, ctx.member, ctx.now)
+    others = Mention.of(outcome.ping)
+    if outcome.note == "left":
+        ctx.reply(texts.complainant_left(case.id, ctx.member.name, len(outcome.ping)),
+                  mentions=others, case_id=case.id)
+    elif outcome.note == "left_closed":
+        ctx.reply(texts.complainant_left_closed(case.id, ctx.member.name,
+                                                texts.RATING_LABELS[case.rating]),
+                  mentions=others, case_id=case.id)
+    else:
+        ctx.reply(texts.case_withdrawn(case.id), case_id=case.id)
 
 
 def natural_rating(ctx: Context) -> bool:
-    """After a rating request, the complainant's short “满意/还行/没修好” is the rating."""
+    """After a rating request, a complainant's short “满意/还行/没修好” is the rating; so
+    is a longer 不满意 about the waiting case (its number, or its category and place).
+
+    A complainant who has rated is not rated again by later thanks (不满意 still
+    reopens); anyone else's thanks is no rating — answered kindly only when it names a
+    case or addresses the bot."""
     text = ctx.msg.text.strip()
     rating = rating_in_reply(text)
-    if rating is None:
+    story = rating is None and rating_in(text) == "unsatisfied"  # 不满意 and a longer story
+    if rating is None and not story:
         return False
     waiting = ctx.repos.cases.resolved_for_complainant(ctx.community.id, ctx.member.id)
-    if not waiting:
-        return False
     named = case_refs_in(text) or (case_refs_in(ctx.msg.quote.text) if ctx.msg.quote else [])
+    if story:
+        result = classification(ctx)
+        waiting = [c for c in waiting if c.id in named[:1]
+                   or (not named and rules.about_case(c, result.category, result.location))]
+        if not waiting:
+            return False  # a new story: the complaint intake hears it
+        rating = "unsatisfied"
+    elif rating != "unsatisfied":
+        waiting = [c for c in waiting if ctx.member in rules.awaiting_rating(ctx.repos, c)]
     if named:
         case = next((c for c in waiting if c.id == named[0]), None)
         if case is None:
-            return False
+            return _not_a_rating(ctx, rating, named[0])
     elif len(waiting) == 1:
         case = waiting[0]
-    else:
+    elif waiting:
         ctx.reply(texts.ratings_waiting([c.id for c in waiting]))
         return True
+    else:
+        return _not_a_rating(ctx, rating, None)
     _record_rating(ctx, case, rating, text)
+    return True
+
+
+def _not_a_rating(ctx: Context, rating: str, case_id: int | None) -> bool:
+    """Rating words from someone whose rating this case does not wait for (a bystander's
+    “谢谢王师傅 辛苦了”): nothing is recorded. Thanks that name a finished case or address
+    the bot get a short kind answer; the rest goes on (不满意 may be a complaint)."""
+    if rating == "unsatisfied":
+        return False
+    if case_id is not None:
+        case = ctx.repos.cases.get(case_id, ctx.community.id)
+        if case is None or case.state not in ("resolved", "closed"):
+            return False  # the addressed listener answers with the case's progress
+    elif not addresses_bot(ctx):
+        return False
+    ctx.reply(texts.bystander_thanks(case_id), case_id=case_id)
     return True

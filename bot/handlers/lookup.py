@@ -1,4 +1,5 @@
-"""Finding what a command names: a case by number, a member by @-mention."""
+"""Finding what a command names: a case by number, a member by @-mention; whether a
+message addresses the bot."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bot.domain.roles import classifier_role
 from storage.models import Case, Member
 
 _AT_NAME = re.compile(r"@([^\s@\u2005]+)")
+_BOT_NAMES = ("@邻里议事", "@机器人", "@小助手", "@linli")
 
 
 def load_case(ctx: Context, case_id: int) -> Case:
@@ -45,3 +47,13 @@ def classification(ctx: Context):
         ctx.memo["classification"] = ctx.classifier.classify(
             ctx.msg.text, role=classifier_role(ctx.roles))
     return ctx.memo["classification"]
+
+
+def quotes_bot(ctx: Context) -> bool:
+    """The message quotes (replies to) one of the bot's posts."""
+    return ctx.msg.quote is not None and ctx.msg.quote.msg_id.startswith("out-")
+
+
+def addresses_bot(ctx: Context) -> bool:
+    """The message quotes the bot, @-mentions it, or comes in a private chat with it."""
+    return quotes_bot(ctx) or ctx.msg.private or any(n in ctx.msg.text for n in _BOT_NAMES)

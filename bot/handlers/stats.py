@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, UsageError
 from bot.domain.categories import category_label
-from bot.domain.stats import compute, mean, p90, period_bounds
+from bot.domain.stats import case_stats, mean, p90, period_bounds
 from bot.domain.webhook_health import INVALID_KEY, WebhookTrouble, webhook_troubles
 
 PERIODS = {"": ("month", "本月"), "本月": ("month", "本月"), "month": ("month", "本月"),
@@ -40,9 +40,7 @@ def stats(ctx: Context, args: str) -> None:
     period, label = PERIODS[key]
     start, end = period_bounds(ctx.now, period, ctx.config.tz)
     cases = ctx.repos.cases.opened_between(ctx.community.id, start, end)
-    ids = [c.id for c in cases]
-    st = compute(cases, ctx.repos.cases.latest_ratings(ids),
-                 ctx.repos.cases.ids_with_event(ids, "reopened"), ctx.now)
+    st = case_stats(ctx.repos, cases, ctx.now)
     health = "".join("\n" + _trouble_line(ctx, trouble)
                      for trouble in webhook_troubles(ctx.repos, ctx.community.id))
     ctx.reply(texts.stats(

@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "transferred": "转办",
     "merged": "合并",
     "withdrawn": "撤回",
+    "left": "诉求人撤回",
     "closed": "关闭",
     "extended": "延期",
     "convened": "有请当事人会办",
@@ -185,3 +186,8 @@ SAFETY_ADVICE = {
     "trapped": "⚠️ 电梯困人：请被困人员保持冷静，按电梯内警铃或拨打电梯内救援电话，不要扒门。",
     "flood": "⚠️ 爆管或进水：请先关闭总水阀，切断进水房间的电源。",
 }
+
+
+def safety_advice(hazards: Sequence[str]) -> str:
+    """The advice lines for these hazards (bot.domain.safety), each on a new line."""
+    return "".join("\n" + SAFETY_ADVICE[h] for h in hazards)

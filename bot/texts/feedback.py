@@ -12,10 +12,32 @@ def case_rated(case_id: int, label: str) -> str:
     return f"谢谢您的评价！#{case_id} 评价为“{label}”，工单已关闭。"
 
 
-def case_reopened(case_id: int, comment: str) -> str:
+def case_rated_all(case_id: int, label: str, case_label: str) -> str:
+    """The last of several complainants has rated: the case closes with its one rating."""
+    return f"谢谢您的评价（{label}）！#{case_id} 的诉求人都已评价，工单已关闭（{case_label}）。"
+
+
+def case_rated_waiting(case_id: int, label: str, waiting: int) -> str:
+    return (f"谢谢您的评价（{label}）！#{case_id} 还有 {waiting} 位诉求人没有评价，"
+            f"都评价后（或评价期满）工单关闭。")
+
+
+def case_reopened(case_id: int, comment: str, urgency: str = "", others: bool = False) -> str:
+    """不满意 reopened the case; `urgency`: "kept" (an urgent case), "raised" (danger
+    words made it urgent); `others`: other complainants are told too."""
     why = f"（{comment}）" if comment else ""
-    return (f"#{case_id} 诉求人不满意{why}，工单已重新打开。"
-            f"请负责人和社区一起跟进，必要时当面协商。")
+    if urgency == "raised":
+        text = (f"【紧急】#{case_id} 诉求人不满意{why}，有险情，工单已重新打开并升为紧急，"
+                f"请立即处理。")
+    elif urgency == "kept":
+        text = (f"【紧急】#{case_id} 诉求人不满意{why}，紧急工单已重新打开，"
+                f"请负责人立即处理，社区一起跟进。")
+    else:
+        text = (f"#{case_id} 诉求人不满意{why}，工单已重新打开。"
+                f"请负责人和社区一起跟进，必要时当面协商。")
+    if others:
+        text += "\n其他诉求人：工单重新处理中，有进展会告诉您。"
+    return text
 
 
 def not_complainant(case_id: int, action: str) -> str:
@@ -33,6 +55,24 @@ RATE_USAGE_HINT = "请选择：满意、基本满意 或 不满意。"
 
 def case_withdrawn(case_id: int) -> str:
     return f"#{case_id} 已撤回。以后有问题随时在群里说。"
+
+
+def complainant_left(case_id: int, name: str, remaining: int) -> str:
+    """One complainant of several withdrew: the case goes on for the others."""
+    return f"{name} 已撤回自己在 #{case_id} 的诉求，工单继续为其他 {remaining} 位邻居处理。"
+
+
+def complainant_left_closed(case_id: int, name: str, case_label: str) -> str:
+    """One complainant withdrew and everyone left had rated: the case closes."""
+    return (f"{name} 已撤回自己在 #{case_id} 的诉求。其他诉求人都已评价，"
+            f"工单已关闭（{case_label}）。")
+
+
+def bystander_thanks(case_id: int | None) -> str:
+    """Thanks from someone who is not a complainant (no rating is recorded)."""
+    if case_id is None:
+        return "不客气，谢谢您的关心！有问题随时在群里说。"
+    return f"谢谢您的关心！#{case_id} 的评价由反映问题的邻居来做。"
 
 
 CLOSED_UNRATED_NOTE = "超时未评价"

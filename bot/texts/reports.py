@@ -45,6 +45,12 @@ def rating_timed_out(case_id: int) -> str:
     return f"#{case_id} 办结后未收到评价，已自动关闭（未评价）。如有问题可以再次反映。"
 
 
+def rating_window_closed(case_id: int, label: str) -> str:
+    """The rating window ended with some complainants' ratings: closed with them."""
+    return (f"#{case_id} 评价期已满，已按收到的评价关闭（{label}），没评价的记为“未评价”。"
+            f"如有问题可以再次反映。")
+
+
 def daily_digest(day: str, *, opened: Sequence[str], resolved: Sequence[str],
                  still_open: int, overdue: Sequence[str]) -> str:
     lines = [f"📋 {day} 工单日报：今日新受理 {len(opened)} 件，办结 {len(resolved)} 件，"

@@ -43,6 +43,15 @@ class CaseRepo(_TimelineRepo):
         self.s.flush()
         return True
 
+    def remove_complainant(self, case: Case, member: Member) -> bool:
+        """Take one complainant off a case (their withdrawal; the timeline keeps it)."""
+        row = next((c for c in case.complainants if c.member_id == member.id), None)
+        if row is None:
+            return False
+        case.complainants.remove(row)
+        self.s.flush()
+        return True
+
     def open_in_community(self, community_id: str, limit: int = 50) -> list[Case]:
         return list(self.s.scalars(
             select(Case).where(Case.community_id == community_id, Case.state.in_(OPEN_STATES))
@@ -105,14 +114,16 @@ class CaseRepo(_TimelineRepo):
             select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES))
             .order_by(Case.id)))
 
-    def latest_ratings(self, case_ids: list[int]) -> dict[int, str]:
-        """Each case's latest rating (from its 'rated' events)."""
+    def rating_events(self, case_ids: list[int]) -> list[tuple[int, str, int | None, str]]:
+        """The 'resolved' and 'rated' events of the cases, oldest first, as (case id, kind,
+        actor id, rating) — what each complainant said after each 办结."""
         if not case_ids:
-            return {}
+            return []
         rows = self.s.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids),
-                                                      CaseEvent.kind == "rated")
+                                                      CaseEvent.kind.in_(("resolved", "rated")))
                               .order_by(CaseEvent.id))
-        return {e.case_id: e.data.get("rating") for e in rows}
+        return [(e.case_id, e.kind, e.actor_id, (e.data or {}).get("rating", ""))
+                for e in rows]
 
     def ids_with_event(self, case_ids: list[int], kind: str) -> set[int]:
         if not case_ids:
