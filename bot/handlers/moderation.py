@@ -107,7 +107,7 @@ def set_role(ctx: Context, args: str) -> None:
         raise UsageError()
     role = ROLE_WORDS.get(words[-1])
     if role is None:
-        raise Refusal(texts.UNKNOWN_ROLE.format(role=words[-1],
+        raise Refusal(texts.UNKNOWN_ROLE.format(role=texts.quote(words[-1]),
                                                 choices=texts.listing(ROLES.values())))
     member = named_member(ctx, " ".join(words[:-1]))
     if not ctx.repos.members.set_chat_role(member, role):

@@ -27,7 +27,9 @@ from bot.texts.cases import (
     case_list_row,
     case_opened,
     case_opened_no_staff,
+    case_opened_ping,
     case_repeat,
+    case_standing,
     case_status,
     cases_filter_empty,
     cases_filter_title,
@@ -51,11 +53,13 @@ from bot.texts.commands import (
     usage,
 )
 from bot.texts.common import (
+    QUOTE_CHARS,
     clock,
     duration,
     excerpt,
     listing,
     place,
+    quote,
     with_mentions,
 )
 from bot.texts.coordination import (
@@ -235,6 +239,8 @@ __all__ = [
     "duration",
     "place",
     "excerpt",
+    "quote",
+    "QUOTE_CHARS",
     "listing",
     "INTERNAL_ERROR",
     "UNKNOWN_COMMAND",
@@ -248,6 +254,7 @@ __all__ = [
     "state_label",
     "case_opened",
     "case_opened_no_staff",
+    "case_opened_ping",
     "REPORT_EMPTY",
     "CASE_NOT_FOUND",
     "OPEN_CASES_TITLE",
@@ -266,6 +273,7 @@ __all__ = [
     "GROUP_COMPLAINT",
     "case_joined",
     "case_repeat",
+    "case_standing",
     "case_status",
     "SAFETY_ADVICE",
     "case_acknowledged",
