@@ -83,9 +83,10 @@ def test_resident_complains_in_the_simulator(demo_server):
             page.select_option("#sender", "u-zhang")
             page.fill("#text", "3号楼2单元楼道灯坏了三天了，晚上老人上下楼看不见")
             page.press("#text", "Enter")
-            bot_reply = page.locator(".msg.bot .bubble").last
-            expect(bot_reply).to_contain_text("已受理 #", timeout=10_000)
-            expect(bot_reply).to_contain_text("@王师傅")
+            bot_replies = page.locator(".msg.bot .bubble")
+            expect(bot_replies.last).to_contain_text("@王师傅", timeout=10_000)  # the ping
+            expect(bot_replies.last).to_contain_text("前签收")
+            expect(bot_replies.filter(has_text="已受理 #")).to_have_count(1)    # the answer
             expect(page.locator(".msg.mine .bubble").last).to_contain_text("楼道灯坏了")
 
             page.select_option("#sender", "u-laoliu")

@@ -36,8 +36,8 @@ def test_say_and_timeline(sim):
         "text": "3号楼楼道灯坏了三天了"}).get_json()
     assert resp["replies"][0]["text"].startswith("已受理")
     timeline = client.get("/simulator/api/messages?group_id=g-1").get_json()["messages"]
-    assert [m["type"] for m in timeline] == ["in", "out"]
-    assert timeline[0]["sender_name"] == "张阿姨" and "@王师傅" in timeline[1]["text"]
+    assert [m["type"] for m in timeline] == ["in", "out", "out"]     # the answer, the ping
+    assert timeline[0]["sender_name"] == "张阿姨" and "@王师傅" in timeline[2]["text"]
 
 
 def test_say_rejects_empty(sim):
