@@ -218,9 +218,10 @@ class Dispatcher:
         if command is None:
             hints = self.suggestions(word)
             if hints:
-                ctx.reply(texts.DID_YOU_MEAN.format(name=word, suggestions=texts.listing(hints)))
+                ctx.reply(texts.DID_YOU_MEAN.format(name=texts.quote(word),
+                                                    suggestions=texts.listing(hints)))
             else:
-                ctx.reply(texts.UNKNOWN_COMMAND.format(name=word))
+                ctx.reply(texts.UNKNOWN_COMMAND.format(name=texts.quote(word)))
             return
         if not may(ctx.roles, command.ability):
             ctx.reply(texts.not_allowed(command.name, ability_holders(command.ability),

@@ -21,13 +21,14 @@ def test_chatter_gets_ok_and_no_reply(chat):
 
 def test_complaint_answered_inline_with_out_objects(chat):
     replies = chat.say("u-zhang", "3号楼2单元楼道灯坏了三天了，晚上黑漆漆的")
-    assert len(replies) == 1
-    out = chat.last["replies"][0]
+    assert len(replies) == 2                   # the answer to the resident, the staff ping
+    out, ping = chat.last["replies"]
     assert set(out) == {"msg_id", "group_id", "text", "mentions", "kind", "case_id", "topic_id"}
     assert out["msg_id"].startswith("out-") and out["group_id"] == "g-1"
     assert out["kind"] == "reply" and isinstance(out["case_id"], int) and out["topic_id"] is None
-    assert out["text"].startswith("已受理 #")
-    assert "u-wang" in out["mentions"] and "@王师傅" in out["text"]
+    assert out["text"].startswith("已受理 #") and out["mentions"] == []
+    assert ping["kind"] == "ping" and ping["case_id"] == out["case_id"]
+    assert "u-wang" in ping["mentions"] and "@王师傅" in ping["text"]
 
 
 def test_inline_replies_are_not_sent_again_to_outbound(chat, bot, receiver, clock):
@@ -40,7 +41,7 @@ def test_duplicate_delivery_does_nothing_twice(chat, bot):
     payload = chat.payload("u-zhang", "2号楼楼道灯不亮了", msg_id="dup-1")
     first = chat.post(payload).get_json()
     second = chat.post(payload).get_json()
-    assert len(first["replies"]) == 1
+    assert [r["kind"] for r in first["replies"]] == ["reply", "ping"]
     assert second == {"ok": True, "duplicate": True, "replies": []}
     with bot.store.transaction() as repos:
         assert len(repos.cases.open_in_community("sunshine")) == 1

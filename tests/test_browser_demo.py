@@ -162,8 +162,11 @@ def test_resident_complains_in_the_simulator(demo_server):
             default = page.locator("#sender").input_value()
             assert roster[default]["resident"], roster[default]
             _send(page, None, "3号楼2单元楼道灯坏了三天了，晚上老人上下楼看不见")
+            bot_replies = page.locator(".msg.bot .bubble")
+            expect(bot_replies.last).to_contain_text("@王师傅", timeout=10_000)  # the ping
+            expect(bot_replies.last).to_contain_text("前签收")
+            expect(bot_replies.filter(has_text="已受理 #")).to_have_count(1)    # the answer
             answer = page.locator(".msg.bot", has_text="已受理 #1")
-            expect(answer).to_contain_text("@王师傅", timeout=10_000)
             expect(page.locator(".msg.mine .bubble").last).to_contain_text("楼道灯坏了")
 
             # a neighbour quotes the bot's answer and asks: the quote goes out as the

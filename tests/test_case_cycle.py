@@ -241,9 +241,41 @@ def test_merge(chat, bot):
     target, _ = _case(bot, b)
     assert source.state == "merged" and source.merged_into == b
     assert len(target.complainants) == 2
+    # each timeline says which way it went: #a went into #b, #b took in #a
+    folded = chat.say("u-laoliu", f"/工单 #{a}")[0].splitlines()
+    assert folded[-1].endswith(f"赵网格 合并：并入 #{b}"), folded
+    kept = chat.say("u-laoliu", f"/工单 #{b}")[0].splitlines()
+    assert kept[-2].endswith(f"张阿姨 追加诉求人：由 #{a} 并入"), kept
+    assert kept[-1].endswith(f"赵网格 合并：由 #{a} 并入"), kept
+    assert not any(f"并入 #{a}" in line for line in kept)
+    assert chat.say("u-laoliu", f"#{a} 怎么样了")[0].endswith(
+        f"目前状态：已并入 #{b}，进展请看 #{b}。")
     assert chat.say("u-zhao", f"/合并 #{b} #{b}")[0] == texts.MERGE_SAME
     assert "请写两个工单编号" in chat.say("u-zhao", f"/合并 #{a}")[0]
     assert chat.say("u-zhao", f"/合并 #{a} #999")[0] == texts.CASE_NOT_FOUND.format(case_id=999)
+
+
+def test_status_wording_never_contradicts_itself(chat):
+    """Waiting for a 签收 only while nobody has the case: a transferred or a closed case
+    does not say it is waiting."""
+    n = _open(chat, "u-zhang", "5号楼门口的路灯不亮了")
+    assert chat.say("u-gao", f"#{n} 怎么样了")[0] == \
+        f"#{n} 公共设施损坏 5号楼，目前状态：已受理，正在等待工作人员签收。"
+    chat.say("u-zhao", f"/转办 #{n} 供电公司 外线故障")
+    status = chat.say("u-gao", f"#{n} 怎么样了")[0]
+    assert status == f"#{n} 公共设施损坏 5号楼，目前状态：已转办给供电公司，社区会继续跟进。"
+    mine = chat.say("u-zhang", f"#{n} 怎么样了")[0]
+    assert "目前状态：已转办给供电公司，社区会继续跟进。" in mine and "等待" not in mine
+    detail = chat.say("u-gao", f"/工单 #{n}")[0]
+    assert "负责人：无" in detail and "待签收" not in detail and "已转办：供电公司" in detail
+    m = _open(chat, "u-gao", "2号楼门禁坏了刷不开")
+    assert "负责人：待签收" in chat.say("u-laoliu", f"/工单 #{m}")[0]
+    chat.say("u-li", f"/关闭 #{m} 已与物业当面沟通")
+    closed = chat.say("u-laoliu", f"#{m} 怎么样了")[0]
+    assert closed.endswith("目前状态：已关闭（未评价）。") and "等待" not in closed
+    o = _open(chat, "u-laoliu", "3号楼楼道灯坏了")
+    chat.say("u-wang", f"/接单 #{o}")
+    assert chat.say("u-gao", f"#{o} 怎么样了")[0].endswith("目前状态：已签收，负责人：王师傅。")
 
 
 def test_close_by_moderator_only(chat, bot):

@@ -84,10 +84,10 @@ def test_a_whole_deliberation(chat, bot, receiver, clock):
     assert "选项 同意 / 反对 / 弃权" in reply and "11-26 21:00 截止" in reply
     assert say(chat, clock, t(25, "21:01"), "u-li", "/投票 T1 同意")[0] == texts.CHAIR_DOES_NOT_VOTE
     assert say(chat, clock, t(25, "21:02"), "u-zhang", "/投票 T1 同意")[0] == \
-        texts.vote_recorded(1, "同意", False)
+        texts.vote_recorded("张阿姨", 1, "同意", False)
     say(chat, clock, t(25, "21:03"), "u-gao", "/vote T1 反对")
     assert say(chat, clock, t(25, "21:04"), "u-gao", "/投票 T1 同意")[0] == \
-        texts.vote_recorded(1, "同意", True)
+        texts.vote_recorded("高先生", 1, "同意", True)
     say(chat, clock, t(25, "21:05"), "u-xiaosun", "/投票 T1 弃权")
     assert "没有“也许”这个选项" in say(chat, clock, t(25, "21:06"), "u-laoliu", "/投票 T1 也许")[0]
     reminder = [p for p in tick(bot, receiver, t(26, "19:00")) if p["kind"] == "vote"]
@@ -133,6 +133,35 @@ def test_a_whole_deliberation(chat, bot, receiver, clock):
                   "形成决议", "公示期满", "完成"):
         assert label in detail, label
     assert "· 完成" in detail.splitlines()[0]
+
+
+def test_speaking_queue_line_is_true_for_the_last_hand(chat, clock):
+    """The last raised hand is called: the line says nobody else is waiting (not that
+    everyone has spoken — the one called has not yet). Hands raised in the same second
+    (the clock is frozen here) keep their order, and a hand raised again after being
+    called joins the end of the queue."""
+    clock.set(t(24, "19:00"))
+    chat.say("u-gao", "/议题 楼下广场舞音量")
+    chat.say("u-li", "/开始 T1")
+    chat.say("u-laoliu", "/举手")
+    chat.say("u-zhang", "/举手")
+    assert chat.say("u-li", "/下一位") == ["请 刘大爷 发言（后面还有 1 位）\n@刘大爷"]
+    chat.say("u-laoliu", "/举手")                       # 刘大爷 wants to speak again
+    assert chat.say("u-li", "/下一位") == ["请 张阿姨 发言（后面还有 1 位）\n@张阿姨"]
+    last = chat.say("u-li", "/下一位")
+    assert last == ["请 刘大爷 发言（后面暂时没有人举手，想发言请发送 /举手）\n@刘大爷"]
+    assert "都发过言" not in last[0]
+    assert chat.last["replies"][0]["mentions"] == ["u-laoliu"]
+    assert chat.say("u-li", "/下一位") == [texts.NO_HANDS]
+
+
+def test_vote_receipt_says_whose_vote(chat, clock):
+    clock.set(t(24, "10:00"))
+    chat.say("u-gao", "/议题 春节活动去哪里")
+    chat.say("u-li", "/表决 T1 公园 广场")
+    assert chat.say("u-zhang", "/投票 T1 广场") == ["已记下 张阿姨 的一票：T1 投“广场”。"]
+    assert chat.say("u-laoliu", "/投票 T1 公园") == ["已记下 刘大爷 的一票：T1 投“公园”。"]
+    assert chat.say("u-zhang", "/投票 T1 公园") == ["张阿姨 已改票：T1 改投“公园”。"]
 
 
 def test_topic_refusals_and_bad_arguments(chat, clock):

@@ -22,7 +22,7 @@ def test_complaint_opens_case_and_pings_routed_role(chat, bot, clock):
     replies = chat.say("u-zhang", "3号楼2单元楼道灯坏了三天了", sender_name="张阿姨")
     text = replies[0]
     assert text.startswith("已受理 #") and "公共设施损坏" in text and "3号楼2单元" in text
-    assert "@王师傅" in text                           # facility -> repair
+    assert "@王师傅" in replies[1]                     # facility -> repair
     case_id = _case_id(chat)
     with bot.store.transaction() as repos:
         case = repos.cases.get(case_id)
@@ -37,11 +37,67 @@ def test_complaint_opens_case_and_pings_routed_role(chat, bot, clock):
         assert events[0].data["pinged"] == ["u-wang"]
 
 
+def test_new_case_thanks_the_resident_and_the_deadline_goes_to_staff(chat):
+    """The resident reads thanks and what happens next, in two short lines, with no
+    deadline and no @; the staff ping carries the problem in short and the deadline."""
+    chat.say("u-zhang", "3号楼2单元楼道灯坏了三天了")
+    answer, ping = chat.last["replies"]
+    n = answer["case_id"]
+    assert answer["text"] == (f"已受理 #{n} 公共设施损坏 3号楼2单元，谢谢您告诉我们！\n"
+                              "已通知负责的工作人员，有进展会在群里告诉您。")
+    assert answer["mentions"] == [] and answer["kind"] == "reply"
+    assert "签收" not in answer["text"] and "14:00" not in answer["text"]
+    assert ping["kind"] == "ping" and ping["case_id"] == n and ping["mentions"] == ["u-wang"]
+    assert ping["text"] == (f"新工单 #{n} 公共设施损坏 3号楼2单元：“3号楼2单元楼道灯坏了三天了”\n"
+                            f"请在 11-24 14:00 前签收：回复“#{n} 收到”或发送 /接单 #{n}。\n"
+                            "@王师傅")
+
+
+def test_urgent_case_answer_has_safety_advice_and_no_deadline(chat):
+    answer, ping = chat.say("u-zhang", "楼道里好大一股煤气味，是不是漏气了")
+    assert answer.startswith("【紧急】已受理 #") and "谢谢您告诉我们" in answer
+    assert "已通知工作人员马上处理，请先注意安全。" in answer and "燃气" in answer
+    assert "签收" not in answer and "10:30" not in answer
+    assert ping.startswith("【紧急】新工单 #") and "请在 11-24 10:30 前签收" in ping
+
+
+def test_case_nobody_routed_asks_the_community(chat):
+    """王师傅 reports a facility fault himself: nobody else holds the routed role, so the
+    answer says the community was asked, and the ping goes to the community."""
+    answer, ping = chat.say("u-wang", "/报修 3号楼楼道灯坏了")
+    assert answer.endswith("已请社区安排人手处理，有进展会在群里告诉您。")
+    assert "请社区在群里指派" in ping and "@赵网格" in ping and "@李书记" in ping
+    assert chat.last["replies"][0]["mentions"] == []
+
+
+def test_a_long_complaint_is_echoed_only_as_an_excerpt(chat):
+    rant = ("5号楼2单元的电梯从上周五开始就时好时坏，昨天晚上又停在半路，"
+            "我家老伴腿脚不好，只能一层一层爬上十二楼，物业电话打了三次都没人接，"
+            "到底还有没有人管？")
+    answer, ping = chat.say("u-zhang", rant)
+    n = chat.last["replies"][0]["case_id"]
+    assert rant[:10] not in answer                       # the resident is not read back
+    assert f"“{texts.excerpt(rant, texts.QUOTE_CHARS)}”" in ping
+    assert rant[texts.QUOTE_CHARS:] not in ping and len(ping) < len(rant) + 60
+    detail = chat.say("u-gao", f"/工单 #{n}")[0]
+    assert f"内容：{texts.excerpt(rant, texts.QUOTE_CHARS)}" in detail
+    assert rant[texts.QUOTE_CHARS:] not in detail
+    # a long follow-up by the same resident: its timeline line is an excerpt too
+    more = "电梯还是不行，" + "物业到现在一个电话都没有回，大家都等着呢，" * 3
+    chat.say("u-zhang", more)
+    detail = chat.say("u-gao", f"/工单 #{n}")[0]
+    assert f"：{texts.excerpt(more, texts.QUOTE_CHARS)}" in detail and more not in detail
+    # words echoed in a refusal are cut short as well
+    long_word = "不知道是哪一栋楼的哪一个单元的那个一直坏着的东西" * 2
+    reply = chat.say("u-zhang", f"/工单 {long_word}")[0]
+    assert long_word not in reply and texts.excerpt(long_word, texts.QUOTE_CHARS) in reply
+
+
 def test_water_leak_pings_repair_and_default_pings_property_service(chat):
     chat.say("u-zhang", "楼上漏水，我家卫生间天花板一直在滴水")
-    assert chat.last["replies"][0]["mentions"] == ["u-wang"]
+    assert chat.last["replies"][1]["mentions"] == ["u-wang"]
     chat.say("u-gao", "物业费凭什么又涨价，服务一点没变好")
-    assert chat.last["replies"][0]["mentions"] == ["u-chen"]
+    assert chat.last["replies"][1]["mentions"] == ["u-chen"]
 
 
 def test_urgent_complaint_gets_urgent_deadline(chat, bot, clock):
@@ -129,12 +185,14 @@ def test_unknown_command_did_you_mean(chat):
 
 def test_phone_numbers_masked_in_posts(chat, bot):
     text = "/报修 下水道堵 13812345678 110101199001011234"
-    reply = chat.say("u-zhang", text)[0]
-    assert "138****5678" in reply and "13812345678" not in reply
-    assert "110101********1234" in reply
+    ping = chat.say("u-zhang", text)[1]            # the staff ping quotes the words
+    assert "138****5678" in ping and "13812345678" not in ping
+    assert "1101011990" not in ping                # the ID cut by the excerpt: still masked
     with bot.store.transaction() as repos:
         case = repos.cases.get(_case_id(chat))
         assert "13812345678" in case.text          # stored as typed
+    ping = chat.say("u-gao", "/报修 5号楼门禁坏了 110101199001011234")[1]
+    assert "110101********1234" in ping and "110101199001011234" not in ping
 
 
 def test_handler_error_apologises_and_logs_msg_id(chat, bot, caplog):

@@ -18,12 +18,12 @@ def test_tick_handles_messages_left_by_a_crash(bot, receiver, clock):
     # a message being handled right now is left alone
     assert run_tick(bot, clock() + timedelta(seconds=10)).recovered == 0
     summary = run_tick(bot, clock() + timedelta(minutes=2))
-    assert summary.recovered == 1 and summary.delivered == 1
+    assert summary.recovered == 1 and summary.delivered == 2     # the answer and the ping
     assert receiver.posts[0]["text"].startswith("已受理 #")
-    assert receiver.posts[0]["mentions"] == ["u-wang"]
+    assert receiver.posts[1]["mentions"] == ["u-wang"]
     # handled once only
     assert run_tick(bot, clock() + timedelta(minutes=5)).recovered == 0
-    assert len(receiver.posts) == 1
+    assert len(receiver.posts) == 2
 
 
 def test_redelivery_after_crash_is_still_a_duplicate(chat, bot, clock):

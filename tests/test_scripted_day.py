@@ -50,7 +50,8 @@ def test_a_day_in_the_group(chat, bot, clock):
     # a fee complaint for the property manager
     say("12:00", "u-laoliu", "物业费凭什么又涨价，服务一点没变好")
     fee = case_of_last()
-    assert chat.last["replies"][0]["mentions"] == ["u-chen"]
+    assert chat.last["replies"][0]["mentions"] == []           # the resident: thanks
+    assert chat.last["replies"][1]["mentions"] == ["u-chen"]   # the ping to the manager
     say("12:05", "u-chen", f"/接单 #{fee}")
     say("12:30", "u-chen", f"/办结 #{fee} 收费标准已在公告栏公示，欢迎来物业中心咨询")
     say("12:40", "u-laoliu", "还行吧")

@@ -66,8 +66,8 @@ def test_say_and_timeline(sim):
     replies = say(client, "u-zhang", COMPLAINT, sender_name="张阿姨")
     assert replies[0].startswith("已受理")
     items = timeline(client)
-    assert [m["type"] for m in items] == ["in", "out"]
-    assert items[0]["sender_name"] == "张阿姨" and "@王师傅" in items[1]["text"]
+    assert [m["type"] for m in items] == ["in", "out", "out"]     # the answer, the ping
+    assert items[0]["sender_name"] == "张阿姨" and "@王师傅" in items[2]["text"]
     assert items[1]["label"] == ""  # an answer carries no label
     assert (items[0]["at"]["day"], items[0]["at"]["time"]) == ("1月8日 周二", "09:00")
 

@@ -377,8 +377,9 @@ def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime
     source.state = "merged"
     source.merged_into = target.id
     source.closed_at = now
-    repos.cases.add_event(source, "merged", actor, now, into=target.id)
-    repos.cases.add_event(target, "merged", actor, now, note=texts.merged_into_note(source.id),
+    repos.cases.add_event(source, "merged", actor, now, note=texts.merged_into_note(target.id),
+                          into=target.id)
+    repos.cases.add_event(target, "merged", actor, now, note=texts.merged_from(source.id),
                           source=source.id)
     return Outcome(target)
 

@@ -80,11 +80,16 @@ def close_discussion(repos: Repos, topic: Topic, actor: Member | None, now: date
 
 
 def raise_hand(repos: Repos, topic: Topic, member: Member, now: datetime) -> int:
-    """举手: join the queue; returns the place in it."""
+    """举手: join the queue at its end (first come, first served); returns the place.
+
+    Message times often have one-second resolution: a hand raised in the same second as
+    the last one in the queue goes a microsecond after it, never before it."""
     speaker = repos.topics.speaker(topic.id, member.id)
     if speaker.hand_raised_at is not None and speaker.called_at is None:
         raise TopicRuleError(texts.hand_already_raised(_place(repos, topic, member)))
-    speaker.hand_raised_at, speaker.called_at = now, None
+    last = max((s.hand_raised_at for s in repos.topics.queue(topic.id)), default=None)
+    at = now if last is None or now > last else last + timedelta(microseconds=1)
+    speaker.hand_raised_at, speaker.called_at = at, None
     repos.topics.flush()
     return _place(repos, topic, member)
 

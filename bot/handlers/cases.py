@@ -22,7 +22,7 @@ from bot.domain.safety import hazards
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
 from bot.handlers.lookup import addresses_bot, classification, quotes_bot
-from storage.models import Case, InboundMessage, Member
+from storage.models import UNACKNOWLEDGED_STATES, Case, InboundMessage, Member
 
 
 def register(dispatcher: Dispatcher) -> None:
@@ -95,13 +95,17 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
                        urgent=urgent, location=location, keywords=keywords,
                        source=source or ctx.inbound, now=now, via=via)
     case = opened.case
-    body = texts.case_opened(case.id, category_label(category), texts.place(location), urgent,
-                             ctx.local(case.respond_by), texts.excerpt(text))
+    label, where = category_label(category), texts.place(location)
+    told = "staff" if opened.routed else "community" if opened.pinged else ""
+    body = texts.case_opened(case.id, label, where, urgent, told)
     if urgent:
         body += texts.safety_advice(hazards(text))
+    ctx.reply(body, case_id=case.id, urgent=urgent)
+    ping = texts.case_opened_ping(case.id, label, where, urgent, ctx.local(case.respond_by), text)
     if not opened.routed:
-        body += "\n" + texts.case_opened_no_staff(case.id)
-    ctx.reply(body, mentions=Mention.of(opened.pinged), case_id=case.id, urgent=urgent)
+        ping += "\n" + texts.case_opened_no_staff(case.id)
+    ctx.reply(ping, kind="ping", mentions=Mention.of(opened.pinged), case_id=case.id,
+              urgent=urgent)
     return case
 
 
@@ -122,18 +126,26 @@ def _followed_up(ctx: Context, case: Case, member: Member, text: str, urgent: bo
 
 def _progress(ctx: Context, case: Case) -> None:
     """The case's progress: as "your case" to its complainants, plainly to anyone else."""
-    assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
     latest = ctx.repos.cases.latest_event(case.id, "progress")
-    state = texts.state_label(case.state, case.rating)
+    standing = _standing(ctx, case)
     if any(c.member_id == ctx.member.id for c in case.complainants):
-        body = texts.case_repeat(case.id, state, assignee.name if assignee else None,
-                                 latest.note if latest else None)
+        body = texts.case_repeat(case.id, standing, latest.note if latest else None)
     else:
         body = texts.case_status(case.id, category_label(case.category),
-                                 texts.place(case.location), state,
-                                 assignee.name if assignee else None,
+                                 texts.place(case.location), standing,
                                  latest.note if latest else None)
     ctx.reply(body, case_id=case.id)
+
+
+def _standing(ctx: Context, case: Case) -> str:
+    """Where the case stands, in words (a transferred case is not waiting for a 签收)."""
+    assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
+    return texts.case_standing(
+        label=texts.state_label(case.state, case.rating),
+        assignee=assignee.name if assignee else None,
+        waiting=case.state in UNACKNOWLEDGED_STATES,
+        transferred_to=case.transferred_to if case.state == "transferred" else None,
+        merged_into=case.merged_into if case.state == "merged" else None)
 
 
 def _urgent_join(ctx: Context, case: Case, member: Member, text: str, now) -> None:
@@ -226,7 +238,8 @@ def _detail(ctx: Context, case_id: int) -> None:
         complainants=[c.member.name for c in case.complainants],
         assignee=assignee.name if assignee else None,
         respond_by=ctx.local(case.respond_by), resolve_by=ctx.local(case.resolve_by),
-        tier_name=tier_name(ctx.community, case.tier), transferred_to=case.transferred_to,
+        waiting=case.state in UNACKNOWLEDGED_STATES, tier_name=tier_name(ctx.community, case.tier),
+        transferred_to=case.transferred_to,
         timeline=timeline), case_id=case.id)
 
 

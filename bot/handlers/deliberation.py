@@ -118,7 +118,7 @@ def announce(ctx: Context, args: str) -> None:
     when, way = parse_when(rest, ctx.local(ctx.now))
     if when is None:
         unread = rest.split()[0] if rest else texts.EMPTY_ARGUMENT
-        raise UsageError(texts.WHEN_UNREADABLE.format(when=unread))
+        raise UsageError(texts.WHEN_UNREADABLE.format(when=texts.quote(unread)))
     way = way or texts.DEFAULT_MEETING_WAY
     rules.announce(ctx.repos, topic, ctx.member, when, way, ctx.now)
     ctx.reply(texts.topic_announced(topic.id, topic.title, when, way), kind="notice",
@@ -219,7 +219,8 @@ def vote(ctx: Context, args: str) -> None:
     if not option.strip():
         raise UsageError(texts.vote_unknown_option("", topic.options or rules.DEFAULT_OPTIONS))
     changed = rules.cast_vote(ctx.repos, topic, ctx.member, option.strip(), ctx.now)
-    ctx.reply(texts.vote_recorded(topic.id, option.strip(), changed), topic_id=topic.id)
+    ctx.reply(texts.vote_recorded(ctx.member.name, topic.id, option.strip(), changed),
+              topic_id=topic.id)
 
 
 # --- 公示, 监督, 评估 -----------------------------------------------------------------------

@@ -41,7 +41,7 @@ def _target(ctx: Context, args: str) -> Member:
         member = (ctx.repos.members.by_external(ctx.community.id, who)
                   or ctx.repos.members.by_name(ctx.community.id, who))
         if member is None:
-            raise Refusal(texts.MEMBER_NOT_FOUND.format(who=who))
+            raise Refusal(texts.MEMBER_NOT_FOUND.format(who=texts.quote(who)))
         return member
     return named_member(ctx, who.replace("＠", "@"))
 
@@ -93,7 +93,7 @@ def notify_assignee_privately(ctx: Context, case: Case, assignee: Member) -> Non
         return  # assigned to themself in their own private chat: the reply says it
     origin = ctx.repos.groups.get(case.group_id) or ctx.group
     text = texts.assigned_privately(case.id, category_label(case.category),
-                                    texts.place(case.location), texts.excerpt(case.text, 80),
+                                    texts.place(case.location), case.text,
                                     ctx.local(case.resolve_by), origin.name or origin.id,
                                     case.urgent)
     ctx.reply(text, kind="ping", case_id=case.id, group_id=private.id, urgent=case.urgent)

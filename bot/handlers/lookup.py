@@ -33,7 +33,7 @@ def named_member(ctx: Context, text: str) -> Member:
     name = match.group(1)
     member = ctx.repos.members.by_name(ctx.community.id, name)
     if member is None:
-        raise Refusal(texts.MEMBER_NOT_FOUND.format(who=name))
+        raise Refusal(texts.MEMBER_NOT_FOUND.format(who=texts.quote(name)))
     return member
 
 

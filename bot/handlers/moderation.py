@@ -122,7 +122,7 @@ def role(ctx: Context, args: str) -> None:
 def _set_role(ctx: Context, words: list[str]) -> None:
     code = ROLE_WORDS.get(words[-1])
     if code is None:
-        raise Refusal(texts.UNKNOWN_ROLE.format(role=words[-1],
+        raise Refusal(texts.UNKNOWN_ROLE.format(role=texts.quote(words[-1]),
                                                 choices=texts.listing(ROLES.values())))
     member = named_member(ctx, " ".join(words[:-1]))
     if role_rules.set_in_chat(ctx.repos, ctx.member, member, code, ctx.now) is None:

@@ -27,7 +27,9 @@ from bot.texts.cases import (
     case_list_row,
     case_opened,
     case_opened_no_staff,
+    case_opened_ping,
     case_repeat,
+    case_standing,
     case_status,
     cases_filter_empty,
     cases_filter_title,
@@ -53,11 +55,13 @@ from bot.texts.commands import (
     usage,
 )
 from bot.texts.common import (
+    QUOTE_CHARS,
     clock,
     duration,
     excerpt,
     listing,
     place,
+    quote,
     with_mentions,
 )
 from bot.texts.coordination import (
@@ -261,6 +265,8 @@ __all__ = [
     "duration",
     "place",
     "excerpt",
+    "quote",
+    "QUOTE_CHARS",
     "listing",
     "INTERNAL_ERROR",
     "UNKNOWN_COMMAND",
@@ -274,6 +280,7 @@ __all__ = [
     "state_label",
     "case_opened",
     "case_opened_no_staff",
+    "case_opened_ping",
     "REPORT_EMPTY",
     "CASE_NOT_FOUND",
     "OPEN_CASES_TITLE",
@@ -292,6 +299,7 @@ __all__ = [
     "GROUP_COMPLAINT",
     "case_joined",
     "case_repeat",
+    "case_standing",
     "case_status",
     "SAFETY_ADVICE",
     "safety_advice",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.texts.common import clock, excerpt
+from bot.texts.common import clock, quote
 
 # --- cases ---------------------------------------------------------------------------
 
@@ -54,13 +54,30 @@ def state_label(state: str, rating: str | None = None) -> str:
 
 
 def case_opened(case_id: int, category_label: str, location: str, urgent: bool,
-                respond_by: datetime, summary: str) -> str:
+                told: str) -> str:
+    """The answer to the resident: thanks and what happens next (no deadlines, no echo).
+
+    `told` says who was pinged: "staff" (the routed staff), "community" (nobody holds
+    the routed role, so the community was asked) or "" (nobody could be pinged)."""
     flag = "【紧急】" if urgent else ""
     where = f" {location}" if location else ""
-    return (f"{flag}已受理 #{case_id} {category_label}{where}\n"
-            f"“{summary}”\n"
-            f"已通知负责人员，请在 {clock(respond_by)} 前签收。"
-            f"进度可发送 /工单 #{case_id} 查看。")
+    if told == "staff":
+        then = "已通知工作人员马上处理，请先注意安全。" if urgent else \
+            "已通知负责的工作人员，有进展会在群里告诉您。"
+    elif told == "community":
+        then = "已请社区安排人手处理，有进展会在群里告诉您。"
+    else:
+        then = "我们会尽快安排人手处理，有进展会在群里告诉您。"
+    return f"{flag}已受理 #{case_id} {category_label}{where}，谢谢您告诉我们！\n{then}"
+
+
+def case_opened_ping(case_id: int, category_label: str, location: str, urgent: bool,
+                     respond_by: datetime, text: str) -> str:
+    """The ping to the responsible staff: the problem in short and the deadline to sign."""
+    flag = "【紧急】" if urgent else ""
+    where = f" {location}" if location else ""
+    return (f"{flag}新工单 #{case_id} {category_label}{where}：“{quote(text)}”\n"
+            f"请在 {clock(respond_by)} 前签收：回复“#{case_id} 收到”或发送 /接单 #{case_id}。")
 
 
 def case_opened_no_staff(case_id: int) -> str:
@@ -90,16 +107,16 @@ def case_list(title: str, rows: Sequence[str], total: int | None = None, more: i
 
 
 def cases_filter_title(words: str) -> str:
-    return f"“{words}”的进行中工单"
+    return f"“{quote(words)}”的进行中工单"
 
 
 def cases_filter_empty(words: str) -> str:
-    return f"“{words}”目前没有进行中的工单。"
+    return f"“{quote(words)}”目前没有进行中的工单。"
 
 
 def cases_filter_unknown(words: str) -> str:
-    return (f"“{words}”不是工单编号，也不是楼栋、人名或类别。可以写 #编号、我的、超时、更多，"
-            "或者 5号楼、王师傅、电梯。")
+    return (f"“{quote(words)}”不是工单编号，也不是楼栋、人名或类别。"
+            "可以写 #编号、我的、超时、更多，或者 5号楼、王师傅、电梯。")
 
 
 def case_list_row(case_id: int, category_label: str, location: str, state: str,
@@ -113,31 +130,33 @@ def case_list_row(case_id: int, category_label: str, location: str, state: str,
 def case_detail(*, case_id: int, state: str, category_label: str, location: str,
                 urgent: bool, group_complaint: bool, text: str, complainants: Sequence[str],
                 assignee: str | None, respond_by: datetime, resolve_by: datetime,
-                tier_name: str, transferred_to: str | None,
+                waiting: bool, tier_name: str, transferred_to: str | None,
                 timeline: Sequence[tuple[datetime, str, str, str]]) -> str:
+    """/工单 #N. `waiting`: nobody has signed for the case yet (then no assignee reads
+    as 待签收; a finished or transferred case without one reads as 无)."""
     marks = ("【紧急】" if urgent else "") + ("【群体诉求】" if group_complaint else "")
     lines = [
         f"工单 #{case_id} {marks}· {state}",
         f"类别：{category_label}" + (f"　位置：{location}" if location else ""),
-        f"内容：{excerpt(text, 80)}",
+        f"内容：{quote(text)}",
         f"诉求人：{'、'.join(complainants)}",
-        f"负责人：{assignee or '待签收'}　当前层级：{tier_name}",
+        f"负责人：{assignee or ('待签收' if waiting else '无')}　当前层级：{tier_name}",
         f"签收期限：{clock(respond_by)}　办结期限：{clock(resolve_by)}",
     ]
     if transferred_to:
         lines.append(f"已转办：{transferred_to}")
     lines.append("进展记录：")
-    return "\n".join(lines + timeline_lines(timeline, 60))
+    return "\n".join(lines + timeline_lines(timeline))
 
 
-def timeline_lines(timeline: Sequence[tuple[datetime, str, str, str]], note_chars: int
-                   ) -> list[str]:
-    """“· 11-24 10:00 王师傅 签收：…” for each (time, label, actor, note) of a timeline."""
+def timeline_lines(timeline: Sequence[tuple[datetime, str, str, str]]) -> list[str]:
+    """“· 11-24 10:00 王师傅 签收：…” for each (time, label, actor, note) of a timeline;
+    notes (often someone's own words) are short excerpts."""
     lines = []
     for at, label, actor, note in timeline:
         who = f" {actor}" if actor else ""
         lines.append(f"· {clock(at)}{who} {label}"
-                     + (f"：{excerpt(note, note_chars)}" if note else ""))
+                     + (f"：{quote(note)}" if note else ""))
     return lines
 
 
@@ -158,22 +177,38 @@ def case_joined(case_id: int, category_label: str, location: str, count: int,
     return text
 
 
-def case_repeat(case_id: int, state: str, assignee: str | None, latest: str | None) -> str:
-    who = f"，负责人：{assignee}" if assignee else "，正在等待工作人员签收"
-    text = f"您反映的问题已在 #{case_id} 登记，目前状态：{state}{who}。"
+def case_standing(*, label: str, assignee: str | None, waiting: bool,
+                  transferred_to: str | None = None, merged_into: int | None = None) -> str:
+    """Where a case stands, in words that never contradict each other: 已转办给供电公司，
+    社区会继续跟进 / 处理中，负责人：王师傅 / 已受理，正在等待工作人员签收 / 已办结.
+    `waiting`: nobody has signed for it yet; `transferred_to` and `merged_into` only
+    for a case in that state."""
+    if transferred_to:
+        return f"已转办给{transferred_to}，社区会继续跟进"
+    if merged_into:
+        return f"已并入 #{merged_into}，进展请看 #{merged_into}"
+    if assignee:
+        return f"{label}，负责人：{assignee}"
+    if waiting:
+        return f"{label}，正在等待工作人员签收"
+    return label
+
+
+def case_repeat(case_id: int, standing: str, latest: str | None) -> str:
+    """The progress of a case for one of its complainants (`standing`: `case_standing`)."""
+    text = f"您反映的问题已在 #{case_id} 登记，目前状态：{standing}。"
     if latest:
-        text += f"\n最新进展：{excerpt(latest, 60)}"
+        text += f"\n最新进展：{quote(latest)}"
     return text + f"\n有新情况可以直接补充，或发送 /工单 #{case_id} 查看。"
 
 
-def case_status(case_id: int, category_label: str, location: str, state: str,
-                assignee: str | None, latest: str | None) -> str:
+def case_status(case_id: int, category_label: str, location: str, standing: str,
+                latest: str | None) -> str:
     """The progress of a case for someone who did not raise it."""
     where = f" {location}" if location else ""
-    who = f"，负责人：{assignee}" if assignee else "，正在等待工作人员签收"
-    text = f"#{case_id} {category_label}{where}，目前状态：{state}{who}。"
+    text = f"#{case_id} {category_label}{where}，目前状态：{standing}。"
     if latest:
-        text += f"\n最新进展：{excerpt(latest, 60)}"
+        text += f"\n最新进展：{quote(latest)}"
     return text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.texts.common import clock
+from bot.texts.common import clock, quote
 
 # --- WeCom (企业微信) channels: private app chats, webhook health ------------------------------
 
@@ -45,7 +45,7 @@ def assigned_privately(case_id: int, category_label: str, location: str, text: s
     where = f"（{location}）" if location else ""
     head = "【紧急】" if urgent else ""
     return (f"📌 {head}您被指派处理工单 #{case_id}：{category_label}{where}\n"
-            f"内容：{text}\n来自：{group_name}；办结期限 {clock(resolve_by)}。\n"
+            f"内容：{quote(text)}\n来自：{group_name}；办结期限 {clock(resolve_by)}。\n"
             f"请在群里回复“#{case_id} 收到”或发送 /接单 #{case_id}。")
 
 

@@ -47,6 +47,14 @@ def excerpt(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+QUOTE_CHARS = 30  # the most of anyone's own words the bot repeats back
+
+
+def quote(text: str) -> str:
+    """Someone's words repeated back: a short excerpt, never the whole message."""
+    return excerpt(text, QUOTE_CHARS)
+
+
 def listing(items: Iterable[str]) -> str:
     """Items in a sentence: 甲、乙、丙."""
     return "、".join(items)

@@ -86,8 +86,10 @@ def role_log(lines: Sequence[str]) -> str:
 
 
 def merged_from(case_id: int) -> str:
-    return f"由 #{case_id} 合并"
+    """The note on the case that absorbed #case_id (and on each complainant it brought)."""
+    return f"由 #{case_id} 并入"
 
 
 def merged_into_note(case_id: int) -> str:
+    """The note on the case folded into #case_id."""
     return f"并入 #{case_id}"

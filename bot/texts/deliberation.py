@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.texts.cases import timeline_lines
-from bot.texts.common import clock, excerpt
+from bot.texts.common import clock, excerpt, quote
 
 # --- deliberation (议事) ----------------------------------------------------------------------
 
@@ -87,7 +87,8 @@ def hand_already_raised(place: int) -> str:
 
 
 def next_speaker(name: str, waiting: int) -> str:
-    tail = f"（后面还有 {waiting} 位）" if waiting else "（举手的都发过言了）"
+    """The one called now; `waiting`: raised hands still not called after them."""
+    tail = f"（后面还有 {waiting} 位）" if waiting else "（后面暂时没有人举手，想发言请发送 /举手）"
     return f"请 {name} 发言{tail}"
 
 
@@ -115,8 +116,11 @@ def vote_opened(topic_id: int, title: str, options: Sequence[str], ends: datetim
             f"投票请发送 /投票 T{topic_id} 选项，截止前可以改票。")
 
 
-def vote_recorded(topic_id: int, option: str, changed: bool) -> str:
-    return f"已{'改' if changed else '记'}票：T{topic_id} {option}。"
+def vote_recorded(voter: str, topic_id: int, option: str, changed: bool) -> str:
+    """The receipt says whose vote it is (the group sees it)."""
+    if changed:
+        return f"{voter} 已改票：T{topic_id} 改投“{option}”。"
+    return f"已记下 {voter} 的一票：T{topic_id} 投“{option}”。"
 
 
 def vote_closed(topic_id: int) -> str:
@@ -124,7 +128,7 @@ def vote_closed(topic_id: int) -> str:
 
 
 def vote_unknown_option(option: str, options: Sequence[str]) -> str:
-    return f"没有“{option}”这个选项，请从 {' / '.join(options)} 中选一个。"
+    return f"没有“{quote(option)}”这个选项，请从 {' / '.join(options)} 中选一个。"
 
 
 def vote_reminder(topic_id: int, title: str, ends: datetime) -> str:
@@ -191,9 +195,9 @@ def topic_rating_result(topic_id: int, title: str, average: float | None, count:
 
 def topic_detail(topic_id: int, title: str, kind: str, step: str,
                  timeline: Sequence[tuple[datetime, str, str, str]]) -> str:
-    lines = [f"议题 T{topic_id}「{title}」（{TOPIC_KIND_LABELS.get(kind, kind)}）· {step}",
+    lines = [f"议题 T{topic_id}「{quote(title)}」（{TOPIC_KIND_LABELS.get(kind, kind)}）· {step}",
              "进程："]
-    return "\n".join(lines + timeline_lines(timeline, 50))
+    return "\n".join(lines + timeline_lines(timeline))
 
 
 TOPIC_EVENT_LABELS = {"proposed": "提议", "announced": "告知", "discussion_opened": "开始协商",

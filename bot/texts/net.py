@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.texts.common import quote
+
 # --- the net: /立案, asking when unsure, /改类 (issue: hearing every complaint) ----------
 
 ASK_IF_COMPLAINT = "需要帮您登记报修吗？回复“是”即可，我们会安排人员处理。"
@@ -21,7 +23,7 @@ def case_filed(case_id: int, complainant: str) -> str:
 
 
 def unknown_category(word: str, choices: str) -> str:
-    return f"没有“{word}”这个类别，可选：{choices}"
+    return f"没有“{quote(word)}”这个类别，可选：{choices}"
 
 
 def case_recategorized(case_id: int, old: str, new: str) -> str:
@@ -47,7 +49,7 @@ def args_too_long(limit: int) -> str:
 
 
 def stats_period_unknown(word: str) -> str:
-    return f"不认识“{word}”，请写 本周 或 本月（也可以写 上周、上个月）。"
+    return f"不认识“{quote(word)}”，请写 本周 或 本月（也可以写 上周、上个月）。"
 
 
 ADDRESSED_HELP = ("我在。有问题直接说，比如“3号楼电梯坏了”，我会登记并通知负责人员；"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.texts.common import quote
+
 # --- usage and refusal lines of the handlers ---------------------------------------------
 
 CASE_ID_MISSING = "请写上工单编号。"
@@ -22,19 +24,19 @@ EMPTY_ARGUMENT = "（空）"
 
 
 def not_a_case_ref(token: str) -> str:
-    return f"“{token}”不是工单编号，请写成 #编号，例如 #12。"
+    return f"“{quote(token)}”不是工单编号，请写成 #编号，例如 #12。"
 
 
 def not_a_topic_ref(token: str) -> str:
-    return f"“{token}”不是议题编号，请写成 T编号，例如 T1。"
+    return f"“{quote(token)}”不是议题编号，请写成 T编号，例如 T1。"
 
 
 def not_a_duration(token: str) -> str:
-    return f"“{token}”不是时长，请写成 30分钟、2小时、2天 这样。"
+    return f"“{quote(token)}”不是时长，请写成 30分钟、2小时、2天 这样。"
 
 
 def not_an_extension(span: str) -> str:
-    return f"“{span}”不是时长，请写成 6小时、2天、1天半 这样（最长一年）。"
+    return f"“{quote(span)}”不是时长，请写成 6小时、2天、1天半 这样（最长一年）。"
 
 
 # --- actions named when a rule refuses them (“#12 已办结，不能签收”) ---------------------
