@@ -16,6 +16,7 @@ from bot.domain.cases import (
     responsible,
 )
 from bot.domain.categories import category_code, category_label
+from bot.domain.civility import masked
 from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
@@ -95,8 +96,9 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
                        urgent=urgent, location=location, keywords=keywords,
                        source=source or ctx.inbound, now=now, via=via)
     case = opened.case
+    quoted = masked(text, ctx.config.deliberation.abusive_words)  # insults never repeated
     body = texts.case_opened(case.id, category_label(category), texts.place(location), urgent,
-                             ctx.local(case.respond_by), texts.excerpt(text))
+                             ctx.local(case.respond_by), texts.excerpt(quoted))
     if urgent:
         body += "".join("\n" + texts.SAFETY_ADVICE[h] for h in hazards(text))
     if not opened.routed:
@@ -113,14 +115,14 @@ def _followed_up(ctx: Context, case: Case, member: Member, text: str, urgent: bo
         _urgent_join(ctx, case, member, text, now)
         return
     outcome = follow_up(ctx.repos, ctx.community, case, member, text, now)
-    _progress(ctx, case)
+    say_progress(ctx, case)
     if outcome.ping:
         ctx.reply(texts.urgent_again(case.id, category_label(case.category),
                                      texts.place(case.location)),
                   mentions=Mention.of(outcome.ping), case_id=case.id, urgent=True)
 
 
-def _progress(ctx: Context, case: Case) -> None:
+def say_progress(ctx: Context, case: Case) -> None:
     """The case's progress: as "your case" to its complainants, plainly to anyone else."""
     assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
     latest = ctx.repos.cases.latest_event(case.id, "progress")
@@ -148,7 +150,7 @@ def _urgent_join(ctx: Context, case: Case, member: Member, text: str, now) -> No
 def _joined(ctx: Context, case: Case, member: Member, text: str, now) -> None:
     joined = join_case(ctx.repos, case, member, text, now)
     if joined.repeat:
-        _progress(ctx, case)
+        say_progress(ctx, case)
         return
     ping = responsible(ctx.repos, ctx.community, case) if joined.became_group else []
     ctx.reply(texts.case_joined(case.id, category_label(case.category),
@@ -246,7 +248,7 @@ def addressed_listener(ctx: Context) -> bool:
         if case is None:
             ctx.reply(texts.CASE_NOT_FOUND.format(case_id=refs[0]))
         else:
-            _progress(ctx, case)
+            say_progress(ctx, case)
         return True
     if quoted_bot or ctx.msg.private or any(name in text for name in _BOT_NAMES):
         ctx.reply(texts.ADDRESSED_HELP)

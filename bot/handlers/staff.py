@@ -1,6 +1,7 @@
 """Staff work on cases: /接单, /进展, /办结, /延期, and the same in plain words
-(“#12 收到，马上到”, “处理好了”) — a reply that names a case, quotes the bot's message
-about it, or (naming none) applies to the one open case assigned to the sender."""
+(“#12 收到，马上到”, “#12 好的明天上午换灯泡”, “处理好了”) — a reply that names a case,
+quotes the bot's message about it, or (naming none) fits the sender's one candidate case;
+with several candidates the bot asks which, and “#5” / “5” answers."""
 
 from __future__ import annotations
 
@@ -10,11 +11,29 @@ from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain.permissions import may_work_on
 from bot.domain.roles import is_staff_like
-from bot.domain.staff_replies import CLAIM, RESOLVE, reply_action, reply_intent
+from bot.domain.staff_replies import (
+    CLAIM,
+    JUST_PINGED,
+    PICK_LIMIT,
+    PROGRESS,
+    RESOLVE,
+    WHICH_CASE,
+    candidates,
+    needs_acknowledgement,
+    reply_action,
+    reply_intent,
+)
 from bot.events import Mention
-from bot.handlers.args import case_ref, case_refs_in, split_first
-from bot.handlers.lookup import load_case
-from storage.models import Case
+from bot.handlers.args import (
+    bare_case_ref,
+    case_ref,
+    case_refs_in,
+    split_first,
+    without_leading_case_refs,
+)
+from bot.handlers.cases import ALL_OPEN, say_progress
+from bot.handlers.lookup import classification, load_case
+from storage.models import Case, PendingQuestion
 
 
 def register(dispatcher: Dispatcher) -> None:
@@ -101,29 +120,96 @@ def _named_cases(ctx: Context) -> list[int]:
     return ids
 
 
+def _do_progress(ctx: Context, case: Case, note: str) -> None:
+    """A plan or progress in plain words: a progress note (and the 签收 it implies)."""
+    if needs_acknowledgement(case):
+        rules.acknowledge(ctx.repos, case, ctx.member, ctx.now)
+        body = texts.case_acknowledged_with_progress(case.id, ctx.member.name, note)
+    else:
+        body = texts.case_progress(case.id, ctx.member.name, note)
+    rules.add_progress(ctx.repos, case, ctx.member, note, ctx.now)
+    ctx.reply(body, mentions=Mention.of(rules.complainants(case)), case_id=case.id)
+
+
+def _act(ctx: Context, case: Case, intent: str, text: str) -> bool:
+    """Apply the words to the case; False when they change nothing (收到 again)."""
+    action = reply_action(intent, case)
+    note = without_leading_case_refs(text)
+    if action == RESOLVE:
+        _do_resolve(ctx, case, note)
+    elif action == PROGRESS:
+        _do_progress(ctx, case, note)
+    elif action == CLAIM:
+        _do_claim(ctx, case)
+    return action is not None
+
+
+def _candidates(ctx: Context, intent: str) -> list[Case]:
+    """The cases an unnamed reply may be about: of this conversation (of the community in
+    a private chat with the bot)."""
+    if ctx.msg.private or ctx.group.private:
+        open_cases = ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
+        pinged: set[int] = set()
+    else:
+        open_cases = ctx.repos.cases.open_in_group(ctx.group.id)
+        pinged = ctx.repos.outbox.cases_mentioning(ctx.group.id, ctx.member.external_id,
+                                                   ctx.now - JUST_PINGED)
+    return candidates(ctx.member, intent, open_cases, ctx.community, pinged)
+
+
+def _ask_which(ctx: Context, found: list[Case]) -> None:
+    ctx.repos.questions.close_open(ctx.member.id, ctx.group.id, WHICH_CASE, "replaced")
+    ctx.repos.questions.add(PendingQuestion(group_id=ctx.group.id, member_id=ctx.member.id,
+                                            inbound_id=ctx.inbound.id, category="",
+                                            asked_at=ctx.now, kind=WHICH_CASE))
+    shown = found[:PICK_LIMIT]
+    ctx.reply(texts.which_case([(c.id, c.text) for c in shown], len(found) - len(shown)),
+              mentions=Mention.of([ctx.member]))
+
+
+def _answer_to_which(ctx: Context) -> bool:
+    """“#5” or “5” from a staff member the bot just asked 请问是哪一件？"""
+    picked = bare_case_ref(ctx.msg.text)
+    if picked is None:
+        return False
+    question = ctx.repos.questions.open_for(ctx.member.id, ctx.group.id,
+                                            ctx.now - ctx.config.cases.ask_answer_window,
+                                            kind=WHICH_CASE)
+    if question is None:
+        return False
+    source = ctx.repos.inbound.get(question.inbound_id)
+    intent = reply_intent(source.text) if source is not None else None
+    if intent is None:
+        return False
+    case = _workable(ctx, picked)
+    question.state = "accepted"
+    if not _act(ctx, case, intent, source.text):
+        say_progress(ctx, case)  # acknowledged meanwhile: where it stands
+    return True
+
+
 def natural_reply(ctx: Context) -> bool:
-    """A staff member's “收到” / “修好了” acts as /接单 or /办结."""
+    """A staff member's plain words about a case: “收到” acknowledges it, “明天上午换灯泡”
+    is progress, “修好了” resolves it (see bot.domain.staff_replies)."""
     if not is_staff_like(ctx.roles):
         return False
+    if _answer_to_which(ctx):
+        return True
     text = ctx.msg.text
     intent = reply_intent(text)
     if intent is None:
         return False
     named = _named_cases(ctx)
     if named:
-        case = _workable(ctx, named[0])
-    else:
-        mine = ctx.repos.cases.open_assigned_to(ctx.community.id, ctx.member.id)
-        if not mine:
-            return False  # a plain “收到” to some notice: nothing to do
-        if len(mine) > 1:
-            ctx.reply(texts.NATURAL_MANY_CASES.format(
-                count=len(mine), ids=texts.listing(f"#{c.id}" for c in mine), first=mine[0].id))
-            return True
-        case = mine[0]
-    action = reply_action(intent, case)
-    if action == RESOLVE:
-        _do_resolve(ctx, case, text.strip())
-    elif action == CLAIM:
-        _do_claim(ctx, case)
-    return True
+        ctx.repos.questions.close_open(ctx.member.id, ctx.group.id, WHICH_CASE, "replaced")
+        # a 收到 for a case already acknowledged: the addressed listener gives its progress
+        return _act(ctx, _workable(ctx, named[0]), intent, text)
+    if classification(ctx).intent == "notice":
+        return False  # 明天上午停水检修，请大家提前储水: a notice, not a reply about a case
+    found = _candidates(ctx, intent)
+    if not found:
+        return False  # a plain “收到” to some notice: nothing to do
+    if len(found) > 1:
+        _ask_which(ctx, found)
+        return True
+    return _act(ctx, found[0], intent, text)

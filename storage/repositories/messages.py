@@ -145,6 +145,14 @@ class OutboxRepo(_Repo):
             select(OutboundMessage).where(OutboundMessage.group_id == group_id)
             .order_by(OutboundMessage.id.desc()).limit(limit)))
 
+    def cases_mentioning(self, group_id: str, external_id: str, since: datetime) -> set[int]:
+        """The cases whose posts in the group @-mentioned this member since a time."""
+        rows = self.s.execute(
+            select(OutboundMessage.case_id, OutboundMessage.mentions)
+            .where(OutboundMessage.group_id == group_id, OutboundMessage.case_id.is_not(None),
+                   OutboundMessage.created_at >= since))
+        return {case_id for case_id, mentions in rows if external_id in (mentions or [])}
+
     def count_by_state(self) -> dict[str, int]:
         rows = self.s.execute(select(OutboundMessage.state, func.count())
                               .group_by(OutboundMessage.state))
