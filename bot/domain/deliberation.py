@@ -129,7 +129,7 @@ DISCUSSION_SURE = 0.8
 
 
 def complaint_in_discussion(is_complaint: bool, urgent: bool, confidence: float | None,
-                            category: str | None, topic_category: str | None) -> str:
+                            on_topic: bool) -> str:
     """What a resident's message during an open discussion is: an OPINION on the topic;
     a complaint for the INTAKE (danger always; another problem than the topic's when the
     model is sure, see DISCUSSION_SURE); or a close call that gets a HINT about /报修."""
@@ -137,11 +137,33 @@ def complaint_in_discussion(is_complaint: bool, urgent: bool, confidence: float 
         return OPINION
     if urgent:
         return INTAKE
-    if category is not None and category == topic_category:
-        return OPINION  # 电梯太旧了 in a discussion about 加装电梯
+    if on_topic:
+        return OPINION  # 电梯太旧了，经常坏 in a discussion about 加装电梯
     if confidence is None or confidence >= DISCUSSION_SURE:
         return INTAKE
     return HINT
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+# bigrams any two neighbourhood messages share: they say nothing about a topic
+COMMON_BIGRAMS = frozenset(("小区", "我们", "你们", "大家", "业主", "居民", "邻居", "一下", "什么",
+                            "怎么", "问题", "这个", "那个", "是不", "不是", "没有", "可以", "一个",
+                            "号楼", "单元", "楼的", "现在", "还是", "就是", "已经", "物业"))
+
+
+def _topic_bigrams(text: str) -> set[str]:
+    return {run[i:i + 2] for run in _HAN.findall(text) for i in range(len(run) - 1)} \
+        - COMMON_BIGRAMS
+
+
+def about_topic(text: str, category: str | None, title: str, topic_category: str | None
+                ) -> bool:
+    """A complaint-like message speaks of the topic under discussion: the same category as
+    the topic (its case's, or its title's), or a word of two characters in common with the
+    title (停车费太贵了 in a discussion of 小区停车收费标准)."""
+    if category is not None and category == topic_category:
+        return True
+    return bool(_topic_bigrams(text) & _topic_bigrams(title))
 
 
 _VOTE_NOISE = re.compile(r"[\s,.!?;:，。！？；：~～、…“”\"'()（）]+")

@@ -208,11 +208,10 @@ def opinion_listener(ctx: Context) -> bool:
     if topic is None or is_staff_like(ctx.roles):
         return False
     result = classification(ctx)
-    topic_category = None
-    if result.is_complaint and not result.urgent:
-        topic_category = _topic_category(ctx, topic)
+    on_topic = result.is_complaint and not result.urgent and rules.about_topic(
+        ctx.msg.text, result.category, topic.title, _topic_category(ctx, topic))
     verdict = rules.complaint_in_discussion(result.is_complaint, result.urgent,
-                                            result.confidence, result.category, topic_category)
+                                            result.confidence, on_topic)
     if verdict == rules.INTAKE:
         return False
     if verdict == rules.HINT:
