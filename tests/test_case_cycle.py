@@ -153,7 +153,7 @@ def test_staff_plans_and_fixes_in_plain_words_are_recorded(chat, bot, clock):
     reply = chat.say("u-wang", "收到，我明天一早过去看看")
     assert reply == [texts.which_case([(a, "3号楼2单元楼道灯坏了三天了"),
                                        (b, "8号楼电梯坏了，按钮没反应"),
-                                       (c, "5号楼水管漏水了")], 0) + "\n@王师傅"]
+                                       (c, "5号楼水管漏水了")]) + "\n@王师傅"]
     assert all(_state(bot, n)[0] == "open" for n in (a, b, c))       # nothing done yet
     reply = chat.say("u-wang", str(b))                         # the answer: “2”
     assert reply == [texts.case_acknowledged_with_progress(b, "王师傅", "收到，我明天一早过去看看")
@@ -211,9 +211,40 @@ def test_an_acknowledgement_answers_the_latest_ping(chat, bot, clock):
 def test_staff_notices_and_other_trades_cases_are_left_alone(chat, bot):
     n = _open(chat)                                             # repair's
     assert chat.say("u-wang", "明天上午9点到12点停水检修，请大家提前储水") == []
+    assert chat.say("u-wang", "各位早，今天安排：上午换楼道灯，下午修门禁") == []
     assert chat.say("u-zhou", "好的 我明早去收") == []           # cleaning has no case here
     assert chat.say("u-chen", "已经处理好了") == []              # nor property_service
+    assert chat.say("u-chen", "收到！王师傅马上到") == []        # about a colleague's work
     assert _state(bot, n) == ("open", ["opened"])
+
+
+def test_what_an_unnamed_reply_says_picks_its_case(chat, bot, clock):
+    """The residents it @-mentions, the place and the things it names tell which case."""
+    a = _open(chat)                                                  # 3号楼 light, 张阿姨
+    b = _open(chat, "u-gao", "8号楼电梯坏了，按钮没反应")            # 高先生
+    c = _open(chat, "u-laoliu", "6号楼门禁坏了，刷卡没反应")          # 刘大爷
+    clock.advance(hours=2)                                           # no ping is recent
+    assert chat.say("u-wang", "@高先生 收到，下午过去看看")[0].startswith(
+        texts.case_acknowledged_with_progress(b, "王师傅", "@高先生 收到，下午过去看看"))
+    assert chat.say("u-wang", "3号楼的灯换好了")[0].startswith(f"#{a} 已办结（王师傅）")
+    assert chat.say("u-wang", "@周阿姨 收到") == []                 # a colleague: none of his
+    assert chat.say("u-wang", "@孙女士 收到，马上去") == []          # she raised nothing
+    assert _state(bot, c)[0] == "open"
+    # things it names: 门禁 is the third case's
+    assert chat.say("u-wang", "门禁的读卡器订了，明天到")[0].startswith(f"#{c} 已由 王师傅 签收")
+
+
+def test_many_candidates_a_bare_acknowledgement_is_chat_a_plan_asks(chat, bot, clock):
+    texts_ = ["3号楼楼道灯坏了", "8号楼电梯坏了，按钮没反应", "5号楼水管漏水了",
+              "6号楼门禁坏了，刷卡没反应", "2号楼单元门关不上了", "7号楼楼道灯也不亮了"]
+    ids = [_open(chat, f"u-r{i}", t) for i, t in enumerate(texts_)]
+    clock.advance(hours=2)
+    assert chat.say("u-wang", "收到") == []                          # tells nothing
+    reply = chat.say("u-wang", "好的，我下午挨个去看")[0]
+    assert reply == texts.which_case_of_many(len(ids), ids[-1]) + "\n@王师傅"
+    assert chat.say("u-wang", "好的，我下午挨个去看") == []           # asked once an hour
+    assert chat.say("u-wang", f"{ids[3]}") == [texts.case_acknowledged_with_progress(
+        ids[3], "王师傅", "好的，我下午挨个去看") + "\n@u-r3"]
 
 
 def test_staff_plain_words_on_someone_elses_case_refused(chat):

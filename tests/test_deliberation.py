@@ -286,7 +286,7 @@ def test_a_plain_option_word_during_a_vote_is_a_vote(chat, bot, receiver, clock)
     assert chat.say("u-laoliu", "投弃权票") == [texts.vote_recorded_for("刘大爷", 1, "弃权", False)]
     assert chat.say("u-zhang", "反对") == [texts.vote_recorded_for("张阿姨", 1, "反对", True)]
     assert chat.say("u-xiaosun", "同意孙女士说的，先把方案公示") == []  # an opinion, not a ballot
-    assert chat.say("u-li", "同意") == []                   # 主持中立: the chair's words are no ballot
+    assert chat.say("u-li", "同意") == []                   # 主持中立: the chair casts none
     clock.set(t(24, "12:00"))
     assert chat.say("u-xiaosun", "同意") == []              # too late: not counted
     result = [p for p in tick(bot, receiver, t(24, "12:00")) if p["kind"] == "vote"]

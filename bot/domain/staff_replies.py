@@ -10,20 +10,25 @@ Three intents, tried in this order:
     acknowledged it is just chat.
 
 Which case: the one the message names (#12, or a quoted post of the bot's about it); else
-the candidates (`candidates`): the open cases of the conversation that are assigned to the
-sender, or are routed to one of the sender's roles and taken by nobody else.  An
-acknowledgement looks only at the cases still waiting for a 签收 and, among several,
-prefers the one the bot @-mentioned the sender about last hour (`JUST_PINGED`).  One
-candidate: the words act on it; several: the bot asks which (`pick`), and a bare number
-from the sender within `cases.ask_answer_window` answers.
+the candidates (`candidates`): the open cases of the conversation the sender answers for,
+narrowed by what the message says (the residents it @-mentions, the place and the things
+it names) and by time (the case the bot @-mentioned the sender about just now).  One candidate: the
+words act on it and the answer says which; several: the bot asks which (naming them, or
+only asking for the number when there are many), at most once per
+`cases.ask_at_most_every` unless answered, and a bare number from the sender within
+`cases.ask_answer_window` answers.  A reply that speaks of a colleague (陈经理: “收到！王师傅
+马上到”) or that is said to everyone (“请大家…”, “各位…”, “今天安排：…”) is about no case of
+the sender's.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.domain.cases import same_place
 from bot.domain.routing import routed_roles, tier_roles
 
 if TYPE_CHECKING:
@@ -50,12 +55,15 @@ UNDER_WAY = re.compile(r"正在|在(修|处理|弄|换|查|清|疏通|维修|检
                        r"|已经?(安排|派|联系|通知|订|报修|下单|买|采购|到场|到现场)"
                        r"|安排(了|好)|派(了)?人|配件|等(厂家|材料|零件)|厂家|订(了|好)|买(了|好)"
                        r"|排查|换了一半|还(需要|要)")
+# words to everyone: a notice or a plan for the day, not a reply about one case
+TO_EVERYONE = re.compile(r"请大家|大家(注意|留意|慢点|别|不要)|各位|通知[：:]|温馨提示|安排[：:]")
 ACK = re.compile(r"收到|马上(到|去|过去|来|处理)|这就(去|来)|立刻(去|到)|在路上|已签收"
                  r"|我来(处理|看)|我去(看|处理)|好的?[，,。!！ ]*(马上|这就|立刻)")
 CLAIMED_STATES = ("acknowledged", "in_progress")
 ACKNOWLEDGEABLE = ("open", "assigned", "reopened", "transferred")
-JUST_PINGED = timedelta(hours=1)  # an acknowledgement answers the ping of the last hour
-PICK_LIMIT = 5  # cases named in the question "which one?"
+# an acknowledgement or a plan answers the ping of the last few minutes, or of the last hour
+RECENT_PINGS = (timedelta(minutes=15), timedelta(hours=1))
+PICK_LIMIT = 5  # more candidates than this: the bot asks for the number without a list
 
 
 def reply_intent(text: str) -> str | None:
@@ -68,6 +76,11 @@ def reply_intent(text: str) -> str | None:
     if ACK.search(text):
         return CLAIM
     return None
+
+
+def to_everyone(text: str) -> bool:
+    """“各位早，今天保洁安排：…” / “请大家把纸箱收一收”: said to everyone, not about a case."""
+    return TO_EVERYONE.search(text) is not None
 
 
 def reply_action(intent: str, case: Case) -> str | None:
@@ -93,14 +106,70 @@ def _responsible_for(member: Member, case: Case, community: CommunityConfig) -> 
     return bool(member.role_codes & roles)
 
 
+def _shares_a_word(said: tuple[str, ...], case_words: list[str]) -> bool:
+    """A word of the reply and one of the case's, one inside the other (门禁 / 门禁坏了)."""
+    return any(len(a) >= 2 and len(b) >= 2 and (a in b or b in a)
+               for a in said for b in case_words)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What an unnamed reply says about its case besides its intent."""
+
+    mentioned: frozenset[int] = frozenset()  # residents it @-mentions (member ids)
+    place: dict = field(default_factory=dict)  # the place it names
+    keywords: tuple[str, ...] = ()  # the classifier's words in it (充电桩, 道闸, 路灯)
+    pinged: dict[int, datetime] = field(default_factory=dict)  # case id -> last ping
+    now: datetime | None = None
+
+
 def candidates(member: Member, intent: str, open_cases: list[Case],
-               community: CommunityConfig, just_pinged: set[int]) -> list[Case]:
-    """The cases an unnamed reply may be about (see the module docstring), by number; an
-    acknowledgement's narrowed to the one pinged last hour when there is exactly one."""
+               community: CommunityConfig, evidence: Evidence) -> list[Case]:
+    """The cases an unnamed reply may be about, by number (see the module docstring).
+
+    Of the cases the sender answers for (assigned, or routed to their role and taken by
+    nobody else; for an acknowledgement only those still waiting for one):
+      * a reply that @-mentions residents is about their cases (“@老吴 收到”), and only
+        those;
+      * a reply that names a place is about the cases there (“7号楼门禁修好了”), and only
+        those;
+      * of several left, those whose words it shares (“充电桩是第三方的，已报给运营商”),
+        if any;
+      * of several left, an acknowledgement or a plan goes to the one case the bot
+        @-mentioned the sender about in the last few minutes, or else in the last hour
+        (`RECENT_PINGS`), or to the one urgent case among those (“马上到” right after an
+        emergency); a fix needs more than time to tell.
+    """
     found = [c for c in open_cases if _responsible_for(member, c, community)
              and reply_action(intent, c) is not None]
-    if intent == CLAIM and len(found) > 1:
-        recent = [c for c in found if c.id in just_pinged]
+    if evidence.mentioned:
+        found = [c for c in found
+                 if any(x.member_id in evidence.mentioned for x in c.complainants)]
+    if evidence.place:
+        found = [c for c in found if c.location and same_place(evidence.place, c.location)]
+    found.sort(key=lambda c: c.id)
+    if len(found) > 1 and evidence.keywords:
+        alike = [c for c in found if _shares_a_word(evidence.keywords, c.keywords or [])]
+        found = alike or found
+    if len(found) <= 1 or intent == RESOLVE or evidence.now is None:
+        return found
+    for window in RECENT_PINGS:
+        since = evidence.now - window
+        recent = [c for c in found if c.id in evidence.pinged and evidence.pinged[c.id] >= since]
+        urgent = [c for c in recent if c.urgent]
         if len(recent) == 1:
             return recent
-    return sorted(found, key=lambda c: c.id)
+        if len(urgent) == 1:
+            return urgent
+    return found
+    if intent == RESOLVE:
+        taken = [c for c in found if c.assignee_id == member.id and c.state in CLAIMED_STATES]
+        return taken if len(taken) == 1 else found
+    if evidence.now is not None:
+        for window in RECENT_PINGS:
+            since = evidence.now - window
+            recent = [c for c in found if c.id in evidence.pinged
+                      and evidence.pinged[c.id] >= since]
+            if len(recent) == 1:
+                return recent
+    return found

@@ -36,6 +36,11 @@ def named_member(ctx: Context, text: str) -> Member:
     return member
 
 
+def mentioned_names(text: str) -> list[str]:
+    """The names written as @name in a text."""
+    return _AT_NAME.findall(text)
+
+
 def strip_mentions(text: str) -> str:
     return _AT_NAME.sub("", text).strip()
 

@@ -10,18 +10,20 @@ from bot.config import parse_duration
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain.permissions import may_work_on
-from bot.domain.roles import is_staff_like
+from bot.domain.roles import COORDINATOR_ROLES, STAFF_ROLES, is_staff_like
 from bot.domain.staff_replies import (
     CLAIM,
-    JUST_PINGED,
     PICK_LIMIT,
     PROGRESS,
+    RECENT_PINGS,
     RESOLVE,
     WHICH_CASE,
+    Evidence,
     candidates,
     needs_acknowledgement,
     reply_action,
     reply_intent,
+    to_everyone,
 )
 from bot.events import Mention
 from bot.handlers.args import (
@@ -32,7 +34,7 @@ from bot.handlers.args import (
     without_leading_case_refs,
 )
 from bot.handlers.cases import ALL_OPEN, say_progress
-from bot.handlers.lookup import classification, load_case
+from bot.handlers.lookup import classification, load_case, mentioned_names
 from storage.models import Case, PendingQuestion
 
 
@@ -144,17 +146,49 @@ def _act(ctx: Context, case: Case, intent: str, text: str) -> bool:
     return action is not None
 
 
+def _evidence(ctx: Context) -> Evidence:
+    """What the message says about its case: the residents it @-mentions, the place and
+    the things it names, and which cases the bot @-mentioned the sender about lately."""
+    mentioned = {m.id for m in _mentioned(ctx) if not is_staff_like(m.role_codes)}
+    pinged: dict = {}
+    if not (ctx.msg.private or ctx.group.private):
+        pinged = ctx.repos.outbox.case_pings(ctx.group.id, ctx.member.external_id,
+                                             ctx.now - max(RECENT_PINGS))
+    result = classification(ctx)
+    return Evidence(mentioned=frozenset(mentioned), place=result.location,
+                    keywords=tuple(result.keywords), pinged=pinged, now=ctx.now)
+
+
+def _mentioned(ctx: Context) -> list:
+    """The members the message @-mentions (by the platform's ids, else by @name)."""
+    found = [ctx.repos.members.by_external(ctx.community.id, x) for x in ctx.msg.mentions]
+    found += [ctx.repos.members.by_name(ctx.community.id, name)
+              for name in mentioned_names(ctx.msg.text)]
+    return [m for m in found if m is not None and m.id != ctx.member.id]
+
+
+def _speaks_of_colleague(ctx: Context) -> bool:
+    """陈经理: “收到！王师傅马上到” — about a colleague's work, not a case of the sender's."""
+    colleagues = ctx.repos.members.with_roles(ctx.community.id, STAFF_ROLES | COORDINATOR_ROLES)
+    return any(m.id != ctx.member.id and m.name and m.name in ctx.msg.text
+               for m in colleagues)
+
+
 def _candidates(ctx: Context, intent: str) -> list[Case]:
     """The cases an unnamed reply may be about: of this conversation (of the community in
     a private chat with the bot)."""
     if ctx.msg.private or ctx.group.private:
         open_cases = ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
-        pinged: set[int] = set()
     else:
         open_cases = ctx.repos.cases.open_in_group(ctx.group.id)
-        pinged = ctx.repos.outbox.cases_mentioning(ctx.group.id, ctx.member.external_id,
-                                                   ctx.now - JUST_PINGED)
-    return candidates(ctx.member, intent, open_cases, ctx.community, pinged)
+    return candidates(ctx.member, intent, open_cases, ctx.community, _evidence(ctx))
+
+
+def _may_ask(ctx: Context) -> bool:
+    """At most one 请问是哪一件？ per `cases.ask_at_most_every`, unless it was answered."""
+    last = ctx.repos.questions.last_asked(ctx.member.id, kind=WHICH_CASE)
+    return last is None or last.state == "accepted" or \
+        last.asked_at <= ctx.now - ctx.config.cases.ask_at_most_every
 
 
 def _ask_which(ctx: Context, found: list[Case]) -> None:
@@ -162,8 +196,11 @@ def _ask_which(ctx: Context, found: list[Case]) -> None:
     ctx.repos.questions.add(PendingQuestion(group_id=ctx.group.id, member_id=ctx.member.id,
                                             inbound_id=ctx.inbound.id, category="",
                                             asked_at=ctx.now, kind=WHICH_CASE))
-    shown = found[:PICK_LIMIT]
-    ctx.reply(texts.which_case([(c.id, c.text) for c in shown], len(found) - len(shown)),
+    if len(found) > PICK_LIMIT:
+        ctx.reply(texts.which_case_of_many(len(found), found[-1].id),
+                  mentions=Mention.of([ctx.member]))
+        return
+    ctx.reply(texts.which_case([(c.id, c.text) for c in found]),
               mentions=Mention.of([ctx.member]))
 
 
@@ -204,12 +241,14 @@ def natural_reply(ctx: Context) -> bool:
         ctx.repos.questions.close_open(ctx.member.id, ctx.group.id, WHICH_CASE, "replaced")
         # a 收到 for a case already acknowledged: the addressed listener gives its progress
         return _act(ctx, _workable(ctx, named[0]), intent, text)
-    if classification(ctx).intent == "notice":
-        return False  # 明天上午停水检修，请大家提前储水: a notice, not a reply about a case
+    if to_everyone(text) or _speaks_of_colleague(ctx):
+        return False  # 明天上午停水检修，请大家提前储水 / 王师傅马上到: no case of the sender's
     found = _candidates(ctx, intent)
     if not found:
         return False  # a plain “收到” to some notice: nothing to do
     if len(found) > 1:
+        if (intent == CLAIM and len(found) > PICK_LIMIT) or not _may_ask(ctx):
+            return False  # a bare 收到 among many cases tells nothing worth a question
         _ask_which(ctx, found)
         return True
     return _act(ctx, found[0], intent, text)

@@ -228,6 +228,7 @@ from bot.texts.staff import (
     case_wrong_state,
     not_responsible,
     which_case,
+    which_case_of_many,
 )
 from bot.texts.statistics import (
     percent,
@@ -282,6 +283,7 @@ __all__ = [
     "NATURAL_NO_CASE",
     "case_acknowledged_with_progress",
     "which_case",
+    "which_case_of_many",
     "case_rated",
     "case_reopened",
     "not_complainant",

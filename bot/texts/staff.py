@@ -46,8 +46,12 @@ def case_acknowledged_with_progress(case_id: int, actor: str, note: str) -> str:
     return f"#{case_id} 已由 {actor} 签收。进展：{note}"
 
 
-def which_case(rows: Sequence[tuple[int, str]], more: int) -> str:
+def which_case(rows: Sequence[tuple[int, str]]) -> str:
     """请问是哪一件？ — (case number, a few words of it) for each candidate."""
     named = " / ".join(f"#{case_id} {excerpt(text, 14)}" for case_id, text in rows)
-    tail = f" 等 {len(rows) + more} 件" if more else ""
-    return f"请问是哪一件？{named}{tail}，回复编号即可（例如“{rows[0][0]}”）。"
+    return f"请问是哪一件？{named}，回复编号即可（例如“{rows[0][0]}”）。"
+
+
+def which_case_of_many(count: int, example: int) -> str:
+    return (f"请问是哪一件？您负责的工单有 {count} 件，回复编号即可（例如“{example}”），"
+            f"进行中的工单发送 /工单 查看。")
