@@ -234,6 +234,21 @@ def test_what_an_unnamed_reply_says_picks_its_case(chat, bot, clock):
     assert chat.say("u-wang", "门禁的读卡器订了，明天到")[0].startswith(f"#{c} 已由 王师傅 签收")
 
 
+def test_a_fix_goes_to_the_case_taken_a_plan_to_the_latest_ping(chat, bot, clock):
+    taken = _open(chat)
+    chat.say("u-wang", f"/接单 #{taken}")
+    clock.advance(hours=2)
+    new = _open(chat, "u-gao", "8号楼电梯坏了，按钮没反应")
+    other = _open(chat, "u-laoliu", "5号楼水管漏水了")
+    clock.advance(minutes=20)
+    again = _open(chat, "u-xiaosun", "6号楼门禁坏了，刷卡没反应")
+    # a fix: the case the sender has taken, not the ones just reported
+    assert chat.say("u-wang", "已经修好了")[0].startswith(f"#{taken} 已办结（王师傅）")
+    # a plan: the case the bot @-mentioned him about just now
+    assert chat.say("u-wang", "好的，下午过去")[0].startswith(f"#{again} 已由 王师傅 签收。进展")
+    assert _state(bot, new)[0] == _state(bot, other)[0] == "open"
+
+
 def test_many_candidates_a_bare_acknowledgement_is_chat_a_plan_asks(chat, bot, clock):
     texts_ = ["3号楼楼道灯坏了", "8号楼电梯坏了，按钮没反应", "5号楼水管漏水了",
               "6号楼门禁坏了，刷卡没反应", "2号楼单元门关不上了", "7号楼楼道灯也不亮了"]

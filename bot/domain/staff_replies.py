@@ -135,7 +135,9 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
         those;
       * of several left, those whose words it shares (“充电桩是第三方的，已报给运营商”),
         if any;
-      * of several left, an acknowledgement or a plan goes to the one case the bot
+      * of several left, an acknowledgement or a fix goes to the one case assigned to the
+        sender, if one (as interfaces.md says);
+      * else an acknowledgement or a plan goes to the one case the bot
         @-mentioned the sender about in the last few minutes, or else in the last hour
         (`RECENT_PINGS`), or to the one urgent case among those (“马上到” right after an
         emergency); a fix needs more than time to tell.
@@ -151,7 +153,12 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
     if len(found) > 1 and evidence.keywords:
         alike = [c for c in found if _shares_a_word(evidence.keywords, c.keywords or [])]
         found = alike or found
-    if len(found) <= 1 or intent == RESOLVE or evidence.now is None:
+    if len(found) <= 1:
+        return found
+    mine = [c for c in found if c.assignee_id == member.id]
+    if len(mine) == 1 and intent != PROGRESS:
+        return mine  # interfaces.md: the single open case assigned to them
+    if intent == RESOLVE or evidence.now is None:
         return found
     for window in RECENT_PINGS:
         since = evidence.now - window
