@@ -9,6 +9,7 @@ from bot import texts
 from bot.config import parse_duration
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
+from bot.domain.civility import masked
 from bot.domain.permissions import may_work_on
 from bot.domain.roles import COORDINATOR_ROLES, STAFF_ROLES, is_staff_like
 from bot.domain.staff_replies import (
@@ -35,7 +36,7 @@ from bot.handlers.args import (
 )
 from bot.handlers.cases import ALL_OPEN, say_progress
 from bot.handlers.lookup import classification, load_case, mentioned_names
-from storage.models import Case, PendingQuestion
+from storage.models import Case, Member, PendingQuestion
 
 
 def register(dispatcher: Dispatcher) -> None:
@@ -159,7 +160,7 @@ def _evidence(ctx: Context) -> Evidence:
                     keywords=tuple(result.keywords), pinged=pinged, now=ctx.now)
 
 
-def _mentioned(ctx: Context) -> list:
+def _mentioned(ctx: Context) -> list[Member]:
     """The members the message @-mentions (by the platform's ids, else by @name)."""
     found = [ctx.repos.members.by_external(ctx.community.id, x) for x in ctx.msg.mentions]
     found += [ctx.repos.members.by_name(ctx.community.id, name)
@@ -200,7 +201,8 @@ def _ask_which(ctx: Context, found: list[Case]) -> None:
         ctx.reply(texts.which_case_of_many(len(found), found[-1].id),
                   mentions=Mention.of([ctx.member]))
         return
-    ctx.reply(texts.which_case([(c.id, c.text) for c in found]),
+    words = ctx.config.deliberation.abusive_words
+    ctx.reply(texts.which_case([(c.id, masked(c.text, words)) for c in found]),
               mentions=Mention.of([ctx.member]))
 
 
