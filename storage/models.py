@@ -422,8 +422,12 @@ class Correction(Base):
 
 
 class PendingQuestion(Base):
-    """需要帮您登记报修吗？ — asked of a sender whose message was a close call; their 是
-    within the answer window opens the case from that message."""
+    """A question the bot asked a sender, answered within `cases.ask_answer_window`.
+
+    kind ``complaint``: 需要帮您登记报修吗？ — asked of a sender whose message was a close
+    call; their 是 opens the case from that message (`category`: the guessed category).
+    kind ``which_case``: 请问是哪一件？ — asked of a staff member whose plain reply fits
+    several cases; their “#5” applies that message to case 5 (`category` unused)."""
 
     __tablename__ = "pending_questions"
     __table_args__ = (Index("ix_pending_questions_member", "member_id", "asked_at"),)
@@ -436,3 +440,5 @@ class PendingQuestion(Base):
     asked_at: Mapped[datetime]
     # open -> accepted | declined
     state: Mapped[str] = mapped_column(String(16), default="open")
+    kind: Mapped[str] = mapped_column(String(16), default="complaint",
+                                      server_default="complaint")

@@ -124,7 +124,8 @@ def test_plain_words_need_a_case(chat):
     chat.say("u-wang", f"/接单 #{a}")
     chat.say("u-wang", f"/接单 #{b}")
     reply = chat.say("u-wang", "已修好")[0]
-    assert reply == texts.NATURAL_MANY_CASES.format(count=2, ids=f"#{a}、#{b}", first=a)
+    assert reply.startswith("请问是哪一件？") and f"#{a} 3号楼2单元楼道灯" in reply
+    assert f"#{b} 8号楼电梯坏了" in reply and "回复编号即可" in reply
 
 
 def test_not_fixed_is_not_resolved(chat, bot):
@@ -132,7 +133,133 @@ def test_not_fixed_is_not_resolved(chat, bot):
     chat.say("u-wang", f"/接单 #{n}")
     reply = chat.say("u-wang", f"#{n} 还没修好，明天配件到")
     assert reply and not any("办结" in r for r in reply)  # answered, never as a resolution
-    assert _case(bot, n)[0].state == "acknowledged"
+    assert reply[0] == texts.case_progress(n, "王师傅", "还没修好，明天配件到") + "\n@张阿姨"
+    case, events = _case(bot, n)
+    assert case.state == "in_progress" and events[-1] == "progress"   # progress, as said
+
+
+def _state(bot, case_id):
+    case, events = _case(bot, case_id)
+    return case.state, events
+
+
+def test_staff_plans_and_fixes_in_plain_words_are_recorded(chat, bot, clock):
+    """The issue's words: a plan or progress goes into the case and to its complainants;
+    a fix resolves it; with several candidate cases the bot asks which."""
+    a = _open(chat)                                             # routed to 王师傅 (repair)
+    b = _open(chat, "u-gao", "8号楼电梯坏了，按钮没反应")
+    c = _open(chat, "u-laoliu", "5号楼水管漏水了")
+    clock.advance(minutes=5)
+    reply = chat.say("u-wang", "收到，我明天一早过去看看")
+    assert reply == [texts.which_case([(a, "3号楼2单元楼道灯坏了三天了"),
+                                       (b, "8号楼电梯坏了，按钮没反应"),
+                                       (c, "5号楼水管漏水了")]) + "\n@王师傅"]
+    assert all(_state(bot, n)[0] == "open" for n in (a, b, c))       # nothing done yet
+    reply = chat.say("u-wang", str(b))                         # the answer: “2”
+    assert reply == [texts.case_acknowledged_with_progress(b, "王师傅", "收到，我明天一早过去看看")
+                     + "\n@高先生"]
+    assert _state(bot, b) == ("in_progress", ["opened", "acknowledged", "progress"])
+    assert chat.say("u-wang", str(b)) == []                    # asked once, answered once
+
+    # a plan naming its case: recorded and told to the complainant
+    reply = chat.say("u-wang", f"#{a} 好的明天上午换灯泡")
+    assert reply == [texts.case_acknowledged_with_progress(a, "王师傅", "好的明天上午换灯泡")
+                     + "\n@张阿姨"]
+    chat.say("u-wang", f"#{a} 灯泡买好了，下午换")
+    state, events = _state(bot, a)
+    assert state == "in_progress" and events.count("progress") == 2
+    assert "好的明天上午换灯泡" in chat.say("u-zhang", f"/工单 #{a}")[0]
+
+    # 周阿姨 has one case: her plain words act on it, and say which
+    d = _open(chat, "u-zhang", "2号楼门口垃圾堆了好几天了，臭死了")   # cleaning
+    assert chat.say("u-zhou", "好的 我明早去收") == [
+        texts.case_acknowledged_with_progress(d, "周阿姨", "好的 我明早去收") + "\n@张阿姨"]
+    chat.say("u-zhou", "垃圾已经清理干净了")
+    assert chat.last["replies"][0]["kind"] == "rating_request"
+    assert _state(bot, d)[0] == "resolved"
+
+    # a false alarm checked and closed by 陈经理: a fix
+    e = _open(chat, "u-xiaosun", "楼下好像有煤气味")               # property_service, grid
+    chat.say("u-chen", "查过了，是隔壁在炒菜，已经关好通风了，没事了")
+    out = chat.last["replies"][0]
+    assert out["kind"] == "rating_request" and out["case_id"] == e
+    assert _state(bot, e)[0] == "resolved"
+
+
+def test_which_case_answers_wait_only_a_while(chat, bot, clock):
+    a = _open(chat)
+    b = _open(chat, "u-gao", "8号楼电梯坏了，按钮没反应")
+    assert chat.say("u-wang", "已修好")[0].startswith("请问是哪一件？")
+    clock.advance(minutes=11)                                  # cases.ask_answer_window: 10m
+    assert chat.say("u-wang", f"#{a}")[0].startswith(f"#{a} ")    # just the case's progress
+    assert _state(bot, a)[0] == "open"
+    assert chat.say("u-wang", str(b)) == []
+    assert chat.say("u-gao", "已修好") == []                    # residents' words: not staff's
+
+
+def test_an_acknowledgement_answers_the_latest_ping(chat, bot, clock):
+    old = _open(chat)
+    clock.advance(hours=2)
+    new = _open(chat, "u-gao", "8号楼电梯坏了，按钮没反应")
+    assert chat.say("u-wang", "收到")[0] == texts.case_acknowledged(new, "王师傅") + "\n@高先生"
+    assert _state(bot, new)[0] == "acknowledged" and _state(bot, old)[0] == "open"
+    # now the one left waiting is the only candidate
+    assert chat.say("u-wang", "收到")[0].startswith(f"#{old} 已由 王师傅 签收")
+    assert chat.say("u-wang", "收到") == []                     # nothing left to acknowledge
+
+
+def test_staff_notices_and_other_trades_cases_are_left_alone(chat, bot):
+    n = _open(chat)                                             # repair's
+    assert chat.say("u-wang", "明天上午9点到12点停水检修，请大家提前储水") == []
+    assert chat.say("u-wang", "各位早，今天安排：上午换楼道灯，下午修门禁") == []
+    assert chat.say("u-zhou", "好的 我明早去收") == []           # cleaning has no case here
+    assert chat.say("u-chen", "已经处理好了") == []              # nor property_service
+    assert chat.say("u-chen", "收到！王师傅马上到") == []        # about a colleague's work
+    assert _state(bot, n) == ("open", ["opened"])
+
+
+def test_what_an_unnamed_reply_says_picks_its_case(chat, bot, clock):
+    """The residents it @-mentions, the place and the things it names tell which case."""
+    a = _open(chat)                                                  # 3号楼 light, 张阿姨
+    b = _open(chat, "u-gao", "8号楼电梯坏了，按钮没反应")            # 高先生
+    c = _open(chat, "u-laoliu", "6号楼门禁坏了，刷卡没反应")          # 刘大爷
+    clock.advance(hours=2)                                           # no ping is recent
+    assert chat.say("u-wang", "@高先生 收到，下午过去看看")[0].startswith(
+        texts.case_acknowledged_with_progress(b, "王师傅", "@高先生 收到，下午过去看看"))
+    assert chat.say("u-wang", "3号楼的灯换好了")[0].startswith(f"#{a} 已办结（王师傅）")
+    assert chat.say("u-wang", "@周阿姨 收到") == []                 # a colleague: none of his
+    assert chat.say("u-wang", "@孙女士 收到，马上去") == []          # she raised nothing
+    assert _state(bot, c)[0] == "open"
+    # things it names: 门禁 is the third case's
+    assert chat.say("u-wang", "门禁的读卡器订了，明天到")[0].startswith(f"#{c} 已由 王师傅 签收")
+
+
+def test_a_fix_goes_to_the_case_taken_a_plan_to_the_latest_ping(chat, bot, clock):
+    taken = _open(chat)
+    chat.say("u-wang", f"/接单 #{taken}")
+    clock.advance(hours=2)
+    new = _open(chat, "u-gao", "8号楼电梯坏了，按钮没反应")
+    other = _open(chat, "u-laoliu", "5号楼水管漏水了")
+    clock.advance(minutes=20)
+    again = _open(chat, "u-xiaosun", "6号楼门禁坏了，刷卡没反应")
+    # a fix: the case the sender has taken, not the ones just reported
+    assert chat.say("u-wang", "已经修好了")[0].startswith(f"#{taken} 已办结（王师傅）")
+    # a plan: the case the bot @-mentioned him about just now
+    assert chat.say("u-wang", "好的，下午过去")[0].startswith(f"#{again} 已由 王师傅 签收。进展")
+    assert _state(bot, new)[0] == _state(bot, other)[0] == "open"
+
+
+def test_many_candidates_a_bare_acknowledgement_is_chat_a_plan_asks(chat, bot, clock):
+    texts_ = ["3号楼楼道灯坏了", "8号楼电梯坏了，按钮没反应", "5号楼水管漏水了",
+              "6号楼门禁坏了，刷卡没反应", "2号楼单元门关不上了", "7号楼楼道灯也不亮了"]
+    ids = [_open(chat, f"u-r{i}", t) for i, t in enumerate(texts_)]
+    clock.advance(hours=2)
+    assert chat.say("u-wang", "收到") == []                          # tells nothing
+    reply = chat.say("u-wang", "好的，我下午挨个去看")[0]
+    assert reply == texts.which_case_of_many(len(ids), ids[-1]) + "\n@王师傅"
+    assert chat.say("u-wang", "好的，我下午挨个去看") == []           # asked once an hour
+    assert chat.say("u-wang", f"{ids[3]}") == [texts.case_acknowledged_with_progress(
+        ids[3], "王师傅", "好的，我下午挨个去看") + "\n@u-r3"]
 
 
 def test_staff_plain_words_on_someone_elses_case_refused(chat):

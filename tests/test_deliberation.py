@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import texts
-from bot.domain.deliberation import tally
+from bot.domain.civility import insult_spans, is_insult, masked
+from bot.domain.deliberation import HINT, INTAKE, OPINION, complaint_in_discussion, tally
 from scheduler.tick import run_tick
 from tests.conftest import TZ
 
@@ -64,9 +65,10 @@ def test_a_whole_deliberation(chat, bot, receiver, clock):
     # a resident's opinion in the discussion opens no case
     assert say(chat, clock, t(25, "19:13"), "u-gao", "电梯坏了谁来修？维修基金够不够") == []
 
-    # 尊重他人: flagged to the moderators, not repeated
+    # 尊重他人: flagged to the moderators, neither repeated nor naming the speaker
     flagged = say(chat, clock, t(25, "19:14"), "u-xiaosun", "你这个人就是个神经病")[0]
-    assert flagged.startswith(texts.abuse_flagged("孙女士")) and "神经病" not in flagged
+    assert flagged.startswith(texts.RESPECT_REMINDER) and "神经病" not in flagged
+    assert "孙女士" not in flagged
     assert "u-li" in chat.last["replies"][0]["mentions"]
 
     # 一事一议: a second topic cannot open while T1 is under discussion
@@ -278,7 +280,7 @@ def test_rating_during_a_discussion_still_counts(chat, bot, clock):
     chat.say("u-gao", "/议题 小区停车收费标准")
     chat.say("u-li", "/开始 T1")
     assert chat.say("u-zhang", "满意")[0] == texts.case_rated(n, "满意")
-    assert chat.say("u-gao", "5号楼电梯坏了") == []          # an opinion, not a new case
+    assert chat.say("u-gao", "停车费太贵了，根本停不下") == []   # an opinion, not a new case
     assert chat.say("u-gao", "/报修 5号楼电梯坏了")[0].startswith("已受理")
 
 
@@ -288,3 +290,106 @@ def test_half_monthly_summary_lists_open_topics(chat, bot, receiver, clock):
     run_tick(bot, t(1, "09:00", month=12))
     summary = [p for p in receiver.posts if "半月汇总" in p["text"]]
     assert summary and "进行中的议题：T1 小区停车收费标准（协商）· 提议" in summary[0]["text"]
+
+
+# --- plain words during a discussion and a vote ----------------------------------------------
+
+def _discussion(chat, clock, title="3号楼加装电梯"):
+    clock.set(t(24, "10:00"))
+    chat.say("u-gao", f"/议题 {title}")
+    chat.say("u-li", "/开始 T1 2h")
+
+
+def _cases(bot) -> list:
+    with bot.store.transaction() as repos:
+        return [(c.id, c.category, c.text) for c in repos.cases.open_in_community("sunshine")]
+
+
+def test_complaints_during_a_discussion_still_open_cases(chat, bot, clock):
+    _discussion(chat, clock)
+    # the words: a new problem, not about the topic, is heard
+    reply = chat.say("u-laoliu", "我家水管又漏了 厨房地上全是水")
+    assert reply and "已受理 #1" in reply[0]
+    reply = chat.say("u-zhang", "6号楼门禁坏了，刷卡没反应")
+    assert reply[0].startswith("已受理 #2") and "6号楼" in reply[0]
+    # words about the topic stay opinions, however much they sound like a complaint
+    assert chat.say("u-xiaosun", "电梯太旧了，经常坏") == []
+    assert chat.say("u-gao", "电梯坏了谁来修？维修基金够不够") == []
+    # a close call gets one line about /报修 and opens nothing
+    assert chat.say("u-xiaosun", "楼道里有股怪味") == [texts.COMPLAINT_IN_DISCUSSION_HINT]
+    assert [c[0] for c in _cases(bot)] == [1, 2]
+    # plain talk is still just talk
+    assert chat.say("u-zhang", "我觉得加装电梯对老人很有必要") == []
+
+
+def test_what_a_complaint_during_a_discussion_is():
+    assert complaint_in_discussion(False, False, 0.1, False) == OPINION
+    assert complaint_in_discussion(True, True, 0.5, True) == INTAKE      # danger first
+    assert complaint_in_discussion(True, False, 0.99, True) == OPINION   # about the topic
+    assert complaint_in_discussion(True, False, 0.95, False) == INTAKE
+    assert complaint_in_discussion(True, False, 0.6, False) == HINT
+
+
+def test_a_plain_option_word_during_a_vote_is_a_vote(chat, bot, receiver, clock):
+    clock.set(t(24, "10:00"))
+    assert chat.say("u-zhang", "同意") == []                 # no vote under way: just chat
+    chat.say("u-gao", "/议题 3号楼加装电梯")
+    chat.say("u-li", "/表决 T1 2h")
+    assert chat.say("u-zhang", "同意") == [texts.vote_recorded("张阿姨", 1, "同意", False)]
+    assert chat.last["replies"][0]["topic_id"] == 1
+    assert chat.say("u-gao", "我不同意！") == [texts.vote_recorded("高先生", 1, "反对", False)]
+    assert chat.say("u-laoliu", "投弃权票") == [texts.vote_recorded("刘大爷", 1, "弃权", False)]
+    assert chat.say("u-zhang", "反对") == [texts.vote_recorded("张阿姨", 1, "反对", True)]
+    assert chat.say("u-xiaosun", "同意孙女士说的，先把方案公示") == []  # an opinion, not a ballot
+    assert chat.say("u-li", "同意") == []                   # 主持中立: the chair casts none
+    clock.set(t(24, "12:00"))
+    assert chat.say("u-xiaosun", "同意") == []              # too late: not counted
+    result = [p for p in tick(bot, receiver, t(24, "12:00")) if p["kind"] == "vote"]
+    assert "同意 0，反对 2，弃权 1" in result[0]["text"]
+
+
+def test_two_votes_at_once_ask_which(chat, clock):
+    clock.set(t(24, "10:00"))
+    chat.say("u-gao", "/议题 3号楼加装电梯")
+    chat.say("u-gao", "/议题 小区停车收费标准")
+    chat.say("u-li", "/表决 T1")
+    chat.say("u-li", "/表决 T2")
+    assert chat.say("u-zhang", "同意") == [texts.which_vote([1, 2])]
+    assert chat.say("u-zhang", "/投票 T2 同意") == [texts.vote_recorded(2, "同意", False)]
+
+
+def test_insults_are_flagged_to_the_moderators_without_naming_anyone(chat, bot, clock):
+    _discussion(chat, clock)
+    for words in ("你懂个屁", "老糊涂，滚", "废物"):
+        reply = chat.say("u-gao", words)
+        assert reply == [texts.RESPECT_REMINDER + "\n@赵网格 @李书记"], words
+        assert set(chat.last["replies"][0]["mentions"]) == {"u-zhao", "u-li"}
+    # look-alikes are not insults
+    for words in ("滚动屏幕上的通知看不清", "我老糊涂了，忘了开会时间", "坐久了屁股疼",
+                  "废物利用做了个花架", "你妈妈身体好点了吗"):
+        assert chat.say("u-zhang", words) == [], words
+    assert _cases(bot) == []
+
+
+def test_an_insult_is_never_a_case(chat, bot, clock):
+    clock.set(t(24, "10:00"))
+    for words in ("废物", "垃圾物业，滚", "你懂个屁", "老糊涂，滚", "一群废物"):
+        assert chat.say("u-gao", words) == [], words
+    assert _cases(bot) == []
+    # a real problem next to an insult is heard, and the insult is not quoted back
+    reply = chat.say("u-gao", "物业都是废物，8号楼电梯坏了一周没人管")
+    assert reply[0].startswith("已受理 #1") and "废物" not in reply[0]
+    assert "物业都是××" in reply[0]
+
+
+def test_insult_words_and_their_look_alikes():
+    for words in ("你懂个屁", "老糊涂，滚", "废物", "你给我滚出去", "一群废物", "你真是老糊涂了",
+                  "SB物业", "你这个人就是个神经病"):
+        assert is_insult(words), words
+    for words in ("滚动屏幕坏了", "扶手电梯的滚梯不动了", "小孩在地上打滚", "水滚开了",
+                  "屁股摔疼了", "我老糊涂了", "人老糊涂了", "废物回收点满了", "垃圾桶满了",
+                  "你妈妈在家吗", "池塘过去死了好多鱼", "bsb", "同意"):
+        assert not is_insult(words), words
+    assert is_insult("这人真是个棒槌", ["棒槌"]) and not is_insult("这人真是个棒槌")
+    assert insult_spans("物业都是废物") == [(4, 6)]
+    assert masked("你懂个屁，滚") == "你懂××，×"

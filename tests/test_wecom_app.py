@@ -126,6 +126,20 @@ def test_assignment_is_messaged_privately(wecom, wbot, group_chat, qyapi, clock)
     assert dm.startswith(f"📌 您被指派处理工单 #{case_id}") and "阳光小区议事群" in dm
 
 
+def test_an_insult_in_a_discussion_is_flagged_to_the_moderators_privately(
+        wecom, wbot, group_chat, qyapi, clock):
+    group_chat.say("u-gao", "/议题 3号楼加装电梯")
+    group_chat.say("u-li", "/开始 T1")
+    assert group_chat.say("u-xiaosun", "你懂个屁") == []       # the group hears nothing
+    deliver_due(wbot, clock())
+    for moderator in ("u-li", "u-zhao"):                       # 李书记, 赵网格
+        [note] = _to(qyapi, moderator)
+        assert note == texts.insult_flagged_privately("阳光小区议事群", 1, "3号楼加装电梯",
+                                                      "孙女士")
+        assert "屁" not in note
+    assert _to(qyapi, "u-xiaosun") == []
+
+
 def test_customer_group_member_changes_update_the_roster(wecom, wbot, peer, qyapi):
     qyapi.group_chats["wrExt-1"] = {
         "chat_id": "wrExt-1", "name": "阳光小区业主群", "member_list": [

@@ -3,8 +3,11 @@
 六步: 提议 proposed → 告知 announced → 协商 discussing (→ discussed when the window
 closes) → 决策 voting (→ voted) → 公示 publicity → 监督 supervision → 完成 done.
 七规 as rules here: 主持中立 (the chair does not vote), 一事一议 (one open discussion per
-group), 举手发言 (a speaking queue), 尊重他人 (abuse is flagged, see `abusive`), 限时限次
-(a window and a per-person message limit), 充分讨论, 简单多数 (`tally`).
+group), 举手发言 (a speaking queue), 尊重他人 (insults are flagged: `bot.domain.civility`
+finds them), 限时限次 (a window and a per-person message limit), 充分讨论, 简单多数 (`tally`).
+Plain words count too: an option word during a vote is that vote (`plain_vote`); a
+complaint during a discussion is heard when it is not about the topic
+(`complaint_in_discussion`).
 Every change writes a TopicEvent with actor and time. A refused change raises
 `TopicRuleError` with the sentence to answer.
 """
@@ -28,8 +31,6 @@ DEFAULT_OPTIONS = ["同意", "反对", "弃权"]
 ABSTAIN = "弃权"
 VOTABLE_FROM = ("proposed", "announced", "discussing", "discussed", "voted")
 DECIDABLE_FROM = ("discussing", "discussed", "voted")
-ABUSIVE = ("傻逼", "傻B", "煞笔", "sb", "滚蛋", "去死", "找死", "王八蛋", "畜生", "脑残",
-           "神经病", "放屁", "他妈的", "你妈", "狗东西", "贱人", "混蛋", "白痴", "废物", "垃圾人")
 
 
 class TopicRuleError(RuleError):
@@ -122,19 +123,91 @@ def count_message(repos: Repos, topic: Topic, member: Member, limit: int) -> boo
     return False
 
 
-def abusive(text: str, extra_words: list[str]) -> bool:
-    """尊重他人: the message contains an insult (Latin-letter words only as whole words)."""
-    lowered = text.lower()
-    for word in (*ABUSIVE, *extra_words):
-        word = word.lower()
-        if not word:
+# --- plain words during a discussion or a vote ----------------------------------------------
+
+OPINION, INTAKE, HINT = "opinion", "intake", "hint"
+# How sure the model must be that a message is a complaint to open a case in the middle of
+# a discussion, where people argue about problems. On the held-out blind batch, residents'
+# messages the bot calls complaints are 91 % real at the usual threshold (0.44) and 98 %
+# from 0.8 on, which keeps 124 of the 138 real ones; the others get a hint about /报修.
+DISCUSSION_SURE = 0.8
+
+
+def complaint_in_discussion(is_complaint: bool, urgent: bool, confidence: float | None,
+                            on_topic: bool) -> str:
+    """What a resident's message during an open discussion is: an OPINION on the topic;
+    a complaint for the INTAKE (danger always; another problem than the topic's when the
+    model is sure, see DISCUSSION_SURE); or a close call that gets a HINT about /报修."""
+    if not is_complaint:
+        return OPINION
+    if urgent:
+        return INTAKE
+    if on_topic:
+        return OPINION  # 电梯太旧了，经常坏 in a discussion about 加装电梯
+    if confidence is None or confidence >= DISCUSSION_SURE:
+        return INTAKE
+    return HINT
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+# bigrams any two neighbourhood messages share: they say nothing about a topic
+COMMON_BIGRAMS = frozenset(("小区", "我们", "你们", "大家", "业主", "居民", "邻居", "一下", "什么",
+                            "怎么", "问题", "这个", "那个", "是不", "不是", "没有", "可以", "一个",
+                            "号楼", "单元", "楼的", "现在", "还是", "就是", "已经", "物业"))
+
+
+def _topic_bigrams(text: str) -> set[str]:
+    return {run[i:i + 2] for run in _HAN.findall(text) for i in range(len(run) - 1)} \
+        - COMMON_BIGRAMS
+
+
+def about_topic(text: str, category: str | None, title: str, topic_category: str | None
+                ) -> bool:
+    """A complaint-like message speaks of the topic under discussion: the same category as
+    the topic (its case's, or its title's), or a word of two characters in common with the
+    title (停车费太贵了 in a discussion of 小区停车收费标准)."""
+    if category is not None and category == topic_category:
+        return True
+    return bool(_topic_bigrams(text) & _topic_bigrams(title))
+
+
+_VOTE_NOISE = re.compile(r"[\s,.!?;:，。！？；：~～、…“”\"'()（）]+")
+_VOTE_WRAP = re.compile(r"^(?:我们?|我家|本人)?(?:投|选|也)?(?P<word>.+?)(?:一票|票)?$")
+VOTE_SYNONYMS = {"赞成": "同意", "支持": "同意", "不同意": "反对", "不赞成": "反对",
+                 "不支持": "反对"}
+PLAIN_VOTE_MAX = 12  # characters: a longer message is an opinion, not a ballot
+
+
+def plain_vote(text: str, options: list[str]) -> str | None:
+    """The option a plain message votes for (同意 / 我同意！ / 投反对票 / 赞成), or None."""
+    word = _VOTE_NOISE.sub("", text)
+    if not word or len(word) > PLAIN_VOTE_MAX:
+        return None
+    match = _VOTE_WRAP.match(word)
+    inner = match.group("word") if match else word
+    for candidate in (word, inner):
+        for option in (candidate, VOTE_SYNONYMS.get(candidate)):
+            if option in options:
+                return option
+    return None
+
+
+def plain_votes(repos: Repos, group_id: str, member: Member, text: str, now: datetime
+                ) -> list[tuple[Topic, str]]:
+    """The votes under way in the group that a plain message is a ballot for (the chair's
+    words are never a ballot: 主持中立)."""
+    if len(_VOTE_NOISE.sub("", text)) > PLAIN_VOTE_MAX:
+        return []  # an opinion: no need to look for a vote
+    found = []
+    for topic in repos.topics.voting_in_group(group_id):
+        if topic.vote_ends_at is not None and now >= topic.vote_ends_at:
             continue
-        if word.isascii():
-            if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered):
-                return True
-        elif word in lowered:
-            return True
-    return False
+        if topic.chair_id == member.id:
+            continue
+        option = plain_vote(text, list(topic.options))
+        if option is not None:
+            found.append((topic, option))
+    return found
 
 
 def start_vote(repos: Repos, topic: Topic, chair: Member, options: list[str],

@@ -27,12 +27,15 @@ LISTENER_GROUPS = (
         Listener("discussion", deliberation.discussion_listener),
     )),
     # The first that handles the message answers it. A 是 to the bot's 需要帮您登记报修吗？
-    # comes first; staff replies (“收到”, “修好了”) and ratings (“没修好” after a rating
-    # request is a rating, not a new complaint) come before complaint intake; during an
-    # open discussion residents' messages are opinions, not complaints, unless they report
-    # danger; a close call that is no complaint gets that question last.
+    # comes first, then a plain option word during a vote (同意); staff replies (“收到”,
+    # “明天上午去换”, “修好了”, or “5” answering 请问是哪一件？) and ratings (“没修好” after a
+    # rating request is a rating, not a new complaint) come before complaint intake; during
+    # an open discussion residents' messages are opinions, unless they report danger or
+    # another problem the model is sure of (a close call gets a hint about /报修); a close
+    # call that is no complaint gets that question last.
     ListenerGroup("answer", stop=True, listeners=(
         Listener("unsure_answer", filing.answer_listener),
+        Listener("plain_vote", deliberation.vote_listener),
         Listener("staff_reply", staff.natural_reply),
         Listener("rating_reply", feedback.natural_rating),
         Listener("opinion", deliberation.opinion_listener),

@@ -23,6 +23,20 @@ def case_refs_in(text: str) -> list[int]:
     return [int(n) for n in _CASE_REF_IN_TEXT.findall(text)]
 
 
+def bare_case_ref(text: str) -> int | None:
+    """A message that is only a case number (“#5”, “5”, “5号”) -> 5, else None."""
+    match = _CASE_REF.match(text.strip().rstrip("。.!！"))
+    return int(match.group(1)) if match else None
+
+
+_LEADING_CASE_REFS = re.compile(r"^(?:\s*[#＃]\s*\d{1,9}\s*[，,:：]?)+")
+
+
+def without_leading_case_refs(text: str) -> str:
+    """“#1 好的明天上午换灯泡” -> “好的明天上午换灯泡” (the note of a plain-words reply)."""
+    return _LEADING_CASE_REFS.sub("", text).strip() or text.strip()
+
+
 def split_first(args: str) -> tuple[str, str]:
     parts = args.strip().split(None, 1)
     if not parts:

@@ -16,6 +16,7 @@ from bot.domain.cases import (
     responsible,
 )
 from bot.domain.categories import category_code, category_label
+from bot.domain.civility import masked
 from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
@@ -95,13 +96,15 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
                        urgent=urgent, location=location, keywords=keywords,
                        source=source or ctx.inbound, now=now, via=via)
     case = opened.case
+    quoted = masked(text, ctx.config.deliberation.abusive_words)  # insults never repeated
     label, where = category_label(category), texts.place(location)
     told = "staff" if opened.routed else "community" if opened.pinged else ""
     body = texts.case_opened(case.id, label, where, urgent, told)
     if urgent:
         body += texts.safety_advice(hazards(text))
     ctx.reply(body, case_id=case.id, urgent=urgent)
-    ping = texts.case_opened_ping(case.id, label, where, urgent, ctx.local(case.respond_by), text)
+    ping = texts.case_opened_ping(case.id, label, where, urgent, ctx.local(case.respond_by),
+                                  quoted)
     if not opened.routed:
         ping += "\n" + texts.case_opened_no_staff(case.id)
     ctx.reply(ping, kind="ping", mentions=Mention.of(opened.pinged), case_id=case.id,
@@ -117,14 +120,14 @@ def _followed_up(ctx: Context, case: Case, member: Member, text: str, urgent: bo
         _urgent_join(ctx, case, member, text, now)
         return
     outcome = follow_up(ctx.repos, ctx.community, case, member, text, now)
-    _progress(ctx, case)
+    say_progress(ctx, case)
     if outcome.ping:
         ctx.reply(texts.urgent_again(case.id, category_label(case.category),
                                      texts.place(case.location)),
                   mentions=Mention.of(outcome.ping), case_id=case.id, urgent=True)
 
 
-def _progress(ctx: Context, case: Case) -> None:
+def say_progress(ctx: Context, case: Case) -> None:
     """The case's progress: as "your case" to its complainants, plainly to anyone else."""
     latest = ctx.repos.cases.latest_event(case.id, "progress")
     standing = _standing(ctx, case)
@@ -160,7 +163,7 @@ def _urgent_join(ctx: Context, case: Case, member: Member, text: str, now) -> No
 def _joined(ctx: Context, case: Case, member: Member, text: str, now) -> None:
     joined = join_case(ctx.repos, case, member, text, now)
     if joined.repeat:
-        _progress(ctx, case)
+        say_progress(ctx, case)
         return
     ping = responsible(ctx.repos, ctx.community, case) if joined.became_group else []
     ctx.reply(texts.case_joined(case.id, category_label(case.category),
@@ -255,7 +258,7 @@ def addressed_listener(ctx: Context) -> bool:
         if case is None:
             ctx.reply(texts.CASE_NOT_FOUND.format(case_id=refs[0]))
         else:
-            _progress(ctx, case)
+            say_progress(ctx, case)
         return True
     if addresses_bot(ctx):
         ctx.reply(texts.ADDRESSED_HELP)

@@ -1,5 +1,6 @@
 """议事 in the group: /议题, /议题列表, /告知, /开始, /举手, /下一位, /表决, /投票,
-/决议, /完成, /评分, /会办, and the discussion listener (message limit, 尊重他人).
+/决议, /完成, /评分, /会办; the discussion listeners (message limit, 尊重他人, complaints
+during a discussion) and plain-word votes (“同意” during a vote).
 Rules live in bot/domain/deliberation.py; this module parses and answers."""
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from bot.config import is_duration, parse_duration
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import deliberation as rules
 from bot.domain.categories import category_label
+from bot.domain.civility import is_insult
+from bot.domain.groups import ensure_private_group
 from bot.domain.roles import COORDINATING, is_staff_like
 from bot.events import Mention
 from bot.handlers.args import (
@@ -165,16 +168,14 @@ def next_speaker(ctx: Context, args: str) -> None:
 
 def discussion_listener(ctx: Context) -> bool:
     """In an open discussion: count messages (one polite warning past the limit) and flag
-    insults to the moderators without repeating them. Lets the message go on to the
-    other listeners (a staff reply or a rating still counts)."""
+    insults to the moderators without naming anyone in the group. Lets the message go on
+    to the other listeners (a staff reply or a rating still counts)."""
     topic = _open_discussion(ctx)
     if topic is None or not ctx.msg.text.strip():
         return False
     settings = ctx.config.deliberation
-    if rules.abusive(ctx.msg.text, settings.abusive_words):
-        moderators = ctx.repos.members.with_roles(ctx.community.id, COORDINATING)
-        ctx.reply(texts.abuse_flagged(ctx.member.name), mentions=Mention.of(moderators),
-                  topic_id=topic.id)
+    if is_insult(ctx.msg.text, settings.abusive_words):
+        _flag_insult(ctx, topic)
     if rules.count_message(ctx.repos, topic, ctx.member, settings.max_messages_per_person):
         ctx.reply(texts.message_limit_warning(ctx.member.name,
                                               settings.max_messages_per_person),
@@ -182,14 +183,67 @@ def discussion_listener(ctx: Context) -> bool:
     return False
 
 
+def _flag_insult(ctx: Context, topic: Topic) -> None:
+    """尊重他人, as privately as the channels allow: with the WeCom app, a private note to
+    each moderator naming the speaker (the group hears nothing); otherwise a neutral
+    reminder in the group, naming nobody, that @-mentions the moderators."""
+    moderators = [m for m in ctx.repos.members.with_roles(ctx.community.id, COORDINATING)
+                  if m.id != ctx.member.id]
+    if ctx.config.channels.wecom_app.enabled and moderators:
+        note = texts.insult_flagged_privately(ctx.group.name or ctx.group.id, topic.id,
+                                              topic.title, ctx.member.name)
+        for moderator in moderators:
+            private = ensure_private_group(ctx.repos, moderator.external_id,
+                                           ctx.community.id, ctx.now)
+            ctx.reply(note, kind="notice", topic_id=topic.id, group_id=private.id)
+        return
+    ctx.reply(texts.RESPECT_REMINDER, mentions=Mention.of(moderators), topic_id=topic.id)
+
+
 def opinion_listener(ctx: Context) -> bool:
-    """During an open discussion a resident's message is an opinion on the topic, not a
-    new complaint (a problem can still be reported with /报修) — except danger: an urgent
-    report goes on to the complaint intake."""
-    if _open_discussion(ctx) is None or is_staff_like(ctx.roles):
+    """During an open discussion a resident's message is an opinion on the topic — unless
+    it reports danger, or a problem other than the topic's that the model is sure of: those
+    go on to the complaint intake; a close call gets a one-line hint about /报修."""
+    topic = _open_discussion(ctx)
+    if topic is None or is_staff_like(ctx.roles):
         return False
     result = classification(ctx)
-    return not (result.is_complaint and result.urgent)
+    on_topic = result.is_complaint and not result.urgent and rules.about_topic(
+        ctx.msg.text, result.category, topic.title, _topic_category(ctx, topic))
+    verdict = rules.complaint_in_discussion(result.is_complaint, result.urgent,
+                                            result.confidence, on_topic)
+    if verdict == rules.INTAKE:
+        return False
+    if verdict == rules.HINT:
+        ctx.reply(texts.COMPLAINT_IN_DISCUSSION_HINT, topic_id=topic.id)
+    return True
+
+
+def _topic_category(ctx: Context, topic: Topic) -> str:
+    """What the topic is about, as a category: its case's, else its title's."""
+    if topic.case_id is not None:
+        case = ctx.repos.cases.get(topic.case_id, ctx.community.id)
+        if case is not None:
+            return case.category
+    return ctx.classifier.guess_category(topic.title)
+
+
+def vote_listener(ctx: Context) -> bool:
+    """During a vote, a plain option word (同意 / 我反对 / 弃权) is that member's vote."""
+    text = ctx.msg.text
+    if not text.strip():
+        return False
+    found = rules.plain_votes(ctx.repos, ctx.group.id, ctx.member, text, ctx.now)
+    if not found:
+        return False
+    if len(found) > 1:
+        ctx.reply(texts.which_vote([t.id for t, _ in found]))
+        return True
+    topic, option = found[0]
+    changed = rules.cast_vote(ctx.repos, topic, ctx.member, option, ctx.now)
+    ctx.reply(texts.vote_recorded(ctx.member.name, topic.id, option, changed),
+              topic_id=topic.id)
+    return True
 
 
 # --- 决策 --------------------------------------------------------------------------------

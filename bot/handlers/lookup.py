@@ -7,6 +7,7 @@ import re
 
 from bot import texts
 from bot.dispatcher import Context, Refusal, UsageError
+from bot.domain.civility import without_insults
 from bot.domain.roles import classifier_role
 from storage.models import Case, Member
 
@@ -37,15 +38,23 @@ def named_member(ctx: Context, text: str) -> Member:
     return member
 
 
+def mentioned_names(text: str) -> list[str]:
+    """The names written as @name in a text."""
+    return _AT_NAME.findall(text)
+
+
 def strip_mentions(text: str) -> str:
     return _AT_NAME.sub("", text).strip()
 
 
 def classification(ctx: Context):
-    """The classifier's view of this message, asked once however many listeners want it."""
+    """The classifier's view of this message, asked once however many listeners want it.
+    Insults are left out first (尊重他人): an insult alone is never a complaint (废物, 垃圾
+    物业), and one next to a real problem does not hide it."""
     if "classification" not in ctx.memo:
+        text = without_insults(ctx.msg.text, ctx.config.deliberation.abusive_words)
         ctx.memo["classification"] = ctx.classifier.classify(
-            ctx.msg.text, role=classifier_role(ctx.roles))
+            text, role=classifier_role(ctx.roles))
     return ctx.memo["classification"]
 
 

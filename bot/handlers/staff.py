@@ -1,6 +1,7 @@
 """Staff work on cases: /接单, /进展, /办结, /延期, and the same in plain words
-(“#12 收到，马上到”, “处理好了”) — a reply that names a case, quotes the bot's message
-about it, or (naming none) applies to the one open case assigned to the sender."""
+(“#12 收到，马上到”, “#12 好的明天上午换灯泡”, “处理好了”) — a reply that names a case,
+quotes the bot's message about it, or (naming none) fits the sender's one candidate case;
+with several candidates the bot asks which, and “#5” / “5” answers."""
 
 from __future__ import annotations
 
@@ -8,13 +9,34 @@ from bot import texts
 from bot.config import parse_duration
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
+from bot.domain.civility import masked
 from bot.domain.permissions import may_work_on
-from bot.domain.roles import is_staff_like
-from bot.domain.staff_replies import CLAIM, RESOLVE, reply_action, reply_intent
+from bot.domain.roles import COORDINATOR_ROLES, STAFF_ROLES, is_staff_like
+from bot.domain.staff_replies import (
+    CLAIM,
+    PICK_LIMIT,
+    PROGRESS,
+    RECENT_PINGS,
+    RESOLVE,
+    WHICH_CASE,
+    Evidence,
+    candidates,
+    needs_acknowledgement,
+    reply_action,
+    reply_intent,
+    to_everyone,
+)
 from bot.events import Mention
-from bot.handlers.args import case_ref, case_refs_in, split_first
-from bot.handlers.lookup import load_case
-from storage.models import Case
+from bot.handlers.args import (
+    bare_case_ref,
+    case_ref,
+    case_refs_in,
+    split_first,
+    without_leading_case_refs,
+)
+from bot.handlers.cases import ALL_OPEN, say_progress
+from bot.handlers.lookup import classification, load_case, mentioned_names
+from storage.models import Case, Member, PendingQuestion
 
 
 def register(dispatcher: Dispatcher) -> None:
@@ -101,29 +123,134 @@ def _named_cases(ctx: Context) -> list[int]:
     return ids
 
 
+def _do_progress(ctx: Context, case: Case, note: str) -> None:
+    """A plan or progress in plain words: a progress note (and the 签收 it implies)."""
+    if needs_acknowledgement(case):
+        rules.acknowledge(ctx.repos, case, ctx.member, ctx.now)
+        body = texts.case_acknowledged_with_progress(case.id, ctx.member.name, note)
+    else:
+        body = texts.case_progress(case.id, ctx.member.name, note)
+    rules.add_progress(ctx.repos, case, ctx.member, note, ctx.now)
+    ctx.reply(body, mentions=Mention.of(rules.complainants(case)), case_id=case.id)
+
+
+def _act(ctx: Context, case: Case, intent: str, text: str) -> bool:
+    """Apply the words to the case; False when they change nothing (收到 again)."""
+    action = reply_action(intent, case)
+    note = without_leading_case_refs(text)
+    if action == RESOLVE:
+        _do_resolve(ctx, case, note)
+    elif action == PROGRESS:
+        _do_progress(ctx, case, note)
+    elif action == CLAIM:
+        _do_claim(ctx, case)
+    return action is not None
+
+
+def _evidence(ctx: Context) -> Evidence:
+    """What the message says about its case: the residents it @-mentions, the place and
+    the things it names, and which cases the bot @-mentioned the sender about lately."""
+    mentioned = {m.id for m in _mentioned(ctx) if not is_staff_like(m.role_codes)}
+    pinged: dict = {}
+    if not (ctx.msg.private or ctx.group.private):
+        pinged = ctx.repos.outbox.case_pings(ctx.group.id, ctx.member.external_id,
+                                             ctx.now - max(RECENT_PINGS))
+    result = classification(ctx)
+    return Evidence(mentioned=frozenset(mentioned), place=result.location,
+                    keywords=tuple(result.keywords), pinged=pinged, now=ctx.now)
+
+
+def _mentioned(ctx: Context) -> list[Member]:
+    """The members the message @-mentions (by the platform's ids, else by @name)."""
+    found = [ctx.repos.members.by_external(ctx.community.id, x) for x in ctx.msg.mentions]
+    found += [ctx.repos.members.by_name(ctx.community.id, name)
+              for name in mentioned_names(ctx.msg.text)]
+    return [m for m in found if m is not None and m.id != ctx.member.id]
+
+
+def _speaks_of_colleague(ctx: Context) -> bool:
+    """陈经理: “收到！王师傅马上到” — about a colleague's work, not a case of the sender's."""
+    colleagues = ctx.repos.members.with_roles(ctx.community.id, STAFF_ROLES | COORDINATOR_ROLES)
+    return any(m.id != ctx.member.id and m.name and m.name in ctx.msg.text
+               for m in colleagues)
+
+
+def _candidates(ctx: Context, intent: str) -> list[Case]:
+    """The cases an unnamed reply may be about: of this conversation (of the community in
+    a private chat with the bot)."""
+    if ctx.msg.private or ctx.group.private:
+        open_cases = ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
+    else:
+        open_cases = ctx.repos.cases.open_in_group(ctx.group.id)
+    return candidates(ctx.member, intent, open_cases, ctx.community, _evidence(ctx))
+
+
+def _may_ask(ctx: Context) -> bool:
+    """At most one 请问是哪一件？ per `cases.ask_at_most_every`, unless it was answered."""
+    last = ctx.repos.questions.last_asked(ctx.member.id, kind=WHICH_CASE)
+    return last is None or last.state == "accepted" or \
+        last.asked_at <= ctx.now - ctx.config.cases.ask_at_most_every
+
+
+def _ask_which(ctx: Context, found: list[Case]) -> None:
+    ctx.repos.questions.close_open(ctx.member.id, ctx.group.id, WHICH_CASE, "replaced")
+    ctx.repos.questions.add(PendingQuestion(group_id=ctx.group.id, member_id=ctx.member.id,
+                                            inbound_id=ctx.inbound.id, category="",
+                                            asked_at=ctx.now, kind=WHICH_CASE))
+    if len(found) > PICK_LIMIT:
+        ctx.reply(texts.which_case_of_many(len(found), found[-1].id),
+                  mentions=Mention.of([ctx.member]))
+        return
+    words = ctx.config.deliberation.abusive_words
+    ctx.reply(texts.which_case([(c.id, masked(c.text, words)) for c in found]),
+              mentions=Mention.of([ctx.member]))
+
+
+def _answer_to_which(ctx: Context) -> bool:
+    """“#5” or “5” from a staff member the bot just asked 请问是哪一件？"""
+    picked = bare_case_ref(ctx.msg.text)
+    if picked is None:
+        return False
+    question = ctx.repos.questions.open_for(ctx.member.id, ctx.group.id,
+                                            ctx.now - ctx.config.cases.ask_answer_window,
+                                            kind=WHICH_CASE)
+    if question is None:
+        return False
+    source = ctx.repos.inbound.get(question.inbound_id)
+    intent = reply_intent(source.text) if source is not None else None
+    if intent is None:
+        return False
+    case = _workable(ctx, picked)
+    question.state = "accepted"
+    if not _act(ctx, case, intent, source.text):
+        say_progress(ctx, case)  # acknowledged meanwhile: where it stands
+    return True
+
+
 def natural_reply(ctx: Context) -> bool:
-    """A staff member's “收到” / “修好了” acts as /接单 or /办结."""
+    """A staff member's plain words about a case: “收到” acknowledges it, “明天上午换灯泡”
+    is progress, “修好了” resolves it (see bot.domain.staff_replies)."""
     if not is_staff_like(ctx.roles):
         return False
+    if _answer_to_which(ctx):
+        return True
     text = ctx.msg.text
     intent = reply_intent(text)
     if intent is None:
         return False
     named = _named_cases(ctx)
     if named:
-        case = _workable(ctx, named[0])
-    else:
-        mine = ctx.repos.cases.open_assigned_to(ctx.community.id, ctx.member.id)
-        if not mine:
-            return False  # a plain “收到” to some notice: nothing to do
-        if len(mine) > 1:
-            ctx.reply(texts.NATURAL_MANY_CASES.format(
-                count=len(mine), ids=texts.listing(f"#{c.id}" for c in mine), first=mine[0].id))
-            return True
-        case = mine[0]
-    action = reply_action(intent, case)
-    if action == RESOLVE:
-        _do_resolve(ctx, case, text.strip())
-    elif action == CLAIM:
-        _do_claim(ctx, case)
-    return True
+        ctx.repos.questions.close_open(ctx.member.id, ctx.group.id, WHICH_CASE, "replaced")
+        # a 收到 for a case already acknowledged: the addressed listener gives its progress
+        return _act(ctx, _workable(ctx, named[0]), intent, text)
+    if to_everyone(text) or _speaks_of_colleague(ctx):
+        return False  # 明天上午停水检修，请大家提前储水 / 王师傅马上到: no case of the sender's
+    found = _candidates(ctx, intent)
+    if not found:
+        return False  # a plain “收到” to some notice: nothing to do
+    if len(found) > 1:
+        if (intent == CLAIM and len(found) > PICK_LIMIT) or not _may_ask(ctx):
+            return False  # a bare 收到 among many cases tells nothing worth a question
+        _ask_which(ctx, found)
+        return True
+    return _act(ctx, found[0], intent, text)

@@ -99,9 +99,17 @@ def message_limit_warning(name: str, limit: int) -> str:
     return f"{name} 您好，本次协商每人最多发 {limit} 条，请把时间留给其他邻居，谢谢理解。"
 
 
-def abuse_flagged(name: str) -> str:
-    return (f"【尊重他人】{name} 的发言含有不文明用语，已提醒主持人关注。"
-            f"请大家就事论事、文明议事。")
+# 尊重他人: flagged to the moderators, never naming anyone in the group
+RESPECT_REMINDER = "【尊重他人】请大家就事论事、文明议事。\n请主持人留意。"
+
+
+def insult_flagged_privately(group: str, topic_id: int, title: str, name: str) -> str:
+    return (f"【尊重他人】{group} 正在协商 {topic_ref(topic_id, title)}，{name} 刚才的发言"
+            f"含有不文明用语，请您留意、私下提醒。")
+
+
+COMPLAINT_IN_DISCUSSION_HINT = ("现在正在议事，这条先当作发言。如果是要报修，"
+                                "请发送“/报修 问题和位置”，我马上登记。")
 
 
 VOTE_OPTIONS_INVALID = "表决至少要两个不同的选项。"
@@ -121,6 +129,11 @@ def vote_recorded(voter: str, topic_id: int, option: str, changed: bool) -> str:
     if changed:
         return f"{voter} 已改票：T{topic_id} 改投“{option}”。"
     return f"已记下 {voter} 的一票：T{topic_id} 投“{option}”。"
+
+
+def which_vote(topic_ids: Sequence[int]) -> str:
+    ids = "、".join(f"T{t}" for t in topic_ids)
+    return f"现在有几项表决在进行（{ids}），请发送 /投票 T编号 选项。"
 
 
 def vote_closed(topic_id: int) -> str:

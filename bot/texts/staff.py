@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from bot.texts.common import clock
+from bot.texts.common import clock, excerpt
 
 # --- staff work ------------------------------------------------------------------------
 
@@ -38,4 +39,19 @@ def not_responsible(case_id: int) -> str:
 
 NATURAL_NO_CASE = ("收到您的回复，但没看出是哪个工单。请带上编号，例如“#12 收到”，"
                    "或发送 /接单 #编号。")
-NATURAL_MANY_CASES = "您手上有 {count} 个工单（{ids}），请带上编号，例如“#{first} 已修好”。"
+
+
+def case_acknowledged_with_progress(case_id: int, actor: str, note: str) -> str:
+    """A plan for a case still waiting for its 签收: both at once."""
+    return f"#{case_id} 已由 {actor} 签收。进展：{note}"
+
+
+def which_case(rows: Sequence[tuple[int, str]]) -> str:
+    """请问是哪一件？ — (case number, a few words of it) for each candidate."""
+    named = " / ".join(f"#{case_id} {excerpt(text, 14)}" for case_id, text in rows)
+    return f"请问是哪一件？{named}，回复编号即可（例如“{rows[0][0]}”）。"
+
+
+def which_case_of_many(count: int, example: int) -> str:
+    return (f"请问是哪一件？您负责的工单有 {count} 件，回复编号即可（例如“{example}”），"
+            f"进行中的工单发送 /工单 查看。")

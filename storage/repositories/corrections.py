@@ -29,14 +29,22 @@ class QuestionRepo(_Repo):
         self.s.flush()
         return row
 
-    def last_asked(self, member_id: int) -> PendingQuestion | None:
+    def last_asked(self, member_id: int, kind: str = "complaint") -> PendingQuestion | None:
         return self.s.scalars(select(PendingQuestion).where(
-            PendingQuestion.member_id == member_id)
+            PendingQuestion.member_id == member_id, PendingQuestion.kind == kind)
             .order_by(PendingQuestion.asked_at.desc())).first()
 
-    def open_for(self, member_id: int, group_id: str, since: datetime
-                 ) -> PendingQuestion | None:
+    def open_for(self, member_id: int, group_id: str, since: datetime,
+                 kind: str = "complaint") -> PendingQuestion | None:
         return self.s.scalars(select(PendingQuestion).where(
             PendingQuestion.member_id == member_id, PendingQuestion.group_id == group_id,
-            PendingQuestion.state == "open", PendingQuestion.asked_at >= since)
-            .order_by(PendingQuestion.asked_at.desc())).first()
+            PendingQuestion.kind == kind, PendingQuestion.state == "open",
+            PendingQuestion.asked_at >= since)
+            .order_by(PendingQuestion.asked_at.desc(), PendingQuestion.id.desc())).first()
+
+    def close_open(self, member_id: int, group_id: str, kind: str, state: str) -> None:
+        """Every open question of this kind to the member in the group gets `state`."""
+        for row in self.s.scalars(select(PendingQuestion).where(
+                PendingQuestion.member_id == member_id, PendingQuestion.group_id == group_id,
+                PendingQuestion.kind == kind, PendingQuestion.state == "open")):
+            row.state = state

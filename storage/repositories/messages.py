@@ -155,6 +155,22 @@ class OutboxRepo(_Repo):
             select(OutboundMessage).where(OutboundMessage.group_id == group_id)
             .order_by(OutboundMessage.id.desc()).limit(limit)))
 
+    def case_pings(self, group_id: str, external_id: str, since: datetime
+                   ) -> dict[int, datetime]:
+        """The cases whose posts in the group @-mentioned this member since a time, with
+        the time of the latest such post."""
+        rows = self.s.execute(
+            select(OutboundMessage.case_id, OutboundMessage.mentions,
+                   OutboundMessage.created_at)
+            .where(OutboundMessage.group_id == group_id, OutboundMessage.case_id.is_not(None),
+                   OutboundMessage.created_at >= since))
+        latest: dict[int, datetime] = {}
+        for case_id, mentions, at in rows:
+            if external_id in (mentions or []) and (case_id not in latest
+                                                    or at > latest[case_id]):
+                latest[case_id] = at
+        return latest
+
     def count_by_state(self) -> dict[str, int]:
         rows = self.s.execute(select(OutboundMessage.state, func.count())
                               .group_by(OutboundMessage.state))

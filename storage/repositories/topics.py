@@ -41,6 +41,12 @@ class TopicRepo(_TimelineRepo):
         return self.s.scalar(select(Topic).where(Topic.group_id == group_id,
                                                  Topic.step == "discussing").limit(1))
 
+    def voting_in_group(self, group_id: str) -> list[Topic]:
+        """Topics of the group with a vote under way (their deadline may have passed)."""
+        return list(self.s.scalars(select(Topic).where(Topic.group_id == group_id,
+                                                       Topic.step == "voting")
+                                   .order_by(Topic.id)))
+
     def for_case(self, case_id: int) -> Topic | None:
         return self.s.scalar(select(Topic).where(Topic.case_id == case_id)
                              .order_by(Topic.id.desc()).limit(1))
