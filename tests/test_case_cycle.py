@@ -117,6 +117,39 @@ def test_staff_plain_words_quoting_the_bot(chat, bot):
     assert _case(bot, n)[0].state == "acknowledged"
 
 
+def test_staff_quoting_the_residents_complaint_names_its_case(chat, bot):
+    """Staff reply to the resident's own message (not the bot's): that message's case."""
+    chat.say("u-zhang", "3号楼2单元楼道灯坏了三天了", msg_id="w-light")
+    light = chat.last["replies"][0]["case_id"]
+    chat.say("u-laoliu", "4号楼1单元电梯又不动了，爬楼太累", msg_id="w-lift")
+    lift = chat.last["replies"][0]["case_id"]
+    quoted = {"msg_id": "w-lift", "text": "4号楼1单元电梯又不动了，爬楼太累"}
+    assert chat.say("u-wang", "我这就过去", quote=quoted)[0].startswith(f"#{lift} 已由 王师傅 签收")
+    assert _case(bot, lift)[0].state == "acknowledged"
+    assert _case(bot, light)[0].state == "open"
+    chat.say("u-wang", "4号楼1单元电梯好了 门机皮带松了 调好了 大家可以用了")
+    assert _case(bot, lift)[0].state == "resolved"
+
+
+@pytest.mark.parametrize("fix", [
+    "8号楼下水通开了 里面掏出来一团抹布 大家别往下水道扔东西啊",
+    "各位，8号楼2单元下水道已经疏通好了",
+    "8号楼的下水管子换了，没事了",
+])
+def test_a_fix_said_to_everyone_is_still_a_fix(chat, bot, fix):
+    n = _open(chat, text="8号楼2单元下水道堵了，一楼返水")
+    chat.say("u-wang", f"#{n} 收到")
+    chat.say("u-wang", fix)
+    assert _case(bot, n)[0].state == "resolved", fix
+
+
+def test_half_done_is_not_a_fix(chat, bot):
+    n = _open(chat)
+    chat.say("u-wang", f"#{n} 收到")
+    chat.say("u-wang", "3号楼灯换了一半，还差五楼的")
+    assert _case(bot, n)[0].state != "resolved"
+
+
 def test_plain_words_need_a_case(chat):
     assert chat.say("u-wang", "收到") == []           # a 收到 to some notice
     a = _open(chat)

@@ -39,7 +39,8 @@ RESOLVE, PROGRESS, CLAIM = "resolve", "progress", "claim"
 WHICH_CASE = "which_case"  # the PendingQuestion kind of 请问是哪一件？
 
 _VERB_DONE = (r"修好|修复|修理好|处理好|处理完|弄好|搞定|换好|装好|疏通好|清理好|清理干净|"
-              r"打扫干净|收拾干净|弄干净|清走|运走|收走|拉走|解决")
+              r"打扫干净|收拾干净|弄干净|清走|运走|收走|拉走|解决|调好|接好|通开|换上|扑灭|"
+              r"挪走|开走|放好|劝散|消了毒|换了(?!一半)|修了(?!一半)|清了|亮了|可以用了|能用了")
 DONE = re.compile(rf"(已|已经)?({_VERB_DONE})了?|已(处理|解决|完成|办结|疏通|更换|清理|修)"
                   r"|通了|恢复(正常)?了|没(事|问题)了")
 NOT_DONE = re.compile(r"(还|没|未|没有|不)(修好|修复|处理好|弄好|搞定|换好|解决|处理|通|清理|恢复)")
@@ -57,7 +58,8 @@ UNDER_WAY = re.compile(r"正在|在(修|处理|弄|换|查|清|疏通|维修|检
                        r"|排查|换了一半|还(需要|要)")
 # words to everyone: a notice or a plan for the day, not a reply about one case
 TO_EVERYONE = re.compile(r"请大家|大家(注意|留意|慢点|别|不要)|各位|通知[：:]|温馨提示|安排[：:]")
-ACK = re.compile(r"收到|马上(到|去|过去|来|处理)|这就(去|来)|立刻(去|到)|在路上|已签收"
+ACK = re.compile(r"收到|马上(到|去|过去|来|处理)|这就(去|来|过去|过来|到)|立刻(去|到|过去)"
+                 r"|在路上|已签收|现在(就)?过去"
                  r"|我来(处理|看)|我去(看|处理)|好的?[，,。!！ ]*(马上|这就|立刻)")
 CLAIMED_STATES = ("acknowledged", "in_progress")
 ACKNOWLEDGEABLE = ("open", "assigned", "reopened", "transferred")

@@ -22,7 +22,7 @@ from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
-from bot.handlers.lookup import addresses_bot, classification, quotes_bot
+from bot.handlers.lookup import addresses_bot, classification, quoted_cases, quotes_bot
 from storage.models import UNACKNOWLEDGED_STATES, Case, InboundMessage, Member
 
 
@@ -251,8 +251,7 @@ def addressed_listener(ctx: Context) -> bool:
     is a private chat with it is never met with silence — the case's progress, or a line
     on what the bot can do."""
     text = ctx.msg.text
-    quote = ctx.msg.quote
-    refs = case_refs_in(text) or (case_refs_in(quote.text) if quotes_bot(ctx) else [])
+    refs = case_refs_in(text) or (quoted_cases(ctx) if quotes_bot(ctx) else [])
     if refs:
         case = ctx.repos.cases.get(refs[0], ctx.community.id)
         if case is None:

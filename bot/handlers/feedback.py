@@ -19,7 +19,7 @@ from bot.domain.roles import classifier_role
 from bot.domain.safety import hazards
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
-from bot.handlers.lookup import addresses_bot, classification, load_case
+from bot.handlers.lookup import addresses_bot, classification, load_case, quoted_cases
 from storage.models import Case
 
 
@@ -112,7 +112,7 @@ def natural_rating(ctx: Context) -> bool:
     if rating is None and not story:
         return False
     waiting = ctx.repos.cases.resolved_for_complainant(ctx.community.id, ctx.member.id)
-    named = case_refs_in(text) or (case_refs_in(ctx.msg.quote.text) if ctx.msg.quote else [])
+    named = case_refs_in(text) or quoted_cases(ctx)
     if story:
         result = classification(ctx)
         waiting = [c for c in waiting if c.id in named[:1]

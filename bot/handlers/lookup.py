@@ -8,7 +8,9 @@ import re
 from bot import texts
 from bot.dispatcher import Context, Refusal, UsageError
 from bot.domain.civility import without_insults
+from bot.domain.quotes import cases_of_quoted
 from bot.domain.roles import classifier_role
+from bot.handlers.args import case_refs_in
 from storage.models import Case, Member
 
 _AT_NAME = re.compile(r"@([^\s@\u2005]+)")
@@ -56,6 +58,16 @@ def classification(ctx: Context):
         ctx.memo["classification"] = ctx.classifier.classify(
             text, role=classifier_role(ctx.roles))
     return ctx.memo["classification"]
+
+
+def quoted_cases(ctx: Context) -> list[int]:
+    """The cases the message's quote is about: a `#N` in the quoted text, else the case of
+    the quoted post of the bot's, or the case the quoted member message opened or joined."""
+    quote = ctx.msg.quote
+    if quote is None:
+        return []
+    return case_refs_in(quote.text or "") or cases_of_quoted(
+        ctx.repos, ctx.msg.channel, ctx.group.id, quote.msg_id or "")
 
 
 def quotes_bot(ctx: Context) -> bool:

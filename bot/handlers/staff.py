@@ -35,7 +35,7 @@ from bot.handlers.args import (
     without_leading_case_refs,
 )
 from bot.handlers.cases import ALL_OPEN, say_progress
-from bot.handlers.lookup import classification, load_case, mentioned_names
+from bot.handlers.lookup import classification, load_case, mentioned_names, quoted_cases
 from storage.models import Case, Member, PendingQuestion
 
 
@@ -117,10 +117,7 @@ def extend(ctx: Context, args: str) -> None:
 # --- plain words -------------------------------------------------------------------------------
 
 def _named_cases(ctx: Context) -> list[int]:
-    ids = case_refs_in(ctx.msg.text)
-    if not ids and ctx.msg.quote is not None:
-        ids = case_refs_in(ctx.msg.quote.text)
-    return ids
+    return case_refs_in(ctx.msg.text) or quoted_cases(ctx)
 
 
 def _do_progress(ctx: Context, case: Case, note: str) -> None:
@@ -243,8 +240,10 @@ def natural_reply(ctx: Context) -> bool:
         ctx.repos.questions.close_open(ctx.member.id, ctx.group.id, WHICH_CASE, "replaced")
         # a 收到 for a case already acknowledged: the addressed listener gives its progress
         return _act(ctx, _workable(ctx, named[0]), intent, text)
-    if to_everyone(text) or _speaks_of_colleague(ctx):
-        return False  # 明天上午停水检修，请大家提前储水 / 王师傅马上到: no case of the sender's
+    if (intent != RESOLVE and to_everyone(text)) or _speaks_of_colleague(ctx):
+        # 明天上午停水检修，请大家提前储水 / 王师傅马上到: no case of the sender's (a fix said
+        # to everyone — 8号楼下水通开了，大家别往下水道扔东西 — still reports a fix)
+        return False
     found = _candidates(ctx, intent)
     if not found:
         return False  # a plain “收到” to some notice: nothing to do

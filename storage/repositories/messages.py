@@ -71,6 +71,14 @@ class OutboxRepo(_Repo):
     def get(self, out_id: int) -> OutboundMessage | None:
         return self.s.get(OutboundMessage, out_id)
 
+    def case_ids_answering(self, inbound_id: int) -> list[int]:
+        """The cases the bot's answers to one message were about, in the order answered."""
+        rows = self.s.scalars(select(OutboundMessage.case_id)
+                              .where(OutboundMessage.in_reply_to == inbound_id,
+                                     OutboundMessage.case_id.is_not(None))
+                              .order_by(OutboundMessage.id))
+        return list(dict.fromkeys(rows))
+
     def exists(self, key: str) -> bool:
         return self.s.scalar(select(OutboundMessage.id)
                              .where(OutboundMessage.idempotency_key == key)) is not None
