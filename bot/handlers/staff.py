@@ -16,6 +16,8 @@ from bot.handlers.args import case_ref, case_refs_in, split_first
 from bot.handlers.lookup import load_case
 from storage.models import Case
 
+MAX_LISTED = 10  # case numbers named when asking which of a quoted list
+
 
 def register(dispatcher: Dispatcher) -> None:
     hint = texts.STAFF_ONLY_HINT
@@ -95,10 +97,11 @@ def extend(ctx: Context, args: str) -> None:
 # --- plain words -------------------------------------------------------------------------------
 
 def _named_cases(ctx: Context) -> list[int]:
+    """The cases the message names, else those of the bot's message it quotes (each once)."""
     ids = case_refs_in(ctx.msg.text)
     if not ids and ctx.msg.quote is not None:
         ids = case_refs_in(ctx.msg.quote.text)
-    return ids
+    return list(dict.fromkeys(ids))
 
 
 def natural_reply(ctx: Context) -> bool:
@@ -110,6 +113,12 @@ def natural_reply(ctx: Context) -> bool:
     if intent is None:
         return False
     named = _named_cases(ctx)
+    if len(named) > 1 and not case_refs_in(text):
+        # “收到” to a message listing several cases (a morning reminder): which one?
+        ctx.reply(texts.QUOTED_MANY_CASES.format(
+            count=len(named), ids=texts.listing(f"#{n}" for n in named[:MAX_LISTED])
+            + ("等" if len(named) > MAX_LISTED else ""), first=named[0]))
+        return True
     if named:
         case = _workable(ctx, named[0])
     else:

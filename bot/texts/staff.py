@@ -39,3 +39,4 @@ def not_responsible(case_id: int) -> str:
 NATURAL_NO_CASE = ("收到您的回复，但没看出是哪个工单。请带上编号，例如“#12 收到”，"
                    "或发送 /接单 #编号。")
 NATURAL_MANY_CASES = "您手上有 {count} 个工单（{ids}），请带上编号，例如“#{first} 已修好”。"
+QUOTED_MANY_CASES = "您引用的消息里有 {count} 个工单（{ids}），请带上编号，例如“#{first} 收到”。"
