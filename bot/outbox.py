@@ -121,7 +121,8 @@ def _batched(posts: list[Outgoing]) -> list[Outgoing]:
         parts[-1].append(post.batch_row or "")
     digest = hashlib.sha1("\n".join(sorted(p.key or p.batch_row or "" for p in posts))
                           .encode("utf-8")).hexdigest()[:20]
-    return [Outgoing(text=texts.batched(header, rows, n, len(parts)), kind=first.kind,
+    return [Outgoing(text=texts.batched(header, rows, len(posts), n, len(parts)),
+                     kind=first.kind,
                      mentions=list(first.mentions), group_id=first.group_id,
                      key=f"batch:{first.kind}:{digest}:{n}", urgent=first.urgent)
             for n, rows in enumerate(parts, start=1)]

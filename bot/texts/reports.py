@@ -25,7 +25,7 @@ def reminder_row(case_id: int, category_label: str, location: str, left: timedel
             f"（{clock(due)} 前签收）")
 
 
-REMINDERS_HEADER = "⏰ 提醒：以下工单还没人签收，请尽快签收（/接单 #编号）"
+REMINDERS_HEADER = "⏰ 提醒：以下工单还没人签收，请尽快签收（回复“#编号 收到”即可）"
 
 
 def response_overdue(case_id: int, category_label: str, location: str, tier_name: str,
@@ -75,10 +75,14 @@ def nudge_row(case_id: int, category_label: str, location: str, silent: timedelt
     return f"{_case(case_id, category_label, location)}：{duration(silent)}没有新进展"
 
 
-def batched(header: str, rows: Sequence[str], part: int = 1, parts: int = 1) -> str:
-    """One post for several cases due together for the same people."""
-    more = f"，{part}/{parts}" if parts > 1 else ""
-    return f"{header}（{len(rows)} 件{more}）：\n" + "\n".join(rows)
+def batched(header: str, rows: Sequence[str], total: int, part: int = 1, parts: int = 1
+            ) -> str:
+    """One post for several cases due together for the same people (in parts when the
+    list is long)."""
+    if parts == 1:
+        return f"{header}：\n" + "\n".join(rows) + f"\n共 {total} 件。"
+    return (f"{header}（{part}/{parts}）：\n" + "\n".join(rows)
+            + f"\n本条 {len(rows)} 件，共 {total} 件。")
 
 
 def rating_reminder(case_id: int) -> str:
