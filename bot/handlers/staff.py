@@ -16,8 +16,6 @@ from bot.handlers.args import case_ref, case_refs_in, split_first
 from bot.handlers.lookup import load_case
 from storage.models import Case
 
-MAX_LISTED = 10  # case numbers named when asking which of a quoted list
-
 
 def register(dispatcher: Dispatcher) -> None:
     hint = texts.STAFF_ONLY_HINT
@@ -115,9 +113,7 @@ def natural_reply(ctx: Context) -> bool:
     named = _named_cases(ctx)
     if len(named) > 1 and not case_refs_in(text):
         # “收到” to a message listing several cases (a morning reminder): which one?
-        ctx.reply(texts.QUOTED_MANY_CASES.format(
-            count=len(named), ids=texts.listing(f"#{n}" for n in named[:MAX_LISTED])
-            + ("等" if len(named) > MAX_LISTED else ""), first=named[0]))
+        ctx.reply(texts.quoted_many_cases(named))
         return True
     if named:
         case = _workable(ctx, named[0])

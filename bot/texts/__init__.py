@@ -252,13 +252,13 @@ from bot.texts.simulator import (
 from bot.texts.staff import (
     NATURAL_MANY_CASES,
     NATURAL_NO_CASE,
-    QUOTED_MANY_CASES,
     case_acknowledged,
     case_extended,
     case_progress,
     case_resolved,
     case_wrong_state,
     not_responsible,
+    quoted_many_cases,
 )
 from bot.texts.statistics import (
     percent,
@@ -313,7 +313,7 @@ __all__ = [
     "not_responsible",
     "NATURAL_NO_CASE",
     "NATURAL_MANY_CASES",
-    "QUOTED_MANY_CASES",
+    "quoted_many_cases",
     "case_rated",
     "case_rated_all",
     "case_rated_waiting",

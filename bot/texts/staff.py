@@ -39,4 +39,10 @@ def not_responsible(case_id: int) -> str:
 NATURAL_NO_CASE = ("收到您的回复，但没看出是哪个工单。请带上编号，例如“#12 收到”，"
                    "或发送 /接单 #编号。")
 NATURAL_MANY_CASES = "您手上有 {count} 个工单（{ids}），请带上编号，例如“#{first} 已修好”。"
-QUOTED_MANY_CASES = "您引用的消息里有 {count} 个工单（{ids}），请带上编号，例如“#{first} 收到”。"
+
+
+def quoted_many_cases(ids: list[int], shown: int = 10) -> str:
+    """“收到” to a message listing several cases: which one?"""
+    listed = "、".join(f"#{n}" for n in ids[:shown]) + ("等" if len(ids) > shown else "")
+    return f"您引用的消息里有 {len(ids)} 个工单（{listed}），请带上编号，例如“#{ids[0]} 收到”。"
+
