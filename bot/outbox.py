@@ -1,5 +1,7 @@
 """The outbox: posts are written in the transaction that causes them, then delivered.
 
+`batch_posts` folds the scheduled posts about single cases that fall due together for
+the same people into one message listing the cases (its `case_id` is then None).
 `queue_posts` renders mentions, masks private numbers and stores the rows (inline
 replies are stored as already delivered by the HTTP answer). `deliver_due` sends what is
 due, oldest first, one head post per group at a time so each group's posts keep their
