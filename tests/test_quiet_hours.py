@@ -183,6 +183,18 @@ def test_an_evening_burst_is_quiet_at_night_and_one_message_per_people_at_seven(
         assert [e.kind for e in repos.cases.events(gas)] == ["opened", "escalated"]
 
 
+def test_no_second_reminder_minutes_after_the_morning_one(chat, bot, receiver, clock):
+    n = complain(chat, clock, t(24, "20:05"), "r-1", LIGHTS.format(b=1))   # due 09:05
+    assert ticks(bot, receiver, t(24, "20:05"), t(25, "06:55")) == []
+    (morning,) = tick(bot, receiver, t(25, "07:00"))
+    assert morning["case_id"] == n and "距签收期限还有 2小时5分" in morning["text"]
+    # 50 % of the window fell at 07:05: the morning reminder has just said it
+    assert tick(bot, receiver, t(25, "07:05")) == []
+    assert tick(bot, receiver, t(25, "08:16")) == []
+    (eighty,) = tick(bot, receiver, t(25, "08:17"))     # 80 %: 3 h 12 of running time
+    assert eighty["kind"] == "reminder" and "距签收期限还有 48分钟" in eighty["text"]
+
+
 def test_saying_received_to_a_list_asks_which_case(chat, bot, receiver, clock):
     a = complain(chat, clock, t(24, "21:40"), "r-1", LIGHTS.format(b=1))
     b = complain(chat, clock, t(24, "21:45"), "r-2", LIGHTS.format(b=2))
