@@ -14,7 +14,7 @@ from bot import create_app
 from bot.config import CalendarConfig
 from bot.domain.workdays import add_running_time, first_resume, running_time_between
 from bot.events import Mention, Outgoing
-from bot.outbox import BATCH_MAX_CHARS, batch_posts, queue_posts
+from bot.outbox import BATCH_MAX_CHARS, batch_posts
 from scheduler.tick import run_tick
 from tests.conftest import TZ, Chat, make_config
 
@@ -273,24 +273,6 @@ def test_an_urgent_case_is_not_batched_with_normal_ones(chat, bot, receiver, clo
     escalations = [p for p in posts if p["kind"] == "escalation"]
     assert sorted(p["case_id"] for p in escalations) == [normal, gas]
     assert all(p["mentions"] == ["u-zhao", "u-li"] for p in escalations)
-
-
-# --- stamps ---------------------------------------------------------------------------------------
-
-def test_a_held_post_shows_when_it_went_out(db_url, clock, receiver):
-    app = create_app(make_config(db_url, outbound_url=receiver.url), clock=clock,
-                     simulator=True)
-    bot = app.extensions["linli"]
-    try:
-        with bot.store.transaction() as repos:
-            queue_posts(repos, [Outgoing(text="通知", kind="notice", key="k:n")],
-                        group=repos.groups.get("g-1"), now=t(24, "23:00"), config=bot.config)
-        clock.set(t(25, "07:00"))
-        run_tick(bot, t(25, "07:00"))
-        timeline = app.test_client().get("/simulator/api/messages?group_id=g-1").get_json()
-        assert [(m["text"], m["at"]) for m in timeline["messages"]] == [("通知", "11-25 07:00")]
-    finally:
-        bot.engine.dispose()
 
 
 def test_a_long_list_goes_out_in_parts_each_case_once():
