@@ -246,6 +246,9 @@ class SlaConfig(_Strict):
     urgent: Deadline = Deadline(respond=timedelta(minutes=30), resolve=timedelta(hours=24))
     normal: Deadline = Deadline(respond=timedelta(hours=4), resolve=timedelta(hours=72))
     categories: dict[str, Deadline] = {}
+    # normal cases' response clocks stop during schedules.quiet_hours (and a resolution
+    # deadline that would fall in them moves to their end); urgent cases never pause
+    pause_in_quiet_hours: bool = True
 
 
 class FeedbackConfig(_Strict):
@@ -276,6 +279,9 @@ class RemindersConfig(_Strict):
     response_fractions: list[float] = [0.5, 0.8]  # of the response window
     nudge_after: Duration = timedelta(hours=24)  # acknowledged but silent this long
     rating_reminder_after: Duration = timedelta(hours=24)
+    # a reminder when a stopped response clock runs again (the morning list of the
+    # evening's and night's cases still waiting for a 签收)
+    when_clock_resumes: bool = True
 
     @field_validator("response_fractions")
     @classmethod

@@ -75,6 +75,11 @@ class Outgoing:
     group_id: str | None = None  # None: the group the message came from
     key: str | None = None  # idempotency key for planned posts
     urgent: bool = False  # urgent posts are not held by quiet hours
+    # Batchable (a scheduled post about one case): posts due together for the same
+    # people in the same group, with the same kind and header, go out as one message,
+    # the header over one row per case (bot.outbox.batch_posts).
+    batch_header: str | None = None
+    batch_row: str | None = None
 
     OUT_KINDS = ("reply", "ping", "nudge", "reminder", "escalation", "rating_request",
                  "digest", "report", "topic", "vote", "publicity", "notice")

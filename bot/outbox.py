@@ -1,5 +1,7 @@
 """The outbox: posts are written in the transaction that causes them, then delivered.
 
+`batch_posts` folds the scheduled posts about single cases that fall due together for
+the same people into one message listing the cases (its `case_id` is then None).
 `queue_posts` renders mentions, masks private numbers and stores the rows (inline
 replies are stored as already delivered by the HTTP answer). `deliver_due` sends what is
 due, oldest first, one head post per group at a time so each group's posts keep their
@@ -12,6 +14,7 @@ outcome is stored with what the sender learnt: how many parts of a long post are
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,6 +75,59 @@ def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datet
         if row is not None:
             rows.append(row)
     return rows
+
+
+BATCH_MAX_CHARS = 1500  # a batched post's rows per message, leaving room for the @-names
+
+
+def batch_posts(posts: list[Outgoing]) -> list[Outgoing]:
+    """What falls due together for the same people goes out as one message.
+
+    Posts with a batch header and row (scheduled posts about one case: reminders,
+    escalations, nudges) for the same group, kind, urgency, header and people become one
+    post: the header over one row per case (a case once), in parts when the list is
+    long. A single post keeps its own wording; other posts pass through. The order is
+    kept, a batch standing where its first post stood."""
+    batches: dict[tuple, list[Outgoing]] = {}
+    order: list[Outgoing | tuple] = []
+    for post in posts:
+        if post.batch_header is None or post.batch_row is None:
+            order.append(post)
+            continue
+        key = (post.group_id, post.kind, post.urgent, post.batch_header,
+               frozenset(m.member_id for m in post.mentions))
+        if key not in batches:
+            batches[key] = []
+            order.append(key)
+        if all(other.case_id != post.case_id for other in batches[key]):
+            batches[key].append(post)
+    out: list[Outgoing] = []
+    for item in order:
+        if isinstance(item, Outgoing):
+            out.append(item)
+        elif len(batches[item]) == 1:
+            out.append(batches[item][0])
+        else:
+            out.extend(_batched(batches[item]))
+    return out
+
+
+def _batched(posts: list[Outgoing]) -> list[Outgoing]:
+    first = posts[0]
+    header = first.batch_header or ""
+    parts: list[list[str]] = [[]]
+    for post in posts:
+        size = len(header) + sum(len(row) + 1 for row in parts[-1])
+        if parts[-1] and size + len(post.batch_row or "") > BATCH_MAX_CHARS:
+            parts.append([])
+        parts[-1].append(post.batch_row or "")
+    digest = hashlib.sha1("\n".join(sorted(p.key or p.batch_row or "" for p in posts))
+                          .encode("utf-8")).hexdigest()[:20]
+    return [Outgoing(text=texts.batched(header, rows, len(posts), n, len(parts)),
+                     kind=first.kind,
+                     mentions=list(first.mentions), group_id=first.group_id,
+                     key=f"batch:{first.kind}:{digest}:{n}", urgent=first.urgent)
+            for n, rows in enumerate(parts, start=1)]
 
 
 @dataclass

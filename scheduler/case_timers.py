@@ -1,6 +1,7 @@
 """Due work on cases, driven by their timers (see bot/domain/timers.py):
 
-- `remind`: a response reminder at 50 % / 80 % of the response window;
+- `remind`: a response reminder at 50 % / 80 % of the response window, and when a stopped
+  response clock runs again (the morning list);
 - `respond_deadline`: no acknowledgement by the response deadline: one tier up;
 - `resolve_deadline`: not resolved by the resolution deadline: one tier up again;
 - `nudge`: acknowledged but silent for `reminders.nudge_after`: ask the assignee;
@@ -8,8 +9,12 @@
   close with the ratings given (those who did not rate count as 未评价).
 
 Each handler takes `now` from the tick, re-checks the case (a timer may be stale), and
-returns the posts; the post key is the timer's key plus its due time, so a timer fires
-once however many ticks see it.
+returns the posts, worded as of `now` (a normal case's timers never fall in quiet hours:
+bot/domain/timers.py plans them for their end, so "超过签收期限 X" is the figure when the
+post goes out); the post key is the timer's key plus its due time, so a timer fires
+once however many ticks see it. Reminders, escalations and nudges carry a header and a
+row, so that those due together for the same people go out as one message listing the
+cases (bot.outbox.batch_posts); each case keeps its own timeline event.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ from bot import texts
 from bot.domain import cases as rules
 from bot.domain.categories import category_label
 from bot.domain.groups import community_of
-from bot.domain.quiet_hours import quiet_until
 from bot.domain.routing import tier_name
 from bot.domain.timers import replan
 from bot.events import Mention, Outgoing
@@ -39,35 +43,43 @@ def _responsible(repos: Repos, app: Application, case: Case) -> list[Member]:
     return rules.responsible(repos, community_of(app.config, case.community_id), case)
 
 
-def _post(case: Case, text: str, kind: str, people: list[Member]) -> list[Outgoing]:
+def _post(case: Case, text: str, kind: str, people: list[Member], header: str | None = None,
+          row: str | None = None) -> list[Outgoing]:
     return [Outgoing(text=text, kind=kind, mentions=Mention.of(people), case_id=case.id,
-                     urgent=case.urgent)]
+                     urgent=case.urgent, batch_header=header, batch_row=row)]
+
+
+def _what(case: Case) -> tuple[str, str]:
+    """(category label, place) of a case, as its posts name it."""
+    return category_label(case.category), texts.place(case.location)
 
 
 def remind(app: Application, repos: Repos, case: Case, now: datetime) -> list[Outgoing]:
     if case.state not in UNACKNOWLEDGED_STATES or case.acknowledged_at or now >= case.respond_by:
         return []
-    held = quiet_until(now, app.config.schedules.quiet_hours, app.config.tz)
-    if held and not case.urgent and held >= case.respond_by:
-        return []  # it would arrive after the deadline: the escalation will speak instead
-    text = texts.response_reminder(case.id, category_label(case.category),
-                                   texts.place(case.location), case.respond_by - now)
-    return _post(case, text, "reminder", _responsible(repos, app, case))
+    left = case.respond_by - now
+    text = texts.response_reminder(case.id, *_what(case), left)
+    row = texts.reminder_row(case.id, *_what(case), left, case.respond_by.astimezone(app.config.tz))
+    return _post(case, text, "reminder", _responsible(repos, app, case),
+                 texts.REMINDERS_HEADER, row)
 
 
 def _escalate(app: Application, repos: Repos, case: Case, now: datetime, late, why: str,
-              template) -> list[Outgoing]:
+              template, header) -> list[Outgoing]:
     community = community_of(app.config, case.community_id)
+    row = texts.overdue_row(case.id, *_what(case), late)
     try:
         outcome = rules.escalate(repos, community, case, None, why, now, automatic=why)
     except rules.CaseRuleError:
         people = _responsible(repos, app, case)
-        return _post(case, texts.overdue_at_top(case.id, late), "escalation", people)
+        return _post(case, texts.overdue_at_top(case.id, *_what(case), late), "escalation",
+                     people, texts.OVERDUE_AT_TOP_HEADER, row)
     people = list(outcome.ping)
     if case.assignee_id:
         people.insert(0, repos.members.get(case.assignee_id))
-    text = template(case.id, tier_name(community, case.tier), late)
-    return _post(case, text, "escalation", people)
+    tier = tier_name(community, case.tier)
+    text = template(case.id, *_what(case), tier, late)
+    return _post(case, text, "escalation", people, header(tier), row)
 
 
 def respond_deadline(app: Application, repos: Repos, case: Case, now: datetime
@@ -75,7 +87,7 @@ def respond_deadline(app: Application, repos: Repos, case: Case, now: datetime
     if case.state not in UNACKNOWLEDGED_STATES or case.acknowledged_at is not None:
         return []
     return _escalate(app, repos, case, now, now - case.respond_by, texts.RESPONSE_OVERDUE_REASON,
-                     texts.response_overdue)
+                     texts.response_overdue, texts.response_overdue_header)
 
 
 def resolve_deadline(app: Application, repos: Repos, case: Case, now: datetime
@@ -83,7 +95,7 @@ def resolve_deadline(app: Application, repos: Repos, case: Case, now: datetime
     if case.state not in OPEN_STATES or now < case.resolve_by:
         return []
     return _escalate(app, repos, case, now, now - case.resolve_by, texts.RESOLUTION_OVERDUE_REASON,
-                     texts.resolution_overdue)
+                     texts.resolution_overdue, texts.resolution_overdue_header)
 
 
 def nudge(app: Application, repos: Repos, case: Case, now: datetime) -> list[Outgoing]:
@@ -94,9 +106,9 @@ def nudge(app: Application, repos: Repos, case: Case, now: datetime) -> list[Out
     people = _responsible(repos, app, case)
     if case.state == "transferred":
         people += repos.members.with_roles(case.community_id, ["grid_worker"])
-    text = texts.nudge(case.id, silent, case.transferred_to if case.state == "transferred"
-                       else None)
-    return _post(case, text, "nudge", people)
+        return _post(case, texts.nudge(case.id, silent, case.transferred_to), "nudge", people)
+    return _post(case, texts.nudge(case.id, silent, None), "nudge", people,
+                 texts.NUDGE_HEADER, texts.nudge_row(case.id, *_what(case), silent))
 
 
 def rating_reminder(app: Application, repos: Repos, case: Case, now: datetime

@@ -3,6 +3,9 @@ APScheduler job both call `run_tick`; running it twice for the same instant post
 nothing new, and two processes ticking at once post nothing twice: a timer is taken
 once (SKIP LOCKED on PostgreSQL, one writer at a time on SQLite) and every planned post
 carries a unique key, written in the same transaction as the change it announces.
+Reminders, escalations and nudges due in the same tick for the same people in a group
+go out as one message listing the cases; a normal case's timers wait for the end of
+quiet hours (they are planned for it), so the morning's are worded and sent together.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.domain.quiet_hours import outside_quiet_hours
 from bot.domain.timers import replan_touched
 from bot.ingest import handle_unhandled
-from bot.outbox import deliver_due, queue_posts
+from bot.outbox import batch_posts, deliver_due, queue_posts
 from scheduler.calendar_posts import run_calendar_posts
 from scheduler.case_timers import CASE_TIMERS
 from scheduler.topic_timers import TOPIC_TIMERS
@@ -27,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BATCH = 200
-
 
 
 def fire(app: Application, repos: Repos, job: ScheduledJob, now: datetime):
@@ -67,22 +70,42 @@ class TickSummary:
 
 
 def run_timers(app: Application, now: datetime) -> Counter:
-    """Fire every due timer, in batches, each batch in one transaction."""
+    """Fire every due timer, in batches, each batch in one transaction; what falls due
+    together for the same people in a group goes out as one message (batch_posts)."""
     counts: Counter = Counter()
     while True:
         with app.store.transaction() as repos:
             jobs = repos.jobs.due(now, BATCH)
             repos.cases.preload([j.case_id for j in jobs if j.case_id], lock=True)
+            posts_by_group: dict[str, list] = {}
             for job in jobs:
+                if _wait_for_morning(app, repos, job, now):
+                    continue
                 repos.jobs.finish(job, now)
                 group_id, posts = fire(app, repos, job, now)
                 if posts:
-                    group = repos.groups.get(group_id)
-                    counts[job.kind] += len(queue_posts(repos, posts, group=group, now=now,
-                                                        config=app.config))
+                    posts_by_group.setdefault(group_id, []).extend(posts)
+                    counts[job.kind] += len(posts)
+            for group_id, posts in posts_by_group.items():
+                queue_posts(repos, batch_posts(posts), group=repos.groups.get(group_id),
+                            now=now, config=app.config)
             replan_touched(repos, app.config, now)
         if len(jobs) < BATCH:
             return counts
+
+
+def _wait_for_morning(app: Application, repos: Repos, job: ScheduledJob, now: datetime
+                      ) -> bool:
+    """A normal case's timer due in quiet hours (planned before they were configured so,
+    or before its case's timers were last planned) moves to their end instead of firing."""
+    case = repos.cases.get(job.case_id) if job.case_id else None
+    if case is None:
+        return False
+    morning = outside_quiet_hours(app.config, now, case.urgent)
+    if morning == now:
+        return False
+    repos.jobs.plan(job.key, job.kind, morning, case_id=job.case_id)
+    return True
 
 
 def run_tick(app: Application, now: datetime) -> TickSummary:

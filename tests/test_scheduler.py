@@ -177,10 +177,16 @@ def test_non_urgent_posts_wait_for_the_morning(chat, bot, receiver, clock):
     assert [p["case_id"] for p in tick(bot, receiver, t(24, "22:30"))] == []   # held
     assert tick(bot, receiver, t(25, "06:59")) == []
     morning = tick(bot, receiver, t(25, "07:00"))
-    # reminders that quiet hours would hold past their deadline are not sent at all;
-    # the escalations planned at night go out at 07:00, in order
-    assert [(p["case_id"], p["kind"]) for p in morning] == [
-        (n, "escalation"), (m, "escalation")]
+    # the response clocks stopped at 22:00 (n had 30 minutes left, m 3 h 50): they run
+    # again at 07:00, with one reminder listing both cases for the same people
+    # (this replaced two escalations at 07:00 when the clocks ran through the night)
+    assert [(p["case_id"], p["kind"]) for p in morning] == [(None, "reminder")]
+    text = morning[0]["text"]
+    assert f"#{n} " in text and "还有 30分钟（11-25 07:30 前签收）" in text
+    assert f"#{m} " in text and "还有 3小时50分（11-25 10:50 前签收）" in text
+    late = tick(bot, receiver, t(25, "07:31"))
+    assert [(p["case_id"], p["kind"]) for p in late] == [(n, "escalation")]
+    assert "超过签收期限 1分钟" in late[0]["text"]
 
 
 # --- calendar posts ------------------------------------------------------------------------------
@@ -289,7 +295,9 @@ def test_working_day_deadlines_on_cases(db_url, clock, receiver):
         chat.say("u-gao", "5号楼电梯困人了，有人被关在里面")
         urgent = chat.last["replies"][0]["case_id"]
         with app.extensions["linli"].store.transaction() as repos:
-            assert repos.cases.get(normal).respond_by == t(30, "02:00")
+            # the weekend, then Monday's quiet hours until 07:00: 4 h from 07:00
+            # (02:00 before response clocks paused in quiet hours)
+            assert repos.cases.get(normal).respond_by == t(30, "11:00")
             assert repos.cases.get(urgent).respond_by == t(27, "22:30")
     finally:
         app.extensions["linli"].engine.dispose()

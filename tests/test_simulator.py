@@ -161,10 +161,12 @@ def test_fast_forward_through_the_night_delivers_held_posts_when_quiet_hours_end
         say(client, "u-zhang", COMPLAINT, sender_name="张阿姨")
         assert client.post("/simulator/api/tick", json={"hours": 12}).status_code == 200
         # the first tick catches up on the 18:00 digest (a server started late); the
-        # 01:50 escalation waits for the end of quiet hours (22:00-07:00); the reminders
-        # before it would have arrived after their deadline and are dropped
+        # response clock stops for quiet hours (22:00-07:00) with 3 h 50 left: it runs
+        # again at 07:00 with a reminder, the 50 % one comes at 08:50 and the deadline is
+        # 10:50 (it was an escalation at 07:00 when the clock ran through the night)
         assert [(label, day, time) for label, day, time, _ in bot_posts(client)[2:]] == [
-            ("进度汇总", "1月8日 周二", "21:51"), ("超时升级", "1月9日 周三", "07:00")]
+            ("进度汇总", "1月8日 周二", "21:51"), ("提醒", "1月9日 周三", "07:00"),
+            ("提醒", "1月9日 周三", "08:50")]
         assert all(m.get("state") != "pending" for m in timeline(client))
     finally:
         app.extensions["linli"].engine.dispose()

@@ -1,9 +1,13 @@
-"""Quiet hours (default 22:00–07:00): non-urgent posts wait until they end."""
+"""Quiet hours (default 22:00–07:00): non-urgent posts wait until they end, and the
+non-urgent work that would post (a case's reminders, escalations, nudges …) is planned
+for their end instead of during them, so it is decided, worded and sent in the morning."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.config import Config
 
 
 def quiet_until(now: datetime, quiet: tuple[time, time], tz: ZoneInfo) -> datetime | None:
@@ -23,3 +27,11 @@ def quiet_until(now: datetime, quiet: tuple[time, time], tz: ZoneInfo) -> dateti
     if not inside:
         return None
     return datetime.combine(end_day, end, tzinfo=tz)
+
+
+def outside_quiet_hours(config: Config, when: datetime, urgent: bool) -> datetime:
+    """When work due at `when` may speak: at once when urgent, else not before the end
+    of the quiet hours `when` falls in."""
+    if urgent:
+        return when
+    return quiet_until(when, config.schedules.quiet_hours, config.tz) or when

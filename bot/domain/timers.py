@@ -1,14 +1,17 @@
 """Which timers a case or topic needs in its current state (the one place that decides
 when the bot will next look at it).
 
-- unacknowledged: reminders at the configured fractions of the response window, and the
-  response deadline;
+- unacknowledged: reminders at the configured fractions of the response window (on the
+  response clock, which pauses at night and on days off: see deadlines.py), one when a
+  stopped response clock runs again (the morning list), and the response deadline;
 - any open state: the resolution deadline;
 - acknowledged / in progress / transferred: a nudge after `reminders.nudge_after` of
   silence (again every period while it stays silent);
 - resolved: a rating reminder, and the close at the end of the rating window
   (`feedback.rating_timeout`) with the ratings given.
-Timers that no longer apply are cancelled.
+Timers that no longer apply are cancelled. A normal case's timer that would fall in quiet
+hours is planned for their end: what it posts is decided and worded in the morning, with
+the other cases due then (scheduler/tick.py sends those as one message per recipients).
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.config import Config
+from bot.domain.deadlines import (
+    response_clock_resumes,
+    response_time_after,
+    response_time_between,
+)
 from bot.domain.deliberation import followup_period
+from bot.domain.quiet_hours import outside_quiet_hours
 from storage.models import OPEN_STATES, UNACKNOWLEDGED_STATES, WORKING_STATES, Case, Topic
 from storage.repositories import Repos
 
@@ -28,25 +37,44 @@ def timer_key(case_id: int, name: str) -> str:
 def desired_timers(config: Config, case: Case, now: datetime) -> dict[str, tuple[str, datetime]]:
     """name -> (kind, due_at) for the timers this case should have now."""
     want: dict[str, tuple[str, datetime]] = {}
+
+    def at(when: datetime) -> datetime:
+        return outside_quiet_hours(config, when, case.urgent)
+
     if case.state in UNACKNOWLEDGED_STATES and case.acknowledged_at is None:
-        window = case.respond_by - case.opened_at
+        opened, due, urgent = case.opened_at, case.respond_by, case.urgent
+        window = response_time_between(config, opened, due, urgent)
+        resumes = response_clock_resumes(config, opened, due, urgent) \
+            if config.reminders.when_clock_resumes else None
+        if resumes is not None:
+            resumes = at(resumes)
+            want["resume"] = ("remind", resumes)
         for fraction in config.reminders.response_fractions:
-            want[f"remind{int(fraction * 100)}"] = ("remind", case.opened_at + window * fraction)
-        want["respond"] = ("respond_deadline", case.respond_by)
+            remind_at = at(response_time_after(config, opened, window * fraction, urgent))
+            if resumes is not None and \
+                    resumes <= remind_at < resumes + window * RESUME_REMINDER_SPACING:
+                continue  # the morning reminder has just said it
+            want[f"remind{int(fraction * 100)}"] = ("remind", remind_at)
+        want["respond"] = ("respond_deadline", at(due))
     if case.state in OPEN_STATES:
-        want["resolve"] = ("resolve_deadline", case.resolve_by)
+        want["resolve"] = ("resolve_deadline", at(case.resolve_by))
     if case.state in WORKING_STATES:
         period = config.reminders.nudge_after
         silent_periods = max(0, int((now - case.updated_at) / period))
-        want["nudge"] = ("nudge", case.updated_at + period * (silent_periods + 1))
+        want["nudge"] = ("nudge", at(case.updated_at + period * (silent_periods + 1)))
     if case.state == "resolved" and case.resolved_at is not None:
         want["rate_remind"] = ("rating_reminder",
-                               case.resolved_at + config.reminders.rating_reminder_after)
-        want["rate_close"] = ("rating_timeout", case.resolved_at + config.feedback.rating_timeout)
+                               at(case.resolved_at + config.reminders.rating_reminder_after))
+        want["rate_close"] = ("rating_timeout",
+                              at(case.resolved_at + config.feedback.rating_timeout))
     return want
 
 
-ALL_TIMERS = ("respond", "resolve", "nudge", "rate_remind", "rate_close")
+# A fraction reminder within this share of the response window after the reminder sent
+# when the clock resumes is left out (two reminders minutes apart say nothing new).
+RESUME_REMINDER_SPACING = 0.1
+
+ALL_TIMERS = ("resume", "respond", "resolve", "nudge", "rate_remind", "rate_close")
 
 
 def replan(repos: Repos, config: Config, case: Case, now: datetime) -> None:

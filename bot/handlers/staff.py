@@ -117,7 +117,8 @@ def extend(ctx: Context, args: str) -> None:
 # --- plain words -------------------------------------------------------------------------------
 
 def _named_cases(ctx: Context) -> list[int]:
-    return case_refs_in(ctx.msg.text) or quoted_cases(ctx)
+    """The cases the message names, else those of the message it quotes (each once)."""
+    return list(dict.fromkeys(case_refs_in(ctx.msg.text) or quoted_cases(ctx)))
 
 
 def _do_progress(ctx: Context, case: Case, note: str) -> None:
@@ -236,6 +237,10 @@ def natural_reply(ctx: Context) -> bool:
     if intent is None:
         return False
     named = _named_cases(ctx)
+    if len(named) > 1 and not case_refs_in(text):
+        # “收到” to a message listing several cases (a morning reminder): which one?
+        ctx.reply(texts.quoted_many_cases(named))
+        return True
     if named:
         ctx.repos.questions.close_open(ctx.member.id, ctx.group.id, WHICH_CASE, "replaced")
         # a 收到 for a case already acknowledged: the addressed listener gives its progress

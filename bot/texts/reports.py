@@ -3,29 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from bot.texts.common import duration
+from bot.texts.common import clock, duration
 
 # --- scheduled posts (反馈进度) ---------------------------------------------------------------
 
+def _case(case_id: int, category_label: str, location: str) -> str:
+    """#12 公共设施损坏 3号楼: the case, what and where."""
+    return f"#{case_id} {category_label}" + (f" {location}" if location else "")
+
+
 def response_reminder(case_id: int, category_label: str, location: str, left: timedelta) -> str:
-    where = f" {location}" if location else ""
-    return (f"⏰ 提醒：#{case_id} {category_label}{where} 还没人签收，"
+    return (f"⏰ 提醒：{_case(case_id, category_label, location)} 还没人签收，"
             f"距签收期限还有 {duration(left)}。")
 
 
-def response_overdue(case_id: int, tier_name: str, late: timedelta) -> str:
-    return (f"⚠️ #{case_id} 超过签收期限 {duration(late)} 仍无人签收，已升级到{tier_name}，"
-            f"请协调处理。")
+def reminder_row(case_id: int, category_label: str, location: str, left: timedelta,
+                 due: datetime) -> str:
+    return (f"{_case(case_id, category_label, location)}：还有 {duration(left)}"
+            f"（{clock(due)} 前签收）")
 
 
-def resolution_overdue(case_id: int, tier_name: str, late: timedelta) -> str:
-    return f"⚠️ #{case_id} 已超过办结期限 {duration(late)}，已升级到{tier_name}，请督办。"
+REMINDERS_HEADER = "⏰ 提醒：以下工单还没人签收，请尽快签收（回复“#编号 收到”即可）"
 
 
-def overdue_at_top(case_id: int, late: timedelta) -> str:
-    return f"⚠️ #{case_id} 已超过期限 {duration(late)}，已在最高层级，请尽快办结。"
+def response_overdue(case_id: int, category_label: str, location: str, tier_name: str,
+                     late: timedelta) -> str:
+    return (f"⚠️ {_case(case_id, category_label, location)} 超过签收期限 {duration(late)} "
+            f"仍无人签收，已升级到{tier_name}，请协调处理。")
+
+
+def response_overdue_header(tier_name: str) -> str:
+    return f"⚠️ 以下工单超过签收期限仍无人签收，已升级到{tier_name}，请协调处理"
+
+
+def resolution_overdue(case_id: int, category_label: str, location: str, tier_name: str,
+                       late: timedelta) -> str:
+    return (f"⚠️ {_case(case_id, category_label, location)} 已超过办结期限 {duration(late)}，"
+            f"已升级到{tier_name}，请督办。")
+
+
+def resolution_overdue_header(tier_name: str) -> str:
+    return f"⚠️ 以下工单已超过办结期限，已升级到{tier_name}，请督办"
+
+
+def overdue_at_top(case_id: int, category_label: str, location: str, late: timedelta) -> str:
+    return (f"⚠️ {_case(case_id, category_label, location)} 已超过期限 {duration(late)}，"
+            f"已在最高层级，请尽快办结。")
+
+
+OVERDUE_AT_TOP_HEADER = "⚠️ 以下工单已超过期限，已在最高层级，请尽快办结"
+
+
+def overdue_row(case_id: int, category_label: str, location: str, late: timedelta) -> str:
+    return f"{_case(case_id, category_label, location)}：超过 {duration(late)}"
 
 
 def nudge(case_id: int, silent: timedelta, transferred_to: str | None) -> str:
@@ -34,6 +66,23 @@ def nudge(case_id: int, silent: timedelta, transferred_to: str | None) -> str:
                 f"请跟进一下并在群里反馈。")
     return (f"#{case_id} 已经 {duration(silent)}没有新进展了，"
             f"请反馈一下处理情况（/进展 #{case_id} 内容）。")
+
+
+NUDGE_HEADER = "以下工单好久没有新进展了，请反馈一下处理情况（/进展 #编号 内容）"
+
+
+def nudge_row(case_id: int, category_label: str, location: str, silent: timedelta) -> str:
+    return f"{_case(case_id, category_label, location)}：{duration(silent)}没有新进展"
+
+
+def batched(header: str, rows: Sequence[str], total: int, part: int = 1, parts: int = 1
+            ) -> str:
+    """One post for several cases due together for the same people (in parts when the
+    list is long)."""
+    if parts == 1:
+        return f"{header}：\n" + "\n".join(rows) + f"\n共 {total} 件。"
+    return (f"{header}（{part}/{parts}）：\n" + "\n".join(rows)
+            + f"\n本条 {len(rows)} 件，共 {total} 件。")
 
 
 def rating_reminder(case_id: int) -> str:

@@ -55,3 +55,10 @@ def which_case(rows: Sequence[tuple[int, str]]) -> str:
 def which_case_of_many(count: int, example: int) -> str:
     return (f"请问是哪一件？您负责的工单有 {count} 件，回复编号即可（例如“{example}”），"
             f"进行中的工单发送 /工单 查看。")
+
+
+def quoted_many_cases(ids: list[int], shown: int = 10) -> str:
+    """“收到” to a message listing several cases: which one?"""
+    listed = "、".join(f"#{n}" for n in ids[:shown]) + ("等" if len(ids) > shown else "")
+    return f"您引用的消息里有 {len(ids)} 个工单（{listed}），请带上编号，例如“#{ids[0]} 收到”。"
+
