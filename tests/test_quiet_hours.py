@@ -73,9 +73,9 @@ def app_with(db_url, receiver, clock):
 def test_a_complaint_late_in_the_evening_is_due_the_next_morning(chat, bot, clock):
     n = complain(chat, clock, t(24, "21:52"), "u-zhang", "3号楼楼道灯坏了")
     # 8 minutes before 22:00, the rest of the 4 hours from 07:00
-    assert "请在 11-25 10:52 前签收" in chat.last["replies"][0]["text"]
+    assert "请在 11-25 10:52 前签收" in chat.last["replies"][1]["text"]
     night = complain(chat, clock, t(24, "23:10"), "u-gao", "5号楼门口垃圾好几天没人清了，臭死了")
-    assert "请在 11-25 11:00 前签收" in chat.last["replies"][0]["text"]
+    assert "请在 11-25 11:00 前签收" in chat.last["replies"][1]["text"]
     with bot.store.transaction() as repos:
         # the resolution clock keeps running (three days stay three days) …
         assert repos.cases.get(n).resolve_by == t(27, "21:52")
@@ -85,20 +85,20 @@ def test_a_complaint_late_in_the_evening_is_due_the_next_morning(chat, bot, cloc
 
 def test_urgent_clocks_never_pause(chat, clock):
     complain(chat, clock, t(24, "23:00"), "u-zhang", GAS)
-    assert "请在 11-24 23:30 前签收" in chat.last["replies"][0]["text"]
+    assert "请在 11-24 23:30 前签收" in chat.last["replies"][1]["text"]
 
 
 def test_pausing_is_configurable(app_with, clock):
     chat, _ = app_with(sla={"pause_in_quiet_hours": False})
     complain(chat, clock, t(24, "21:52"), "u-zhang", "3号楼楼道灯坏了")
-    assert "请在 11-25 01:52 前签收" in chat.last["replies"][0]["text"]
+    assert "请在 11-25 01:52 前签收" in chat.last["replies"][1]["text"]
 
 
 def test_working_days_and_quiet_hours_together(app_with, clock):
     chat, _ = app_with(calendar={"working_days": True})
     complain(chat, clock, t(27, "21:52"), "u-zhang", "3号楼楼道灯坏了")   # a Friday
     # 8 minutes on Friday, then the weekend and Monday's quiet hours
-    assert "请在 11-30 10:52 前签收" in chat.last["replies"][0]["text"]
+    assert "请在 11-30 10:52 前签收" in chat.last["replies"][1]["text"]
 
 
 QUIET = (time(22, 0), time(7, 0))
@@ -147,7 +147,7 @@ def test_an_evening_burst_is_quiet_at_night_and_one_message_per_people_at_seven(
         (lights if i % 2 == 0 else rubbish)[n] = (b, when)
         # the deadline shown: the minutes left before 22:00, the rest from 07:00
         due = t(25, "07:00") + timedelta(hours=4) - (t(24, "22:00") - when)
-        assert f"请在 {due:%m-%d %H:%M} 前签收" in chat.last["replies"][0]["text"]
+        assert f"请在 {due:%m-%d %H:%M} 前签收" in chat.last["replies"][1]["text"]
         assert tick(bot, receiver, when) == []
     gas = complain(chat, clock, t(24, "23:00"), "u-laoliu", GAS)
 
@@ -217,7 +217,7 @@ def test_overdue_figures_are_worded_when_sent_and_batched(app_with, receiver, cl
         when = t(24, "21:50") + timedelta(minutes=i // 2)
         text = (LIGHTS if i % 2 == 0 else RUBBISH).format(b=i + 1)
         cases[complain(chat, clock, when, f"r-{i}", text)] = (i + 1, when)
-    assert "请在 11-25 01:52 前签收" in chat.last["replies"][0]["text"]
+    assert "请在 11-25 01:52 前签收" in chat.last["replies"][1]["text"]
     # nothing at night: the reminders and escalations are planned for 07:00; the
     # scheduler was down until 07:05
     assert ticks(bot, receiver, t(24, "22:00"), t(25, "06:50")) == []
