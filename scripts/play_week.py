@@ -278,11 +278,15 @@ def case_snapshot(repos, case_id: int) -> dict:
     if case is None:
         return {}
     events = [(e.kind, e.actor.external_id if e.actor else None) for e in case.events]
-    raters = {actor for kind, actor in events if kind in ("rated", "rating") and actor}
+    raters = {actor for kind, actor in events if kind == "rated" and actor}
     return {"state": case.state, "urgent": case.urgent, "category": case.category,
             "acknowledged": case.acknowledged_at is not None,
             "resolved": case.resolved_at is not None, "events": events, "raters": raters,
-            "complainants": [c.member.external_id for c in case.complainants]}
+            "complainants": [c.member.external_id for c in case.complainants],
+            "opened_at": case.opened_at, "respond_by": case.respond_by,
+            "acknowledged_at": case.acknowledged_at, "resolved_at": case.resolved_at,
+            "ratings": [(e.kind, e.actor_id, e.data.get("rating")) for e in case.events
+                        if e.kind in ("resolved", "rated")]}
 
 
 def run(lines: list[dict], app, bot, receiver_posts: list, set_clock,
