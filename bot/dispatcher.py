@@ -137,8 +137,11 @@ class Dispatcher:
             self._commands[key] = command
         self._ordered.append(command)
 
-    def command(self, name: str, alias: str, usage: str, summary: str,
-                ability: str | None = None, refusal_hint: str = "") -> Callable:
+    def command(self, name: str, alias: str, ability: str | None = None,
+                refusal_hint: str = "") -> Callable:
+        """Register a command; its usage line and summary are `texts.COMMAND_HELP[name]`."""
+        usage, summary = texts.COMMAND_HELP[name]
+
         def decorate(func: Callback) -> Callback:
             self.add_command(Command(name, alias, usage, summary, func, ability, refusal_hint))
             return func

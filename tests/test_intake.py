@@ -228,7 +228,7 @@ def test_handler_failure_rolls_back_its_changes(chat, bot):
 def dispatcher():
     d = Dispatcher()
 
-    @d.command("关闭", "close", "/关闭 #编号 原因", "close", ability="moderate",
+    @d.command("关闭", "close", ability="moderate",
                refusal_hint="请联系社区书记。")
     def close(ctx, args):
         if not args:

@@ -27,9 +27,8 @@ from storage.models import UNACKNOWLEDGED_STATES, Case, InboundMessage, Member
 
 
 def register(dispatcher: Dispatcher) -> None:
-    dispatcher.command("报修", "report", "/报修 内容", "登记一个问题（不经自动识别）")(report)
-    dispatcher.command("工单", "cases", "/工单 [#编号|我的|超时|更多|5号楼|王师傅|电梯]",
-                       "查看进行中的工单、我的工单、超时工单或某个工单的进展")(cases)
+    dispatcher.command("报修", "report")(report)
+    dispatcher.command("工单", "cases")(cases)
 
 
 def complaint_listener(ctx: Context) -> bool:

@@ -29,26 +29,22 @@ _QUORUM_SUFFIX = "人"
 
 
 def register(dispatcher: Dispatcher) -> None:
-    def command(name, alias, usage, summary, func, ability=None):
+    def command(name, alias, func, ability=None):
         hint = texts.COORDINATOR_HINT if ability else ""
-        dispatcher.command(name, alias, usage, summary, ability=ability,
-                           refusal_hint=hint)(func)
+        dispatcher.command(name, alias, ability=ability, refusal_hint=hint)(func)
 
-    command("议题", "topic", "/议题 [协商|决策|咨询|听证] 标题", "提出议题", propose)
-    command("议题列表", "topics", "/议题列表 [T编号]", "查看议题和进度", list_topics)
-    command("告知", "announce", "/告知 T编号 时间 方式", "发布议事告知", announce, "coordinate")
-    command("开始", "open", "/开始 T编号 [时长]", "开始协商（一次一个议题）", open_discussion,
-            "coordinate")
-    command("举手", "hand", "/举手", "举手发言", raise_hand)
-    command("下一位", "next", "/下一位", "请下一位举手的人发言", next_speaker, "coordinate")
-    command("表决", "poll", "/表决 T编号 [选项…] [时长] [人数人]", "发起表决", start_vote,
-            "coordinate")
-    command("投票", "vote", "/投票 T编号 选项", "投票（截止前可改）", vote)
-    command("决议", "decide", "/决议 T编号 内容", "记录决议并公示", decide, "coordinate")
-    command("完成", "done", "/完成 T编号", "议题落实完成，开始成效评估", finish, "coordinate")
-    command("评分", "score", "/评分 T编号 1-5", "为议事成效打分", rate)
-    command("会办", "convene", "/会办 #编号", "有请当事人会办：把工单转为议题", convene,
-            "coordinate")
+    command("议题", "topic", propose)
+    command("议题列表", "topics", list_topics)
+    command("告知", "announce", announce, "coordinate")
+    command("开始", "open", open_discussion, "coordinate")
+    command("举手", "hand", raise_hand)
+    command("下一位", "next", next_speaker, "coordinate")
+    command("表决", "poll", start_vote, "coordinate")
+    command("投票", "vote", vote)
+    command("决议", "decide", decide, "coordinate")
+    command("完成", "done", finish, "coordinate")
+    command("评分", "score", rate)
+    command("会办", "convene", convene, "coordinate")
 
 
 def _load(ctx: Context, token: str) -> Topic:

@@ -24,9 +24,8 @@ from storage.models import Case
 
 
 def register(dispatcher: Dispatcher) -> None:
-    dispatcher.command("评价", "rate", "/评价 #编号 满意|基本满意|不满意 [意见]",
-                       "评价办结的工单")(rate)
-    dispatcher.command("撤回", "withdraw", "/撤回 #编号", "撤回自己反映的问题")(withdraw)
+    dispatcher.command("评价", "rate")(rate)
+    dispatcher.command("撤回", "withdraw")(withdraw)
 
 
 def _own_case(ctx: Context, case_id: int, action: str) -> Case:

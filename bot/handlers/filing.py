@@ -35,10 +35,9 @@ _PUNCT = re.compile(r"[\s,.!?，。！？~、…]+")
 
 
 def register(dispatcher: Dispatcher) -> None:
-    dispatcher.command("立案", "file", "/立案 [类别]（引用居民的消息发送）",
-                       "把没被识别的诉求登记为工单", ability="staff",
+    dispatcher.command("立案", "file", ability="staff",
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(file_case)
-    dispatcher.command("改类", "recategorize", "/改类 #编号 类别", "更正工单类别",
+    dispatcher.command("改类", "recategorize",
                        ability="staff", refusal_hint=texts.COORDINATOR_ONLY_HINT)(recategorize)
 
 

@@ -8,7 +8,7 @@ from bot.domain.roles import may, role_label
 
 
 def register(dispatcher: Dispatcher) -> None:
-    @dispatcher.command("帮助", "help", "/帮助", "查看可用的命令")
+    @dispatcher.command("帮助", "help")
     def show_help(ctx: Context, args: str) -> None:
         lines = [(c.usage, c.summary) for c in dispatcher.commands if may(ctx.roles, c.ability)]
         labels = [role_label(r) for r in sorted(ctx.roles)]

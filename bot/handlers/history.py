@@ -28,7 +28,7 @@ SIMILAR = 5
 
 
 def register(dispatcher: Dispatcher) -> None:
-    dispatcher.command("档案", "history", "/档案 @某人", "查看某人的诉求档案（仅限应用私聊）",
+    dispatcher.command("档案", "history",
                        ability="coordinate",
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(history)
 

@@ -26,22 +26,21 @@ ROLE_LOG_SIZE = 10
 
 
 def register(dispatcher: Dispatcher) -> None:
-    dispatcher.command("指派", "assign", "/指派 #编号 @某人", "把工单指派给某人",
+    dispatcher.command("指派", "assign",
                        ability="coordinate",
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(assign)
-    dispatcher.command("升级", "escalate", "/升级 #编号 [原因]", "升级到上一层级",
+    dispatcher.command("升级", "escalate",
                        ability="coordinate",
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(escalate)
-    dispatcher.command("转办", "transfer", "/转办 #编号 单位 [原因]", "转给外部单位办理",
+    dispatcher.command("转办", "transfer",
                        ability="coordinate",
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(transfer)
-    dispatcher.command("合并", "merge", "/合并 #甲 #乙", "把工单甲并入工单乙",
+    dispatcher.command("合并", "merge",
                        ability="coordinate",
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(merge)
-    dispatcher.command("关闭", "close", "/关闭 #编号 原因", "关闭工单",
+    dispatcher.command("关闭", "close",
                        ability="moderate", refusal_hint=texts.CLOSE_HINT)(close)
-    dispatcher.command("角色", "role", "/角色 @某人 角色 | /角色 @某人 | /角色 记录",
-                       "设置或查看成员角色、改动记录（以最后一次改动为准）",
+    dispatcher.command("角色", "role",
                        ability="moderate",
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(role)
 

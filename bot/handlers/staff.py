@@ -41,13 +41,13 @@ from storage.models import Case, Member, PendingQuestion
 
 def register(dispatcher: Dispatcher) -> None:
     hint = texts.STAFF_ONLY_HINT
-    dispatcher.command("接单", "claim", "/接单 #编号", "签收工单", ability="staff",
+    dispatcher.command("接单", "claim", ability="staff",
                        refusal_hint=hint)(claim)
-    dispatcher.command("进展", "update", "/进展 #编号 内容", "反馈处理进展",
+    dispatcher.command("进展", "update",
                        ability="staff", refusal_hint=hint)(update)
-    dispatcher.command("办结", "resolve", "/办结 #编号 [说明]", "办结工单，请诉求人评价",
+    dispatcher.command("办结", "resolve",
                        ability="staff", refusal_hint=hint)(resolve)
-    dispatcher.command("延期", "extend", "/延期 #编号 时长 原因", "延长办结期限（如 2d、6h）",
+    dispatcher.command("延期", "extend",
                        ability="extend", refusal_hint=hint)(extend)
 
 

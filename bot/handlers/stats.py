@@ -19,8 +19,7 @@ PERIODS = {"": ("month", "本月"), "本月": ("month", "本月"), "month": ("mo
 
 
 def register(dispatcher: Dispatcher) -> None:
-    dispatcher.command("统计", "stats", "/统计 [本周|本月|上周|上个月]",
-                       "查看响应率、解决率、满意率")(stats)
+    dispatcher.command("统计", "stats")(stats)
 
 
 def _span(value) -> str:

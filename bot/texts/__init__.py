@@ -47,6 +47,7 @@ from bot.texts.channels import (
     wecom_webhook_failing,
 )
 from bot.texts.commands import (
+    COMMAND_HELP,
     DID_YOU_MEAN,
     INTERNAL_ERROR,
     UNKNOWN_COMMAND,
@@ -275,6 +276,7 @@ from bot.texts.statistics import (
 )
 
 __all__ = [
+    "COMMAND_HELP",
     "with_mentions",
     "clock",
     "duration",
