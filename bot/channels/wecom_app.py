@@ -3,13 +3,15 @@ member-change events of external customer groups.
 
 Inbound, ``/wecom/app`` (XML callbacks through wechatpy, receive id = CorpID):
 - ``GET`` URL verification answers the decrypted echostr;
-- ``POST``: a bad signature is refused with 401; otherwise the callback is answered with
-  an empty 200 at once (WeCom waits 5 s and retries) and the work happens on a
-  background worker. A text message from member U is journalled first (dedupe on
-  ``MsgId``) as an `IncomingMessage` of channel ``wecom_app`` in the private "group"
-  ``wecom-app:U`` (registered with channel ``wecom_app`` in U's community, see
-  `bot.domain.groups`), then
-  dispatched; the answers go out through the outbox and `WecomAppSender`.
+- ``POST``: a bad signature is refused with 401 (checked before the XML is parsed);
+  otherwise the callback is answered with an empty 200 at once (WeCom waits 5 s and
+  retries anything else) and the work happens on a background worker. An authentic
+  callback we cannot read (fields of the wrong type: nested or repeated elements, ids
+  too long) is logged and ignored, still with the empty 200. A text message from member
+  U is journalled first (dedupe on ``MsgId``) as an `IncomingMessage` of channel
+  ``wecom_app`` in the private "group" ``wecom-app:U`` (registered with channel
+  ``wecom_app`` in U's community, see `bot.domain.groups`), then dispatched; the
+  answers go out through the outbox and `WecomAppSender`.
 - ``change_external_chat`` events (``UnknownMessage._data`` in wechatpy): on
   ``add_member`` the group's roster is fetched (``externalcontact/groupchat/get``,
   ``need_name=1``) and its members upserted into the group's community; on
@@ -31,6 +33,7 @@ from flask import Blueprint, Response, current_app, request
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
+from bot.channels.payloads import MAX_ID, MAX_MSG_ID, MAX_NAME, PayloadError, obj, string
 from bot.channels.wecom_crypto import (
     CallbackCrypto,
     CallbackRejected,
@@ -165,20 +168,29 @@ class CallbackWorker:
             future.result(timeout)
 
 
+def text_fields(data: dict[str, Any]) -> tuple[str, str, str]:
+    """(userid, MsgId, Content) of a text message's XML fields, checked: each must be
+    plain text (xmltodict turns nested elements into objects and repeated ones into
+    lists), the ids within the stored columns' lengths; else PayloadError."""
+    userid = string(data, "FromUserName", required=True,
+                    limit=MAX_ID - len(private_group_id("")))
+    msg_id = string(data, "MsgId", required=True, limit=MAX_MSG_ID)
+    content = string(data, "Content", limit=MAX_BODY)
+    return userid, msg_id, content
+
+
 def receive_text(app: Application, data: dict[str, Any]) -> int | None:
     """Journal a member's text message in their private group; the inbound id, or None
-    for a duplicate (fast: runs inside the callback request)."""
-    userid = str(data.get("FromUserName") or "")
-    msg_id = str(data.get("MsgId") or "")
-    if not userid or not msg_id:
-        return None
+    for a duplicate (fast: runs inside the callback request). Fields of the wrong type
+    raise PayloadError before anything is stored."""
+    userid, msg_id, content = text_fields(data)
     now = app.now()
     with app.store.transaction() as repos:
         community = community_of_member(repos, app.config, userid)
         ensure_private_group(repos, userid, community.id, now)
     msg = IncomingMessage(channel=CHANNEL, msg_id=msg_id, group_id=private_group_id(userid),
-                          sender_id=userid, text=str(data.get("Content") or ""), sent_at=now,
-                          raw={"AgentID": data.get("AgentID")})
+                          sender_id=userid, text=content, sent_at=now,
+                          raw={"AgentID": str(data.get("AgentID"))[:32]})
     return journal(app, msg)
 
 
@@ -190,29 +202,36 @@ def handle_and_deliver(app: Application, inbound_id: int) -> None:
 def update_roster(app: Application, client: WecomAppClient, data: dict[str, Any]) -> int:
     """A change_external_chat event: upsert the members of the group on add_member.
     Returns how many members were upserted."""
-    chat_id = str(data.get("ChatId") or "")
-    detail = str(data.get("UpdateDetail") or "")
+    chat_id = string(data, "ChatId", required=True, limit=MAX_ID)
+    detail = string(data, "UpdateDetail")
     if detail == "del_member":
         log.info("customer group %s: %s member(s) left; history kept", chat_id,
                  data.get("MemChangeCnt", "?"))
         return 0
-    if data.get("ChangeType") not in ("create", "update") or \
-            (data.get("ChangeType") == "update" and detail != "add_member"):
+    change = string(data, "ChangeType")
+    if change not in ("create", "update") or (change == "update" and detail != "add_member"):
         return 0
     answer = client.post("externalcontact/groupchat/get",
                          data={"chat_id": chat_id, "need_name": 1})
-    chat = (answer or {}).get("group_chat") or {}
+    chat = obj(answer if isinstance(answer, dict) else {}, "group_chat")
+    members = chat.get("member_list") or []
+    if not isinstance(members, list):
+        raise PayloadError("field group_chat.member_list must be a list")
     now = app.now()
     count = 0
     with app.store.transaction() as repos:
         group = repos.groups.get(chat_id)
         community_id = group.community_id if group else \
             community_for_new_group(app.config, chat_id).id
-        for member in chat.get("member_list") or []:
-            userid = str(member.get("userid") or "")
-            if not userid:
+        for member in members:
+            try:
+                userid = string(member, "userid", required=True, limit=MAX_ID)
+                name = string(member, "group_nickname", cut=MAX_NAME) or \
+                    string(member, "name", cut=MAX_NAME)
+            except (PayloadError, AttributeError):
+                log.warning("customer group %s: a member entry of the wrong shape skipped",
+                            chat_id)
                 continue
-            name = str(member.get("group_nickname") or member.get("name") or "")
             repos.members.upsert_from_platform(community_id, userid, name, now)
             count += 1
     log.info("customer group %s: roster updated, %s members", chat_id, count)
@@ -265,20 +284,28 @@ def create_blueprint(app: Application) -> Blueprint:
             xml = _crypto(app).decrypt_xml(request.get_data(cache=False),
                                            args.get("msg_signature", ""),
                                            args.get("timestamp", ""), args.get("nonce", ""))
-            message = parse_message(xml)
         except CallbackRejected as exc:
             return _reject(exc.status, str(exc))
-        except Exception:  # noqa: BLE001 - unparsable inner XML
-            return _reject(400, "unreadable message")
-        worker = worker_of(current_app)
+        # Authentic from here on: WeCom wants an empty 200 whatever happens (anything
+        # else is retried), so a message we cannot read is logged and ignored.
+        try:
+            message = parse_message(xml)
+        except Exception as exc:  # noqa: BLE001 - unparsable inner XML (wechatpy)
+            log.warning("wecom app callback unreadable, ignored: %s", type(exc).__name__)
+            return Response("", status=200)
         data = dict(message._data) if message is not None else {}
-        if message is not None and message.type == "text":
-            inbound_id = receive_text(app, data)
-            if inbound_id is not None:
-                worker.submit(handle_and_deliver, app, inbound_id)
-        elif isinstance(message, UnknownMessage) and \
-                str(data.get("Event", "")).lower() == "change_external_chat":
-            worker.submit(update_roster, app, client(), data)
+        try:
+            kind = string(data, "MsgType").lower()
+            if kind == "text":
+                inbound_id = receive_text(app, data)
+                if inbound_id is not None:
+                    worker_of(current_app).submit(handle_and_deliver, app, inbound_id)
+            elif isinstance(message, UnknownMessage) and \
+                    string(data, "Event").lower() == "change_external_chat":
+                string(data, "ChatId", required=True, limit=MAX_ID)
+                worker_of(current_app).submit(update_roster, app, client(), data)
+        except PayloadError as exc:
+            log.warning("wecom app callback of the wrong shape ignored: %s", exc)
         return Response("", status=200)
 
     return bp
