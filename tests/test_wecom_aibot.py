@@ -303,3 +303,14 @@ _json_values = st.recursive(_json_leaves, lambda inner: st.lists(inner, max_size
 def test_fuzzed_callbacks_never_500(peer, changes):
     resp = peer.post(_text_message(peer, **changes))
     assert resp.status_code in (200, 400), resp.get_data(as_text=True)
+
+
+def test_a_signature_with_non_ascii_characters_is_unauthorised(peer, wbot):
+    """Found by scripts/probe.py: compare_digest raised on a non-ASCII str (a 500)."""
+    body, query = peer.encrypt(peer.message("u-zhang", "2号楼楼道灯不亮了"))
+    resp = peer.client.post("/wecom/aibot", data=body, content_type="application/json",
+                            query_string={**query, "msg_signature": "签名" * 20})
+    assert resp.status_code == 401
+    echo = {**peer.echo_query("x"), "msg_signature": "é" * 40}
+    assert peer.client.get("/wecom/aibot", query_string=echo).status_code == 401
+    assert _counts(wbot) == (0, 0)

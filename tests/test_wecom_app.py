@@ -212,3 +212,13 @@ def test_a_deeply_nested_xml_body_with_a_bad_signature_is_refused_before_parsing
         assert resp.status_code == status, resp.get_data(as_text=True)
     with wbot.store.transaction() as repos:
         assert repos.groups.get("wecom-app:u-li") is None
+
+
+def test_a_signature_with_non_ascii_characters_is_unauthorised(wecom, peer):
+    """Found by scripts/probe.py: compare_digest raised on a non-ASCII str (a 500)."""
+    query = {"msg_signature": "签名", "timestamp": str(int(time.time())), "nonce": "n",
+             "echostr": "QUJD"}
+    assert peer.client.get("/wecom/app", query_string=query).status_code == 401
+    resp = peer.client.post("/wecom/app", data=b"<xml><Encrypt>QUJD</Encrypt></xml>",
+                            content_type="text/xml", query_string=query)
+    assert resp.status_code == 401

@@ -52,7 +52,9 @@ def verify(secret: str, headers: Any, body: bytes, now: float) -> str | None:
     ts_value = int(ts)
     if abs(now - ts_value) > SIGNATURE_WINDOW:
         return "timestamp outside the 300 s window"
-    if not hmac.compare_digest(sign(secret, ts, body), given.lower()):
+    # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500)
+    if not hmac.compare_digest(sign(secret, ts, body).encode(),
+                               given.lower().encode("utf-8", "replace")):
         return "bad signature"
     return None
 

@@ -67,7 +67,9 @@ class CallbackCrypto:
         if len(timestamp) > 12 or len(nonce) > 128 or len(msg_signature) > 64:
             raise CallbackRejected("bad signature parameters")
         expected = signature(self.token, timestamp, nonce, encrypt)
-        if not hmac.compare_digest(expected, msg_signature.lower()):
+        # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500)
+        if not hmac.compare_digest(expected.encode(),
+                                   msg_signature.lower().encode("utf-8", "replace")):
             raise CallbackRejected("bad signature")
         if self.window is not None:
             try:
