@@ -888,6 +888,13 @@ def run(args, db_url: str, folder: Path) -> int:
             leaks.append(name)
     log_text = log_path.read_text(encoding="utf-8", errors="replace")
     tracebacks = log_text.count("Traceback (most recent call last)")
+    # the exception line that ends each traceback (the first line after it that does not
+    # start with a space)
+    raised = Counter()
+    for block in log_text.split("Traceback (most recent call last)")[1:]:
+        last = next((ln for ln in block.splitlines()[1:] if ln and not ln.startswith(" ")),
+                    "?")
+        raised[last[:90]] += 1
     fives = tally.fives()
     no_answer = sum(tally.no_answer.values())
     echoed = sum(1 for case_id in privacy_cases.values() if case_id)
@@ -908,7 +915,8 @@ def run(args, db_url: str, folder: Path) -> int:
         ("5xx answers", str(fives)),
         ("no answer (connection failed)", str(no_answer) + (
             f"  {'; '.join(sorted(set(tally.failures))[:3])}" if tally.failures else "")),
-        ("tracebacks in the server log", str(tracebacks)),
+        ("tracebacks in the server log", str(tracebacks) + "".join(
+            f"\n|   {'':{0}}{n}× {line}" for line, n in raised.most_common(3))),
         ("apologies for a failed handler", str(tally.apologies)),
         ("private-number formats masked", f"{len(formats) - len(leaks)}/{len(formats)}"
                                           + (f"  raw: {', '.join(leaks)}" if leaks else "")),

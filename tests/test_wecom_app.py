@@ -178,19 +178,29 @@ WRONG_XML = [
     _xml("<MsgType>event</MsgType><Event>change_external_chat</Event>"
          "<ChatId><x>wrExt-1</x></ChatId><ChangeType>update</ChangeType>"
          "<UpdateDetail>add_member</UpdateDetail><FromUserName>sys</FromUserName>"),
+    _xml("<MsgType>event</MsgType><Event>change_external_chat</Event>"
+         "<ChatId>wrExt-1</ChatId><ChangeType>update</ChangeType>"
+         "<UpdateDetail><d>add_member</d></UpdateDetail><FromUserName>sys</FromUserName>"),
+    _xml("<MsgType>event</MsgType><Event>change_external_chat</Event>"
+         "<ChatId>wrExt-1</ChatId><ChangeType>update</ChangeType><ChangeType>x</ChangeType>"
+         "<UpdateDetail>add_member</UpdateDetail><FromUserName>sys</FromUserName>"),
     "<notxml>",
 ]
 
 
 @pytest.mark.parametrize("xml", WRONG_XML, ids=range(len(WRONG_XML)))
 def test_an_authentic_callback_of_the_wrong_shape_gets_an_empty_200(wecom, wbot, peer,
-                                                                   qyapi, xml):
+                                                                   qyapi, xml, caplog):
+    qyapi.group_chats["wrExt-1"] = {"chat_id": "wrExt-1", "member_list": [
+        {"userid": "wmNew", "name": "新邻居"}]}
     resp = peer.post(xml)
     assert resp.status_code == 200 and resp.get_data() == b""
     worker_of(wecom).wait_idle()
     assert qyapi.app_messages == []
+    assert "Traceback" not in caplog.text and "work failed" not in caplog.text
     with wbot.store.transaction() as repos:
         assert repos.inbound.recent_in_group("wecom-app:u-li", 5) == []
+        assert repos.members.by_external("sunshine", "wmNew") is None
     _private(peer, wecom, "u-li", "/帮助")                   # the app still works
     assert len(_to(qyapi, "u-li")) == 1
 

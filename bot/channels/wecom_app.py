@@ -27,13 +27,14 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, request
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
-from bot.channels.payloads import MAX_ID, MAX_MSG_ID, MAX_NAME, PayloadError, obj, string
+from bot.channels.payloads import MAX_ID, MAX_MSG_ID, MAX_NAME, PayloadError, string
 from bot.channels.wecom_crypto import (
     CallbackCrypto,
     CallbackRejected,
@@ -199,24 +200,45 @@ def handle_and_deliver(app: Application, inbound_id: int) -> None:
     deliver_due(app)
 
 
-def update_roster(app: Application, client: WecomAppClient, data: dict[str, Any]) -> int:
-    """A change_external_chat event: upsert the members of the group on add_member.
-    Returns how many members were upserted."""
-    chat_id = string(data, "ChatId", required=True, limit=MAX_ID)
-    detail = string(data, "UpdateDetail")
-    if detail == "del_member":
-        log.info("customer group %s: %s member(s) left; history kept", chat_id,
-                 data.get("MemChangeCnt", "?"))
+@dataclass(frozen=True)
+class RosterChange:
+    """A change_external_chat event, its fields checked."""
+
+    chat_id: str
+    change: str  # create | update | dismiss
+    detail: str  # add_member | del_member | …
+    count: str  # MemChangeCnt, for the log
+
+    @property
+    def members_joined(self) -> bool:
+        return self.change == "create" or (self.change == "update" and
+                                           self.detail == "add_member")
+
+
+def roster_change(data: dict[str, Any]) -> RosterChange:
+    """The fields of a change_external_chat event; PayloadError when one is of the wrong
+    type (checked inside the callback request, before any work is queued)."""
+    return RosterChange(chat_id=string(data, "ChatId", required=True, limit=MAX_ID),
+                        change=string(data, "ChangeType"),
+                        detail=string(data, "UpdateDetail"),
+                        count=string(data, "MemChangeCnt", cut=16) or "?")
+
+
+def update_roster(app: Application, client: WecomAppClient, event: RosterChange) -> int:
+    """Upsert the members of a customer group when members joined; returns how many."""
+    chat_id = event.chat_id
+    if event.detail == "del_member":
+        log.info("customer group %s: %s member(s) left; history kept", chat_id, event.count)
         return 0
-    change = string(data, "ChangeType")
-    if change not in ("create", "update") or (change == "update" and detail != "add_member"):
+    if not event.members_joined:
         return 0
     answer = client.post("externalcontact/groupchat/get",
                          data={"chat_id": chat_id, "need_name": 1})
-    chat = obj(answer if isinstance(answer, dict) else {}, "group_chat")
-    members = chat.get("member_list") or []
+    chat = answer.get("group_chat") if isinstance(answer, dict) else None
+    members = chat.get("member_list") if isinstance(chat, dict) else None
     if not isinstance(members, list):
-        raise PayloadError("field group_chat.member_list must be a list")
+        log.warning("customer group %s: groupchat/get answered no member list", chat_id)
+        return 0
     now = app.now()
     count = 0
     with app.store.transaction() as repos:
@@ -302,8 +324,8 @@ def create_blueprint(app: Application) -> Blueprint:
                     worker_of(current_app).submit(handle_and_deliver, app, inbound_id)
             elif isinstance(message, UnknownMessage) and \
                     string(data, "Event").lower() == "change_external_chat":
-                string(data, "ChatId", required=True, limit=MAX_ID)
-                worker_of(current_app).submit(update_roster, app, client(), data)
+                worker_of(current_app).submit(update_roster, app, client(),
+                                              roster_change(data))
         except PayloadError as exc:
             log.warning("wecom app callback of the wrong shape ignored: %s", exc)
         return Response("", status=200)
