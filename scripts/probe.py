@@ -15,6 +15,7 @@ Then it sends a few thousand requests, all seeded (``--seed``):
    ``/healthz``, ``/healthz/ready`` and unknown paths and methods;
 2. chat-command abuse through the bridge: huge arguments, unknown commands, bad case
    numbers, absurd durations and times, odd mentions, by residents, staff and moderators;
+   and the same message delivered three times at once;
 3. private numbers: complaints carrying phone, landline, ID and bank-card numbers in many
    written forms; none may appear raw (nor its digits, whatever the separators) in any
    post: inline answers, posts to the bridge, messages of the app;
@@ -810,6 +811,17 @@ def run(args, db_url: str, folder: Path) -> int:
             mentions = rnd.choice([[], ["u-wang"], ["u-zhou", "u-wang"], ["x" * 200], ["", ""]])
             c.say("g-1", sender, line, mentions=mentions)
 
+        # the same message delivered three times at once (a bridge retrying eagerly)
+        for i in range(20):
+            body = json.dumps({"msg_id": f"twice-{i}", "group_id": "g-1",
+                               "sender_id": "u-gao", "text": f"{i + 1}号楼门禁坏了刷不开"},
+                              ensure_ascii=False).encode()
+            racers = [threading.Thread(target=c.bridge_raw, args=(body,)) for _ in range(3)]
+            for t in racers:
+                t.start()
+            for t in racers:
+                t.join()
+
         # 3. private numbers, each in its own complaint, then looked up
         formats = private_formats(rnd)
         privacy_cases = {}
@@ -916,7 +928,7 @@ def run(args, db_url: str, folder: Path) -> int:
         ("no answer (connection failed)", str(no_answer) + (
             f"  {'; '.join(sorted(set(tally.failures))[:3])}" if tally.failures else "")),
         ("tracebacks in the server log", str(tracebacks) + "".join(
-            f"\n|   {'':{0}}{n}× {line}" for line, n in raised.most_common(3))),
+            f"\n|     {n}× {line}" for line, n in raised.most_common(3))),
         ("apologies for a failed handler", str(tally.apologies)),
         ("private-number formats masked", f"{len(formats) - len(leaks)}/{len(formats)}"
                                           + (f"  raw: {', '.join(leaks)}" if leaks else "")),
