@@ -1,9 +1,13 @@
 """Private numbers never leave the bot unmasked.
 
-`mask_private` finds every run of digits in a text — ASCII or full-width, Chinese numerals
-(一三八…), with single separators between them (spaces, dots, dashes, brackets: 138.1234.5678,
-1 3 8 1 2 3 4 5 6 7 8, (010)12345678) and an optional +86 — and masks the runs that are
-private numbers, by their length and shape:
+`mask_private` finds every run of digits in a text — ASCII, full-width or Chinese numerals
+(一三八…), mixed as they come, with up to three separators between two of them (spaces of
+every kind, zero-width ones included, dots, dashes of every width, slashes, commas, 、,
+brackets: 138.1234.5678, 1 3 8 1 2 3 4 5 6 7 8, 138 - 1234 - 5678, 138／1234／5678,
+(010)12345678) and an optional +86 — and masks the runs that are private numbers, by
+their length and shape (a run that is none as a whole may hold one among other numbers,
+"302，138 1234 5678": that part is masked; a list of one- and two-digit numbers,
+"2、3、…、13号楼", is a list):
 
   mobile (11 digits, 1[3-9]…; or 86 + those)     138****5678
   landline (0 + area code, 10–12 digits)         0755****6666
@@ -28,20 +32,25 @@ _FULLWIDTH_DIGITS[0xFF38] = ord("X")  # Ｘ
 _FULLWIDTH_DIGITS[0xFF58] = ord("x")  # ｘ
 _CN = {"零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3",
        "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
-_DIGIT = r"[0-9０-９]"
-_SEP = r"[ \u3000.\-—()（）·]"
-# a run: optional +86, then digits with at most one separator between two digits,
-# optionally ending in X (ID cards)
-_RUN = re.compile(rf"(?<![0-9０-９A-Za-z])(?:[+＋]\s?86{_SEP}?)?[(（]?{_DIGIT}"
-                  rf"(?:{_SEP}?\)?{_SEP}?{_DIGIT})*(?:[Xx]|Ｘ|ｘ)?(?![0-9０-９A-Za-z])")
+_AS_DIGITS = {**_FULLWIDTH_DIGITS, **{ord(c): d for c, d in _CN.items()}}
+_NUMERALS = "零〇幺一二两三四五六七八九"
+_DIGIT = f"[0-9０-９{_NUMERALS}]"
+_NOT_BEFORE_OR_AFTER = f"0-9０-９A-Za-z{_NUMERALS}"
+# What people put between the digits of a number: spaces (also no-break, full-width and
+# zero-width ones), dots, dashes of every width, slashes, commas, brackets.
+_SEP = (r"[ \u3000\u00a0\u202f\u200b-\u200d\u2060\ufeff.．\-—–－−_/／,，、·・"
+        r"()（）]")
+# a run: optional +86, then digits (ASCII, full-width or Chinese numerals, mixed) with at
+# most three separators between two digits, optionally ending in X (ID cards)
+_RUN = re.compile(rf"(?<![{_NOT_BEFORE_OR_AFTER}])(?:[+＋]\s?86{_SEP}?)?[(（]?{_DIGIT}"
+                  rf"(?:{_SEP}{{0,3}}{_DIGIT})*(?:[Xx]|Ｘ|ｘ)?(?![{_NOT_BEFORE_OR_AFTER}])")
 # first pass: numbers written in one piece (13812345678 110101199001011234 are two)
-_PIECE = re.compile(r"(?<![0-9０-９A-Za-z])(?:[+＋]86)?[0-9０-９]+(?:[Xx]|Ｘ|ｘ)?"
-                    r"(?![0-9０-９A-Za-z])")
-_CN_RUN = re.compile(r"[零〇幺一二两三四五六七八九]{7,}")
+_PIECE = re.compile(rf"(?<![{_NOT_BEFORE_OR_AFTER}])(?:[+＋]86)?{_DIGIT}+(?:[Xx]|Ｘ|ｘ)?"
+                    rf"(?![{_NOT_BEFORE_OR_AFTER}])")
 
 
 def _digits(run: str) -> str:
-    return "".join(c for c in run.translate(_FULLWIDTH_DIGITS) if c.isdigit() or c in "Xx")
+    return "".join(c for c in run.translate(_AS_DIGITS) if c in "0123456789Xx")
 
 
 def _masked(digits: str) -> str | None:
@@ -72,7 +81,14 @@ TRUNCATED_MIN = 7  # digits before a "…" that may be the start of a private nu
 
 def _mask_run(text: str, match: re.Match, digits: str) -> str:
     run = match.group(0)
+    groups = [_digits(g) for g in _GROUP.findall(run)]
+    if len(groups) > 1 and max(map(len, groups)) == 2:
+        return run  # a list ("2、3、…、13号楼"), not a number typed in pieces
     masked = _masked(digits)
+    if masked is None:
+        inner = _mask_inside(run)
+        if inner != run:
+            return inner
     if masked is None and len(digits) >= TRUNCATED_MIN and \
             text.startswith(_TRUNCATED_AFTER, match.end()):
         masked = digits[:3] + "*" * (len(digits) - 3)  # cut off by an excerpt: hide the rest
@@ -83,16 +99,46 @@ def _mask_run(text: str, match: re.Match, digits: str) -> str:
     return masked
 
 
+_GROUP = re.compile(rf"{_DIGIT}+(?:[Xx]|Ｘ|ｘ)?")
+LONGEST = 21  # digits of the longest private number (a bank card, 19, or 86 + a mobile)
+CHUNK = 3  # the fewest digits of a piece of a number written in pieces (138 1234 5678)
+
+
+def _mask_inside(run: str) -> str:
+    """A run that is no private number as a whole may hold one next to other numbers
+    ("302，138 1234 5678"): consecutive pieces of three digits or more that make one are
+    masked, the longest from the left first; the rest stays as written."""
+    groups = list(_GROUP.finditer(run))
+    out, last, i = [], 0, 0
+    while i < len(groups):
+        found = None
+        ends, count = [], 0
+        for j in range(i, len(groups)):
+            size = len(_digits(groups[j].group(0)))
+            count += size
+            if count > LONGEST or size < CHUNK:
+                break
+            ends.append(j)
+        for j in reversed(ends[1:]):  # two pieces at least: single ones were seen whole
+            masked = _masked("".join(_digits(g.group(0)) for g in groups[i:j + 1]))
+            if masked is not None:
+                found = (j, masked)
+                break
+        if found is None:
+            i += 1
+            continue
+        j, masked = found
+        out += [run[last:groups[i].start()], masked]
+        last, i = groups[j].end(), j + 1
+    return "".join(out) + run[last:]
+
+
 def mask_private(text: str) -> str:
     """The text with every private number masked (see the module docstring)."""
     def digit_run(match: re.Match) -> str:
         return _mask_run(match.string, match, _digits(match.group(0)))
 
-    def chinese_run(match: re.Match) -> str:
-        return _mask_run(match.string, match, "".join(_CN[c] for c in match.group(0)))
-
-    text = _PIECE.sub(digit_run, text)
-    return _CN_RUN.sub(chinese_run, _RUN.sub(digit_run, text))
+    return _RUN.sub(digit_run, _PIECE.sub(digit_run, text))
 
 
 NAME_MAX = 20

@@ -89,6 +89,10 @@ class AibotPeer:
     def encrypt(self, payload: dict, *, ts: str | None = None, nonce: str = "n0nce"
                 ) -> tuple[bytes, dict]:
         plain = json.dumps(payload, ensure_ascii=False)
+        try:
+            plain.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: only as a \u escape
+            plain = json.dumps(payload)
         enc = PrpCrypto(self.key).encrypt(plain, "")
         enc = enc.decode() if isinstance(enc, bytes) else enc
         ts = ts or str(int(time.time()))
@@ -346,6 +350,10 @@ class FakeWecomWS:
                                         "headers": {"req_id": req_id}, "body": body},
                                        ensure_ascii=False))
         return req_id
+
+    def send_raw(self, text: str) -> None:
+        """Send any text frame to the current connection (garbled or hostile frames)."""
+        self.conns[-1].send(text)
 
     def responses_to(self, req_id: str) -> list[dict]:
         with self.lock:

@@ -368,6 +368,36 @@ def test_assign_by_name_and_refusals(chat):
     assert "只有网格员" in chat.say("u-wang", f"/指派 #{n} @陈经理")[0]
 
 
+def test_the_person_named_in_the_text_wins_over_the_mention_order(chat, bot):
+    """Hardening #13: `/指派 #2 @周阿姨` with the mentions listed the other way round."""
+    n = _open(chat)
+    chat.say("u-zhao", f"/指派 #{n} @周阿姨", mentions=["u-wang", "u-zhou"])
+    assert chat.last["replies"][0]["text"].startswith(texts.case_assigned(n, "周阿姨"))
+    assert chat.last["replies"][0]["mentions"] == ["u-zhou"]
+    with bot.store.transaction() as repos:
+        assert repos.members.get(repos.cases.get(n).assignee_id).external_id == "u-zhou"
+    # two people named: the first in the text, whatever the list says
+    chat.say("u-zhao", f"/指派 #{n} @陈经理 @王师傅", mentions=["u-wang", "u-chen"])
+    assert chat.last["replies"][0]["mentions"] == ["u-chen"]
+    # a group nickname that starts with the roster name
+    chat.say("u-zhao", f"/指派 #{n} @周阿姨(保洁)", mentions=["u-wang", "u-zhou"])
+    assert chat.last["replies"][0]["mentions"] == ["u-zhou"]
+    # a nickname the roster does not know: the mentioned person
+    chat.say("u-zhao", f"/指派 #{n} @小王", mentions=["u-wang"])
+    assert chat.last["replies"][0]["mentions"] == ["u-wang"]
+    # a name in the text that was not picked from the list still wins
+    chat.say("u-zhao", f"/指派 #{n} @陈经理", mentions=["u-wang"])
+    assert chat.last["replies"][0]["mentions"] == ["u-chen"]
+
+
+def test_role_names_the_person_in_the_text(chat, bot):
+    reply = chat.say("u-li", "/角色 @高先生 保洁", mentions=["u-zhang", "u-gao"])[0]
+    assert "高先生" in reply and "张阿姨" not in reply
+    with bot.store.transaction() as repos:
+        assert repos.members.by_external("sunshine", "u-gao").role_codes == {"cleaning"}
+        assert repos.members.by_external("sunshine", "u-zhang").role_codes == {"resident"}
+
+
 def test_escalate_climbs_tiers_to_the_top(chat, bot):
     n = _open(chat)
     chat.say("u-zhao", f"/升级 #{n} 三天没人管")

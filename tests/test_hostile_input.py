@@ -145,3 +145,14 @@ def test_one_body_size_guard_for_every_channel(chat):
         "ok": False, "error": "body larger than 262144 bytes"}
     resp = chat.client.post("/no/such/endpoint", data=b"x" * (70 * 1024))
     assert resp.status_code == 413 and resp.get_json()["ok"] is False
+
+
+def test_a_signature_with_non_ascii_characters_is_unauthorised(chat):
+    """Found by scripts/probe.py: compare_digest raised on a non-ASCII str (a 500)."""
+    import time
+
+    body = json.dumps(chat.payload("u-zhang", "电梯坏了")).encode()
+    resp = chat.client.post("/bridge/messages", data=body, headers={
+        "Content-Type": "application/json", "X-Bot-Timestamp": str(int(time.time())),
+        "X-Bot-Signature": "é" * 64})
+    assert resp.status_code == 401

@@ -1,6 +1,7 @@
 """The WeCom AI bot's HTTP callback with real encrypted traffic built with wechatpy: URL
 verification, messages (the @bot prefix, quotes, 1:1 chats), the encrypted stream
-reply, retried callbacks, bad signatures and stale timestamps, events."""
+reply, retried callbacks, bad signatures and stale timestamps, events; payloads of the
+wrong shape (400, nothing stored) and the signature checked before any parsing."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.channels.wecom_crypto import CallbackCrypto, CallbackRejected, signature
 from tests.conftest import _ENGINES
@@ -181,3 +184,133 @@ def test_staff_quoting_the_bot_names_the_case(peer, wbot):
     case_id = int(opened.split("#")[1].split()[0])
     with wbot.store.transaction() as repos:
         assert repos.cases.get(case_id).state == "acknowledged"
+
+
+# --- payloads of the wrong shape (hardening #6) and the signature first (#7) -----------------
+
+def _text_message(peer, **changes):
+    body = peer.message("u-zhang", "3号楼2单元楼道灯坏了三天了")
+    body.update(changes)
+    return body
+
+
+WRONG_SHAPES = [
+    {"from": "u-zhang"},                                          # not an object
+    {"from": {"userid": 42}},
+    {"from": None},
+    {"text": "3号楼楼道灯坏了"},                                    # text not an object
+    {"text": {"content": ["3号楼楼道灯坏了"]}},
+    {"msgtype": "mixed", "mixed": "3号楼楼道灯坏了"},               # mixed not an object
+    {"msgtype": "mixed", "mixed": {"msg_item": "3号楼"}},
+    {"msgtype": "mixed", "mixed": {"msg_item": [1, 2]}},
+    {"msgtype": "mixed", "mixed": {"msg_item": [{"msgtype": "text", "text": "灯坏了"}]}},
+    {"msgtype": "voice", "voice": ["灯坏了"]},
+    {"quote": "已受理 #1"},
+    {"quote": {"msgtype": "text", "text": 7}},
+    {"msgid": 12345},
+    {"msgid": "m" * 201},
+    {"chatid": {"id": WECOM_GROUP}},
+    {"chatid": "c" * 129},
+    {"msgtype": ["text"]},
+    {"text": {"content": "\ud800 3号楼楼道灯坏了"}},                   # a lone surrogate
+]
+
+
+@pytest.mark.parametrize("changes", WRONG_SHAPES, ids=range(len(WRONG_SHAPES)))
+def test_a_message_of_the_wrong_shape_is_refused_with_400(peer, wbot, changes):
+    resp = peer.post(_text_message(peer, **changes))
+    assert resp.status_code == 400, resp.get_data(as_text=True)
+    assert resp.get_json()["ok"] is False and "field" in resp.get_json()["error"]
+    assert _counts(wbot) == (0, 0)
+    with wbot.store.transaction() as repos:
+        assert repos.inbound.recent_in_group("u-zhang", 5) == []
+    assert peer.say("u-zhang", "3号楼2单元楼道灯坏了三天了").startswith("已受理 #")
+
+
+def test_events_of_the_wrong_shape_are_answered_empty(peer, wbot):
+    event = {"msgid": "ev-2", "msgtype": "event", "from": "u-zhang", "event": "enter_chat"}
+    assert peer.read(peer.post(event)) is None
+    assert _counts(wbot) == (0, 0)
+
+
+def test_nul_characters_in_a_message_are_removed(peer, wbot):
+    assert peer.say("u-zhang", "3号楼2单元\x00楼道灯坏了三天了").startswith("已受理 #")
+    with wbot.store.transaction() as repos:
+        [row] = repos.inbound.recent_in_group(WECOM_GROUP, 5)
+        assert "\x00" not in row.text
+
+
+def _forbid_parsing(monkeypatch):
+    """Make any JSON or XML parsing in the callback crypto fail the test."""
+    import bot.channels.wecom_crypto as crypto_module
+
+    class NoParsing:
+        @staticmethod
+        def loads(*_args, **_kwargs):
+            raise AssertionError("the body was parsed before its signature was checked")
+
+        dumps = staticmethod(json.dumps)
+        JSONDecodeError = json.JSONDecodeError
+
+    monkeypatch.setattr(crypto_module, "json", NoParsing)
+
+
+def test_a_deeply_nested_body_with_a_bad_signature_is_refused_before_parsing(
+        peer, wbot, monkeypatch):
+    body, query = peer.encrypt(peer.message("u-zhang", "2号楼楼道灯不亮了"))
+    encrypt = json.loads(body)["encrypt"]
+    deep = (b'{"encrypt": "' + encrypt.encode() + b'", "x": ' + b"[" * 200_000 +
+            b"]" * 200_000 + b"}")
+    no_encrypt = b"[" * 200_000 + b"]" * 200_000
+    _forbid_parsing(monkeypatch)
+    bad = {**query, "msg_signature": "0" * 40}
+    for data, params, status in [(deep, bad, 401), (no_encrypt, bad, 400),
+                                 (deep, {}, 401), (no_encrypt, query, 400)]:
+        resp = peer.client.post("/wecom/aibot", data=data, query_string=params,
+                                content_type="application/json")
+        assert resp.status_code == status, (status, resp.get_data(as_text=True))
+    assert _counts(wbot) == (0, 0)
+
+
+def test_an_authentic_deeply_nested_envelope_is_a_400(peer, wbot):
+    body, query = peer.encrypt(peer.message("u-zhang", "2号楼楼道灯不亮了"))
+    deep = body[:-1] + b', "x": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    resp = peer.client.post("/wecom/aibot", data=deep, query_string=query,
+                            content_type="application/json")
+    assert resp.status_code == 400 and _counts(wbot) == (0, 0)
+
+
+def test_an_escaped_slash_in_the_ciphertext_is_read():
+    crypto = CallbackCrypto(TOKEN, AES_KEY, "")
+    env = crypto.encrypt_json({"msgtype": "event"}, nonce="abc",
+                              timestamp=str(int(time.time())))
+    body = json.dumps({"encrypt": env["encrypt"]}).replace("/", "\\/").encode()
+    assert crypto.decrypt_json(body, env["msgsignature"], env["timestamp"], "abc") == \
+        {"msgtype": "event"}
+
+
+_json_leaves = (st.none() | st.booleans() | st.integers() | st.text(max_size=20))
+_json_values = st.recursive(_json_leaves, lambda inner: st.lists(inner, max_size=3) |
+                            st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                            max_leaves=8)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(changes=st.dictionaries(
+    st.sampled_from(["msgid", "msgtype", "from", "chatid", "chattype", "text", "mixed",
+                     "voice", "quote", "event"]), _json_values, max_size=4))
+def test_fuzzed_callbacks_never_500(peer, changes):
+    resp = peer.post(_text_message(peer, **changes))
+    assert resp.status_code in (200, 400), resp.get_data(as_text=True)
+
+
+def test_a_signature_with_non_ascii_characters_is_unauthorised(peer, wbot):
+    """Found by scripts/probe.py: compare_digest raised on a non-ASCII str (a 500)."""
+    body, query = peer.encrypt(peer.message("u-zhang", "2号楼楼道灯不亮了"))
+    resp = peer.client.post("/wecom/aibot", data=body, content_type="application/json",
+                            query_string={**query, "msg_signature": "签名" * 20})
+    assert resp.status_code == 401
+    echo = {**peer.echo_query("x"), "msg_signature": "é" * 40}
+    assert peer.client.get("/wecom/aibot", query_string=echo).status_code == 401
+    assert _counts(wbot) == (0, 0)

@@ -1,7 +1,8 @@
 """The WeCom self-built app: XML callbacks through wechatpy (answered empty at once),
 private moderator commands (/档案) answered through message/send with a cached access
 token, assignments messaged privately to staff, and customer-group member changes
-updating the roster — against a fake qyapi on loopback."""
+updating the roster — against a fake qyapi on loopback; authentic callbacks of the wrong
+shape answered with an empty 200 and ignored, forged ones refused before parsing."""
 
 from __future__ import annotations
 
@@ -194,3 +195,86 @@ def test_a_long_private_message_resumes_after_the_parts_out(wecom, wbot, qyapi, 
     with wbot.store.transaction() as repos:
         row = repos.outbox.get(out_id)
         assert (row.state, row.text, row.parts_sent) == ("sent", text, len(parts))
+
+
+# --- XML fields of the wrong shape (hardening #6) and the signature first (#7) ---------------
+
+def _xml(fields: str) -> str:
+    return (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>{fields}"
+            f"<CreateTime>{int(time.time())}</CreateTime><AgentID>{AGENT_ID}</AgentID></xml>")
+
+
+TEXT = "<MsgType>text</MsgType>"
+WRONG_XML = [
+    _xml(TEXT + "<FromUserName><a>u-li</a></FromUserName><Content>/帮助</Content>"
+         "<MsgId>1</MsgId>"),                                      # nested: an object
+    _xml(TEXT + "<FromUserName>u-li</FromUserName><Content>/帮助</Content>"
+         "<Content>/帮助</Content><MsgId>2</MsgId>"),              # repeated: a list
+    _xml(TEXT + "<FromUserName>u-li</FromUserName><Content><b>x</b></Content>"
+         "<MsgId>3</MsgId>"),
+    _xml(TEXT + "<FromUserName>u-li</FromUserName><Content>/帮助</Content>"
+         "<MsgId><n>4</n></MsgId>"),
+    _xml(TEXT + "<FromUserName>u-li</FromUserName><Content>/帮助</Content>"
+         f"<MsgId>{'9' * 201}</MsgId>"),                           # longer than the column
+    _xml(TEXT + f"<FromUserName>{'u' * 129}</FromUserName><Content>/帮助</Content>"
+         "<MsgId>5</MsgId>"),
+    _xml(TEXT + "<Content>/帮助</Content><MsgId>6</MsgId>"),      # no sender
+    _xml("<MsgType><t>text</t></MsgType><FromUserName>u-li</FromUserName>"
+         "<Content>/帮助</Content><MsgId>7</MsgId>"),
+    _xml("<MsgType>event</MsgType><Event>change_external_chat</Event>"
+         "<ChatId><x>wrExt-1</x></ChatId><ChangeType>update</ChangeType>"
+         "<UpdateDetail>add_member</UpdateDetail><FromUserName>sys</FromUserName>"),
+    _xml("<MsgType>event</MsgType><Event>change_external_chat</Event>"
+         "<ChatId>wrExt-1</ChatId><ChangeType>update</ChangeType>"
+         "<UpdateDetail><d>add_member</d></UpdateDetail><FromUserName>sys</FromUserName>"),
+    _xml("<MsgType>event</MsgType><Event>change_external_chat</Event>"
+         "<ChatId>wrExt-1</ChatId><ChangeType>update</ChangeType><ChangeType>x</ChangeType>"
+         "<UpdateDetail>add_member</UpdateDetail><FromUserName>sys</FromUserName>"),
+    "<notxml>",
+]
+
+
+@pytest.mark.parametrize("xml", WRONG_XML, ids=range(len(WRONG_XML)))
+def test_an_authentic_callback_of_the_wrong_shape_gets_an_empty_200(wecom, wbot, peer,
+                                                                   qyapi, xml, caplog):
+    qyapi.group_chats["wrExt-1"] = {"chat_id": "wrExt-1", "member_list": [
+        {"userid": "wmNew", "name": "新邻居"}]}
+    resp = peer.post(xml)
+    assert resp.status_code == 200 and resp.get_data() == b""
+    worker_of(wecom).wait_idle()
+    assert qyapi.app_messages == []
+    assert "Traceback" not in caplog.text and "work failed" not in caplog.text
+    with wbot.store.transaction() as repos:
+        assert repos.inbound.recent_in_group("wecom-app:u-li", 5) == []
+        assert repos.members.by_external("sunshine", "wmNew") is None
+    _private(peer, wecom, "u-li", "/帮助")                   # the app still works
+    assert len(_to(qyapi, "u-li")) == 1
+
+
+def test_a_deeply_nested_xml_body_with_a_bad_signature_is_refused_before_parsing(
+        wecom, wbot, peer, monkeypatch):
+    import xmltodict
+
+    def no_parsing(*_args, **_kwargs):
+        raise AssertionError("the body was parsed before its signature was checked")
+
+    monkeypatch.setattr(xmltodict, "parse", no_parsing)
+    deep = "<a>" * 100_000 + "</a>" * 100_000
+    query = {"msg_signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "n"}
+    for body, status in [(f"<xml><Encrypt>QUJD</Encrypt>{deep}</xml>", 401),
+                         (deep, 400)]:
+        resp = peer.client.post("/wecom/app", data=body.encode(), content_type="text/xml",
+                                query_string=query)
+        assert resp.status_code == status, resp.get_data(as_text=True)
+    with wbot.store.transaction() as repos:
+        assert repos.groups.get("wecom-app:u-li") is None
+
+
+def test_a_signature_with_non_ascii_characters_is_unauthorised(wecom, peer):
+    """Found by scripts/probe.py: compare_digest raised on a non-ASCII str (a 500)."""
+    query = {"msg_signature": "签名", "timestamp": str(int(time.time())), "nonce": "n",
+             "echostr": "QUJD"}
+    assert peer.client.get("/wecom/app", query_string=query).status_code == 401
+    resp = peer.client.post("/wecom/app", data=b"<xml><Encrypt>QUJD</Encrypt></xml>",
+                            content_type="text/xml", query_string=query)
+    assert resp.status_code == 401

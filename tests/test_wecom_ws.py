@@ -1,6 +1,7 @@
 """The AI bot's long connection against a fake WebSocket server on loopback: subscribe,
 heartbeats, callbacks in and `aibot_respond_msg` out, pushes, reconnecting after a drop,
-backing off on errcode 45009, and one connection per bot across processes (the lease)."""
+backing off on errcode 45009, one connection per bot across processes (the lease), and
+garbled frames or message bodies of the wrong shape ignored without dropping the link."""
 
 from __future__ import annotations
 
@@ -121,3 +122,55 @@ def test_stop_closes_and_releases_the_lease(wbot, ws):
     with wbot.store.transaction() as repos:
         assert repos.leases.acquire(conn.lease_name, "someone-else", conn.wall_clock(),
                                     conn.lease_ttl)
+
+
+# --- frames of the wrong shape (hardening #6) ------------------------------------------------
+
+GARBLED_FRAMES = [
+    "not json at all",
+    "[1, 2, 3]",
+    '"a string"',
+    "[" * 5000 + "]" * 5000,
+    '{"cmd": "aibot_msg_callback", "headers": "r-1", "body": "3号楼灯坏了"}',
+    '{"cmd": "aibot_msg_callback", "headers": {"req_id": ["r"]}, "body": [1]}',
+    '{"cmd": "aibot_event_callback", "headers": {"req_id": "e-1"}, "body": {"event": "x"}}',
+    '{"cmd": "aibot_event_callback", "headers": {"req_id": "e-2"}, "body": "y"}',
+    '{"headers": {"req_id": 5}, "errcode": "abc", "errmsg": {"x": 1}}',
+    '{"headers": null, "errcode": 1e400}',
+    '{"cmd": ["aibot_msg_callback"], "headers": {"req_id": "r-2"}, "body": {}}',
+]
+
+WRONG_BODIES = [
+    {"from": "u-zhang"},
+    {"text": "3号楼楼道灯坏了"},
+    {"msgtype": "mixed", "mixed": "3号楼楼道灯坏了"},
+    {"msgtype": "mixed", "mixed": {"msg_item": [{"msgtype": "text", "text": ["x"]}]}},
+    {"chatid": ["x"]},
+    {"msgid": {"id": 1}},
+]
+
+
+def test_garbled_frames_and_wrong_bodies_are_ignored_and_the_link_stays(client, ws, wbot):
+    for text in GARBLED_FRAMES:
+        ws.send_raw(text)
+    wrong = []
+    for changes in WRONG_BODIES:
+        body = _message("u-zhang", "3号楼2单元楼道灯坏了三天了")
+        body.update(changes)
+        wrong.append(ws.inject(body))
+    ok = ws.inject(_message("u-zhang", "5号楼电梯又坏了，老人上不去楼", msgid="ws-ok"))
+    assert wait_for(lambda: ws.responses_to(ok))
+    assert ws.responses_to(ok)[0]["body"]["stream"]["content"].startswith("已受理 #")
+    assert all(ws.responses_to(r) == [] for r in wrong)
+    assert ws.connections == 1 and client.connected        # never dropped
+    with wbot.store.transaction() as repos:
+        [case] = repos.cases.open_in_community("sunshine")
+        assert "电梯" in case.text
+
+
+def test_frame_fields_of_the_wrong_type_are_read_safely():
+    from bot.channels.wecom_ws import errcode_of, req_id_of
+
+    assert errcode_of({"errcode": "abc"}) == -1 and errcode_of({"errcode": 1e400}) == -1
+    assert errcode_of({}) == 0 and errcode_of({"errcode": "45009"}) == 45009
+    assert req_id_of({"headers": "x"}) == "" and req_id_of({"headers": {"req_id": 5}}) == ""

@@ -17,6 +17,7 @@ from typing import Any
 import requests
 from flask import Blueprint, current_app, jsonify, request
 
+from bot.channels.payloads import MAX_ID, MAX_MSG_ID, MAX_NAME, PayloadError, clean, string
 from bot.clock import Clock
 from bot.config import BridgeConfig
 from bot.events import DeliveryResult, IncomingMessage, Quote, wire_format
@@ -51,30 +52,18 @@ def verify(secret: str, headers: Any, body: bytes, now: float) -> str | None:
     ts_value = int(ts)
     if abs(now - ts_value) > SIGNATURE_WINDOW:
         return "timestamp outside the 300 s window"
-    if not hmac.compare_digest(sign(secret, ts, body), given.lower()):
+    # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500)
+    if not hmac.compare_digest(sign(secret, ts, body).encode(),
+                               given.lower().encode("utf-8", "replace")):
         return "bad signature"
     return None
-
-
-class PayloadError(ValueError):
-    """The JSON body is not a valid bridge message (answered with 400)."""
 
 
 _STRING_FIELDS = ("msg_id", "group_id", "sender_id", "text")
 _OPTIONAL_STRINGS = ("group_name", "sender_name", "sent_at")
 # Limits of the stored columns (refused with 400 when longer); names are cut instead.
-MAX_LENGTH = {"msg_id": 200, "group_id": 128, "sender_id": 128, "text": MAX_BODY}
-MAX_NAME = 200
+MAX_LENGTH = {"msg_id": MAX_MSG_ID, "group_id": MAX_ID, "sender_id": MAX_ID, "text": MAX_BODY}
 SENT_AT_WINDOW = timedelta(days=1)  # a sent_at further than this from now is refused
-
-
-def _clean(value: str, key: str) -> str:
-    """NUL characters are removed (no database stores them); a lone surrogate is refused."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PayloadError(f"field {key} is not valid Unicode") from None
-    return value.replace("\x00", "")
 
 
 def parse_payload(data: Any, default_now: datetime) -> IncomingMessage:
@@ -87,26 +76,20 @@ def parse_payload(data: Any, default_now: datetime) -> IncomingMessage:
             raise PayloadError(f"missing field: {key}")
         if not isinstance(data[key], str):
             raise PayloadError(f"field {key} must be a string")
-        fields[key] = _clean(data[key], key)
-        if key != "text" and not fields[key].strip():
-            raise PayloadError(f"field {key} must not be empty")
-        if len(fields[key]) > MAX_LENGTH[key]:
-            raise PayloadError(f"field {key} longer than {MAX_LENGTH[key]} characters")
+        fields[key] = string(data, key, required=key != "text", limit=MAX_LENGTH[key])
     for key in _OPTIONAL_STRINGS:
-        if data.get(key) is not None and not isinstance(data[key], str):
-            raise PayloadError(f"field {key} must be a string")
-        fields[key] = _clean(data.get(key) or "", key)[:MAX_NAME]
+        fields[key] = string(data, key, cut=MAX_NAME)
     mentions = data.get("mentions") or []
     if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
         raise PayloadError("field mentions must be a list of strings")
-    mentions = [_clean(m, "mentions")[:MAX_LENGTH["sender_id"]] for m in mentions[:50]]
+    mentions = [clean(m, "mentions")[:MAX_ID] for m in mentions[:50]]
     quote = data.get("quote")
     if quote is not None:
         if not isinstance(quote, dict) or not all(
                 isinstance(quote.get(k, ""), str) for k in ("msg_id", "text")):
             raise PayloadError("field quote must be an object with string msg_id and text")
-        quote = Quote(msg_id=_clean(quote.get("msg_id", ""), "quote")[:MAX_LENGTH["msg_id"]],
-                      text=_clean(quote.get("text", ""), "quote")[:MAX_LENGTH["text"]])
+        quote = Quote(msg_id=clean(quote.get("msg_id", ""), "quote")[:MAX_MSG_ID],
+                      text=clean(quote.get("text", ""), "quote")[:MAX_BODY])
     sent_at = default_now
     if fields["sent_at"]:
         try:

@@ -4,8 +4,12 @@ callback parsing the long connection (`wecom_ws`) shares.
 - ``GET /wecom/aibot?msg_signature&timestamp&nonce&echostr``: URL verification; the
   decrypted echostr is answered as plain text (no quotes, no newline), at once.
 - ``POST /wecom/aibot?msg_signature&timestamp&nonce`` with ``{"encrypt": …}``: a signed,
-  encrypted JSON callback (receive id ``""``). A bad signature is refused with 401 and
-  nothing is processed. Messages become one `IncomingMessage` (channel ``wecom_aibot``,
+  encrypted JSON callback (receive id ``""``). The signature is checked before the body
+  is parsed as JSON (`CallbackCrypto.decrypt_json`): a bad one is refused with 401 and
+  nothing is processed or parsed. An authentic message of the wrong shape (``from``,
+  ``text``, ``mixed`` or ``quote`` not objects, ids not strings or too long, a lone
+  surrogate) is refused with 400 before anything is stored (`bot.channels.payloads`).
+  Messages become one `IncomingMessage` (channel ``wecom_aibot``,
   msg_id = ``msgid``, group = ``chatid``, or the sender's userid in a 1:1 chat) and go
   through `bot.ingest.receive` like the bridge's; the answer is the encrypted passive reply:
   one finished stream message carrying the bot's replies. A retried callback (same
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from bot.channels.payloads import MAX_ID, MAX_MSG_ID, PayloadError, obj, string
 from bot.channels.wecom_crypto import (
     CallbackCrypto,
     CallbackRejected,
@@ -45,25 +50,34 @@ log = logging.getLogger(__name__)
 CHANNEL = "wecom_aibot"
 MAX_BODY = 1024 * 1024
 STREAM_MAX_BYTES = 20480  # a stream message's content limit
+MAX_TEXT = MAX_BODY  # a message's text (the body is at most this anyway)
 _BOT_PREFIX = re.compile(r"^\s*@[^\s\u2005@]+[\s\u2005]*")
 
 
 # --- parsing (shared with the long connection) -----------------------------------------------
 
-def _content_of(part: dict[str, Any] | None) -> str:
-    """The text of a message or quote body: text, voice (already speech-to-text), mixed."""
-    if not isinstance(part, dict):
-        return ""
-    kind = part.get("msgtype")
-    if kind == "text":
-        return str((part.get("text") or {}).get("content") or "")
-    if kind == "voice":
-        return str((part.get("voice") or {}).get("content") or "")
+def _content_of(part: dict[str, Any], key: str) -> str:
+    """The text of a message or quote body: text, voice (already speech-to-text), mixed.
+    A part of the wrong shape (``text`` not an object, ``msg_item`` not a list …) is a
+    PayloadError naming `key`."""
+    kind = string(part, "msgtype", label=f"{key}.msgtype")
+    if kind in ("text", "voice"):
+        return string(obj(part, kind), "content", label=f"{key}.{kind}.content",
+                      limit=MAX_TEXT)
     if kind == "mixed":
-        items = (part.get("mixed") or {}).get("msg_item") or []
-        return "\n".join(str((i.get("text") or {}).get("content") or "")
-                         for i in items if isinstance(i, dict) and i.get("msgtype") == "text"
-                         ).strip()
+        items = obj(part, "mixed").get("msg_item")
+        if items is None:
+            items = []
+        if not isinstance(items, list):
+            raise PayloadError(f"field {key}.mixed.msg_item must be a list")
+        texts_ = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise PayloadError(f"field {key}.mixed.msg_item must hold objects")
+            if item.get("msgtype") == "text":
+                texts_.append(string(obj(item, "text"), "content",
+                                     label=f"{key}.mixed.text.content", limit=MAX_TEXT))
+        return "\n".join(texts_).strip()[:MAX_TEXT]
     return ""
 
 
@@ -72,39 +86,36 @@ def strip_bot_mention(text: str) -> str:
     return _BOT_PREFIX.sub("", text, count=1).strip()
 
 
-def group_of(body: dict[str, Any]) -> str:
-    """The conversation id: `chatid` in groups, the sender's userid in 1:1 chats."""
-    sender = (body.get("from") or {}).get("userid") or ""
-    if body.get("chattype") == "group" and body.get("chatid"):
-        return str(body["chatid"])
-    return str(body.get("chatid") or sender)
-
-
 def parse_callback(body: dict[str, Any], now: datetime) -> IncomingMessage | None:
     """A decrypted AI-bot callback -> IncomingMessage; None for events, stream refreshes
-    and messages without text (images, files)."""
-    if body.get("msgtype") not in ("text", "mixed", "voice"):
+    and messages without text (images, files). A message of the wrong shape (``from``,
+    ``text`` or ``mixed`` not objects, ids of the wrong type or too long …) raises
+    PayloadError."""
+    kind = string(body, "msgtype")
+    if kind not in ("text", "mixed", "voice"):
         return None
-    msgid = str(body.get("msgid") or "")
-    sender = str((body.get("from") or {}).get("userid") or "")
-    if not msgid or not sender:
-        return None
-    text = _content_of(body)
-    if body.get("chattype") == "group":
+    msgid = string(body, "msgid", required=True, limit=MAX_MSG_ID)
+    sender = string(obj(body, "from", required=True), "userid", required=True,
+                    limit=MAX_ID, label="from.userid")
+    chattype = string(body, "chattype")
+    chatid = string(body, "chatid", limit=MAX_ID)
+    text = _content_of(body, "body")
+    if chattype == "group":
         text = strip_bot_mention(text)
-    if not text:
-        return None
     quote = None
-    if isinstance(body.get("quote"), dict):
-        quoted = _content_of(body["quote"])
+    if body.get("quote") is not None:
+        quoted = _content_of(obj(body, "quote"), "quote")
         if quoted:
             quote = Quote(text=quoted)
-    single = body.get("chattype") != "group"
+    if not text:
+        return None
+    single = chattype != "group"
     return IncomingMessage(
-        channel=CHANNEL, msg_id=msgid, group_id=group_of(body), sender_id=sender, text=text,
-        sent_at=now, quote=quote, group_name=f"{PRIVATE_NAME_PREFIX}{sender}" if single else "",
-        private=single,
-        raw={k: body.get(k) for k in ("msgid", "aibotid", "chatid", "chattype", "msgtype")})
+        channel=CHANNEL, msg_id=msgid, group_id=chatid or sender, sender_id=sender,
+        text=text, sent_at=now, quote=quote,
+        group_name=f"{PRIVATE_NAME_PREFIX}{sender}" if single else "", private=single,
+        raw={"msgid": msgid, "aibotid": string(body, "aibotid", cut=MAX_ID),
+             "chatid": chatid, "chattype": chattype, "msgtype": kind})
 
 
 def stream_id(msgid: str) -> str:
@@ -131,11 +142,14 @@ def stream_reply(msgid: str, replies: list[dict]) -> dict[str, Any] | None:
 
 def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | None:
     """Handle one decrypted callback (HTTP or long connection): the plaintext reply, or
-    None for an empty answer. A repeated msgid gets the first answer again."""
+    None for an empty answer. A repeated msgid gets the first answer again. A message of
+    the wrong shape raises PayloadError before anything is stored."""
     msg = parse_callback(body, app.now())
     if msg is None:
         if body.get("msgtype") == "event":
-            log.info("wecom aibot event %s", (body.get("event") or {}).get("eventtype"))
+            event = body.get("event")
+            log.info("wecom aibot event %r", str(event.get("eventtype"))[:64]
+                     if isinstance(event, dict) else None)
         return None
     result = receive(app, msg)
     replies = result.replies
@@ -177,7 +191,10 @@ def create_blueprint() -> Blueprint:
                                        args.get("timestamp", ""), nonce)
         except CallbackRejected as exc:
             return _reject(exc.status, str(exc))
-        reply = answer_callback(bot, data)
+        try:
+            reply = answer_callback(bot, data)
+        except PayloadError as exc:  # authentic, but not a message we can read
+            return _reject(400, str(exc))
         if reply is None:
             return Response("", status=200)
         return jsonify(crypto.encrypt_json(reply, nonce=nonce or None))

@@ -3,13 +3,15 @@ member-change events of external customer groups.
 
 Inbound, ``/wecom/app`` (XML callbacks through wechatpy, receive id = CorpID):
 - ``GET`` URL verification answers the decrypted echostr;
-- ``POST``: a bad signature is refused with 401; otherwise the callback is answered with
-  an empty 200 at once (WeCom waits 5 s and retries) and the work happens on a
-  background worker. A text message from member U is journalled first (dedupe on
-  ``MsgId``) as an `IncomingMessage` of channel ``wecom_app`` in the private "group"
-  ``wecom-app:U`` (registered with channel ``wecom_app`` in U's community, see
-  `bot.domain.groups`), then
-  dispatched; the answers go out through the outbox and `WecomAppSender`.
+- ``POST``: a bad signature is refused with 401 (checked before the XML is parsed);
+  otherwise the callback is answered with an empty 200 at once (WeCom waits 5 s and
+  retries anything else) and the work happens on a background worker. An authentic
+  callback we cannot read (fields of the wrong type: nested or repeated elements, ids
+  too long) is logged and ignored, still with the empty 200. A text message from member
+  U is journalled first (dedupe on ``MsgId``) as an `IncomingMessage` of channel
+  ``wecom_app`` in the private "group" ``wecom-app:U`` (registered with channel
+  ``wecom_app`` in U's community, see `bot.domain.groups`), then dispatched; the
+  answers go out through the outbox and `WecomAppSender`.
 - ``change_external_chat`` events (``UnknownMessage._data`` in wechatpy): on
   ``add_member`` the group's roster is fetched (``externalcontact/groupchat/get``,
   ``need_name=1``) and its members upserted into the group's community; on
@@ -25,12 +27,14 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, request
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
+from bot.channels.payloads import MAX_ID, MAX_MSG_ID, MAX_NAME, PayloadError, string
 from bot.channels.wecom_crypto import (
     CallbackCrypto,
     CallbackRejected,
@@ -167,20 +171,29 @@ class CallbackWorker:
             future.result(timeout)
 
 
+def text_fields(data: dict[str, Any]) -> tuple[str, str, str]:
+    """(userid, MsgId, Content) of a text message's XML fields, checked: each must be
+    plain text (xmltodict turns nested elements into objects and repeated ones into
+    lists), the ids within the stored columns' lengths; else PayloadError."""
+    userid = string(data, "FromUserName", required=True,
+                    limit=MAX_ID - len(private_group_id("")))
+    msg_id = string(data, "MsgId", required=True, limit=MAX_MSG_ID)
+    content = string(data, "Content", limit=MAX_BODY)
+    return userid, msg_id, content
+
+
 def receive_text(app: Application, data: dict[str, Any]) -> int | None:
     """Journal a member's text message in their private group; the inbound id, or None
-    for a duplicate (fast: runs inside the callback request)."""
-    userid = str(data.get("FromUserName") or "")
-    msg_id = str(data.get("MsgId") or "")
-    if not userid or not msg_id:
-        return None
+    for a duplicate (fast: runs inside the callback request). Fields of the wrong type
+    raise PayloadError before anything is stored."""
+    userid, msg_id, content = text_fields(data)
     now = app.now()
     with app.store.transaction() as repos:
         community = community_of_member(repos, app.config, userid)
         ensure_private_group(repos, userid, community.id, now)
     msg = IncomingMessage(channel=CHANNEL, msg_id=msg_id, group_id=private_group_id(userid),
-                          sender_id=userid, text=str(data.get("Content") or ""), sent_at=now,
-                          raw={"AgentID": data.get("AgentID")})
+                          sender_id=userid, text=content, sent_at=now,
+                          raw={"AgentID": str(data.get("AgentID"))[:32]})
     return journal(app, msg)
 
 
@@ -189,32 +202,60 @@ def handle_and_deliver(app: Application, inbound_id: int) -> None:
     deliver_due(app)
 
 
-def update_roster(app: Application, client: WecomAppClient, data: dict[str, Any]) -> int:
-    """A change_external_chat event: upsert the members of the group on add_member.
-    Returns how many members were upserted."""
-    chat_id = str(data.get("ChatId") or "")
-    detail = str(data.get("UpdateDetail") or "")
-    if detail == "del_member":
-        log.info("customer group %s: %s member(s) left; history kept", chat_id,
-                 data.get("MemChangeCnt", "?"))
+@dataclass(frozen=True)
+class RosterChange:
+    """A change_external_chat event, its fields checked."""
+
+    chat_id: str
+    change: str  # create | update | dismiss
+    detail: str  # add_member | del_member | …
+    count: str  # MemChangeCnt, for the log
+
+    @property
+    def members_joined(self) -> bool:
+        return self.change == "create" or (self.change == "update" and
+                                           self.detail == "add_member")
+
+
+def roster_change(data: dict[str, Any]) -> RosterChange:
+    """The fields of a change_external_chat event; PayloadError when one is of the wrong
+    type (checked inside the callback request, before any work is queued)."""
+    return RosterChange(chat_id=string(data, "ChatId", required=True, limit=MAX_ID),
+                        change=string(data, "ChangeType"),
+                        detail=string(data, "UpdateDetail"),
+                        count=string(data, "MemChangeCnt", cut=16) or "?")
+
+
+def update_roster(app: Application, client: WecomAppClient, event: RosterChange) -> int:
+    """Upsert the members of a customer group when members joined; returns how many."""
+    chat_id = event.chat_id
+    if event.detail == "del_member":
+        log.info("customer group %s: %s member(s) left; history kept", chat_id, event.count)
         return 0
-    if data.get("ChangeType") not in ("create", "update") or \
-            (data.get("ChangeType") == "update" and detail != "add_member"):
+    if not event.members_joined:
         return 0
     answer = client.post("externalcontact/groupchat/get",
                          data={"chat_id": chat_id, "need_name": 1})
-    chat = (answer or {}).get("group_chat") or {}
+    chat = answer.get("group_chat") if isinstance(answer, dict) else None
+    members = chat.get("member_list") if isinstance(chat, dict) else None
+    if not isinstance(members, list):
+        log.warning("customer group %s: groupchat/get answered no member list", chat_id)
+        return 0
     now = app.now()
     count = 0
     with app.store.transaction() as repos:
         group = repos.groups.get(chat_id)
         community_id = group.community_id if group else \
             community_for_new_group(app.config, chat_id).id
-        for member in chat.get("member_list") or []:
-            userid = str(member.get("userid") or "")
-            if not userid:
+        for member in members:
+            try:
+                userid = string(member, "userid", required=True, limit=MAX_ID)
+                name = string(member, "group_nickname", cut=MAX_NAME) or \
+                    string(member, "name", cut=MAX_NAME)
+            except (PayloadError, AttributeError):
+                log.warning("customer group %s: a member entry of the wrong shape skipped",
+                            chat_id)
                 continue
-            name = str(member.get("group_nickname") or member.get("name") or "")
             repos.members.upsert_from_platform(community_id, userid, name, now)
             count += 1
     log.info("customer group %s: roster updated, %s members", chat_id, count)
@@ -267,20 +308,28 @@ def create_blueprint(app: Application) -> Blueprint:
             xml = _crypto(app).decrypt_xml(request.get_data(cache=False),
                                            args.get("msg_signature", ""),
                                            args.get("timestamp", ""), args.get("nonce", ""))
-            message = parse_message(xml)
         except CallbackRejected as exc:
             return _reject(exc.status, str(exc))
-        except Exception:  # noqa: BLE001 - unparsable inner XML
-            return _reject(400, "unreadable message")
-        worker = worker_of(current_app)
+        # Authentic from here on: WeCom wants an empty 200 whatever happens (anything
+        # else is retried), so a message we cannot read is logged and ignored.
+        try:
+            message = parse_message(xml)
+        except Exception as exc:  # noqa: BLE001 - unparsable inner XML (wechatpy)
+            log.warning("wecom app callback unreadable, ignored: %s", type(exc).__name__)
+            return Response("", status=200)
         data = dict(message._data) if message is not None else {}
-        if message is not None and message.type == "text":
-            inbound_id = receive_text(app, data)
-            if inbound_id is not None:
-                worker.submit(handle_and_deliver, app, inbound_id)
-        elif isinstance(message, UnknownMessage) and \
-                str(data.get("Event", "")).lower() == "change_external_chat":
-            worker.submit(update_roster, app, client(), data)
+        try:
+            kind = string(data, "MsgType").lower()
+            if kind == "text":
+                inbound_id = receive_text(app, data)
+                if inbound_id is not None:
+                    worker_of(current_app).submit(handle_and_deliver, app, inbound_id)
+            elif isinstance(message, UnknownMessage) and \
+                    string(data, "Event").lower() == "change_external_chat":
+                worker_of(current_app).submit(update_roster, app, client(),
+                                              roster_change(data))
+        except PayloadError as exc:
+            log.warning("wecom app callback of the wrong shape ignored: %s", exc)
         return Response("", status=200)
 
     return bp

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 from typing import Any
 
@@ -63,8 +64,12 @@ class CallbackCrypto:
         """Raise CallbackRejected unless the signature matches and the time is recent."""
         if not (msg_signature and timestamp and nonce and encrypt):
             raise CallbackRejected("missing signature parameters")
+        if len(timestamp) > 12 or len(nonce) > 128 or len(msg_signature) > 64:
+            raise CallbackRejected("bad signature parameters")
         expected = signature(self.token, timestamp, nonce, encrypt)
-        if not hmac.compare_digest(expected, msg_signature.lower()):
+        # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500)
+        if not hmac.compare_digest(expected.encode(),
+                                   msg_signature.lower().encode("utf-8", "replace")):
             raise CallbackRejected("bad signature")
         if self.window is not None:
             try:
@@ -90,22 +95,34 @@ class CallbackCrypto:
     # --- AI bot JSON ------------------------------------------------------------------------
     def decrypt_json(self, body: bytes, msg_signature: str, timestamp: str, nonce: str
                      ) -> dict[str, Any]:
-        """An AI-bot callback body ``{"encrypt": …}`` -> the decrypted JSON object."""
-        try:
-            envelope = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise CallbackRejected("malformed JSON") from None
-        encrypt = envelope.get("encrypt") if isinstance(envelope, dict) else None
-        if not isinstance(encrypt, str) or not encrypt:
+        """An AI-bot callback body ``{"encrypt": …}`` -> the decrypted JSON object.
+
+        The signature is checked before the body is parsed: the ciphertext is found by a
+        linear scan of the raw bytes (`encrypt_in_json`), so a forged body, however deeply
+        nested, is refused without being parsed."""
+        self._require_params(msg_signature, timestamp, nonce)
+        encrypt = encrypt_in_json(body)
+        if encrypt is None:
             raise CallbackRejected("no encrypt field")
         self.verify(msg_signature, timestamp, nonce, encrypt)
         try:
+            envelope = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise CallbackRejected("malformed JSON") from None
+        if not isinstance(envelope, dict) or envelope.get("encrypt") != encrypt:
+            raise CallbackRejected("no encrypt field")
+        try:
             data = json.loads(self.decrypt(encrypt))
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             raise CallbackRejected("decrypted body is not JSON") from None
         if not isinstance(data, dict):
             raise CallbackRejected("decrypted body is not an object")
         return data
+
+    @staticmethod
+    def _require_params(msg_signature: str, timestamp: str, nonce: str) -> None:
+        if not (msg_signature and timestamp and nonce):
+            raise CallbackRejected("missing signature parameters")
 
     def encrypt_json(self, payload: dict[str, Any], nonce: str | None = None,
                      timestamp: str | None = None) -> dict[str, str]:
@@ -120,18 +137,45 @@ class CallbackCrypto:
 
     # --- self-built app XML ---------------------------------------------------------------
     def decrypt_xml(self, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> str:
-        """An app callback ``<xml><Encrypt>…`` -> the decrypted inner XML."""
+        """An app callback ``<xml><Encrypt>…`` -> the decrypted inner XML. As with JSON,
+        the signature is checked on the ciphertext found by a scan of the raw bytes before
+        the XML is parsed."""
         import xmltodict
 
-        try:
-            envelope = xmltodict.parse(body.decode("utf-8"))["xml"]
-            encrypt = envelope["Encrypt"]
-        except Exception:  # noqa: BLE001 - anything unreadable is a 400
-            raise CallbackRejected("malformed XML") from None
-        if not isinstance(encrypt, str) or not encrypt:
+        self._require_params(msg_signature, timestamp, nonce)
+        encrypt = encrypt_in_xml(body)
+        if encrypt is None:
             raise CallbackRejected("no Encrypt element")
         self.verify(msg_signature, timestamp, nonce, encrypt)
+        try:
+            envelope = xmltodict.parse(body.decode("utf-8"))["xml"]
+            found = envelope["Encrypt"]
+        except Exception:  # noqa: BLE001 - anything unreadable is a 400
+            raise CallbackRejected("malformed XML") from None
+        if not isinstance(found, str) or found.strip() != encrypt:
+            raise CallbackRejected("no Encrypt element")
         return self.decrypt(encrypt)
+
+
+# The ciphertext is base64; a JSON encoder may write "/" as "\/".
+_B64 = rb"(?:[A-Za-z0-9+/=]|\\/)+"
+_JSON_ENCRYPT = re.compile(rb'"encrypt"\s*:\s*"(' + _B64 + rb')"')
+_XML_ENCRYPT = re.compile(rb"<Encrypt>\s*(?:<!\[CDATA\[\s*([A-Za-z0-9+/=]+)\s*\]\]>|"
+                          rb"([A-Za-z0-9+/=]+))\s*</Encrypt>")
+
+
+def encrypt_in_json(body: bytes) -> str | None:
+    """The ``encrypt`` string of a JSON callback body, found without parsing it."""
+    match = _JSON_ENCRYPT.search(body)
+    return match.group(1).replace(b"\\/", b"/").decode("ascii") if match else None
+
+
+def encrypt_in_xml(body: bytes) -> str | None:
+    """The ``<Encrypt>`` text of an XML callback body, found without parsing it."""
+    match = _XML_ENCRYPT.search(body)
+    if not match:
+        return None
+    return (match.group(1) or match.group(2)).decode("ascii")
 
 
 # --- the Flask side shared by the AI-bot and app callbacks ----------------------------------

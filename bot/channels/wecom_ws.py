@@ -12,7 +12,10 @@ Protocol (frames are JSON ``{cmd, headers: {req_id}, body}``; acks carry the req
   ``aibot_send_msg`` markdown to a ``chatid``, waiting for the ack;
 - reconnect with exponential backoff, 1 s → 30 s; an auth failure with errcode 45009
   (reconnecting too fast) or a ``disconnected_event`` (another connection took over)
-  waits the full 30 s.
+  waits the full 30 s;
+- a frame of the wrong shape (not a JSON object, ``headers`` or ``body`` not objects, a
+  message with ``from``, ``text`` or ``mixed`` not objects) is logged and ignored, with
+  nothing stored or answered; the connection stays up.
 
 Exactly one connection per bot across processes: a process connects only while it holds
 the lease ``wecom-aibot-ws:{bot_id}`` (`LeaseRepo`), renewed with every heartbeat; a
@@ -37,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.channels.payloads import PayloadError
 from bot.channels.wecom_aibot import answer_callback
 from bot.channels.wecom_webhook import PushUnavailable
 from bot.clock import Clock
@@ -98,6 +102,28 @@ def websocket_connect(url: str, timeout: float = 10.0) -> Transport:
     return _WebsocketTransport(connect(url, open_timeout=timeout, ping_interval=None,
                                        close_timeout=2, max_size=8 * 1024 * 1024,
                                        legacy=False))
+
+
+# --- reading frames ----------------------------------------------------------------------------
+
+def req_id_of(frame: dict) -> str:
+    """A frame's ``headers.req_id``; "" when absent or of the wrong type."""
+    headers = frame.get("headers")
+    req_id = headers.get("req_id") if isinstance(headers, dict) else None
+    return req_id if isinstance(req_id, str) else ""
+
+
+def errcode_of(frame: dict) -> int:
+    """A frame's ``errcode`` (0 when absent); -1 when it is not a whole number."""
+    value = frame.get("errcode", 0)
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool):
+        return -1
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return -1
 
 
 # --- the client --------------------------------------------------------------------------------
@@ -179,7 +205,7 @@ class LongConnection:
             raise PushUnavailable("not connected")
         body = {"chatid": chatid, "msgtype": "markdown", "markdown": {"content": content}}
         frame = self.request("aibot_send_msg", body)
-        return int(frame.get("errcode", 0) or 0), str(frame.get("errmsg", ""))
+        return errcode_of(frame), str(frame.get("errmsg", ""))[:300]
 
     def request(self, cmd: str, body: dict[str, Any]) -> dict:
         """Send a frame and wait for its ack (raises PushUnavailable)."""
@@ -251,10 +277,10 @@ class LongConnection:
             frame = self._read(left) if left > 0 else None
             if frame is None:
                 raise SubscribeFailed(None, "no answer")
-            if (frame.get("headers") or {}).get("req_id") == req_id:
-                errcode = int(frame.get("errcode", 0) or 0)
+            if req_id_of(frame) == req_id:
+                errcode = errcode_of(frame)
                 if errcode != 0:
-                    raise SubscribeFailed(errcode, str(frame.get("errmsg", "")))
+                    raise SubscribeFailed(errcode, str(frame.get("errmsg", ""))[:300])
                 break
             self._dispatch(frame)
         self.connections += 1
@@ -276,28 +302,34 @@ class LongConnection:
             frame = self._read(min(self.poll, max(0.0, last_ping + self.heartbeat - now)))
             if frame is None:
                 continue
-            if (frame.get("headers") or {}).get("req_id") == pending_ping:
+            if req_id_of(frame) == pending_ping:
                 pending_ping, missed = None, 0
                 continue
             self._dispatch(frame)
 
     def _dispatch(self, frame: dict) -> None:
-        req_id = (frame.get("headers") or {}).get("req_id", "")
+        req_id = req_id_of(frame)
         waiter = self._waiters.get(req_id)
         if waiter is not None and "cmd" not in frame:
             waiter.frame = frame
             waiter.event.set()
             return
         cmd = frame.get("cmd")
-        body = frame.get("body") if isinstance(frame.get("body"), dict) else {}
+        body = frame.get("body")
+        if cmd in ("aibot_msg_callback", "aibot_event_callback") and \
+                not isinstance(body, dict):
+            log.warning("wecom long connection: %s frame %r without an object body; "
+                        "ignored", cmd, req_id[:64])
+            return
         if cmd == "aibot_msg_callback":
             self._worker.submit(self._on_message, req_id, body)
         elif cmd == "aibot_event_callback":
-            event = (body.get("event") or {}).get("eventtype", "")
-            if event == "disconnected_event":
+            event = body.get("event")
+            kind = event.get("eventtype") if isinstance(event, dict) else None
+            if kind == "disconnected_event":
                 raise _Replaced()
-            log.info("wecom long connection event %s", event)
-        elif cmd is None and int(frame.get("errcode", 0) or 0) != 0:
+            log.info("wecom long connection event %r", str(kind)[:64])
+        elif cmd is None and errcode_of(frame) != 0:
             log.warning("wecom long connection: request %s failed: %s %s", req_id,
                         frame.get("errcode"), frame.get("errmsg"))
 
@@ -308,10 +340,14 @@ class LongConnection:
                 self._send({"cmd": "aibot_respond_msg", "headers": {"req_id": req_id},
                             "body": reply})
         except TransportClosed:
-            log.warning("wecom long connection closed before the answer to %s",
-                        body.get("msgid"))
+            log.warning("wecom long connection closed before the answer to %r",
+                        str(body.get("msgid"))[:64])
+        except PayloadError as exc:  # nothing stored, nothing answered
+            log.warning("wecom long connection: message %r of the wrong shape ignored: %s",
+                        str(body.get("msgid"))[:64], exc)
         except Exception:  # noqa: BLE001 - one bad message must not stop the connection
-            log.exception("wecom long connection: message %s failed", body.get("msgid"))
+            log.exception("wecom long connection: message %r failed",
+                          str(body.get("msgid"))[:64])
 
     # --- plumbing --------------------------------------------------------------------------------
     def _req_id(self, cmd: str) -> str:
@@ -332,9 +368,15 @@ class LongConnection:
         text = conn.recv(timeout)
         if text is None:
             return None
-        frame = json.loads(text)
+        try:
+            frame = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            frame = None
         if not isinstance(frame, dict):
-            raise ValueError("frame is not a JSON object")
+            # a garbled frame must not drop the link: logged and read as an empty one
+            log.warning("wecom long connection: a frame that is not a JSON object ignored "
+                        "(%d characters)", len(text))
+            return {}
         return frame
 
     def _close(self) -> None:

@@ -20,6 +20,7 @@ from bot.domain.civility import masked
 from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
+from bot.domain.visibility import sees_details
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
 from bot.handlers.lookup import addresses_bot, classification, quoted_cases, quotes_bot
@@ -127,7 +128,10 @@ def _followed_up(ctx: Context, case: Case, member: Member, text: str, urgent: bo
 
 
 def say_progress(ctx: Context, case: Case) -> None:
-    """The case's progress: as "your case" to its complainants, plainly to anyone else."""
+    """The case's progress: as "your case" to its complainants, plainly to anyone else;
+    outside its own group, to all but staff, its number and state only."""
+    if _shown_briefly(ctx, case):
+        return
     latest = ctx.repos.cases.latest_event(case.id, "progress")
     standing = _standing(ctx, case)
     if any(c.member_id == ctx.member.id for c in case.complainants):
@@ -148,6 +152,16 @@ def _standing(ctx: Context, case: Case) -> str:
         waiting=case.state in UNACKNOWLEDGED_STATES,
         transferred_to=case.transferred_to if case.state == "transferred" else None,
         merged_into=case.merged_into if case.state == "merged" else None)
+
+
+def _shown_briefly(ctx: Context, case: Case) -> bool:
+    """A case asked about where its details may not go (`sees_details`): its number and
+    state only. True when that was the answer."""
+    if sees_details(ctx.member, ctx.group, case):
+        return False
+    ctx.reply(texts.case_brief(case.id, texts.state_label(case.state, case.rating)),
+              case_id=case.id)
+    return True
 
 
 def _urgent_join(ctx: Context, case: Case, member: Member, text: str, now) -> None:
@@ -204,7 +218,8 @@ def _filtered(ctx: Context, words: str) -> None:
     if not (place or person or code):
         raise UsageError(texts.cases_filter_unknown(words))
     rows = [c for c in ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
-            if (not place or all(str(c.location.get(k)) == str(v) for k, v in place.items()))
+            if sees_details(ctx.member, ctx.group, c)
+            and (not place or all(str(c.location.get(k)) == str(v) for k, v in place.items()))
             and (person is None or c.assignee_id == person.id
                  or any(x.member_id == person.id for x in c.complainants))
             and (code is None or c.category == code)]
@@ -219,6 +234,8 @@ def _list(ctx: Context, title: str, rows: list[Case], empty: str, page: int = 1)
     lines = [texts.case_list_row(c.id, category_label(c.category), texts.place(c.location),
                                  texts.state_label(c.state, c.rating), c.urgent,
                                  c.group_complaint, case_is_overdue(c, ctx.now))
+             if sees_details(ctx.member, ctx.group, c) else
+             texts.case_list_row_brief(c.id, texts.state_label(c.state, c.rating))
              for c in shown]
     more = len(rows) - (page - 1) * PAGE - len(shown)
     ctx.reply(texts.case_list(title, lines, total=len(rows), more=more, next_page=page + 1))
@@ -228,6 +245,8 @@ def _detail(ctx: Context, case_id: int) -> None:
     case = ctx.repos.cases.get(case_id, ctx.community.id)
     if case is None:
         ctx.reply(texts.CASE_NOT_FOUND.format(case_id=case_id))
+        return
+    if _shown_briefly(ctx, case):
         return
     assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
     timeline = [(ctx.local(e.at), texts.EVENT_LABELS.get(e.kind, e.kind),

@@ -25,19 +25,34 @@ def load_case(ctx: Context, case_id: int) -> Case:
 
 
 def named_member(ctx: Context, text: str) -> Member:
-    """The member a command @-mentions: by the platform's mention ids, else by name."""
+    """The member a command @-mentions: the person whose @name comes first in the text.
+
+    At each @ of the text, in order: a member of the platform's mention list whose name
+    follows it (the longest name when several do), else a member of the community with
+    that name. The mention list's own order never decides while the text names someone;
+    when it names no one we know (nicknames the roster does not have), the first
+    mentioned member is taken.
+    """
+    mentioned: list[Member] = []
     for external_id in ctx.msg.mentions:
         member = ctx.repos.members.by_external(ctx.community.id, external_id)
+        if member is not None and member not in mentioned:
+            mentioned.append(member)
+    names = []
+    for match in _AT_NAME.finditer(text):
+        after = text[match.start() + 1:]
+        listed = [m for m in mentioned if m.name and after.startswith(m.name)]
+        if listed:
+            return max(listed, key=lambda m: len(m.name))
+        member = ctx.repos.members.by_name(ctx.community.id, match.group(1))
         if member is not None:
             return member
-    match = _AT_NAME.search(text)
-    if not match:
+        names.append(match.group(1))
+    if mentioned:
+        return mentioned[0]
+    if not names:
         raise UsageError(texts.MENTION_MISSING)
-    name = match.group(1)
-    member = ctx.repos.members.by_name(ctx.community.id, name)
-    if member is None:
-        raise Refusal(texts.MEMBER_NOT_FOUND.format(who=texts.quote(name)))
-    return member
+    raise Refusal(texts.MEMBER_NOT_FOUND.format(who=texts.quote(names[0])))
 
 
 def mentioned_names(text: str) -> list[str]:

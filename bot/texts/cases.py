@@ -127,6 +127,17 @@ def case_list_row(case_id: int, category_label: str, location: str, state: str,
     return f"#{case_id} {marks}{category_label}{where} · {state}{late}"
 
 
+def case_list_row_brief(case_id: int, state: str) -> str:
+    """A list row of a case registered in another group: its number and state only."""
+    return f"#{case_id} · {state}"
+
+
+def case_brief(case_id: int, state: str) -> str:
+    """A case asked about outside its own group: its number and state only."""
+    return (f"#{case_id} 目前状态：{state}。"
+            "这件事登记在别的群，详情只在那个群里或向工作人员查看。")
+
+
 def case_detail(*, case_id: int, state: str, category_label: str, location: str,
                 urgent: bool, group_complaint: bool, text: str, complainants: Sequence[str],
                 assignee: str | None, respond_by: datetime, resolve_by: datetime,
