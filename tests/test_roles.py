@@ -101,3 +101,47 @@ def test_chat_roles_stay_until_the_file_changes_that_member(chat, bot, db_url, c
         "高先生", ["物业维修"], "配置文件",
         texts.role_event_line("11-25 10:00", None, "高先生", ["保洁"], ["物业维修"]))]
     app3.extensions["linli"].engine.dispose()
+
+
+def test_two_moderators_demoting_each_other_at_once_leave_one(db_url, clock):
+    """Role changes at once are taken one at a time (the community's row is held on
+    PostgreSQL, SQLite lets one writer in): the second sees the first and is refused."""
+    import threading
+    import time
+
+    from bot import create_app
+    from bot.domain import roles as role_rules
+    from bot.domain.errors import RuleError
+    from tests.conftest import make_config
+
+    app = create_app(make_config(db_url, secret=""), clock=clock)
+    bot = app.extensions["linli"]
+    _ENGINES.append(bot.engine)
+    first_in = threading.Event()
+    outcome: dict[str, str] = {}
+
+    def demote(actor_id: str, target_id: str, wait: bool) -> None:
+        if wait:
+            first_in.wait(5)
+        try:
+            with bot.store.transaction() as repos:
+                actor = repos.members.by_external("sunshine", actor_id)
+                target = repos.members.by_external("sunshine", target_id)
+                role_rules.set_in_chat(repos, actor, target, "resident", clock())
+                if not wait:
+                    first_in.set()
+                    time.sleep(0.5)  # hold the change while the other one starts
+            outcome[target_id] = "demoted"
+        except RuleError:
+            outcome[target_id] = "refused"
+
+    threads = [threading.Thread(target=demote, args=("u-liu", "u-li", False)),
+               threading.Thread(target=demote, args=("u-li", "u-liu", True))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert outcome == {"u-li": "demoted", "u-liu": "refused"}
+    with bot.store.transaction() as repos:
+        left = repos.members.with_roles("sunshine", role_rules.MODERATING)
+        assert [m.external_id for m in left] == ["u-liu"]

@@ -170,6 +170,7 @@ def set_in_chat(repos: Repos, actor: Member, member: Member, role: str, now: dat
     """/角色: give a member exactly this role (kept across restarts until the config
     roster changes this member). None when they hold it already. Refused when it would
     take the last moderator's ability away."""
+    repos.communities.lock(member.community_id)  # role changes at once: one at a time
     if member.role_codes == {role}:
         return None
     if _last_moderator(repos, member, [role]):

@@ -28,6 +28,18 @@ class CommunityRepo(_Repo):
     def get(self, community_id: str) -> Community | None:
         return self.s.get(Community, community_id)
 
+    def lock(self, community_id: str) -> None:
+        """Hold the community's row until the transaction ends and read everything again
+        after it (PostgreSQL; SQLite's BEGIN IMMEDIATE already lets one writer in at a
+        time): two role changes at once see each other (the last moderator stays)."""
+        if self.s.get_bind().dialect.name != "postgresql":
+            return
+        self.s.flush()
+        self.s.execute(select(Community.id).where(Community.id == community_id)
+                       .with_for_update())
+        self.s.info.pop("members_with_roles", None)
+        self.s.expire_all()
+
 
 class GroupRepo(_Repo):
     def lock(self, group_ids: list[str]) -> None:
