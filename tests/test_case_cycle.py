@@ -561,3 +561,35 @@ def test_stats_rates(chat, clock):
     assert "办结用时：平均 1小时" in text                      # a only: b was reopened
     assert chat.say("u-li", "/统计 本周")[0].startswith("本周工单统计")
     assert "请写 本周 或 本月" in chat.say("u-li", "/统计 去年")[0]
+
+
+# --- a resident's next message: a chaser of their case, or a new problem ---------------------
+
+def test_a_chaser_follows_the_residents_own_case(chat, bot):
+    n = _open(chat, "u-gao", "5号楼402装修砸墙，中午都不停")
+    reply = chat.say("u-gao", "还是吵得不行 怎么还没人来")
+    assert f"#{n}" in reply[0] and len(_cases_of(bot)) == 1
+
+
+def test_danger_at_another_place_is_never_folded_into_the_residents_old_case(chat, bot):
+    """小雨妈妈 reported a missing manhole cover (no building); days later her fire report
+    in 6号楼 opens its own urgent case instead of chasing the manhole case."""
+    manhole = _open(chat, "u-xiaosun", "快来人啊 10号楼和6号楼中间那个井盖不见了 小孩差点掉下去")
+    reply = chat.say("u-xiaosun", "救命 6号楼地下室往外冒烟 好大一股焦味 是不是着火了")
+    fire = chat.last["replies"][0]["case_id"]
+    assert reply[0].startswith("【紧急】已受理") and fire != manhole
+    glass = chat.say("u-xiaosun", "6号楼2单元楼道窗户玻璃碎了一块 冷风往里灌")
+    assert glass[0].startswith("已受理") and chat.last["replies"][0]["case_id"] not in (
+        manhole, fire)
+
+
+def test_another_problem_at_the_same_place_is_a_new_case(chat, bot):
+    heating = _open(chat, "u-zhang", "7号楼1单元暖气片冰凉冰凉的 昨晚冻得睡不着")
+    chat.say("u-zhang", "都三点半了7号楼1单元还没来水 不是说三点吗")
+    water = chat.last["replies"][0]["case_id"]
+    assert water != heating
+
+
+def _cases_of(bot):
+    with bot.store.transaction() as repos:
+        return repos.cases.open_in_group("g-1")

@@ -95,17 +95,21 @@ def similarity(a: str, b: str) -> float:
 
 
 def own_follow_up(repos: Repos, *, group: Group, member: Member, category: str,
-                  named: str | None, location: dict, now: datetime, window: timedelta
-                  ) -> Case | None:
+                  named: str | None, location: dict, now: datetime, window: timedelta,
+                  text: str = "") -> Case | None:
     """The sender's own open case that a new complaint of theirs follows up (还在砸！！！,
     怎么还没人来): their newest open case in the group within the window whose place does
-    not disagree, unless the rules name another category for the new message (楼道灯也坏了
-    is a new problem)."""
+    not disagree, unless the new message is of another category and names a problem or a
+    place (楼道灯也坏了, 7号楼1单元还没来水 after a heating case there).  A message that
+    names a place its case does not name is a new problem unless the texts are very
+    alike (“6号楼地下室冒烟” never chases a place-less manhole case of the same resident)."""
     for case in repos.cases.open_raised_in_group(group.id, member.id, now - window):
         if location and case.location and not same_place(location, case.location):
             continue
-        if case.category == category or named is None:
-            return case
+        if location and not case.location and similarity(text, case.text) < SIMILAR_WITHOUT_PLACE:
+            continue
+        if case.category == category or (named is None and not location):
+            return case  # the same problem, or a chaser naming no problem and no place
     return None
 
 

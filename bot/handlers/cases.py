@@ -59,7 +59,7 @@ def open_from_message(ctx: Context, text: str, result, via: str,
     own = own_follow_up(ctx.repos, group=ctx.group, member=complainant,
                         category=result.category or "other", named=result.named,
                         location=result.location, now=now,
-                        window=ctx.config.cases.duplicate_window)
+                        window=ctx.config.cases.duplicate_window, text=text)
     if own is not None:
         _followed_up(ctx, own, complainant, text, result.urgent, now)
         return own
