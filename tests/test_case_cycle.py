@@ -593,3 +593,10 @@ def test_another_problem_at_the_same_place_is_a_new_case(chat, bot):
 def _cases_of(bot):
     with bot.store.transaction() as repos:
         return repos.cases.open_in_group("g-1")
+
+
+def test_staff_news_naming_the_place_of_their_one_case_is_progress(chat, bot):
+    n = _open(chat, "u-gao", "9号楼3单元晚上十点多还在装修砸墙，孩子睡不着")
+    reply = chat.say("u-chen", "9号楼装修的我让保安上去敲门了")
+    assert reply and reply[0].startswith(f"#{n}")
+    assert "progress" in _case(bot, n)[1]

@@ -225,6 +225,19 @@ def _answer_to_which(ctx: Context) -> bool:
     return True
 
 
+def _about_a_place(ctx: Context, text: str) -> bool:
+    """Words with no clear intent that name the place of exactly one of the sender's cases
+    (“9号楼装修的我让保安上去敲门了”) are news of that case: a progress note."""
+    if _named_cases(ctx) or to_everyone(text) or _speaks_of_colleague(ctx):
+        return False
+    if not classification(ctx).location:
+        return False
+    found = _candidates(ctx, PROGRESS)
+    if len(found) != 1:
+        return False
+    return _act(ctx, found[0], PROGRESS, text)
+
+
 def natural_reply(ctx: Context) -> bool:
     """A staff member's plain words about a case: “收到” acknowledges it, “明天上午换灯泡”
     is progress, “修好了” resolves it (see bot.domain.staff_replies)."""
@@ -235,7 +248,7 @@ def natural_reply(ctx: Context) -> bool:
     text = ctx.msg.text
     intent = reply_intent(text)
     if intent is None:
-        return False
+        return _about_a_place(ctx, text)
     named = _named_cases(ctx)
     if len(named) > 1 and not case_refs_in(text):
         # “收到” to a message listing several cases (a morning reminder): which one?
