@@ -1,7 +1,7 @@
 """Rule-based classifier of group-chat messages (jieba tokens + lexicon rules).
 
-A message is normalised, segmented once by a private jieba tokenizer that knows every
-lexicon word, and the tokens (and runs of up to three tokens) are looked up in a term table.
+A message is normalised, segmented once by jieba's dictionary with every lexicon word added
+(segmenter.py), and the tokens (and runs of up to three tokens) are looked up in a term table.
 From those hits the rules score:
   * problem evidence per category: a signal word, an object with a fault word near it;
   * complaint constructions (怎么还没, 能不能管管, 又…了, 几天了 …);
@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-import jieba
-
 from .combine import Analysis, category_of, decide, explain
 from .labels import CATEGORIES, normalize_role
 from .lexicon import load_lexicon, merge_extra
@@ -31,6 +29,7 @@ from .location import LocationParser
 from .model import MODEL_PATH, LinearModel, message_features
 from .normalize import Normalized, Normalizer
 from .result import Classification
+from .segmenter import Segmenter
 
 WINDOW = 8  # tokens between an object and its fault word
 SCOPE_WINDOW = 5  # tokens between 整栋/全楼 and a scoped outage word (停了, 不热)
@@ -65,9 +64,6 @@ POLITE_INQUIRY = frozenset(("请问", "想问", "想问一下", "问一下", "�
 QUESTION_END = re.compile(r"[吗呢么](?=$|[\s,.!;:~])")
 FIRM_INQUIRY = frozenset(("请问", "想问", "想问一下", "问一下", "好奇", "想了解", "了解一下",
                           "有没有人知道", "谁知道", "有人知道", "的话", "一般", "一般是"))
-
-
-jieba.setLogLevel(logging.WARNING)
 
 
 class Hit(NamedTuple):
@@ -149,16 +145,6 @@ def _urgent_pattern(entry) -> tuple[re.Pattern, str | None]:
     return re.compile(entry), None
 
 
-def _make_tokenizer(words) -> jieba.Tokenizer:
-    """A private jieba tokenizer (the global one stays untouched) knowing the lexicon."""
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    for word in words:
-        if len(word) > 1 and not word.isascii():
-            tokenizer.add_word(word)
-    return tokenizer
-
-
 class Classifier:
     """Classifies messages; `extra_lexicon` is a community lexicon (see lexicon.py)."""
 
@@ -189,9 +175,7 @@ class Classifier:
                                        or r"(?!x)x")
         self._hedges = tuple(str(h) for h in lex["urgent"]["hedges"])
         self._urgent_patterns = tuple(_urgent_pattern(p) for p in lex["urgent"].get("patterns", []))
-        self._any_urgent = re.compile("|".join(f"(?:{p.pattern})" for p, _ in self._urgent_patterns)
-                                      or r"(?!x)x")
-        self._tokenizer = _make_tokenizer(self._table)
+        self._segmenter = Segmenter(self._table)
         self._subterms = lru_cache(maxsize=65536)(self._subterms_uncached)
 
     # -- public -------------------------------------------------------------------------
@@ -231,7 +215,7 @@ class Classifier:
         """The rules' view of one message: their decision, their evidence, the features."""
         role = normalize_role(role)
         norm = self._normalizer.normalize(text)
-        tokens = self._tokenizer.lcut(norm.text, HMM=False)
+        tokens = self._segmenter.cut(norm.text)
         hits = self._match(tokens)
         feats = self._features(hits, norm)
         scores = self._category_scores(feats)
@@ -373,8 +357,10 @@ class Classifier:
             patterns += sum(1 for p in self._patterns if p.search(text))
         question = ("?" in text or QUESTION_END.search(text) is not None
                     or bool(groups.get("a_not_a")))
+        # each pattern searched alone: sre skips ahead to its first characters, which one
+        # alternation of all of them (no common first character) cannot
         matched = [code for p, code in self._urgent_patterns for m in p.finditer(text)
-                   if self._unhedged(m.start(), text)] if self._any_urgent.search(text) else []
+                   if self._unhedged(m.start(), text)]
         return Features(groups, objects, faults, signals, patterns, question, bool(matched),
                         tuple(code for code in matched if code))
 

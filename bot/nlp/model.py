@@ -18,8 +18,9 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from dataclasses import dataclass
+from operator import add
 from pathlib import Path
+from typing import NamedTuple
 
 MODEL_PATH = Path(__file__).with_name("model.json.gz")
 FORMAT_VERSION = 1
@@ -31,10 +32,10 @@ def message_features(text: str, tokens: list[str], evidence: list[str], role: st
     """The feature strings of one message.  Character n-grams carry no prefix (they hold no
     ':' after the ^ … $ padding is added, so they cannot collide with the others)."""
     padded = "^" + text.replace(" ", "").replace(":", "：") + "$"
-    n = len(padded)
     feats = set(padded)
-    feats.update([padded[i:i + 2] for i in range(n - 1)])
-    feats.update([padded[i:i + 3] for i in range(n - 2)])
+    bigrams = list(map(add, padded, padded[1:]))  # padded[i] + padded[i + 1]
+    feats.update(bigrams)
+    feats.update(map(add, bigrams, padded[2:]))  # trigrams
     feats.update(["w:" + t for t in tokens if t not in _SKIP_TOKENS])
     feats.update(evidence)
     feats.add("role:" + role)
@@ -49,13 +50,12 @@ def sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
-@dataclass(frozen=True)
-class ModelScore:
-    """What the model says of one message."""
+class ModelScore(NamedTuple):
+    """What the model says of one message (a tuple: cheap to make, immutable)."""
 
     complaint: float  # probability that it is a complaint
     urgent: float  # probability that it is urgent
-    known: tuple[int, ...]  # indices of the known features (for the category head, explain)
+    known: frozenset[str]  # the message's features the model knows (category head, explain)
 
 
 class LinearModel:
@@ -70,9 +70,12 @@ class LinearModel:
         self.b_complaint: float = data["complaint"]["b"]
         self.w_urgent: list[float] = data["urgent"]["w"]
         self.b_urgent: float = data["urgent"]["b"]
-        # one look-up per feature: (complaint weight, urgent weight, index)
-        self._table = {f: (self.w_complaint[i], self.w_urgent[i], i)
-                       for i, f in enumerate(self.features)}
+        # the known features of a message are found by one set intersection; then one
+        # look-up per feature gives both binary heads' weights as one complex number
+        # (complaint + urgent·j), and one sum adds up both heads
+        self._vocabulary = frozenset(self.features)
+        self._weights = {f: complex(c, u) for f, c, u in
+                         zip(self.features, self.w_complaint, self.w_urgent, strict=True)}
         self.categories: list[str] = data["category"]["classes"]
         self.b_category: list[float] = data["category"]["b"]
         # sparse rows: feature index -> [(class index, weight)]
@@ -81,12 +84,13 @@ class LinearModel:
         self.thresholds: dict = data["thresholds"]
         # the few features with category weights (L1 keeps them few), as dense rows
         width = len(self.categories)
-        self._category_rows: dict[int, tuple[float, ...]] = {}
+        self._category_rows: dict[str, tuple[float, ...]] = {}
         for i, row in self.w_category.items():
             dense = [0.0] * width
             for c, w in row:
                 dense[c] = w
-            self._category_rows[i] = tuple(dense)
+            self._category_rows[self.features[i]] = tuple(dense)
+        self._category_features = frozenset(self._category_rows)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> LinearModel:
@@ -94,34 +98,34 @@ class LinearModel:
             return cls(json.load(fh))
 
     def score(self, features: frozenset[str]) -> ModelScore:
-        rows = [row for row in map(self._table.get, features) if row is not None]
-        if not rows:
-            return ModelScore(sigmoid(self.b_complaint), sigmoid(self.b_urgent), ())
-        wc, wu, known = zip(*rows, strict=True)
+        known = self._vocabulary & features
+        if not known:
+            return ModelScore(sigmoid(self.b_complaint), sigmoid(self.b_urgent), known)
         scale = 1.0 / math.sqrt(len(known))
-        return ModelScore(sigmoid(self.b_complaint + scale * sum(wc)),
-                          sigmoid(self.b_urgent + scale * sum(wu)), known)
+        total = sum(map(self._weights.__getitem__, known))
+        return ModelScore(sigmoid(self.b_complaint + scale * total.real),
+                          sigmoid(self.b_urgent + scale * total.imag), known)
 
-    def category_scores(self, known: tuple[int, ...]) -> list[float]:
+    def category_scores(self, known: frozenset[str]) -> list[float]:
         """Decision value per class (argmax is the category)."""
-        get = self._category_rows.get
-        rows = [row for row in map(get, known) if row is not None]
+        rows = list(map(self._category_rows.__getitem__, self._category_features & known))
         if not rows:
             return list(self.b_category)
         scale = 1.0 / math.sqrt(len(known))
         totals = map(sum, zip(*rows, strict=True))
         return [b + scale * t for b, t in zip(self.b_category, totals, strict=True)]
 
-    def category(self, known: tuple[int, ...]) -> str:
+    def category(self, known: frozenset[str]) -> str:
         values = self.category_scores(known)
         return self.categories[values.index(max(values))]
 
-    def strongest(self, known: tuple[int, ...], head: str = "complaint",
+    def strongest(self, known: frozenset[str], head: str = "complaint",
                   n: int = 6) -> list[tuple[str, float]]:
         """The features that pushed `head` most, with their weight (for --explain)."""
-        weights = self.w_complaint if head == "complaint" else self.w_urgent
-        ranked = sorted(known, key=lambda i: -abs(weights[i]))[:n]
-        return [(self.features[i], round(weights[i], 3)) for i in ranked]
+        weights = {f: (self._weights[f].real if head == "complaint" else self._weights[f].imag)
+                   for f in known}
+        ranked = sorted(known, key=lambda f: (-abs(weights[f]), f))[:n]
+        return [(f, round(weights[f], 3)) for f in ranked]
 
 
 def dump_model(data: dict, path: Path) -> None:
