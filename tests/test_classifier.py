@@ -251,6 +251,32 @@ def test_segmenter_cuts_exactly_as_jieba_does():
     assert not differing
 
 
+def test_quick_pattern_test_agrees_with_searching_each_pattern():
+    """The lookahead-guarded alternation (patterns.py) says "some pattern matches" exactly
+    when one does, for the lexicon's complaint and danger patterns."""
+    import random
+    import re
+
+    from bot.nlp.patterns import any_match, first_chars
+
+    assert first_chars(re.compile("(?<!是)不是.{0,3}吗")) == frozenset("不")
+    assert first_chars(re.compile("(打|叫)?个?(119|[23])")) == frozenset("打叫个123")
+    for loose in (".吗", "a?b*", "[^x]y", r"\d+天", "[一-龥]+", "(?i)abc", "x|"):
+        assert first_chars(re.compile(loose)) is None, loose
+    assert any_match([re.compile("abc"), re.compile(".x")]) is None
+    clf = Classifier(model=None)
+    texts = [clf._normalizer.normalize(r["text"]).text
+             for path in sorted(CORPUS.glob("*.jsonl")) for r in _load(path)]
+    rnd = random.Random(3)
+    alphabet = sorted(set("".join(texts)))
+    texts += ["".join(rnd.choices(alphabet, k=rnd.randint(0, 30))) for _ in range(3000)]
+    for patterns in (list(clf._patterns), [p for p, _ in clf._urgent_patterns]):
+        quick = any_match(patterns)
+        assert quick is not None
+        assert [bool(quick.search(t)) for t in texts] == [
+            any(p.search(t) for p in patterns) for t in texts]
+
+
 def test_classify_traditional_and_fullwidth_message():
     result = classify("５號樓電梯壞了，困人了！！")
     assert result.is_complaint and result.category == "elevator" and result.urgent

@@ -28,6 +28,7 @@ from .lexicon import load_lexicon, merge_extra
 from .location import LocationParser
 from .model import MODEL_PATH, LinearModel, message_features
 from .normalize import Normalized, Normalizer
+from .patterns import any_match
 from .result import Classification
 from .segmenter import Segmenter
 
@@ -169,12 +170,12 @@ class Classifier:
         self._normalizer = Normalizer(lex["typos"])
         self._locations = LocationParser(lex["places"])
         self._patterns = tuple(re.compile(p) for p in lex["complaint_cues"]["patterns"])
-        # one pass over the text tells whether any pattern can match at all (most messages
-        # match none), so the per-pattern searches run only when one will
-        self._any_pattern = re.compile("|".join(f"(?:{p.pattern})" for p in self._patterns)
-                                       or r"(?!x)x")
+        # one pass over the text tells whether any pattern matches at all (most messages
+        # match none), so the per-pattern searches run only when one will (patterns.py)
+        self._any_pattern = any_match(self._patterns)
         self._hedges = tuple(str(h) for h in lex["urgent"]["hedges"])
         self._urgent_patterns = tuple(_urgent_pattern(p) for p in lex["urgent"].get("patterns", []))
+        self._any_urgent = any_match([p for p, _ in self._urgent_patterns])
         self._segmenter = Segmenter(self._table)
         self._subterms = lru_cache(maxsize=65536)(self._subterms_uncached)
 
@@ -353,14 +354,13 @@ class Classifier:
                     per_kind[kind][code].append(hit)
         text = norm.text
         patterns = int(norm.emphasis)
-        if self._any_pattern.search(text):
+        if self._any_pattern is None or self._any_pattern.search(text):
             patterns += sum(1 for p in self._patterns if p.search(text))
         question = ("?" in text or QUESTION_END.search(text) is not None
                     or bool(groups.get("a_not_a")))
-        # each pattern searched alone: sre skips ahead to its first characters, which one
-        # alternation of all of them (no common first character) cannot
         matched = [code for p, code in self._urgent_patterns for m in p.finditer(text)
-                   if self._unhedged(m.start(), text)]
+                   if self._unhedged(m.start(), text)] if (
+            self._any_urgent is None or self._any_urgent.search(text)) else []
         return Features(groups, objects, faults, signals, patterns, question, bool(matched),
                         tuple(code for code in matched if code))
 

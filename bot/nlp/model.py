@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from itertools import chain
 from operator import add
 from pathlib import Path
 from typing import NamedTuple
@@ -32,15 +33,10 @@ def message_features(text: str, tokens: list[str], evidence: list[str], role: st
     """The feature strings of one message.  Character n-grams carry no prefix (they hold no
     ':' after the ^ … $ padding is added, so they cannot collide with the others)."""
     padded = "^" + text.replace(" ", "").replace(":", "：") + "$"
-    feats = set(padded)
     bigrams = list(map(add, padded, padded[1:]))  # padded[i] + padded[i + 1]
-    feats.update(bigrams)
-    feats.update(map(add, bigrams, padded[2:]))  # trigrams
-    feats.update(["w:" + t for t in tokens if t not in _SKIP_TOKENS])
-    feats.update(evidence)
-    feats.add("role:" + role)
-    feats.add(f"len:{min(len(text) // 8, 10)}")
-    return frozenset(feats)
+    return frozenset(chain(padded, bigrams, map(add, bigrams, padded[2:]),  # 1-, 2-, 3-grams
+                           ["w:" + t for t in tokens if t not in _SKIP_TOKENS], evidence,
+                           ("role:" + role, f"len:{min(len(text) // 8, 10)}")))
 
 
 def sigmoid(x: float) -> float:
