@@ -76,6 +76,9 @@ class Hit(NamedTuple):
     tags: tuple[tuple[str, str | None], ...]  # (kind, category or None)
 
 
+_hit = tuple.__new__  # _hit(Hit, (start, end, term, tags)): a Hit without the Python-level __new__
+
+
 @dataclass
 class Features:
     """What the rules saw in one message."""
@@ -88,6 +91,8 @@ class Features:
     question: bool
     danger: bool = False  # an urgent pattern matched (液化气的味道)
     danger_categories: tuple[str, ...] = ()  # categories the matched urgent patterns name
+    alarm: bool = False  # danger now: an unhedged urgent trigger or danger pattern
+    resolved: tuple[int, int] = (0, 0)  # (strong, weak) resolution phrases not negated
 
 
 def _group_terms(lex: dict) -> dict[str, list[str]]:
@@ -164,6 +169,9 @@ class Classifier:
         self._model: LinearModel | None = model or None
         self._table = _build_table(lex)
         self._context = frozenset(lex.get("context_objects", []))
+        # terms a keyword can be: a category's words, danger words, generic faults
+        self._keyword_terms = frozenset(term for term, tags in self._table.items() if any(
+            code is not None or kind in ("urgent", "gfault") for kind, code in tags))
         self._suggestions = frozenset(lex.get("suggestions", []))
         self._max_term = max(map(len, self._table))
         self._prefixes = frozenset(t[:k] for t in self._table for k in range(1, len(t)))
@@ -222,7 +230,7 @@ class Classifier:
         scores = self._category_scores(feats)
         problem = max((s for s, _ in scores.values()), default=0.0)
         score = self._complaint_score(feats, norm, problem, role)
-        alarm = self._alarm(feats)
+        alarm = feats.alarm
         evidence = (problem > 0 or self._cues(feats) >= 3 or alarm)
         g = feats.groups
         # 请问闻到燃气味打哪个电话: a polite question about danger asks; it raises no alarm
@@ -231,7 +239,8 @@ class Classifier:
         hedged = bool(g.get("urgent") or g.get("hypothetical")) and not alarm
         is_complaint = score >= COMPLAINT_THRESHOLD and bool(evidence)
         location = self._locations.parse(norm.loc_text)
-        best = self._category(scores, feats)
+        # the rules' category matters for a complaint, or as the category they name
+        best = self._category(scores, feats) if is_complaint or problem > 0 else None
         category = best if is_complaint else None
         urgent_words = self._urgent(feats, location)
         urgent = is_complaint and urgent_words
@@ -239,7 +248,7 @@ class Classifier:
         intent = "complaint" if is_complaint else other_intent
         keywords = self._keywords(hits)
         rules = Classification(is_complaint, category, urgent, location, keywords, intent)
-        strong, weak = self._resolutions(feats)
+        strong, weak = feats.resolved
         sure_not = bool(not alarm and (
             (strong and problem < STRONG_PROBLEM)
             or (role != "resident" and (g.get("notice") or g.get("staff_reply")))
@@ -289,34 +298,38 @@ class Classifier:
     def _match(self, tokens: list[str]) -> list[Hit]:
         """All lexicon hits: single tokens, joined runs of tokens, and terms inside tokens."""
         table, prefixes = self._table, self._prefixes
-        hits = []
+        hits: list[Hit] = []
+        add = hits.append
         n = len(tokens)
         for i, token in enumerate(tokens):
             if token == " ":
                 continue
             tags = table.get(token)
+            long = len(token) > 2
             if tags:
-                hits.append(Hit(i, i + 1, token, tags))
-            elif len(token) > 2 and not token.isascii():
-                hits.extend(Hit(i, i + 1, part, table[part]) for part in self._subterms(token))
-            if (token in NEG_HEADS or len(token) > 2) and self._negative_predicate(tokens, i):
-                hits.append(Hit(i, min(i + 2, n), "".join(tokens[i:i + 2]), NEG_TAGS))
-            if i + 2 < n and tokens[i + 1] in ("不", "没") and tokens[i + 2] == token \
+                add(_hit(Hit, (i, i + 1, token, tags)))
+            elif long and not token.isascii():
+                hits.extend(_hit(Hit, (i, i + 1, part, table[part]))
+                            for part in self._subterms(token))
+            if (long or token in NEG_HEADS) and self._negative_predicate(tokens, i):
+                add(_hit(Hit, (i, min(i + 2, n), "".join(tokens[i:i + 2]), NEG_TAGS)))
+            if i + 2 < n and tokens[i + 2] == token and tokens[i + 1] in ("不", "没") \
                     and not token.isascii():  # 涨不涨, 修没修: an A-not-A question
-                hits.append(Hit(i, i + 3, "".join(tokens[i:i + 3]), A_NOT_A_TAGS))
+                add(_hit(Hit, (i, i + 3, "".join(tokens[i:i + 3]), A_NOT_A_TAGS)))
             if token == "又":  # 电梯又挂了, 广场舞又开始了: something went wrong again
                 end = next((j for j in range(i + 2, min(i + 4, n)) if tokens[j] in AGAIN_ENDS),
                            None)
                 if end is not None:
-                    hits.append(Hit(i, end + 1, "".join(tokens[i:end + 1]), AGAIN_TAGS))
-            joined = token
-            for j in range(i + 1, min(i + MAX_NGRAM, n)):
-                if joined not in prefixes:
-                    break  # no lexicon phrase starts like this
-                joined += tokens[j]
-                tags = table.get(joined)
-                if tags:
-                    hits.append(Hit(i, j + 1, joined, tags))
+                    add(_hit(Hit, (i, end + 1, "".join(tokens[i:end + 1]), AGAIN_TAGS)))
+            if token in prefixes:  # some lexicon phrase starts with this token
+                joined = token
+                for j in range(i + 1, min(i + MAX_NGRAM, n)):
+                    joined += tokens[j]
+                    tags = table.get(joined)
+                    if tags:
+                        add(_hit(Hit, (i, j + 1, joined, tags)))
+                    if joined not in prefixes:
+                        break  # no longer lexicon phrase starts like this
         return hits
 
     @staticmethod
@@ -361,8 +374,11 @@ class Classifier:
         matched = [code for p, code in self._urgent_patterns for m in p.finditer(text)
                    if self._unhedged(m.start(), text)] if (
             self._any_urgent is None or self._any_urgent.search(text)) else []
-        return Features(groups, objects, faults, signals, patterns, question, bool(matched),
-                        tuple(code for code in matched if code))
+        feats = Features(groups, objects, faults, signals, patterns, question, bool(matched),
+                         tuple(code for code in matched if code))
+        feats.alarm = bool(feats.danger or self._urgent_triggers(feats))
+        feats.resolved = self._resolutions(feats)
+        return feats
 
     def _unhedged(self, start: int, text: str) -> bool:
         """No hedge word (上次, 万一 …) in the few characters before `start`."""
@@ -449,7 +465,7 @@ class Classifier:
     def _against(self, feats: Features, norm: Normalized, problem: float, role: str) -> float:
         """Evidence that the message is not a complaint."""
         g = feats.groups
-        strong, weak = self._resolutions(feats)
+        strong, weak = feats.resolved
         settled = strong or weak or g.get("followup")
         score = W_RESOLUTION * min(strong, 2) + W_RESOLUTION_WEAK * min(weak, 2)
         score += W_FOLLOWUP * bool(g.get("followup")) + W_APOLOGY * bool(g.get("apology"))
@@ -470,7 +486,7 @@ class Classifier:
             # an alarm (冒黑烟 有没有人知道是哪户, 整栋停电 有人知道怎么回事吗) asks for help
             asking = problem < STRONG_PROBLEM or any(
                 h.term in FIRM_INQUIRY for h in g.get("inq_strong", []))
-            asking = asking and not (self._alarm(feats) and not any(
+            asking = asking and not (feats.alarm and not any(
                 h.term in POLITE_INQUIRY for h in g.get("inq_strong", [])))
             score += (W_INQUIRY if asking else W_QUESTION) * min(inquiries, 2)
         elif feats.question and problem < STRONG_PROBLEM:
@@ -488,7 +504,7 @@ class Classifier:
     def _complaint_score(self, feats: Features, norm: Normalized, problem: float,
                          role: str) -> float:
         score = min(problem, 4.0) + self._cues(feats) + ROLE_PRIOR[role]
-        if self._urgent_triggers(feats) or feats.danger:
+        if feats.alarm:
             score += W_URGENT
         g = feats.groups
         advice = g.get("notice") and g.get("prohibition")  # 安全提醒: 不要私拉电线 …
@@ -547,13 +563,9 @@ class Classifier:
         return [h for h in feats.groups.get("urgent", []) if not self._hedged(h, hedges)
                 and not any(0 <= c.start - h.end <= 3 for c in after)]
 
-    def _alarm(self, feats: Features) -> bool:
-        """Danger now: an unhedged urgent trigger or danger pattern."""
-        return bool(self._urgent_triggers(feats) or feats.danger)
-
     def _urgent(self, feats: Features, location: dict) -> bool:
         """Danger words, or an essential service lost for a whole building or unit."""
-        if self._urgent_triggers(feats) or feats.danger:
+        if feats.alarm:
             return True
         scoped, scope = feats.groups.get("scoped_outage", []), feats.groups.get("scope", [])
         if any(abs(h.start - s.start) <= SCOPE_WINDOW for h in scoped for s in scope):
@@ -568,7 +580,7 @@ class Classifier:
     def _intent(self, feats: Features, norm: Normalized, role: str) -> str:
         """Intent of a message that is not a complaint."""
         g = feats.groups
-        strong, weak = self._resolutions(feats)
+        strong, weak = feats.resolved
         if g.get("ads"):
             return "other"
         if role != "resident":
@@ -588,14 +600,16 @@ class Classifier:
 
     # -- keywords -------------------------------------------------------------------------
 
-    @staticmethod
-    def _keywords(hits: list[Hit]) -> list[str]:
-        """Lexicon words about the problem (objects, faults, signals) in text order."""
-        words = []
-        for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
-            if any(code is not None or kind in ("urgent", "gfault") for kind, code in hit.tags):
-                if hit.term not in words and not any(hit.term in w for w in words):
-                    words.append(hit.term)
+    def _keywords(self, hits: list[Hit]) -> list[str]:
+        """Lexicon words about the problem (objects, faults, signals, danger, a negated verb)
+        in text order."""
+        terms = self._keyword_terms
+        about = [h for h in hits if h.tags is NEG_TAGS or (
+            h.term in terms and h.tags is not AGAIN_TAGS and h.tags is not A_NOT_A_TAGS)]
+        words: list[str] = []
+        for hit in sorted(about, key=lambda h: (h.start, -h.end)):
+            if hit.term not in words and not any(hit.term in w for w in words):
+                words.append(hit.term)
         return words[:MAX_KEYWORDS]
 
 

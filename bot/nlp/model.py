@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections.abc import Set as AbstractSet
 from itertools import chain
 from operator import add
 from pathlib import Path
@@ -51,7 +52,7 @@ class ModelScore(NamedTuple):
 
     complaint: float  # probability that it is a complaint
     urgent: float  # probability that it is urgent
-    known: frozenset[str]  # the message's features the model knows (category head, explain)
+    known: AbstractSet[str]  # the message's features the model knows (category head, explain)
 
 
 class LinearModel:
@@ -66,10 +67,9 @@ class LinearModel:
         self.b_complaint: float = data["complaint"]["b"]
         self.w_urgent: list[float] = data["urgent"]["w"]
         self.b_urgent: float = data["urgent"]["b"]
-        # the known features of a message are found by one set intersection; then one
-        # look-up per feature gives both binary heads' weights as one complex number
-        # (complaint + urgent·j), and one sum adds up both heads
-        self._vocabulary = frozenset(self.features)
+        # feature -> both binary heads' weights as one complex number (complaint + urgent·j):
+        # the known features of a message are one intersection with the keys, and one sum
+        # adds up both heads
         self._weights = {f: complex(c, u) for f, c, u in
                          zip(self.features, self.w_complaint, self.w_urgent, strict=True)}
         self.categories: list[str] = data["category"]["classes"]
@@ -94,7 +94,7 @@ class LinearModel:
             return cls(json.load(fh))
 
     def score(self, features: frozenset[str]) -> ModelScore:
-        known = self._vocabulary & features
+        known = self._weights.keys() & features
         if not known:
             return ModelScore(sigmoid(self.b_complaint), sigmoid(self.b_urgent), known)
         scale = 1.0 / math.sqrt(len(known))
@@ -102,7 +102,7 @@ class LinearModel:
         return ModelScore(sigmoid(self.b_complaint + scale * total.real),
                           sigmoid(self.b_urgent + scale * total.imag), known)
 
-    def category_scores(self, known: frozenset[str]) -> list[float]:
+    def category_scores(self, known: AbstractSet[str]) -> list[float]:
         """Decision value per class (argmax is the category)."""
         rows = list(map(self._category_rows.__getitem__, self._category_features & known))
         if not rows:
@@ -111,11 +111,11 @@ class LinearModel:
         totals = map(sum, zip(*rows, strict=True))
         return [b + scale * t for b, t in zip(self.b_category, totals, strict=True)]
 
-    def category(self, known: frozenset[str]) -> str:
+    def category(self, known: AbstractSet[str]) -> str:
         values = self.category_scores(known)
         return self.categories[values.index(max(values))]
 
-    def strongest(self, known: frozenset[str], head: str = "complaint",
+    def strongest(self, known: AbstractSet[str], head: str = "complaint",
                   n: int = 6) -> list[tuple[str, float]]:
         """The features that pushed `head` most, with their weight (for --explain)."""
         weights = {f: (self._weights[f].real if head == "complaint" else self._weights[f].imag)

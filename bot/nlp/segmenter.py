@@ -46,11 +46,12 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         """The tokens `jieba.Tokenizer.lcut(text, HMM=False)` gives with this dictionary."""
         tokens: list[str] = []
-        blocks, skip = self._blocks, self._skip
-        for block in blocks.split(text):
+        skip = self._skip
+        # split() with the one group alternates: text between runs (even), runs (odd)
+        for index, block in enumerate(self._blocks.split(text)):
             if not block:
                 continue
-            if blocks.match(block):
+            if index % 2:
                 self._cut_block(block, tokens)
             else:
                 for part in skip.split(block):
