@@ -78,7 +78,7 @@ class LinearModel:
         self.w_category: dict[int, list[tuple[int, float]]] = {
             int(i): [(int(c), w) for c, w in row] for i, row in data["category"]["w"].items()}
         self.thresholds: dict = data["thresholds"]
-        # the few features with category weights (L1 keeps them few), as dense rows
+        # the features with category weights, as dense rows (one value per class)
         width = len(self.categories)
         self._category_rows: dict[str, tuple[float, ...]] = {}
         for i, row in self.w_category.items():
