@@ -195,14 +195,15 @@ class Classifier:
         analysis = self.analyse(text, role)
         if self._model is None:
             return analysis.rules
-        return decide(analysis, self._model.score(analysis.features), self._model)
+        return decide(analysis, self._model.score_known(analysis.features), self._model)
 
     def guess_category(self, text: str, role: str = "resident") -> str:
         """The category the message would have as a complaint (for /立案 and the question
         asked when unsure), whatever the complaint decision."""
         analysis = self.analyse(text, role)
         if self._model is not None:
-            return category_of(analysis, self._model.score(analysis.features), self._model)
+            return category_of(analysis, self._model.score_known(analysis.features),
+                               self._model)
         return analysis.named_category or analysis.rules.category or "other"
 
     def classify_rules(self, text: str, role: str = "resident") -> Classification:
@@ -274,7 +275,7 @@ class Classifier:
             ev.append("r:emph")
         if strong or weak:
             ev.append(f"r:res:{min(strong, 1)}{min(weak, 1)}")
-        features = message_features(norm.text, tokens, ev, role)
+        features = message_features(norm.text, tokens, ev, role, self._model)
         return Analysis(role, rules, features, alarm and not asks, hedged, urgent_words, sure_not,
                         named, community, location, keywords, hits, other_intent)
 

@@ -19,6 +19,7 @@ ask the sender when the decision was close (cases.ask_band).
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 from .model import LinearModel, ModelScore
@@ -35,7 +36,7 @@ class Analysis(NamedTuple):
 
     role: str
     rules: Classification  # what the rules alone say
-    features: frozenset[str]
+    features: AbstractSet[str]  # all, or (with a model) those the model knows
     alarm: bool  # danger now (an unhedged urgent trigger or danger pattern, not asked about)
     hedged: bool  # danger words the rules found hedged or supposed (着火了谁负责, 万一)
     urgent_words: bool  # the rules' urgency test holds (danger, or a whole building's outage)

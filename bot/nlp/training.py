@@ -26,7 +26,7 @@ from pathlib import Path
 from .classifier import Classifier
 from .combine import Analysis, decide
 from .evaluation import evaluate
-from .model import FORMAT_VERSION, MODEL_PATH, LinearModel, dump_model
+from .model import DIGITS, FORMAT_VERSION, MODEL_PATH, LinearModel, dump_model
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
 HELDOUT_DIR = CORPUS_DIR / "heldout"
@@ -40,7 +40,6 @@ URGENT_PRECISION = 0.85
 URGENT_GRID = [round(0.20 + 0.05 * i, 2) for i in range(16)]
 FOLDS = 5
 SEED = 20261201
-DIGITS = 4  # weights are rounded to this many decimals in the file
 
 
 def corpus_files(folder: Path = CORPUS_DIR) -> list[Path]:
