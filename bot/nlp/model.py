@@ -39,9 +39,10 @@ def message_features(text: str, tokens: list[str], evidence: list[str], role: st
     ':' after the ^ … $ padding is added, so they cannot collide with the others).  With a
     `model`, only those it knows (the others weigh nothing), found without making a set
     of them all."""
-    padded = "^" + text.replace(" ", "").replace(":", "：") + "$"
-    bigrams = list(map(add, padded, padded[1:]))  # padded[i] + padded[i + 1]
-    features = chain(padded, bigrams, map(add, bigrams, padded[2:]),  # 1-, 2-, 3-grams
+    # the characters made once (iterating a str makes a new object per CJK character)
+    chars = list("^" + text.replace(" ", "").replace(":", "：") + "$")
+    bigrams = list(map(add, chars, chars[1:]))  # chars[i] + chars[i + 1]
+    features = chain(chars, bigrams, map(add, bigrams, chars[2:]),  # 1-, 2-, 3-grams
                      ["w:" + t for t in tokens if t not in _SKIP_TOKENS], evidence,
                      ("role:" + role, f"len:{min(len(text) // 8, 10)}"))
     return frozenset(features) if model is None else model.known(features)
