@@ -79,7 +79,7 @@ class Hit(NamedTuple):
 _hit = tuple.__new__  # _hit(Hit, (start, end, term, tags)): a Hit without the Python-level __new__
 
 
-@dataclass
+@dataclass(slots=True)
 class Features:
     """What the rules saw in one message."""
 
@@ -244,11 +244,8 @@ class Classifier:
         best = self._category(scores, feats) if is_complaint or problem > 0 else None
         category = best if is_complaint else None
         urgent_words = self._urgent(feats, location)
-        urgent = is_complaint and urgent_words
         other_intent = self._intent(feats, norm, role)
-        intent = "complaint" if is_complaint else other_intent
         keywords = self._keywords(hits)
-        rules = Classification(is_complaint, category, urgent, location, keywords, intent)
         strong, weak = feats.resolved
         sure_not = bool(not alarm and (
             (strong and problem < STRONG_PROBLEM)
@@ -276,8 +273,9 @@ class Classifier:
         if strong or weak:
             ev.append(f"r:res:{min(strong, 1)}{min(weak, 1)}")
         features = message_features(norm.text, tokens, ev, role, self._model)
-        return Analysis(role, rules, features, alarm and not asks, hedged, urgent_words, sure_not,
-                        named, community, location, keywords, hits, other_intent)
+        return Analysis(role, is_complaint, category, features, alarm and not asks, hedged,
+                        urgent_words, sure_not, named, community, location, keywords, hits,
+                        other_intent)
 
     def parse_location(self, text: str) -> dict[str, str]:
         """The location written in `text`, after the same normalisation as classify."""
@@ -312,7 +310,16 @@ class Classifier:
             elif long and not token.isascii():
                 hits.extend(_hit(Hit, (i, i + 1, part, table[part]))
                             for part in self._subterms(token))
-            if (long or token in NEG_HEADS) and self._negative_predicate(tokens, i):
+            # 不/没 + a verb or noun (不出水, 没有燃气), or a token like 做不了 / 打不开
+            if long:
+                negative = token.endswith(NEG_COMPLEMENTS)
+            elif token in NEG_HEADS:
+                following = tokens[i + 1] if i + 1 < n else ""
+                negative = bool(following) and not following.isascii() \
+                    and following not in NOT_FAULTS
+            else:
+                negative = False
+            if negative:
                 add(_hit(Hit, (i, min(i + 2, n), "".join(tokens[i:i + 2]), NEG_TAGS)))
             if i + 2 < n and tokens[i + 2] == token and tokens[i + 1] in ("不", "没") \
                     and not token.isascii():  # 涨不涨, 修没修: an A-not-A question
@@ -332,15 +339,6 @@ class Classifier:
                     if joined not in prefixes:
                         break  # no longer lexicon phrase starts like this
         return hits
-
-    @staticmethod
-    def _negative_predicate(tokens: list[str], i: int) -> bool:
-        """不/没 + a verb or noun (不出水, 没有燃气), or a token like 做不了 / 打不开."""
-        token = tokens[i]
-        if token in NEG_HEADS:
-            following = tokens[i + 1] if i + 1 < len(tokens) else ""
-            return bool(following) and not following.isascii() and following not in NOT_FAULTS
-        return len(token) > 2 and token.endswith(NEG_COMPLEMENTS)
 
     def _features(self, hits: list[Hit], norm: Normalized) -> Features:
         groups: dict[str, list[Hit]] = defaultdict(list)

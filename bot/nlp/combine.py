@@ -35,7 +35,8 @@ class Analysis(NamedTuple):
     make, immutable)."""
 
     role: str
-    rules: Classification  # what the rules alone say
+    rules_complaint: bool  # the rules alone take it as a complaint
+    rules_category: str | None  # …of this category (None when not a complaint)
     features: AbstractSet[str]  # all, or (with a model) those the model knows
     alarm: bool  # danger now (an unhedged urgent trigger or danger pattern, not asked about)
     hedged: bool  # danger words the rules found hedged or supposed (着火了谁负责, 万一)
@@ -47,6 +48,14 @@ class Analysis(NamedTuple):
     keywords: list[str]
     hits: list  # the lexicon hits (bot.nlp.classifier.Hit), for explaining
     other_intent: str  # the intent the rules give when the message is no complaint
+
+    @property
+    def rules(self) -> Classification:
+        """What the rules alone say (made when asked: the model's decision needs none)."""
+        complaint = self.rules_complaint
+        return Classification(complaint, self.rules_category, complaint and self.urgent_words,
+                              self.location, self.keywords,
+                              "complaint" if complaint else self.other_intent)
 
     @property
     def reasons(self) -> list[str]:
