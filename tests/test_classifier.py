@@ -211,6 +211,72 @@ def test_repeated_punctuation_folded(normalizer):
     assert norm.text == "又停水了!。" and norm.emphasis
 
 
+def test_every_tone_emoji_is_one_the_emoji_pattern_removes():
+    """normalize() reads the tone flags off the emoji it removes: each must be one."""
+    from bot.nlp.normalize import _EMOJI_RE, _TONE_EMOJI
+
+    assert all(_EMOJI_RE.fullmatch(e) for tone in _TONE_EMOJI for e in tone)
+
+
+def test_whitespace_and_astral_traditional_characters(normalizer):
+    assert normalizer.normalize(" 楼道\t\n灯  坏了\u3000 ").text == "楼道 灯 坏了"
+    assert normalizer.normalize("楼道 灯").text == "楼道 灯"
+    assert normalizer.normalize("𫜦😂").text == normalizer.normalize("𫜦").text
+    assert normalizer.normalize("𫜦😂").joke_emoji
+
+
+def test_segmenter_cuts_exactly_as_jieba_does():
+    """The classifier's own segmenter against jieba's Tokenizer.lcut(HMM=False) with the
+    same words added, on every corpus line (raw and normalised) and on scrambled text."""
+    import random
+
+    import jieba
+
+    from bot.nlp.segmenter import Segmenter
+
+    clf = Classifier(model=None)
+    words = list(clf._table)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in words:
+        if len(word) > 1 and not word.isascii():
+            tokenizer.add_word(word)
+    segmenter = Segmenter(words)
+    texts = [r["text"] for path in sorted(CORPUS.glob("*.jsonl")) for r in _load(path)]
+    texts += [clf._normalizer.normalize(t).text for t in texts]
+    rnd = random.Random(7)
+    alphabet = sorted(set("".join(texts)))
+    texts += ["".join(rnd.choices(alphabet, k=rnd.randint(0, 40))) for _ in range(3000)]
+    differing = [t for t in texts if segmenter.cut(t) != tokenizer.lcut(t, HMM=False)]
+    assert not differing
+
+
+def test_quick_pattern_test_agrees_with_searching_each_pattern():
+    """The lookahead-guarded alternation (patterns.py) says "some pattern matches" exactly
+    when one does, for the lexicon's complaint and danger patterns."""
+    import random
+    import re
+
+    from bot.nlp.patterns import any_match, first_chars
+
+    assert first_chars(re.compile("(?<!是)不是.{0,3}吗")) == frozenset("不")
+    assert first_chars(re.compile("(打|叫)?个?(119|[23])")) == frozenset("打叫个123")
+    for loose in (".吗", "a?b*", "[^x]y", r"\d+天", "[一-龥]+", "(?i)abc", "x|"):
+        assert first_chars(re.compile(loose)) is None, loose
+    assert any_match([re.compile("abc"), re.compile(".x")]) is None
+    clf = Classifier(model=None)
+    texts = [clf._normalizer.normalize(r["text"]).text
+             for path in sorted(CORPUS.glob("*.jsonl")) for r in _load(path)]
+    rnd = random.Random(3)
+    alphabet = sorted(set("".join(texts)))
+    texts += ["".join(rnd.choices(alphabet, k=rnd.randint(0, 30))) for _ in range(3000)]
+    for patterns in (list(clf._patterns), [p for p, _ in clf._urgent_patterns]):
+        quick = any_match(patterns)
+        assert quick is not None
+        assert [bool(quick.search(t)) for t in texts] == [
+            any(p.search(t) for p in patterns) for t in texts]
+
+
 def test_classify_traditional_and_fullwidth_message():
     result = classify("５號樓電梯壞了，困人了！！")
     assert result.is_complaint and result.category == "elevator" and result.urgent

@@ -1,7 +1,7 @@
 """Rule-based classifier of group-chat messages (jieba tokens + lexicon rules).
 
-A message is normalised, segmented once by a private jieba tokenizer that knows every
-lexicon word, and the tokens (and runs of up to three tokens) are looked up in a term table.
+A message is normalised, segmented once by jieba's dictionary with every lexicon word added
+(segmenter.py), and the tokens (and runs of up to three tokens) are looked up in a term table.
 From those hits the rules score:
   * problem evidence per category: a signal word, an object with a fault word near it;
   * complaint constructions (怎么还没, 能不能管管, 又…了, 几天了 …);
@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-import jieba
-
 from .combine import Analysis, category_of, decide, explain
 from .labels import CATEGORIES, normalize_role
 from .lexicon import load_lexicon, merge_extra
 from .location import LocationParser
 from .model import MODEL_PATH, LinearModel, message_features
 from .normalize import Normalized, Normalizer
+from .patterns import any_match
 from .result import Classification
+from .segmenter import Segmenter
 
 WINDOW = 8  # tokens between an object and its fault word
 SCOPE_WINDOW = 5  # tokens between 整栋/全楼 and a scoped outage word (停了, 不热)
@@ -67,9 +67,6 @@ FIRM_INQUIRY = frozenset(("请问", "想问", "想问一下", "问一下", "好�
                           "有没有人知道", "谁知道", "有人知道", "的话", "一般", "一般是"))
 
 
-jieba.setLogLevel(logging.WARNING)
-
-
 class Hit(NamedTuple):
     """A lexicon term found at tokens [start, end) (a tuple: cheap to make, immutable)."""
 
@@ -79,7 +76,10 @@ class Hit(NamedTuple):
     tags: tuple[tuple[str, str | None], ...]  # (kind, category or None)
 
 
-@dataclass
+_hit = tuple.__new__  # _hit(Hit, (start, end, term, tags)): a Hit without the Python-level __new__
+
+
+@dataclass(slots=True)
 class Features:
     """What the rules saw in one message."""
 
@@ -91,6 +91,8 @@ class Features:
     question: bool
     danger: bool = False  # an urgent pattern matched (液化气的味道)
     danger_categories: tuple[str, ...] = ()  # categories the matched urgent patterns name
+    alarm: bool = False  # danger now: an unhedged urgent trigger or danger pattern
+    resolved: tuple[int, int] = (0, 0)  # (strong, weak) resolution phrases not negated
 
 
 def _group_terms(lex: dict) -> dict[str, list[str]]:
@@ -149,16 +151,6 @@ def _urgent_pattern(entry) -> tuple[re.Pattern, str | None]:
     return re.compile(entry), None
 
 
-def _make_tokenizer(words) -> jieba.Tokenizer:
-    """A private jieba tokenizer (the global one stays untouched) knowing the lexicon."""
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    for word in words:
-        if len(word) > 1 and not word.isascii():
-            tokenizer.add_word(word)
-    return tokenizer
-
-
 class Classifier:
     """Classifies messages; `extra_lexicon` is a community lexicon (see lexicon.py)."""
 
@@ -177,21 +169,22 @@ class Classifier:
         self._model: LinearModel | None = model or None
         self._table = _build_table(lex)
         self._context = frozenset(lex.get("context_objects", []))
+        # terms a keyword can be: a category's words, danger words, generic faults
+        self._keyword_terms = frozenset(term for term, tags in self._table.items() if any(
+            code is not None or kind in ("urgent", "gfault") for kind, code in tags))
         self._suggestions = frozenset(lex.get("suggestions", []))
         self._max_term = max(map(len, self._table))
         self._prefixes = frozenset(t[:k] for t in self._table for k in range(1, len(t)))
         self._normalizer = Normalizer(lex["typos"])
         self._locations = LocationParser(lex["places"])
         self._patterns = tuple(re.compile(p) for p in lex["complaint_cues"]["patterns"])
-        # one pass over the text tells whether any pattern can match at all (most messages
-        # match none), so the per-pattern searches run only when one will
-        self._any_pattern = re.compile("|".join(f"(?:{p.pattern})" for p in self._patterns)
-                                       or r"(?!x)x")
+        # one pass over the text tells whether any pattern matches at all (most messages
+        # match none), so the per-pattern searches run only when one will (patterns.py)
+        self._any_pattern = any_match(self._patterns)
         self._hedges = tuple(str(h) for h in lex["urgent"]["hedges"])
         self._urgent_patterns = tuple(_urgent_pattern(p) for p in lex["urgent"].get("patterns", []))
-        self._any_urgent = re.compile("|".join(f"(?:{p.pattern})" for p, _ in self._urgent_patterns)
-                                      or r"(?!x)x")
-        self._tokenizer = _make_tokenizer(self._table)
+        self._any_urgent = any_match([p for p, _ in self._urgent_patterns])
+        self._segmenter = Segmenter(self._table)
         self._subterms = lru_cache(maxsize=65536)(self._subterms_uncached)
 
     # -- public -------------------------------------------------------------------------
@@ -202,14 +195,15 @@ class Classifier:
         analysis = self.analyse(text, role)
         if self._model is None:
             return analysis.rules
-        return decide(analysis, self._model.score(analysis.features), self._model)
+        return decide(analysis, self._model.score_known(analysis.features), self._model)
 
     def guess_category(self, text: str, role: str = "resident") -> str:
         """The category the message would have as a complaint (for /立案 and the question
         asked when unsure), whatever the complaint decision."""
         analysis = self.analyse(text, role)
         if self._model is not None:
-            return category_of(analysis, self._model.score(analysis.features), self._model)
+            return category_of(analysis, self._model.score_known(analysis.features),
+                               self._model)
         return analysis.named_category or analysis.rules.category or "other"
 
     def classify_rules(self, text: str, role: str = "resident") -> Classification:
@@ -231,13 +225,13 @@ class Classifier:
         """The rules' view of one message: their decision, their evidence, the features."""
         role = normalize_role(role)
         norm = self._normalizer.normalize(text)
-        tokens = self._tokenizer.lcut(norm.text, HMM=False)
+        tokens = self._segmenter.cut(norm.text)
         hits = self._match(tokens)
         feats = self._features(hits, norm)
         scores = self._category_scores(feats)
         problem = max((s for s, _ in scores.values()), default=0.0)
         score = self._complaint_score(feats, norm, problem, role)
-        alarm = self._alarm(feats)
+        alarm = feats.alarm
         evidence = (problem > 0 or self._cues(feats) >= 3 or alarm)
         g = feats.groups
         # 请问闻到燃气味打哪个电话: a polite question about danger asks; it raises no alarm
@@ -246,15 +240,13 @@ class Classifier:
         hedged = bool(g.get("urgent") or g.get("hypothetical")) and not alarm
         is_complaint = score >= COMPLAINT_THRESHOLD and bool(evidence)
         location = self._locations.parse(norm.loc_text)
-        best = self._category(scores, feats)
+        # the rules' category matters for a complaint, or as the category they name
+        best = self._category(scores, feats) if is_complaint or problem > 0 else None
         category = best if is_complaint else None
         urgent_words = self._urgent(feats, location)
-        urgent = is_complaint and urgent_words
         other_intent = self._intent(feats, norm, role)
-        intent = "complaint" if is_complaint else other_intent
         keywords = self._keywords(hits)
-        rules = Classification(is_complaint, category, urgent, location, keywords, intent)
-        strong, weak = self._resolutions(feats)
+        strong, weak = feats.resolved
         sure_not = bool(not alarm and (
             (strong and problem < STRONG_PROBLEM)
             or (role != "resident" and (g.get("notice") or g.get("staff_reply")))
@@ -280,9 +272,10 @@ class Classifier:
             ev.append("r:emph")
         if strong or weak:
             ev.append(f"r:res:{min(strong, 1)}{min(weak, 1)}")
-        features = message_features(norm.text, tokens, ev, role)
-        return Analysis(role, rules, features, alarm and not asks, hedged, urgent_words, sure_not,
-                        named, community, location, keywords, hits, other_intent)
+        features = message_features(norm.text, tokens, ev, role, self._model)
+        return Analysis(role, is_complaint, category, features, alarm and not asks, hedged,
+                        urgent_words, sure_not, named, community, location, keywords, hits,
+                        other_intent)
 
     def parse_location(self, text: str) -> dict[str, str]:
         """The location written in `text`, after the same normalisation as classify."""
@@ -304,44 +297,48 @@ class Classifier:
     def _match(self, tokens: list[str]) -> list[Hit]:
         """All lexicon hits: single tokens, joined runs of tokens, and terms inside tokens."""
         table, prefixes = self._table, self._prefixes
-        hits = []
+        hits: list[Hit] = []
+        add = hits.append
         n = len(tokens)
         for i, token in enumerate(tokens):
             if token == " ":
                 continue
             tags = table.get(token)
+            long = len(token) > 2
             if tags:
-                hits.append(Hit(i, i + 1, token, tags))
-            elif len(token) > 2 and not token.isascii():
-                hits.extend(Hit(i, i + 1, part, table[part]) for part in self._subterms(token))
-            if (token in NEG_HEADS or len(token) > 2) and self._negative_predicate(tokens, i):
-                hits.append(Hit(i, min(i + 2, n), "".join(tokens[i:i + 2]), NEG_TAGS))
-            if i + 2 < n and tokens[i + 1] in ("不", "没") and tokens[i + 2] == token \
+                add(_hit(Hit, (i, i + 1, token, tags)))
+            elif long and not token.isascii():
+                hits.extend(_hit(Hit, (i, i + 1, part, table[part]))
+                            for part in self._subterms(token))
+            # 不/没 + a verb or noun (不出水, 没有燃气), or a token like 做不了 / 打不开
+            if long:
+                negative = token.endswith(NEG_COMPLEMENTS)
+            elif token in NEG_HEADS:
+                following = tokens[i + 1] if i + 1 < n else ""
+                negative = bool(following) and not following.isascii() \
+                    and following not in NOT_FAULTS
+            else:
+                negative = False
+            if negative:
+                add(_hit(Hit, (i, min(i + 2, n), "".join(tokens[i:i + 2]), NEG_TAGS)))
+            if i + 2 < n and tokens[i + 2] == token and tokens[i + 1] in ("不", "没") \
                     and not token.isascii():  # 涨不涨, 修没修: an A-not-A question
-                hits.append(Hit(i, i + 3, "".join(tokens[i:i + 3]), A_NOT_A_TAGS))
+                add(_hit(Hit, (i, i + 3, "".join(tokens[i:i + 3]), A_NOT_A_TAGS)))
             if token == "又":  # 电梯又挂了, 广场舞又开始了: something went wrong again
                 end = next((j for j in range(i + 2, min(i + 4, n)) if tokens[j] in AGAIN_ENDS),
                            None)
                 if end is not None:
-                    hits.append(Hit(i, end + 1, "".join(tokens[i:end + 1]), AGAIN_TAGS))
-            joined = token
-            for j in range(i + 1, min(i + MAX_NGRAM, n)):
-                if joined not in prefixes:
-                    break  # no lexicon phrase starts like this
-                joined += tokens[j]
-                tags = table.get(joined)
-                if tags:
-                    hits.append(Hit(i, j + 1, joined, tags))
+                    add(_hit(Hit, (i, end + 1, "".join(tokens[i:end + 1]), AGAIN_TAGS)))
+            if token in prefixes:  # some lexicon phrase starts with this token
+                joined = token
+                for j in range(i + 1, min(i + MAX_NGRAM, n)):
+                    joined += tokens[j]
+                    tags = table.get(joined)
+                    if tags:
+                        add(_hit(Hit, (i, j + 1, joined, tags)))
+                    if joined not in prefixes:
+                        break  # no longer lexicon phrase starts like this
         return hits
-
-    @staticmethod
-    def _negative_predicate(tokens: list[str], i: int) -> bool:
-        """不/没 + a verb or noun (不出水, 没有燃气), or a token like 做不了 / 打不开."""
-        token = tokens[i]
-        if token in NEG_HEADS:
-            following = tokens[i + 1] if i + 1 < len(tokens) else ""
-            return bool(following) and not following.isascii() and following not in NOT_FAULTS
-        return len(token) > 2 and token.endswith(NEG_COMPLEMENTS)
 
     def _features(self, hits: list[Hit], norm: Normalized) -> Features:
         groups: dict[str, list[Hit]] = defaultdict(list)
@@ -369,14 +366,18 @@ class Classifier:
                     per_kind[kind][code].append(hit)
         text = norm.text
         patterns = int(norm.emphasis)
-        if self._any_pattern.search(text):
+        if self._any_pattern is None or self._any_pattern.search(text):
             patterns += sum(1 for p in self._patterns if p.search(text))
         question = ("?" in text or QUESTION_END.search(text) is not None
                     or bool(groups.get("a_not_a")))
         matched = [code for p, code in self._urgent_patterns for m in p.finditer(text)
-                   if self._unhedged(m.start(), text)] if self._any_urgent.search(text) else []
-        return Features(groups, objects, faults, signals, patterns, question, bool(matched),
-                        tuple(code for code in matched if code))
+                   if self._unhedged(m.start(), text)] if (
+            self._any_urgent is None or self._any_urgent.search(text)) else []
+        feats = Features(groups, objects, faults, signals, patterns, question, bool(matched),
+                         tuple(code for code in matched if code))
+        feats.alarm = bool(feats.danger or self._urgent_triggers(feats))
+        feats.resolved = self._resolutions(feats)
+        return feats
 
     def _unhedged(self, start: int, text: str) -> bool:
         """No hedge word (上次, 万一 …) in the few characters before `start`."""
@@ -463,7 +464,7 @@ class Classifier:
     def _against(self, feats: Features, norm: Normalized, problem: float, role: str) -> float:
         """Evidence that the message is not a complaint."""
         g = feats.groups
-        strong, weak = self._resolutions(feats)
+        strong, weak = feats.resolved
         settled = strong or weak or g.get("followup")
         score = W_RESOLUTION * min(strong, 2) + W_RESOLUTION_WEAK * min(weak, 2)
         score += W_FOLLOWUP * bool(g.get("followup")) + W_APOLOGY * bool(g.get("apology"))
@@ -484,7 +485,7 @@ class Classifier:
             # an alarm (冒黑烟 有没有人知道是哪户, 整栋停电 有人知道怎么回事吗) asks for help
             asking = problem < STRONG_PROBLEM or any(
                 h.term in FIRM_INQUIRY for h in g.get("inq_strong", []))
-            asking = asking and not (self._alarm(feats) and not any(
+            asking = asking and not (feats.alarm and not any(
                 h.term in POLITE_INQUIRY for h in g.get("inq_strong", [])))
             score += (W_INQUIRY if asking else W_QUESTION) * min(inquiries, 2)
         elif feats.question and problem < STRONG_PROBLEM:
@@ -502,7 +503,7 @@ class Classifier:
     def _complaint_score(self, feats: Features, norm: Normalized, problem: float,
                          role: str) -> float:
         score = min(problem, 4.0) + self._cues(feats) + ROLE_PRIOR[role]
-        if self._urgent_triggers(feats) or feats.danger:
+        if feats.alarm:
             score += W_URGENT
         g = feats.groups
         advice = g.get("notice") and g.get("prohibition")  # 安全提醒: 不要私拉电线 …
@@ -561,13 +562,9 @@ class Classifier:
         return [h for h in feats.groups.get("urgent", []) if not self._hedged(h, hedges)
                 and not any(0 <= c.start - h.end <= 3 for c in after)]
 
-    def _alarm(self, feats: Features) -> bool:
-        """Danger now: an unhedged urgent trigger or danger pattern."""
-        return bool(self._urgent_triggers(feats) or feats.danger)
-
     def _urgent(self, feats: Features, location: dict) -> bool:
         """Danger words, or an essential service lost for a whole building or unit."""
-        if self._urgent_triggers(feats) or feats.danger:
+        if feats.alarm:
             return True
         scoped, scope = feats.groups.get("scoped_outage", []), feats.groups.get("scope", [])
         if any(abs(h.start - s.start) <= SCOPE_WINDOW for h in scoped for s in scope):
@@ -582,7 +579,7 @@ class Classifier:
     def _intent(self, feats: Features, norm: Normalized, role: str) -> str:
         """Intent of a message that is not a complaint."""
         g = feats.groups
-        strong, weak = self._resolutions(feats)
+        strong, weak = feats.resolved
         if g.get("ads"):
             return "other"
         if role != "resident":
@@ -602,14 +599,16 @@ class Classifier:
 
     # -- keywords -------------------------------------------------------------------------
 
-    @staticmethod
-    def _keywords(hits: list[Hit]) -> list[str]:
-        """Lexicon words about the problem (objects, faults, signals) in text order."""
-        words = []
-        for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
-            if any(code is not None or kind in ("urgent", "gfault") for kind, code in hit.tags):
-                if hit.term not in words and not any(hit.term in w for w in words):
-                    words.append(hit.term)
+    def _keywords(self, hits: list[Hit]) -> list[str]:
+        """Lexicon words about the problem (objects, faults, signals, danger, a negated verb)
+        in text order."""
+        terms = self._keyword_terms
+        about = [h for h in hits if h.tags is NEG_TAGS or (
+            h.term in terms and h.tags is not AGAIN_TAGS and h.tags is not A_NOT_A_TAGS)]
+        words: list[str] = []
+        for hit in sorted(about, key=lambda h: (h.start, -h.end)):
+            if hit.term not in words and not any(hit.term in w for w in words):
+                words.append(hit.term)
         return words[:MAX_KEYWORDS]
 
 

@@ -40,7 +40,7 @@ _ROOM_NEIGHBOUR_RE = re.compile(r"(?:楼上|楼下|对门|隔壁|住在?|我家�
 
 
 # Characters without which no building/unit/room can be written.
-_NUMBER_HINTS = frozenset("0123456789号栋幢单元室座#")
+_NUMBER_HINTS = re.compile("[0-9号栋幢单元室座#]")
 
 
 def cn_to_int(text: str) -> int | None:
@@ -96,7 +96,7 @@ class LocationParser:
     def parse(self, text: str) -> dict[str, str]:
         """Location dict with only the parts written."""
         location: dict[str, str] = {}
-        if not _NUMBER_HINTS.isdisjoint(text):  # else no building/unit/room can be written
+        if _NUMBER_HINTS.search(text):  # else no building/unit/room can be written
             self._parse_numbers(text, location)
         if self._place_re is not None:
             place = self._place_re.search(text)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import opencc
 
@@ -35,11 +35,14 @@ _SPACES_RE = re.compile(r"\s+")
 _HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _HALFWIDTH[0x3000] = 0x20
 _HALFWIDTH[0x2005] = 0x20
+_FULLWIDTH_RE = re.compile("[\uff01-\uff5e\u3000\u2005]")
+# Whitespace that _SPACES_RE.sub(" ", …) would change: anything but a lone plain space.
+_UNEVEN_SPACES_RE = re.compile(r"[^\S ]|\s\s")
+_TONE_EMOJI = (_JOKE_EMOJI, _PRAISE_EMOJI, _POLITE_EMOJI)  # all within _EMOJI_RE
 
 
-@dataclass(frozen=True)
-class Normalized:
-    """The text forms and tone flags the classifier works on."""
+class Normalized(NamedTuple):
+    """The text forms and tone flags the classifier works on (a tuple: cheap to make)."""
 
     text: str  # for matching: mentions and emoji removed
     loc_text: str  # for locations: mentions kept ("@3栋1单元 …" names a place)
@@ -52,12 +55,16 @@ class Normalized:
 
 def to_halfwidth(text: str) -> str:
     """Map full-width letters, digits, punctuation and spaces to half-width."""
+    if _FULLWIDTH_RE.search(text) is None:  # one scan instead of a look-up per character
+        return text
     return text.translate(_HALFWIDTH)
 
 
 @lru_cache(maxsize=1)
-def _converter() -> tuple[opencc.OpenCC, frozenset[str]]:
-    """The t2s converter and the set of characters it would change (a cheap pre-check)."""
+def _converter() -> tuple[opencc.OpenCC, re.Pattern, frozenset[str]]:
+    """The t2s converter and the characters it would change (a cheap pre-check): those of
+    the Basic Multilingual Plane as one character class (sre tests it with a bitmap), the
+    few beyond it as a set, looked at only when the text has such a character."""
     path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
     changed: set[str] = set()
     with open(path, encoding="utf-8") as fh:
@@ -65,13 +72,19 @@ def _converter() -> tuple[opencc.OpenCC, frozenset[str]]:
             key, _, value = line.rstrip("\n").partition("\t")
             if key != value.split(" ")[0]:
                 changed.update(key)
-    return opencc.OpenCC("t2s"), frozenset(changed)
+    bmp = "".join(sorted(re.escape(c) for c in changed if c <= "\uffff"))
+    astral = frozenset(c for c in changed if c > "\uffff")
+    return opencc.OpenCC("t2s"), re.compile(f"[{bmp}]" if bmp else r"(?!x)x"), astral
+
+
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 
 
 def to_simplified(text: str) -> str:
     """Traditional -> simplified Chinese; skips OpenCC when no character would change."""
-    converter, traditional = _converter()
-    if traditional.isdisjoint(text):
+    converter, traditional, astral = _converter()
+    if traditional.search(text) is None and (
+            _ASTRAL_RE.search(text) is None or astral.isdisjoint(text)):
         return text
     return converter.convert(text)
 
@@ -92,23 +105,27 @@ class Normalizer:
         return self._typo_re.sub(lambda m: self._typos[m.group(0)], text)
 
     def normalize(self, raw: str) -> Normalized:
-        """All steps; returns the matching text, the location text and tone flags."""
+        """All steps; returns the matching text, the location text and tone flags.  Each
+        step that usually changes nothing is skipped after a quick search says so."""
         text = to_simplified(to_halfwidth(raw or ""))
-        chars = frozenset(text)
         emphasis = _EMPHASIS_RE.search(text) is not None
-        text = _EMOJI_RE.sub(" ", text)
-        text = _REPEAT_PUNCT_RE.sub(r"\1", text)
+        emoji = _EMOJI_RE.findall(text)
+        if emoji:
+            chars = frozenset("".join(emoji))
+            joke, praise, polite = (not tone.isdisjoint(chars) for tone in _TONE_EMOJI)
+            text = _EMOJI_RE.sub(" ", text)
+        else:
+            joke = praise = polite = False
+        if _REPEAT_PUNCT_RE.search(text):
+            text = _REPEAT_PUNCT_RE.sub(r"\1", text)
         text = self.fix_typos(text)
-        loc_text = _SPACES_RE.sub(" ", text).strip()
+        if _UNEVEN_SPACES_RE.search(text):
+            text = _SPACES_RE.sub(" ", text)
+        loc_text = text.strip()
         mentioned = "@" in loc_text
-        match_text = _MENTION_RE.sub(" ", _LEADING_MENTIONS_RE.sub("", loc_text)) if mentioned \
-            else loc_text
-        return Normalized(
-            text=_SPACES_RE.sub(" ", match_text).strip(),
-            loc_text=loc_text,
-            emphasis=emphasis,
-            joke_emoji=not _JOKE_EMOJI.isdisjoint(chars),
-            praise_emoji=not _PRAISE_EMOJI.isdisjoint(chars),
-            polite_emoji=not _POLITE_EMOJI.isdisjoint(chars),
-            mentioned=mentioned,
-        )
+        if mentioned:
+            match_text = _MENTION_RE.sub(" ", _LEADING_MENTIONS_RE.sub("", loc_text))
+            match_text = _SPACES_RE.sub(" ", match_text).strip()
+        else:
+            match_text = loc_text
+        return Normalized(match_text, loc_text, emphasis, joke, praise, polite, mentioned)
