@@ -288,3 +288,12 @@ def test_a_longer_unsatisfied_story_reopens_the_case_it_is_about(chat, bot, cloc
     other = "不满意！5号楼门口的垃圾桶好几天没人清了，臭得不行，苍蝇到处飞，物业管不管"
     assert chat.say("u-gao", other)[0].startswith("已受理")
     assert _case(bot, n)[0].state == "resolved"
+
+
+def test_a_long_unsatisfied_rating_is_echoed_only_as_an_excerpt(chat):
+    chat.say("u-zhang", "3号楼2单元楼道灯坏了三天了")
+    n = chat.last["replies"][0]["case_id"]
+    chat.say("u-wang", f"/办结 #{n} 换好了")
+    sentence = "二楼三楼四楼五楼的灯还是不亮，晚上老人上下楼根本看不见，"
+    reopened = chat.say("u-zhang", "不满意 " + sentence * 3)[0]
+    assert "已重新打开" in reopened and reopened.count(sentence) <= 1

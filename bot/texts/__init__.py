@@ -260,7 +260,6 @@ from bot.texts.simulator import (
     time_label,
 )
 from bot.texts.staff import (
-    NATURAL_NO_CASE,
     case_acknowledged,
     case_acknowledged_with_progress,
     case_extended,
@@ -330,7 +329,6 @@ __all__ = [
     "case_extended",
     "case_wrong_state",
     "not_responsible",
-    "NATURAL_NO_CASE",
     "case_acknowledged_with_progress",
     "which_case",
     "which_case_of_many",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.texts.common import listing
+from bot.texts.common import listing, quote
 
 # --- rating, withdrawal ----------------------------------------------------------------------
 
@@ -25,7 +25,7 @@ def case_rated_waiting(case_id: int, label: str, waiting: int) -> str:
 def case_reopened(case_id: int, comment: str, urgency: str = "", others: bool = False) -> str:
     """不满意 reopened the case; `urgency`: "kept" (an urgent case), "raised" (danger
     words made it urgent); `others`: other complainants are told too."""
-    why = f"（{comment}）" if comment else ""
+    why = f"（{quote(comment)}）" if comment else ""  # a resident's words: an excerpt
     if urgency == "raised":
         text = (f"【紧急】#{case_id} 诉求人不满意{why}，有险情，工单已重新打开并升为紧急，"
                 f"请立即处理。")

@@ -37,10 +37,6 @@ def not_responsible(case_id: int) -> str:
             f"如需接手，请网格员或社区用 /指派 #{case_id} @您 指派。")
 
 
-NATURAL_NO_CASE = ("收到您的回复，但没看出是哪个工单。请带上编号，例如“#12 收到”，"
-                   "或发送 /接单 #编号。")
-
-
 def case_acknowledged_with_progress(case_id: int, actor: str, note: str) -> str:
     """A plan for a case still waiting for its 签收: both at once."""
     return f"#{case_id} 已由 {actor} 签收。进展：{note}"
