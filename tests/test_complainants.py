@@ -297,3 +297,15 @@ def test_a_long_unsatisfied_rating_is_echoed_only_as_an_excerpt(chat):
     sentence = "二楼三楼四楼五楼的灯还是不亮，晚上老人上下楼根本看不见，"
     reopened = chat.say("u-zhang", "不满意 " + sentence * 3)[0]
     assert "已重新打开" in reopened and reopened.count(sentence) <= 1
+
+
+def test_a_longer_unsatisfied_story_reopens_the_one_case_waiting_whatever_its_words(chat):
+    """Played over HTTP: "不满意 早上又停了一次 …" after an elevator fix read as an outage and
+    opened a new case; the complainant's one case waiting for her rating is what she means."""
+    chat.say("u-zhang", "5号楼1单元电梯又停了 我腿脚不好上不去")
+    n = chat.last["replies"][0]["case_id"]
+    chat.say("u-wang", f"/办结 #{n} 门锁接触不良 调好了")
+    reply = chat.say("u-zhang", "不满意 早上又停了一次 " + "还是按了半天没反应，楼上老人下不来，" * 2)
+    assert f"#{n}" in reply[0] and "已重新打开" in reply[0], reply
+    other = chat.say("u-zhang", "不满意 8号楼门口的路灯也坏了一个星期了，晚上黑乎乎的没人管")
+    assert other[0].startswith("已受理"), other  # another place: a new case

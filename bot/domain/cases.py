@@ -227,10 +227,12 @@ class Rated:
     ping: list[Member] = field(default_factory=list)
 
 
-def about_case(case: Case, category: str | None, location: dict) -> bool:
+def about_case(case: Case, category: str | None, location: dict, only: bool = False) -> bool:
     """A message of this category and place is about the case (its category, and no place
-    that disagrees) — how a longer 不满意 (“不满意！电梯还是动不了 …”) finds its case."""
-    if category != case.category:
+    that disagrees) — how a longer 不满意 (“不满意！电梯还是动不了 …”) finds its case.  When
+    the case is `only` one waiting for the sender's rating, any category will do (“不满意
+    早上又停了一次” after an elevator fix): a place that disagrees still says otherwise."""
+    if category != case.category and not only:
         return False
     return not (location and case.location) or same_place(location, case.location)
 

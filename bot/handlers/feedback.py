@@ -114,8 +114,9 @@ def natural_rating(ctx: Context) -> bool:
     named = case_refs_in(text) or quoted_cases(ctx)
     if story:
         result = classification(ctx)
-        waiting = [c for c in waiting if c.id in named[:1]
-                   or (not named and rules.about_case(c, result.category, result.location))]
+        only = len(waiting) == 1
+        waiting = [c for c in waiting if c.id in named[:1] or (
+            not named and rules.about_case(c, result.category, result.location, only))]
         if not waiting:
             return False  # a new story: the complaint intake hears it
         rating = "unsatisfied"
