@@ -305,7 +305,8 @@ def test_a_longer_unsatisfied_story_reopens_the_one_case_waiting_whatever_its_wo
     chat.say("u-zhang", "5号楼1单元电梯又停了 我腿脚不好上不去")
     n = chat.last["replies"][0]["case_id"]
     chat.say("u-wang", f"/办结 #{n} 门锁接触不良 调好了")
-    reply = chat.say("u-zhang", "不满意 早上又停了一次 " + "还是按了半天没反应，楼上老人下不来，" * 2)
+    story = "不满意 早上又停了一次 " + "还是按了半天没反应，楼上老人下不来，" * 2
+    reply = chat.say("u-zhang", story)
     assert f"#{n}" in reply[0] and "已重新打开" in reply[0], reply
     other = chat.say("u-zhang", "不满意 8号楼门口的路灯也坏了一个星期了，晚上黑乎乎的没人管")
     assert other[0].startswith("已受理"), other  # another place: a new case
