@@ -7,6 +7,7 @@ Who may do what is decided by `bot.domain.permissions`; handlers only parse and 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -80,7 +81,23 @@ def same_place(a: dict, b: dict) -> bool:
     return bool(shared) and all(a[k] == b[k] for k in shared)
 
 
-SIMILAR_WITHOUT_PLACE = 0.4  # bigram overlap that joins when only one side names a place
+def places_disagree(a: dict, b: dict) -> bool:
+    """Both places name a part (building, unit, room, named place) and one they share
+    differs; a place with no part in common with the other says nothing against it."""
+    shared = [k for k in ("building", "unit", "room", "place") if a.get(k) and b.get(k)]
+    return any(a[k] != b[k] for k in shared)
+
+
+SIMILAR_WITHOUT_PLACE = 0.4  # bigram overlap that joins when a place cannot tell
+# an outage named without a place is the whole estate's (停水了 / 怎么又停水了)
+AREA_WIDE = frozenset({"utility_outage"})
+# “me too”: 我也闻到了, 我家也是, 同样, +1 — said of the problem just reported
+ME_TOO = re.compile(r"我(家|们)?也|也是|同样|一样|同感|\+1|也(闻到|听到|看到|发现|遇到)")
+# an urgent follow-up this soon after the sender's own case chases it (还在砸！！！)
+URGENT_CHASE_WINDOW = timedelta(hours=1)
+# a resident's chaser that names no problem (快点啊, 人呢, 怎么还没人来)
+CHASER = re.compile(r"快点|快来|快啊|赶紧|怎么还|还没(有)?人|还没(来|到)|人呢|人在哪"
+                    r"|等了(好)?(半天|很久|多久)|救命|求求")
 
 
 def _bigrams(text: str) -> set[str]:
@@ -94,22 +111,84 @@ def similarity(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
+def shares_a_word(said, case_words) -> bool:
+    """A word of the one and one of the other, one inside the other (门禁 / 门禁坏了)."""
+    return any(len(a) >= 2 and len(b) >= 2 and (a in b or b in a)
+               for a in said for b in case_words or ())
+
+
+def places_comparable(a: dict, b: dict) -> bool:
+    """Both name a place and share a part of it (building, unit, room, named place)."""
+    return any(a.get(k) and b.get(k) for k in ("building", "unit", "room", "place"))
+
+
 def own_follow_up(repos: Repos, *, group: Group, member: Member, category: str,
                   named: str | None, location: dict, now: datetime, window: timedelta,
-                  text: str = "") -> Case | None:
-    """The sender's own open case that a new complaint of theirs follows up (还在砸！！！,
-    怎么还没人来): their newest open case in the group within the window whose place does
-    not disagree, unless the new message is of another category and names a problem or a
-    place (楼道灯也坏了, 7号楼1单元还没来水 after a heating case there).  A message that
-    names a place its case does not name is a new problem unless the texts are very
-    alike (“6号楼地下室冒烟” never chases a place-less manhole case of the same resident)."""
+                  text: str = "", keywords=(), urgent: bool = False) -> Case | None:
+    """The sender's own open case that a new complaint of theirs follows up, of their
+    open cases in the group within the window whose place does not disagree (a message
+    naming a place its case does not name needs very alike words: “6号楼地下室冒烟” never
+    chases a place-less manhole case of the same resident), in this order:
+      * the newest of the same category naming the same thing (物业费的事有人管吗 chases
+        the fee case, not a newer parking case);
+      * the newest of the same category or naming the same thing whatever category the new
+        words read as (“都三天了四号楼门口路灯还没人来修”), or, for a chaser naming no
+        problem and no place (怎么还没人来), the newest;
+      * for urgent words within `URGENT_CHASE_WINDOW` of a case's opening (还在砸！！！,
+        电表箱冒火花了 two minutes after the burst pipe), the newest: danger chases the
+        person's own case, which becomes urgent, rather than opening a second one."""
+    eligible = []
     for case in repos.cases.open_raised_in_group(group.id, member.id, now - window):
         if location and case.location and not same_place(location, case.location):
             continue
         if location and not case.location and similarity(text, case.text) < SIMILAR_WITHOUT_PLACE:
             continue
-        if case.category == category or (named is None and not location):
+        eligible.append(case)
+    for case in eligible:
+        if case.category == category and shares_a_word(keywords, case.keywords):
+            return case  # the same kind, naming the same thing
+    for case in eligible:
+        if (case.category == category or shares_a_word(keywords, case.keywords)
+                or (named is None and not location)):
             return case  # the same problem, or a chaser naming no problem and no place
+    if urgent:
+        for case in eligible:
+            if case.opened_at >= now - URGENT_CHASE_WINDOW:
+                return case
+    return None
+
+
+# the problem is back: 又, 还是, 还没, 修了没 …
+RECURS = re.compile(r"又|还是|还没|还在|还不|仍然|依然|照样|没修好|[修弄好]了没|修了吗|怎么还")
+
+
+def problem_back(waiting: list[Case], *, group: Group, category: str, location: dict,
+                 keywords, text: str) -> Case | None:
+    """A complainant's new complaint that says their problem is back (垃圾又冇人收, 充电桩
+    修了没) while their case about it waits for their rating: that case (the newest of the
+    same category or naming the same thing, in this group, whose place does not
+    disagree) — it is reopened as by 不满意, not opened again."""
+    if RECURS.search(text) is None:
+        return None
+    for case in waiting:
+        if case.group_id != group.id:
+            continue
+        if location and case.location and not same_place(location, case.location):
+            continue
+        if case.category == category or shares_a_word(keywords, case.keywords):
+            return case
+    return None
+
+
+def chased_case(repos: Repos, *, group: Group, member: Member, text: str, now: datetime
+                ) -> Case | None:
+    """A resident's chaser that is no complaint (快点啊 老人有高血压) about their own case
+    opened within `URGENT_CHASE_WINDOW`: that case (the newest)."""
+    if CHASER.search(text) is None:
+        return None
+    for case in repos.cases.open_raised_in_group(group.id, member.id,
+                                                 now - URGENT_CHASE_WINDOW):
+        return case
     return None
 
 
@@ -127,18 +206,25 @@ def follow_up(repos: Repos, community: CommunityConfig, case: Case, member: Memb
 def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
                    now: datetime, window: timedelta, text: str = "") -> Case | None:
     """The newest open case in the group with the same category, opened within the
-    window, that is about the same place: both name it and it agrees; neither names one;
-    or only one side names one and the texts are very alike (different places are
-    different cases — 6号楼电梯 never joins an elevator case that named no place)."""
-    for case in repos.cases.open_in_group_since(group.id, category, now - window):
-        if location and case.location:
-            if same_place(location, case.location):
-                return case
-        elif not location and not case.location:
+    window, that is about the same place: both name it and it agrees; otherwise (one or
+    both name none, or their places share no part) only when the texts are very alike or
+    the new words say “me too” (我也闻到了).  Different places are different cases
+    (6号楼电梯 never joins an elevator case that named no place); two place-less
+    complaints about different things (物业费涨价 / 发票没给) are two cases; an outage
+    named without a place is the estate's
+    (`AREA_WIDE`)."""
+    me_too = ME_TOO.search(text) is not None
+    found = repos.cases.open_in_group_since(group.id, category, now - window)
+    for case in found:
+        if location and case.location and same_place(location, case.location):
+            return case  # the same place first (9号楼3单元暖气也不热 我家也一样)
+    others = [c for c in found if not (location and c.location
+                                        and places_comparable(location, c.location))]
+    for case in others:  # the very alike words first, then “me too” to the newest
+        area_wide = not location and not case.location and category in AREA_WIDE
+        if area_wide or similarity(text, case.text) >= SIMILAR_WITHOUT_PLACE:
             return case
-        elif similarity(text, case.text) >= SIMILAR_WITHOUT_PLACE:
-            return case
-    return None
+    return others[0] if others and me_too else None
 
 
 def join_case(repos: Repos, case: Case, member: Member, text: str, now: datetime

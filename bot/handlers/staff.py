@@ -134,7 +134,7 @@ def _do_progress(ctx: Context, case: Case, note: str) -> None:
 
 def _act(ctx: Context, case: Case, intent: str, text: str) -> bool:
     """Apply the words to the case; False when they change nothing (收到 again)."""
-    action = reply_action(intent, case)
+    action = reply_action(intent, case, text)
     note = without_leading_case_refs(text)
     if action == RESOLVE:
         _do_resolve(ctx, case, note)
@@ -155,7 +155,8 @@ def _evidence(ctx: Context) -> Evidence:
                                              ctx.now - max(RECENT_PINGS))
     result = classification(ctx)
     return Evidence(mentioned=frozenset(mentioned), place=result.location,
-                    keywords=tuple(result.keywords), pinged=pinged, now=ctx.now)
+                    keywords=tuple(result.keywords), pinged=pinged, now=ctx.now,
+                    text=ctx.msg.text)
 
 
 def _mentioned(ctx: Context) -> list[Member]:
