@@ -337,6 +337,9 @@ class SchedulerConfig(_Strict):
     delivery_seconds: float = Field(default=2.0, gt=0)
     # a post being sent by a worker that dies is sent again after this long
     delivery_lease: Duration = timedelta(minutes=2)
+    # a normal case's reminder, escalation or nudge waits up to this long for the group's
+    # others falling due just after it, so they go out as one message (0: never waits)
+    gather_window: Duration = timedelta(minutes=5)
 
 
 class HealthConfig(_Strict):

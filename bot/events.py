@@ -12,7 +12,7 @@ is the OUT object of interfaces.md that inline replies and the bridge carry.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -80,6 +80,12 @@ class Outgoing:
     # the header over one row per case (bot.outbox.batch_posts).
     batch_header: str | None = None
     batch_row: str | None = None
+    circle: str = ""  # posts batch only within the same circle (split_off: by kind and people)
+
+    def split_off(self) -> Outgoing:
+        """The same post, batched only with those of its kind, header and people."""
+        people = ",".join(sorted(m.member_id for m in self.mentions))
+        return replace(self, circle=f"{self.kind}|{self.batch_header}|{people}")
 
     OUT_KINDS = ("reply", "ping", "nudge", "reminder", "escalation", "rating_request",
                  "digest", "report", "topic", "vote", "publicity", "notice")

@@ -4,8 +4,11 @@ nothing new, and two processes ticking at once post nothing twice: a timer is ta
 once (SKIP LOCKED on PostgreSQL, one writer at a time on SQLite) and every planned post
 carries a unique key, written in the same transaction as the change it announces.
 Reminders, escalations and nudges due in the same tick for the same people in a group
-go out as one message listing the cases; a normal case's timers wait for the end of
-quiet hours (they are planned for it), so the morning's are worded and sent together.
+go out as one message listing the cases (several kinds: a section each); a normal case's
+timers wait for the end of quiet hours (they are planned for it), so the morning's are
+worded and sent together; and one that falls due while another of the group's falls due
+within `scheduler.gather_window` (5 min) of it waits for it, so reminders a minute apart
+after an evening burst are one message too (worded when it goes out).
 """
 
 from __future__ import annotations
@@ -78,8 +81,9 @@ def run_timers(app: Application, now: datetime) -> Counter:
             jobs = repos.jobs.due(now, BATCH)
             repos.cases.preload([j.case_id for j in jobs if j.case_id], lock=True)
             posts_by_group: dict[str, list] = {}
+            waiting = _gathering(app, repos, jobs, now)
             for job in jobs:
-                if _wait_for_morning(app, repos, job, now):
+                if job.id in waiting or _wait_for_morning(app, repos, job, now):
                     continue
                 repos.jobs.finish(job, now)
                 group_id, posts = fire(app, repos, job, now)
@@ -92,6 +96,33 @@ def run_timers(app: Application, now: datetime) -> Counter:
             replan_touched(repos, app.config, now)
         if len(jobs) < BATCH:
             return counts
+
+
+GATHERED = ("remind", "respond_deadline", "resolve_deadline", "nudge")
+
+
+def _gathering(app: Application, repos: Repos, jobs: list[ScheduledJob], now: datetime
+               ) -> set[int]:
+    """The due timers that wait for others of their group falling due soon: a normal
+    case's reminder, escalation or nudge waits while another of the group's is due within
+    `scheduler.gather_window` of the group's first due one (so at most that long)."""
+    window = app.config.scheduler.gather_window
+    due = [j for j in jobs if j.kind in GATHERED and j.case_id]
+    if not window or not due:
+        return set()
+    first: dict[str, datetime] = {}
+    for job in due:
+        case = repos.cases.get(job.case_id)
+        if case is not None and not case.urgent:
+            first[case.group_id] = min(first.get(case.group_id, job.due_at), job.due_at)
+    coming = set()
+    for job in repos.jobs.due_between(now, now + window, GATHERED):
+        case = repos.cases.get(job.case_id)
+        if case is not None and not case.urgent and case.group_id in first \
+                and job.due_at <= first[case.group_id] + window:
+            coming.add(case.group_id)
+    return {j.id for j in due if (c := repos.cases.get(j.case_id)) is not None
+            and not c.urgent and c.group_id in coming}
 
 
 def _wait_for_morning(app: Application, repos: Repos, job: ScheduledJob, now: datetime
