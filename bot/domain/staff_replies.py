@@ -218,7 +218,9 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
       * a reply that @-mentions residents is about their cases (“@老吴 收到”), and only
         those;
       * a reply that names a place is about the cases there (“7号楼门禁修好了”), and only
-        those;
+        those; none there, the cases whose place says nothing against it (702 said of a
+        case at 7号楼1单元; a place-less case whose resident it names), else those in the
+        same building (the flat upstairs of a leak);
       * of several left, those whose words it shares (“充电桩是第三方的，已报给运营商”),
         if any;
       * of several left, an acknowledgement or a fix goes to the one case assigned to the
@@ -237,8 +239,12 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
         # the cases there; else those whose place says nothing against it (a case with no
         # place, or 702 said of a case at 7号楼1单元)
         there = [c for c in found if c.location and same_place(evidence.place, c.location)]
-        found = there or [c for c in found if not places_disagree(evidence.place, c.location)
-                          and (c.location or _names_a_complainant(c, evidence.text))]
+        near = [c for c in found if not places_disagree(evidence.place, c.location)
+                and (c.location or _names_a_complainant(c, evidence.text))]
+        # the flat upstairs (“3号楼601上去看了” about a leak in 3号楼501): the same building
+        building = [c for c in found if evidence.place.get("building")
+                    and c.location.get("building") == evidence.place["building"]]
+        found = there or near or building
     found.sort(key=lambda c: c.id)
     if len(found) > 1 and evidence.text:
         theirs = [c for c in found if _names_a_complainant(c, evidence.text)]
