@@ -203,3 +203,21 @@ def test_reminders_a_minute_apart_wait_for_each_other(chat, bot, receiver, clock
     assert at == t(24, "12:02")                                     # the last one's minute
     assert all(f"#{n} " in post["text"] for n in cases)
     assert f"#{cases[0]} 公共设施损坏 1号楼：还有 1小时58分" in post["text"]  # worded when sent
+
+
+# --- issue 11 bullets that had no test of their own ---------------------------------------------
+
+def test_a_gate_street_lamp_is_not_a_corridor_light_elsewhere(chat, clock):
+    light = _open(chat, "u-zhang", "3号楼2单元楼道灯坏了")
+    clock.advance(minutes=20)
+    lamp = _open(chat, "u-gao", "东门口的路灯不亮了")
+    assert lamp != light
+
+
+def test_the_complainants_when_will_it_be_fixed_gets_the_progress(chat, clock):
+    n = _open(chat, "u-zhang", "3号楼2单元楼道灯坏了")
+    chat.say("u-wang", f"#{n} 好的明天上午换灯泡")
+    clock.advance(hours=3)
+    reply = chat.say("u-zhang", "楼道灯什么时候能修好啊")
+    assert reply and reply[0].startswith(f"您反映的问题已在 #{n} 登记"), reply
+    assert "明天上午换灯泡" in reply[0]

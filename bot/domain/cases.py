@@ -180,16 +180,29 @@ def problem_back(waiting: list[Case], *, group: Group, category: str, location: 
     return None
 
 
-def chased_case(repos: Repos, *, group: Group, member: Member, text: str, now: datetime
-                ) -> Case | None:
-    """A resident's chaser that is no complaint (快点啊 老人有高血压) about their own case
-    opened within `URGENT_CHASE_WINDOW`: that case (the newest)."""
-    if CHASER.search(text) is None:
+# a resident asking after their case: 什么时候能修好, 修好了没, 有消息吗 (not 什么时候交)
+PROGRESS_QUESTION = re.compile(r"(什么时候|啥时候|几时|多久)[^，,。？?!！]{0,4}"
+                               r"(修|好|弄|来|处理|解决|换|通|恢复|热|亮|管)"
+                               r"|[修弄好]了没|怎么样了|有(没有)?消息|进展|有人管吗|有没有人管")
+
+
+def chased_case(repos: Repos, *, group: Group, member: Member, text: str, now: datetime,
+                keywords=(), window: timedelta = URGENT_CHASE_WINDOW) -> Case | None:
+    """A resident's words that are no complaint but follow up their own open case: a
+    chaser (快点啊 老人有高血压) within `URGENT_CHASE_WINDOW` of it — the newest; or a
+    question after it (楼道灯什么时候能修好啊) within `window` — the newest naming the same
+    thing, or their only open case when the question names nothing."""
+    if CHASER.search(text) is not None:
+        for case in repos.cases.open_raised_in_group(group.id, member.id,
+                                                     now - URGENT_CHASE_WINDOW):
+            return case
+    if PROGRESS_QUESTION.search(text) is None:
         return None
-    for case in repos.cases.open_raised_in_group(group.id, member.id,
-                                                 now - URGENT_CHASE_WINDOW):
-        return case
-    return None
+    mine = list(repos.cases.open_raised_in_group(group.id, member.id, now - window))
+    alike = [c for c in mine if shares_a_word(keywords, c.keywords)]
+    if alike:
+        return alike[0]
+    return mine[0] if len(mine) == 1 and not keywords else None
 
 
 def follow_up(repos: Repos, community: CommunityConfig, case: Case, member: Member, text: str,

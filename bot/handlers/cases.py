@@ -55,12 +55,14 @@ def complaint_listener(ctx: Context) -> bool:
 
 def _chased(ctx: Context) -> bool:
     """A resident's chaser that is no complaint by itself (快点啊 老人有高血压) soon after
-    their own case: it follows that case up (its progress; its people pinged again when
-    it is urgent and nobody has signed for it)."""
+    their own case, or their question after it (楼道灯什么时候能修好啊): it follows that
+    case up (its progress; its people pinged again when it is urgent and nobody has
+    signed for it)."""
     if is_staff_like(ctx.roles):
         return False
     case = chased_case(ctx.repos, group=ctx.group, member=ctx.member, text=ctx.msg.text,
-                       now=ctx.now)
+                       now=ctx.now, keywords=classification(ctx).keywords,
+                       window=ctx.config.cases.duplicate_window)
     if case is None:
         return False
     _followed_up(ctx, case, ctx.member, ctx.msg.text, False, ctx.now)
