@@ -94,9 +94,10 @@ def next_calendar_due(app: Application, after: datetime) -> datetime | None:
     return min((due for due in found if due > after), default=None)
 
 
-def run_calendar_posts(app: Application, now: datetime) -> Counter:
-    """Queue every calendar post due at `now` that was not queued before."""
-    counts: Counter = Counter()
+def due_calendar_posts(app: Application, now: datetime) -> list[tuple[str, str, Outgoing]]:
+    """(schedule name, group id, post) for every calendar post due at `now` that was not
+    queued before; each post carries its key (the schedule, the group and the day)."""
+    found = []
     local = now.astimezone(app.config.tz)
     catch_up = app.config.schedules.catch_up
     for name, at, on_day, compose in _schedule(app):
@@ -110,9 +111,27 @@ def run_calendar_posts(app: Application, now: datetime) -> Counter:
                     if repos.outbox.exists(key):
                         continue
                     post = compose(app, repos, group, now, local.date())
-                    if post is None:
-                        continue
-                    post.key = key
-                    counts[name] += len(queue_posts(repos, [post], group=group, now=now,
-                                                    config=app.config))
+                    if post is not None:
+                        post.key = key
+                        found.append((name, group.id, post))
+    return found
+
+
+def queue_calendar_posts(app: Application, now: datetime,
+                         posts: list[tuple[str, str, Outgoing]]) -> Counter:
+    """Queue calendar posts (those not queued meanwhile)."""
+    counts: Counter = Counter()
+    if not posts:
+        return counts
+    with app.store.transaction() as repos:
+        for name, group_id, post in posts:
+            if repos.outbox.exists(post.key or ""):
+                continue
+            counts[name] += len(queue_posts(repos, [post], group=repos.groups.get(group_id),
+                                            now=now, config=app.config))
     return counts
+
+
+def run_calendar_posts(app: Application, now: datetime) -> Counter:
+    """Queue every calendar post due at `now` that was not queued before."""
+    return queue_calendar_posts(app, now, due_calendar_posts(app, now))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ from bot.domain.quiet_hours import outside_quiet_hours
 from bot.domain.timers import replan_touched
 from bot.ingest import handle_unhandled
 from bot.outbox import batch_posts, deliver_due, queue_posts
-from scheduler.calendar_posts import run_calendar_posts
+from scheduler.calendar_posts import due_calendar_posts, queue_calendar_posts
 from scheduler.case_timers import CASE_TIMERS
 from scheduler.topic_timers import TOPIC_TIMERS
 from storage.models import ScheduledJob
@@ -72,10 +72,13 @@ class TickSummary:
                 f"{self.retried} to retry, {self.failed} failed")
 
 
-def run_timers(app: Application, now: datetime) -> Counter:
+def run_timers(app: Application, now: datetime, calendar: list | None = None) -> Counter:
     """Fire every due timer, in batches, each batch in one transaction; what falls due
-    together for the same people in a group goes out as one message (batch_posts)."""
+    together for the same people in a group goes out as one message (batch_posts). A
+    group's daily digest due in the same tick (`calendar`: (name, group id, post), taken
+    out of the list when used) heads that group's first such message."""
     counts: Counter = Counter()
+    calendar = calendar if calendar is not None else []
     while True:
         with app.store.transaction() as repos:
             jobs = repos.jobs.due(now, BATCH)
@@ -91,11 +94,28 @@ def run_timers(app: Application, now: datetime) -> Counter:
                     posts_by_group.setdefault(group_id, []).extend(posts)
                     counts[job.kind] += len(posts)
             for group_id, posts in posts_by_group.items():
-                queue_posts(repos, batch_posts(posts), group=repos.groups.get(group_id),
-                            now=now, config=app.config)
+                queue_posts(repos, _with_digest(batch_posts(posts), group_id, calendar, counts),
+                            group=repos.groups.get(group_id), now=now, config=app.config)
             replan_touched(repos, app.config, now)
         if len(jobs) < BATCH:
             return counts
+
+
+def _with_digest(posts: list, group_id: str, calendar: list, counts: Counter) -> list:
+    """The group's daily digest due in this tick, if any, heads its first batched
+    message (one message: the day's figures, then the cases due now for the people it
+    @-mentions); the merged post keeps the digest's key, so it is made once."""
+    found = next((item for item in calendar if item[0] == "digest" and item[1] == group_id),
+                 None)
+    first = next((p for p in posts if p.mentions and not p.urgent), None)
+    if found is None or first is None:
+        return posts
+    calendar.remove(found)
+    counts["digest"] += 1
+    digest = found[2]
+    merged = replace(first, text=f"{digest.text}\n\n{first.text}", key=digest.key,
+                     case_id=first.case_id)
+    return [merged if p is first else p for p in posts]
 
 
 GATHERED = ("remind", "respond_deadline", "resolve_deadline", "nudge")
@@ -142,8 +162,9 @@ def _wait_for_morning(app: Application, repos: Repos, job: ScheduledJob, now: da
 def run_tick(app: Application, now: datetime) -> TickSummary:
     summary = TickSummary(at=now)
     summary.recovered = handle_unhandled(app, now)
-    summary.posts.update(run_timers(app, now))
-    summary.posts.update(run_calendar_posts(app, now))
+    calendar = due_calendar_posts(app, now)
+    summary.posts.update(run_timers(app, now, calendar))
+    summary.posts.update(queue_calendar_posts(app, now, calendar))
     report = deliver_due(app, now)
     summary.delivered, summary.retried, summary.failed = report.sent, report.retried, report.failed
     return summary
