@@ -1,18 +1,23 @@
 """What a staff member's plain words do to a case.
 
-Three intents, tried in this order:
-  * RESOLVE, a fix: “修好了”, “垃圾已经清理干净了”, “查过了…没事了” — never when it says the
-    work is not done (“还没修好”) or is still to come (“明天修好”);
-  * PROGRESS, a plan or progress: “明天上午换灯泡”, “我明早去收”, “正在修”, “等配件”,
-    “还没修好，明天配件到” — a progress note in the case's timeline (and the 签收 when the
-    case was still waiting for one);
-  * CLAIM, an acknowledgement: “收到”, “马上到”, “我去看看” — the 签收; of a case already
-    acknowledged it is just chat.
+Three intents, read by general rules a repairman's wording follows (`reply_intent`), not
+by a phrase list:
+  * RESOLVE, a fix: a completed result — a deed with its result and 了 (修好了, 清走了, 灯也
+    好了, 下水通了), 已 before the work (已恢复供水, 已经关好了), 没事了 — never when it says
+    the work is not done (还没好), asks (修好了吗？), is still to come (中午前弄好: no 了),
+    is done only in part or for now (先…, 临时, 一部分) or is under way (正在换, 在查);
+  * PROGRESS, a plan or progress: a time word before a deed (明天上午来换), an intention
+    (查一下, 我让保安去…), a step under way (已联系厂家, 等配件, 到了, 是线路的问题) — a
+    progress note in the case's timeline (and the 签收 when the case was still waiting for
+    one);
+  * CLAIM, an acknowledgement: 收到, 好的, 马上, 这就, 记下了 — the 签收; of a case already
+    acknowledged it is a progress note when it carries news (我现在过去了), else chat.
 
 Which case: the one the message names (#12, or a quoted post of the bot's about it); else
-the candidates (`candidates`): the open cases of the conversation the sender answers for,
-narrowed by what the message says (the residents it @-mentions, the place and the things
-it names) and by time (the case the bot @-mentioned the sender about just now).  One candidate: the
+the candidates (`candidates`): the open cases of the conversation the sender answers for
+(any staff member answers for an urgent case: danger first), narrowed by what the message
+says (the residents it @-mentions or names, the place and the things it names) and by
+time (the case the bot @-mentioned the sender about just now).  One candidate: the
 words act on it and the answer says which; several: the bot asks which (naming them, or
 only asking for the number when there are many), at most once per
 `cases.ask_at_most_every` unless answered, and a bare number from the sender within
