@@ -16,11 +16,13 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+import requests
 from flask import Flask, jsonify, request
 
 from bot.application import Application
 from bot.channels import bridge, wecom_aibot, wecom_app, wecom_webhook
 from bot.channels import simulator as simulator_channel
+from bot.channels.media_fetch import HttpMediaFetcher
 from bot.channels.wecom_webhook import WecomSender
 from bot.channels.wecom_ws import LongConnection
 from bot.clock import Clock, SystemClock
@@ -32,6 +34,7 @@ from bot.domain.groups import sync_roster
 from bot.events import Sender
 from bot.handlers import register_all
 from storage.db import make_engine, make_session_factory, migrate
+from storage.media_files import MediaFiles
 from storage.repositories import Store
 
 
@@ -52,9 +55,11 @@ def make_senders(config: Config, store: Store, clock: Clock, wall_clock: Clock
 
 
 def build_application(config: Config, *, clock: Clock | None = None,
-                      senders: dict[str, Sender] | None = None) -> Application:
+                      senders: dict[str, Sender] | None = None,
+                      http: requests.Session | None = None) -> Application:
     """Engine, migrations, roster sync, handlers and senders: everything but HTTP.
-    `clock`: the app's clock; the system's time in the configured zone by default."""
+    `clock`: the app's clock; the system's time in the configured zone by default.
+    `http`: the session photos are fetched with (tests pass one)."""
     engine = make_engine(config.database.url)
     migrate(engine)
     store = Store(make_session_factory(engine))
@@ -65,7 +70,9 @@ def build_application(config: Config, *, clock: Clock | None = None,
     if senders is None:
         senders = make_senders(config, store, clock, wall_clock)
     app = Application(config=config, store=store, dispatcher=dispatcher, senders=senders,
-                      clock=clock, wall_clock=wall_clock, engine=engine)
+                      clock=clock, wall_clock=wall_clock, engine=engine,
+                      media_files=MediaFiles(config.media.dir),
+                      media_fetcher=HttpMediaFetcher(http, config.media.fetch_timeout_seconds))
     with store.transaction() as repos:
         sync_roster(repos, config, app.now())
     return app
@@ -78,10 +85,10 @@ DEFAULT_MAX_BODY = 64 * 1024  # the simulator and anything else
 
 
 def create_app(config: Config | None = None, *, clock: Clock | None = None,
-               senders: dict[str, Sender] | None = None, simulator: bool | None = None
-               ) -> Flask:
+               senders: dict[str, Sender] | None = None, simulator: bool | None = None,
+               http: requests.Session | None = None) -> Flask:
     config = config or load_config()
-    bot = build_application(config, clock=clock, senders=senders)
+    bot = build_application(config, clock=clock, senders=senders, http=http)
     app = Flask("bot")
     app.config["MAX_CONTENT_LENGTH"] = DEFAULT_MAX_BODY
     app.extensions["linli"] = bot

@@ -159,6 +159,14 @@ from bot.texts.feedback import (
     not_complainant,
     ratings_waiting,
 )
+from bot.texts.media import (
+    PHOTO_KIND,
+    PHOTO_NO_CASE,
+    PHOTO_REFUSED,
+    archive_relay,
+    case_photos,
+    photo_attached,
+)
 from bot.texts.net import (
     ADDRESSED_HELP,
     ASK_DECLINED,
@@ -519,4 +527,10 @@ __all__ = [
     "DECIDE_ACTION",
     "END_PUBLICITY_ACTION",
     "FINISH_ACTION",
+    "PHOTO_KIND",
+    "PHOTO_NO_CASE",
+    "PHOTO_REFUSED",
+    "archive_relay",
+    "case_photos",
+    "photo_attached",
 ]

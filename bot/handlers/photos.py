@@ -1,0 +1,30 @@
+"""Photos sent alone (no words): to the sender's case of the last few minutes — the
+one they just complained about, or for staff the one they just resolved — with a short
+thanks naming the case. With no such case the photo stays with the message: quietly in
+a group (people share pictures all the time), with a short line in a private chat.
+Photos with words are attached by the ingest path after the words are handled."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.dispatcher import Context
+from bot.domain.media import attach_alone, photos_of_message
+
+
+def photo_listener(ctx: Context) -> bool:
+    if ctx.msg.text.strip() or not (ctx.inbound.payload or {}).get("images"):
+        return False
+    rows = photos_of_message(ctx.repos, ctx.inbound.id)
+    stored = [r for r in rows if r.status == "stored"]
+    if not stored:
+        if ctx.group.private and rows:
+            ctx.reply(texts.PHOTO_REFUSED)
+        return True
+    found = attach_alone(ctx.repos, ctx.config.media, rows=rows, member=ctx.member,
+                         group_id=ctx.group.id, now=ctx.now)
+    if found is not None:
+        ctx.reply(texts.photo_attached(found.case_id, found.kind, found.count),
+                  case_id=found.case_id)
+    elif ctx.group.private:
+        ctx.reply(texts.PHOTO_NO_CASE)
+    return True
