@@ -258,7 +258,8 @@ class MediaConfig(_Strict):
     max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_pixels: int = Field(default=40_000_000, ge=10_000)
     allowed_types: list[Literal["jpeg", "png", "webp", "gif"]] = ["jpeg", "png", "webp"]
-    fetch_timeout_seconds: float = Field(default=10.0, gt=0)
+    # a photo's whole download (WeCom waits about 5 s for the AI bot's answer)
+    fetch_timeout_seconds: float = Field(default=4.0, gt=0)
     # a photo sent alone this soon after its sender's complaint (or a staff member's fix)
     # belongs to that case
     photo_window: Duration = timedelta(minutes=10)

@@ -3,9 +3,10 @@
 - base64 (the bridge): decoded strictly; the md5 of the bytes must match.
 - a URL (the bridge; WeCom's AI bot): GET through the injected `requests.Session`,
   http(s) only, at most `max_bytes` read (a longer body is refused without reading it
-  all), a timeout; WeCom's image URLs serve ciphertext: AES-256-CBC with the bot's key
-  (key = b64decode(EncodingAESKey + "="), or the per-image ``aeskey`` on the long
-  connection), IV = key[:16], PKCS#7 padding to 32 bytes.
+  all), within `timeout` seconds for the whole download; WeCom's image URLs serve
+  ciphertext: AES-256-CBC with the bot's key (key = b64decode(EncodingAESKey + "="),
+  or the per-image ``aeskey`` on the long connection), IV = key[:16], PKCS#7 padding
+  to 32 bytes.
 - bytes a channel already holds (the archive SDK's): checked against the md5 when known.
 
 Never raises: a failure is a `FetchedImage` with `error` (unreachable, too large, md5
@@ -19,6 +20,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import time
 from urllib.parse import urlsplit
 
 import requests
@@ -90,6 +92,7 @@ class HttpMediaFetcher:
         if urlsplit(ref.url).scheme not in ("http", "https"):
             return FetchedImage(None, "url", "unreachable: not an http(s) URL")
         limit = max_bytes + AES_BLOCK_PAD if ref.aes_key else max_bytes
+        deadline = time.monotonic() + self.timeout  # for the whole download
         try:
             with self.http.get(ref.url, timeout=self.timeout, stream=True) as resp:
                 if resp.status_code != 200:
@@ -101,6 +104,9 @@ class HttpMediaFetcher:
                     if len(body) > limit:
                         return FetchedImage(None, "url", f"too large: over {max_bytes} "
                                                          "bytes")
+                    if time.monotonic() > deadline:
+                        return FetchedImage(None, "url", f"unreachable: slower than "
+                                                         f"{self.timeout:g} s")
         except requests.RequestException as exc:
             return FetchedImage(None, "url", f"unreachable: {type(exc).__name__} "
                                              f"for {safe_url(ref.url)}")

@@ -1,7 +1,8 @@
 """Photos sent alone (no words): to the sender's case of the last few minutes — the
 one they just complained about, or for staff the one they just resolved — with a short
 thanks naming the case. With no such case the photo stays with the message: quietly in
-a group (people share pictures all the time), with a short line in a private chat.
+a group (people share pictures all the time), with a short line in a private chat or
+when the photo quotes the bot.
 Photos with words are attached by the ingest path after the words are handled."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from bot import texts
 from bot.dispatcher import Context
 from bot.domain.media import attach_alone, photos_of_message
+from bot.handlers.lookup import addresses_bot
 
 
 def photo_listener(ctx: Context) -> bool:
@@ -17,7 +19,7 @@ def photo_listener(ctx: Context) -> bool:
     rows = photos_of_message(ctx.repos, ctx.inbound.id)
     stored = [r for r in rows if r.status == "stored"]
     if not stored:
-        if ctx.group.private and rows:
+        if rows and addresses_bot(ctx):
             ctx.reply(texts.PHOTO_REFUSED)
         return True
     found = attach_alone(ctx.repos, ctx.config.media, rows=rows, member=ctx.member,
@@ -25,6 +27,6 @@ def photo_listener(ctx: Context) -> bool:
     if found is not None:
         ctx.reply(texts.photo_attached(found.case_id, found.kind, found.count),
                   case_id=found.case_id)
-    elif ctx.group.private:
+    elif addresses_bot(ctx):
         ctx.reply(texts.PHOTO_NO_CASE)
     return True
