@@ -266,7 +266,8 @@ class ArchivePuller:
                 log.error("wecom archive: cannot read the feed: %s", exc)
                 return 0
             except Exception as exc:  # noqa: BLE001 - the SDK raises its own errors
-                log.error("wecom archive: GetChatData failed: %s", type(exc).__name__)
+                log.error("wecom archive: GetChatData failed: %s %s", type(exc).__name__,
+                          getattr(exc, "err_code", ""))
                 return 0
             finally:
                 with self.app.store.transaction() as repos:
@@ -374,6 +375,10 @@ class ArchiveSender:
         """Two steps, remembered in `parts_sent` so a retry repeats neither: 1 = the
         private messages are out, 2 = the staff group's webhook post too."""
         userids = self.recipients(post, group)
+        if not userids and not self.cfg.staff_webhook_key:
+            log.warning("wecom archive relay: post %s for %s names nobody responsible and "
+                        "no staff webhook is set (notify_userids): not relayed",
+                        post.public_id, post.group_id)
         text = truncate_utf8(texts.archive_relay(group.name if group else post.group_id,
                                                  post.text), TEXT_LIMIT)
         done = post.parts_sent or 0
