@@ -312,3 +312,21 @@ def test_tencents_sdk_loads_behind_the_protocol():
     assert logging.getLogger("pyweworkfinance").level == logging.WARNING
     with pytest.raises(Exception):  # noqa: B017 - the SDK's own error class
         sdk.decrypt_data(secrets.token_hex(16), base64.b64encode(os.urandom(48)).decode())
+
+
+def test_config_refuses_an_archive_that_could_answer_nobody(db_url, tmp_path, tenant_key):
+    from bot.config import ConfigError
+
+    raw_ok = archive_config(db_url, "http://127.0.0.1:9", tmp_path, _pem(tenant_key))
+    assert raw_ok.channels.wecom_archive.key_version == 1
+    assert "PRIVATE KEY" not in repr(raw_ok) and ARCHIVE_SECRET not in repr(raw_ok)
+    raw = demo_config_dict()
+    raw["database"] = {"url": db_url}
+    raw["channels"]["wecom_archive"] = {"enabled": True, "corp_id": CORP_ID,
+                                        "secret": "s", "private_key": _pem(tenant_key)}
+    with pytest.raises(ConfigError, match="wecom_archive needs wecom_app enabled or"):
+        config_from_dict(raw, environ={})
+    raw["channels"]["wecom_archive"].update(private_key="not a key",
+                                            staff_webhook_key=GOOD_KEY)
+    with pytest.raises(ConfigError, match="private_key must be an RSA private key"):
+        config_from_dict(raw, environ={})
