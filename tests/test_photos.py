@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import make_config
-from tests.fake_media import ImageServer, has_gps, image_bytes, jpeg_with_gps
+from tests.fake_media import has_gps, image_bytes, jpeg_with_gps
 
 COMPLAINT = "3号楼2单元楼道灯坏了，晚上黑漆漆的"
 
@@ -29,13 +29,6 @@ def media_dir(tmp_path):
 def config(db_url, receiver, media_dir):
     return make_config(db_url, outbound_url=receiver.url,
                        media={"dir": str(media_dir), "max_bytes": 100_000})
-
-
-@pytest.fixture
-def images():
-    server = ImageServer()
-    yield server
-    server.close()
 
 
 def _media(bot, case_id=None):

@@ -26,7 +26,7 @@ from bot.channels.wecom_app import worker_of
 from bot.channels.wecom_archive import map_message
 from bot.config_file import config_from_dict
 from scheduler.tick import run_tick
-from tests.conftest import _ENGINES, SECRET, demo_config_dict
+from tests.conftest import SECRET, demo_config_dict, running_app
 from tests.fake_media import jpeg_with_gps
 from tests.fake_wecom import AES_KEY, AGENT_ID, APP_SECRET, CORP_ID, GOOD_KEY, TOKEN, AppPeer
 
@@ -129,20 +129,16 @@ def sdk(tenant_key):
 
 @pytest.fixture
 def make_app(db_url, qyapi, clock, tmp_path, tenant_key):
-    from bot import create_app
-
-    made = []
+    running = []
 
     def make(fake_sdk, **archive):
         config = archive_config(db_url, qyapi.url, tmp_path, _pem(tenant_key), **archive)
-        flask_app = create_app(config, clock=clock, archive_sdk=fake_sdk)
-        _ENGINES.append(flask_app.extensions["linli"].engine)
-        made.append(flask_app)
-        return flask_app
+        running.append(running_app(config, clock, archive_sdk=fake_sdk))
+        return next(running[-1])
 
     yield make
-    for flask_app in made:
-        flask_app.extensions["linli"].engine.dispose()
+    for app in running:
+        next(app, None)  # dispose its engine
 
 
 def pull(flask_app, clock) -> int:

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.channels.wecom_aibot import parse_callback
 from bot.config import MediaConfig
-from tests.conftest import _ENGINES
-from tests.fake_media import ImageServer, has_gps, jpeg_with_gps
+from tests.conftest import running_app
+from tests.fake_media import has_gps, jpeg_with_gps
 from tests.fake_wecom import AES_KEY, AibotPeer, wecom_config
 
 BOT_KEY = base64.b64decode(AES_KEY + "=")
@@ -29,22 +29,10 @@ def encrypt_like_wecom(data: bytes, key: bytes) -> bytes:
 
 
 @pytest.fixture
-def images():
-    server = ImageServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def wecom(db_url, clock, qyapi, tmp_path):
-    from bot import create_app
-
     config = wecom_config(db_url, api_base=qyapi.url)
-    config = config.model_copy(update={"media": MediaConfig(dir=str(tmp_path / "media"))})
-    flask_app = create_app(config, clock=clock)
-    _ENGINES.append(flask_app.extensions["linli"].engine)
-    yield flask_app
-    flask_app.extensions["linli"].engine.dispose()
+    yield from running_app(config.model_copy(update={
+        "media": MediaConfig(dir=str(tmp_path / "media"))}), clock)
 
 
 @pytest.fixture
