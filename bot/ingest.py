@@ -10,9 +10,9 @@
 A message journalled but never handled (the process died between 1 and 2) is picked up
 again by `handle_unhandled`, which the tick runs.
 
-Photos (`IncomingMessage.images`) of a new message are fetched after it is journalled
-(outside any transaction) and kept or refused with a logged reason
-(`bot.domain.media.keep_photos`); a bad photo never stops the message. After the
+Photos (`IncomingMessage.images`) of a new message are fetched, checked and written
+after it is journalled (outside any transaction), then recorded as kept or refused with
+a logged reason (`bot.domain.media`); a bad photo never stops the message. After the
 dispatch, the photos go to the case the message opened or named
 (`attach_to_message_case`); a photo sent alone is the photo listener's.
 """
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.dispatcher import Context
 from bot.domain.groups import community_of, register_group
-from bot.domain.media import attach_to_message_case, keep_photos
+from bot.domain.media import attach_to_message_case, prepare_photos, record_photos
 from bot.domain.timers import replan_touched
 from bot.events import IncomingMessage, Outgoing, Quote, wire_format
 from bot.outbox import queue_posts
@@ -71,12 +71,14 @@ def store_photos(app: Application, inbound_id: int, msg: IncomingMessage) -> Non
         with ThreadPoolExecutor(max_workers=min(4, len(msg.images))) as pool:
             fetched = list(pool.map(lambda ref: fetcher.fetch(ref, cfg.max_bytes),
                                     msg.images))
+    now = app.now()
     try:
-        with app.store.transaction() as repos:
-            keep_photos(repos, app.media_files, cfg, inbound_id=inbound_id,
-                        group_id=msg.group_id, label=label, fetched=fetched, now=app.now())
+        kept = prepare_photos(app.media_files, cfg, fetched, label=label, now=now)
     except OSError:  # the media folder is not writable: the message still goes on
         log.exception("photos of message %s could not be written", label)
+        return
+    with app.store.transaction() as repos:
+        record_photos(repos, kept, inbound_id=inbound_id, group_id=msg.group_id, now=now)
 
 
 def journal(app: Application, msg: IncomingMessage) -> int | None:

@@ -5,8 +5,10 @@ Accepted: the type read from the content (magic bytes, then Pillow must open it 
 that format; the file name is never looked at) among `media.allowed_types`, at most
 `media.max_bytes` and `media.max_pixels`. Cleaned: the picture is turned upright by its
 EXIF orientation, then written again without EXIF (GPS location, camera, time), XMP or
-comments. Kept: through `storage.media_files.MediaFiles` (by content hash) and a
-`Media` row; a refused photo gets a row with the reason and no file, and a log line.
+comments. Kept: through `storage.media_files.MediaFiles` (by content hash,
+`prepare_photos`, outside any transaction: it is the slow part) and a `Media` row
+(`record_photos`); a refused photo gets a row with the reason and no file, and a log
+line.
 
 Which case: the case the message opened, joined, followed up or resolved (its sender's
 case events in this transaction), else the one case the bot's answer is about (a
@@ -125,12 +127,22 @@ def _save_options(kind: str, img) -> dict:
     return {}
 
 
-def keep_photos(repos: Repos, files: MediaFiles, cfg: MediaConfig, *, inbound_id: int,
-                group_id: str, label: str, fetched: Iterable[FetchedImage], now: datetime
-                ) -> list[Media]:
-    """Store each fetched photo of a message (or a refused row with the reason, logged
-    with `label`, the message's channel and id); never raises for a bad photo."""
-    rows = []
+@dataclass(frozen=True)
+class KeptPhoto:
+    """A photo of a message after its checks: its file (`path`), or why it was refused."""
+
+    source: str
+    reason: str = ""
+    clean: CleanImage | None = None
+    path: str = ""
+
+
+def prepare_photos(files: MediaFiles, cfg: MediaConfig, fetched: Iterable[FetchedImage], *,
+                   label: str, now: datetime) -> list[KeptPhoto]:
+    """Check, clean and write each fetched photo of a message (no database work: this is
+    the slow part, kept out of any transaction). A refused photo is logged with `label`
+    (the message's channel and id); never raises for a bad photo."""
+    kept = []
     for index, item in enumerate(fetched):
         reason = item.error
         clean = None
@@ -141,17 +153,30 @@ def keep_photos(repos: Repos, files: MediaFiles, cfg: MediaConfig, *, inbound_id
                 reason = str(exc)
         if clean is None:
             log.warning("photo %d of message %s refused: %s", index + 1, label, reason)
-            rows.append(repos.media.add(inbound_id=inbound_id, group_id=group_id,
-                                        status="refused", reason=reason[:300],
-                                        source=item.source, created_at=now))
+            kept.append(KeptPhoto(item.source, reason=reason[:300]))
             continue
-        path = files.write(clean.data, clean.sha256, clean.ext, now)
-        rows.append(repos.media.add(
-            inbound_id=inbound_id, group_id=group_id, status="stored", source=item.source,
-            content_type=clean.content_type, size=len(clean.data), width=clean.width,
-            height=clean.height, sha256=clean.sha256, path=path, created_at=now))
+        kept.append(KeptPhoto(item.source, clean=clean,
+                              path=files.write(clean.data, clean.sha256, clean.ext, now)))
         log.info("photo %d of message %s stored: %s, %d bytes", index + 1, label,
                  clean.type, len(clean.data))
+    return kept
+
+
+def record_photos(repos: Repos, kept: Iterable[KeptPhoto], *, inbound_id: int,
+                  group_id: str, now: datetime) -> list[Media]:
+    """One `Media` row per photo of a message: stored with its file, or refused."""
+    rows = []
+    for photo in kept:
+        clean = photo.clean
+        if clean is None:
+            rows.append(repos.media.add(inbound_id=inbound_id, group_id=group_id,
+                                        status="refused", reason=photo.reason,
+                                        source=photo.source, created_at=now))
+            continue
+        rows.append(repos.media.add(
+            inbound_id=inbound_id, group_id=group_id, status="stored", source=photo.source,
+            content_type=clean.content_type, size=len(clean.data), width=clean.width,
+            height=clean.height, sha256=clean.sha256, path=photo.path, created_at=now))
     return rows
 
 
