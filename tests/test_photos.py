@@ -175,3 +175,21 @@ def test_the_same_photo_twice_is_one_file(chat, bot, media_dir):
     chat.say("u-zhang", COMPLAINT, images=[item, item])
     assert len(_media(bot, 1)) == 2
     assert len([p for p in Path(media_dir).rglob("*.png")]) == 1
+
+
+def test_a_photo_alone_quoting_the_bots_post_joins_that_case(chat, bot, clock):
+    chat.say("u-zhang", COMPLAINT)
+    opened = chat.last["replies"][0]
+    clock.advance(hours=2)  # long after: the quote names the case
+    replies = chat.say("u-laoliu", "", images=[_b64(image_bytes("PNG"))],
+                       quote={"msg_id": opened["msg_id"], "text": opened["text"]})
+    assert replies == ["收到1张问题照片，已放进工单 #1，谢谢！"]
+    assert [k for k, _ in _media(bot, 1)] == ["before"]
+
+
+def test_a_photo_alone_quoting_the_bot_without_a_case_gets_a_short_answer(chat, bot):
+    chat.say("u-zhang", "/帮助")
+    helped = chat.last["replies"][0]
+    replies = chat.say("u-zhang", "", images=[_b64(image_bytes("PNG"))],
+                       quote={"msg_id": helped["msg_id"], "text": helped["text"][:20]})
+    assert replies == ["收到照片，谢谢！如需报修，请再用一句话说说是哪里、什么问题。"]

@@ -14,8 +14,9 @@ Which case: the case the message opened, joined, followed up or resolved (its se
 case events in this transaction), else the one case the bot's answer is about (a
 message naming `#N`). A staff member's photo with a fix (办结, 修好了) is the `after`
 picture; every other photo shows the problem (`before`). A photo sent alone belongs to
-its sender's case of the last `media.photo_window` (10 min) in that group: the one they
-complained about (before), or, for staff, the one they just resolved (after).
+the case it quotes (`attach_to_named`), else its sender's case of the last
+`media.photo_window` (10 min) in that group: the one they complained about (before), or,
+for staff, the one they just resolved (after).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from bot.events import FetchedImage
 if TYPE_CHECKING:
     from bot.config import MediaConfig
     from storage.media_files import MediaFiles
-    from storage.models import Media, Member
+    from storage.models import Case, Media, Member
     from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,18 @@ def attach_alone(repos: Repos, cfg: MediaConfig, *, rows: list[Media], member: M
         kind = AFTER if event.kind == "resolved" else BEFORE
         return PhotoCase(event.case_id, kind, repos.media.attach(rows, event.case_id, kind))
     return None
+
+
+def attach_to_named(repos: Repos, *, rows: list[Media], member: Member, case: Case,
+                    staff: bool) -> PhotoCase | None:
+    """A photo sent alone that quotes a case (the bot's post about it, or the complaint
+    that opened it): to that case; a staff member's photo of a resolved case is `after`."""
+    for row in rows:
+        row.member_id = member.id
+    if not any(r.status == "stored" for r in rows):
+        return None
+    kind = AFTER if staff and case.state == "resolved" else BEFORE
+    return PhotoCase(case.id, kind, repos.media.attach(rows, case.id, kind))
 
 
 def photo_counts(repos: Repos, case_id: int) -> tuple[int, int]:
