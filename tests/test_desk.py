@@ -462,6 +462,10 @@ def test_roster_csv_import_previews_then_applies(desk_app, dbot):
         "file": (__import__("io").BytesIO("u-gbk,国标,保洁\n".encode("gb18030")), "r.csv"),
         "csrf": token}, content_type="multipart/form-data")
     assert "可导入 1 行" in html(gbk)
+    big = client.post("/desk/roster/import", data={"csv": "u-1,甲,居民\n" * 20000,
+                                                   "csrf": token})
+    assert big.status_code in (302, 413)
+    assert "太大" in html(client.get("/desk/roster") if big.status_code == 302 else big)
 
 
 def test_nav_links_only_existing_pages(desk_app):
