@@ -130,6 +130,15 @@ def test_the_session_ends_after_idle_minutes(desk_app, wall):
     assert client.get("/desk/").status_code == 401  # the stale cookie is gone
 
 
+def test_signing_out_ends_the_session(desk_app):
+    client = sign_in(desk_app, "u-li")
+    token = csrf_of(html(client.get("/desk/")))
+    assert client.post("/desk/logout").status_code == 403           # CSRF on sign-out too
+    resp = client.post("/desk/logout", data={"csrf": token}, follow_redirects=True)
+    assert resp.status_code == 401 and "已退出" in html(resp)
+    assert client.get("/desk/").status_code == 401
+
+
 def test_no_session_gets_a_chinese_page_never_a_500(desk_app):
     client = desk_app.test_client()
     for path in ("/desk/", "/desk/cases/1", "/desk/topics", "/desk/roster"):
