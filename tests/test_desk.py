@@ -412,6 +412,19 @@ def test_a_refused_action_changes_nothing_and_says_why(desk_app, dbot, group):
     assert resp.status_code == 403 and "没有权限" in html(resp)
 
 
+def test_in_quiet_hours_the_group_hears_at_their_end(desk_app, dbot, group, clock):
+    case_id = open_case(group, "3号楼2单元楼道灯坏了")
+    clock.advance(hours=13)  # 23:00, quiet hours (22:00–07:00)
+    client = sign_in(desk_app, "u-li")
+    token = csrf_of(html(client.get(f"/desk/cases/{case_id}")))
+    client.post(f"/desk/cases/{case_id}/progress", data={"note": "明早修", "csrf": token})
+    page = html(client.get(f"/desk/cases/{case_id}"))
+    assert "免打扰时段" in page and "07:00" in page
+    deliver_due(dbot)
+    with dbot.store.transaction() as repos:
+        assert repos.cases.get(case_id).state == "in_progress"   # the case changed at once
+
+
 # --- topics and roster ------------------------------------------------------------------------
 
 def test_topics_show_step_and_votes(desk_app, group):
