@@ -20,6 +20,7 @@ from typing import Any
 import requests
 from flask import Flask, jsonify, request
 
+from bot import desk
 from bot.application import Application
 from bot.channels import bridge, wecom_aibot, wecom_app, wecom_archive, wecom_webhook
 from bot.channels import simulator as simulator_channel
@@ -90,7 +91,7 @@ def build_application(config: Config, *, clock: Clock | None = None,
 
 # The largest body each channel's endpoint accepts (one guard for all, in create_app).
 BODY_LIMITS = {"bridge": bridge.MAX_BODY, "wecom_aibot": wecom_aibot.MAX_BODY,
-               "wecom_app": wecom_app.MAX_BODY}
+               "wecom_app": wecom_app.MAX_BODY, "desk": desk.MAX_BODY}
 DEFAULT_MAX_BODY = 64 * 1024  # the simulator and anything else
 
 
@@ -113,6 +114,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
         app.register_blueprint(wecom_app.create_blueprint(bot))
     if simulator if simulator is not None else channels.simulator.enabled:
         app.register_blueprint(simulator_channel.create_blueprint())
+    if config.desk.enabled:
+        app.register_blueprint(desk.create_blueprint(_oauth_lookup(config, bot)))
 
     @app.get("/healthz")
     def health():
@@ -134,6 +137,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
 
     @app.errorhandler(404)
     def not_found(_exc):
+        if config.desk.enabled and request.path.startswith("/desk/"):
+            return desk.not_found()
         return jsonify({"ok": False, "error": "not found"}), 404
 
     @app.errorhandler(405)
@@ -156,10 +161,21 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
 
     @app.errorhandler(413)
     def too_large(_exc):
+        if request.blueprint == "desk":
+            return desk.too_large()
         limit = BODY_LIMITS.get(request.blueprint or "", DEFAULT_MAX_BODY)
         return jsonify({"ok": False, "error": f"body larger than {limit} bytes"}), 413
 
     return app
+
+
+def _oauth_lookup(config: Config, bot: Application) -> desk.UseridFromCode | None:
+    """企业微信网页授权 for the desk: code -> userid through the self-built app's API
+    (None when the app is not enabled)."""
+    if not config.channels.wecom_app.enabled:
+        return None
+    client = wecom_app.make_client(config.channels.wecom_app, bot.wall_clock)
+    return lambda code: wecom_app.userid_from_code(client, code)
 
 
 def start_long_connection(app: Application, **options: Any) -> LongConnection:

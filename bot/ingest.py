@@ -133,7 +133,8 @@ def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
                                           msg.sent_at)
             ctx = Context(config=app.config, classifier=app.classifier(community.id),
                           repos=repos, msg=msg, inbound=row, group=group,
-                          community=community, member=member, now=msg.sent_at)
+                          community=community, member=member, now=msg.sent_at,
+                          wall_now=app.wall_clock())
             app.dispatcher.dispatch(ctx)
             if (row.payload or {}).get("images"):
                 attach_to_message_case(repos, inbound_id=row.id, member=member,

@@ -211,7 +211,8 @@ class Case(Base):
     """A complaint (诉求/工单) and its current state; history lives in CaseEvent."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_group_state", "group_id", "state"),)
+    __table_args__ = (Index("ix_cases_group_state", "group_id", "state"),
+                      Index("ix_cases_community_state", "community_id", "state"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     community_id: Mapped[str] = mapped_column(ForeignKey("communities.id"))
@@ -483,3 +484,16 @@ class ArchiveCursor(Base):
     corp_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime]
+class DeskToken(Base):
+    """A one-time sign-in link to the desk (`/后台`, `python -m bot desk-link`): only its
+    hash is stored; it signs in once (`used_at`) and not after `expires_at`."""
+
+    __tablename__ = "desk_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    member: Mapped[Member] = relationship(lazy="joined")

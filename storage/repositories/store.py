@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
+from storage.repositories.desk import DeskRepo
 from storage.repositories.media import ArchiveRepo, MediaRepo
 from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
 from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
@@ -63,6 +64,7 @@ class Repos:
         self.questions = QuestionRepo(session)
         self.media = MediaRepo(session)
         self.archive = ArchiveRepo(session)
+        self.desk = DeskRepo(session)
 
     @property
     def dialect(self) -> str:
