@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_media_archive"
-down_revision = "0007_desk"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
