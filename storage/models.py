@@ -442,3 +442,25 @@ class PendingQuestion(Base):
     state: Mapped[str] = mapped_column(String(16), default="open")
     kind: Mapped[str] = mapped_column(String(16), default="complaint",
                                       server_default="complaint")
+
+
+class TopicCase(Base):
+    """A case linked to a topic beyond `Topic.case_id` (a 未诉先办 hot spot's topic names
+    every case of the hot spot)."""
+
+    __tablename__ = "topic_cases"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True,
+                                         index=True)
+
+
+class HotspotNotice(Base):
+    """A 未诉先办 hot spot the weekly post to moderators announced (by its key), so the
+    next post lists only new ones."""
+
+    __tablename__ = "hotspot_notices"
+
+    community_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    announced_at: Mapped[datetime]

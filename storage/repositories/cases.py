@@ -156,6 +156,48 @@ class CaseRepo(_TimelineRepo):
             select(Case).where(Case.community_id == community_id, Case.id.in_(joined))
             .order_by(Case.id.desc()).limit(limit)))
 
+    def opened_in_window(self, community_ids: list[str], start: datetime, end: datetime
+                         ) -> list[Case]:
+        """Cases of these communities opened in [start, end), oldest first (the desk's
+        trends and the hot spots read them in one query)."""
+        if not community_ids:
+            return []
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id.in_(community_ids), Case.opened_at >= start,
+                               Case.opened_at < end).order_by(Case.id)))
+
+    def events_between(self, community_id: str, kind: str, start: datetime, end: datetime
+                       ) -> list[CaseEvent]:
+        """Events of a kind on the community's cases in [start, end), oldest first."""
+        return list(self.s.scalars(
+            select(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
+            .where(Case.community_id == community_id, CaseEvent.kind == kind,
+                   CaseEvent.at >= start, CaseEvent.at < end).order_by(CaseEvent.id)))
+
+    def joined_at(self, member_id: int, at: datetime) -> Case | None:
+        """The case the member joined (or raised) at exactly this time, newest first."""
+        return self.s.scalar(
+            select(Case).join(CaseComplainant, CaseComplainant.case_id == Case.id)
+            .where(CaseComplainant.member_id == member_id, CaseComplainant.joined_at == at)
+            .order_by(Case.id.desc()).limit(1))
+
+    def page(self, community_ids: list[str], *, state: str | None = None,
+             category: str | None = None, start: datetime | None = None,
+             end: datetime | None = None, offset: int = 0, limit: int = 100) -> list[Case]:
+        """Cases for an outside system (Open311): filtered, in id order, one page."""
+        query = select(Case).where(Case.community_id.in_(community_ids))
+        if state == "open":
+            query = query.where(Case.state.in_(OPEN_STATES))
+        elif state == "closed":
+            query = query.where(Case.state.not_in(OPEN_STATES))
+        if category:
+            query = query.where(Case.category == category)
+        if start is not None:
+            query = query.where(Case.opened_at >= start)
+        if end is not None:
+            query = query.where(Case.opened_at < end)
+        return list(self.s.scalars(query.order_by(Case.id).offset(offset).limit(limit)))
+
     def count_assigned_to(self, community_id: str, member_id: int) -> int:
         return self.s.scalar(select(func.count()).select_from(Case).where(
             Case.community_id == community_id, Case.assignee_id == member_id)) or 0
