@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 
 from bot.application import Application
-from bot.channels import bridge, wecom_aibot, wecom_app, wecom_webhook
+from bot.channels import bridge, open311, wecom_aibot, wecom_app, wecom_webhook
 from bot.channels import simulator as simulator_channel
 from bot.channels.wecom_webhook import WecomSender
 from bot.channels.wecom_ws import LongConnection
@@ -92,6 +92,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
         app.register_blueprint(wecom_aibot.create_blueprint())
     if channels.wecom_app.enabled:
         app.register_blueprint(wecom_app.create_blueprint(bot))
+    if config.open311.enabled:
+        app.register_blueprint(open311.create_blueprint())
     if simulator if simulator is not None else channels.simulator.enabled:
         app.register_blueprint(simulator_channel.create_blueprint())
 

@@ -182,7 +182,7 @@ class CaseRepo(_TimelineRepo):
             .order_by(Case.id.desc()).limit(1))
 
     def page(self, community_ids: list[str], *, state: str | None = None,
-             category: str | None = None, start: datetime | None = None,
+             categories: list[str] | None = None, start: datetime | None = None,
              end: datetime | None = None, offset: int = 0, limit: int = 100) -> list[Case]:
         """Cases for an outside system (Open311): filtered, in id order, one page."""
         query = select(Case).where(Case.community_id.in_(community_ids))
@@ -190,8 +190,8 @@ class CaseRepo(_TimelineRepo):
             query = query.where(Case.state.in_(OPEN_STATES))
         elif state == "closed":
             query = query.where(Case.state.not_in(OPEN_STATES))
-        if category:
-            query = query.where(Case.category == category)
+        if categories:
+            query = query.where(Case.category.in_(categories))
         if start is not None:
             query = query.where(Case.opened_at >= start)
         if end is not None:
