@@ -374,6 +374,37 @@ class Open311Config(_Strict):
     page_size: int = Field(default=50, ge=1, le=1000)
 
 
+class DeskConfig(_Strict):
+    """The community desk (社区后台) under /desk/: off unless `enabled`. `secret` signs the
+    session cookies (write ${DESK_SECRET}); `public_url` is where links point (the
+    address people open, e.g. https://linli.example.org); a session ends after
+    `idle_minutes` without a request and after `max_hours` in any case."""
+
+    enabled: bool = False
+    secret: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    link_minutes: int = Field(default=10, ge=1, le=24 * 60)  # a one-time link's lifetime
+    page_size: int = Field(default=30, ge=5, le=200)  # cases per board page
+    # 企业微信网页授权 (with channels.wecom_app enabled): where sign-in starts
+    oauth_authorize_url: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("expected an http(s) address, e.g. https://linli.example.org")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _secret(self) -> DeskConfig:
+        if self.enabled and len(self.secret) < 16:
+            raise ValueError("enabled needs a secret of at least 16 characters "
+                             "(write ${DESK_SECRET} and set the variable)")
+        return self
+
+
 class Config(_Strict):
     database: DatabaseConfig = DatabaseConfig()
     timezone: str = "Asia/Shanghai"
@@ -390,6 +421,7 @@ class Config(_Strict):
     health: HealthConfig = HealthConfig()
     hotspots: HotspotsConfig = HotspotsConfig()
     open311: Open311Config = Open311Config()
+    desk: DeskConfig = DeskConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -66,6 +66,9 @@ class Context:
     member: Member
     now: datetime
     replies: list[Outgoing] = field(default_factory=list)
+    # real time (the wall clock), for what the other side checks against its own clock:
+    # the expiry of a desk sign-in link; None: `now`
+    wall_now: datetime | None = None
     # answers to questions several listeners ask about the same message (asked once)
     memo: dict[str, object] = field(default_factory=dict)
 

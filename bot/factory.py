@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from bot import desk
 from bot.application import Application
 from bot.channels import bridge, open311, wecom_aibot, wecom_app, wecom_webhook
 from bot.channels import simulator as simulator_channel
@@ -96,6 +97,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
         app.register_blueprint(open311.create_blueprint())
     if simulator if simulator is not None else channels.simulator.enabled:
         app.register_blueprint(simulator_channel.create_blueprint())
+    if config.desk.enabled:
+        app.register_blueprint(desk.create_blueprint(_oauth_lookup(config, bot)))
 
     @app.get("/healthz")
     def health():
@@ -117,6 +120,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
 
     @app.errorhandler(404)
     def not_found(_exc):
+        if config.desk.enabled and request.path.startswith("/desk/"):
+            return desk.not_found()
         return jsonify({"ok": False, "error": "not found"}), 404
 
     @app.errorhandler(405)
@@ -143,6 +148,15 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
         return jsonify({"ok": False, "error": f"body larger than {limit} bytes"}), 413
 
     return app
+
+
+def _oauth_lookup(config: Config, bot: Application) -> desk.UseridFromCode | None:
+    """企业微信网页授权 for the desk: code -> userid through the self-built app's API
+    (None when the app is not enabled)."""
+    if not config.channels.wecom_app.enabled:
+        return None
+    client = wecom_app.make_client(config.channels.wecom_app, bot.wall_clock)
+    return lambda code: wecom_app.userid_from_code(client, code)
 
 
 def start_long_connection(app: Application, **options: Any) -> LongConnection:

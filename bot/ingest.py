@@ -98,7 +98,8 @@ def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
                                           msg.sent_at)
             ctx = Context(config=app.config, classifier=app.classifier(community.id),
                           repos=repos, msg=msg, inbound=row, group=group,
-                          community=community, member=member, now=msg.sent_at)
+                          community=community, member=member, now=msg.sent_at,
+                          wall_now=app.wall_clock())
             app.dispatcher.dispatch(ctx)
             replan_touched(repos, app.config, msg.sent_at)
             posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=row.id,

@@ -464,3 +464,18 @@ class HotspotNotice(Base):
     community_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     announced_at: Mapped[datetime]
+
+
+class DeskToken(Base):
+    """A one-time sign-in link to the desk (`/后台`, `python -m bot desk-link`): only its
+    hash is stored; it signs in once (`used_at`) and not after `expires_at`."""
+
+    __tablename__ = "desk_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    member: Mapped[Member] = relationship(lazy="joined")

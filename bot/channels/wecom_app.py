@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, request
+from requests import RequestException
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
@@ -97,6 +98,19 @@ class WecomAppClient(WeChatClient):
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(self.wall_clock().timestamp()) + expires_in
         return result
+
+
+def userid_from_code(client: WecomAppClient, code: str) -> str | None:
+    """企业微信网页授权 (the desk's sign-in): the userid an OAuth code stands for, from
+    `GET /cgi-bin/auth/getuserinfo`; None for someone outside the corp, a used or wrong
+    code, or WeCom unreachable."""
+    try:
+        result = client.get("auth/getuserinfo", params={"code": code[:512]})
+    except (WeChatClientException, RequestException) as exc:
+        log.warning("desk OAuth: getuserinfo failed: %s", exc)
+        return None
+    userid = result.get("userid") or result.get("UserId") if isinstance(result, dict) else None
+    return str(userid)[:MAX_ID] if userid else None
 
 
 def make_client(cfg: WecomAppConfig, wall_clock: Clock) -> WecomAppClient:

@@ -7,6 +7,7 @@ from bot.dispatcher import Dispatcher, Listener, ListenerGroup
 from bot.handlers import (
     cases,
     deliberation,
+    desk,
     feedback,
     filing,
     help,
@@ -17,7 +18,7 @@ from bot.handlers import (
 )
 
 COMMAND_MODULES = (cases, staff, feedback, moderation, filing, stats, deliberation, history,
-                   help)
+                   desk, help)
 
 # Free text, group by group.
 LISTENER_GROUPS = (

@@ -142,6 +142,7 @@ from bot.texts.deliberation import (
     vote_unknown_option,
     which_vote,
 )
+from bot.texts.desk import DESK_HINT, DESK_OFF, DESK_PRIVATE_ONLY, desk_link
 from bot.texts.feedback import (
     CLOSE_HINT,
     CLOSED_UNRATED_NOTE,
@@ -519,4 +520,8 @@ __all__ = [
     "DECIDE_ACTION",
     "END_PUBLICITY_ACTION",
     "FINISH_ACTION",
+    "DESK_HINT",
+    "DESK_OFF",
+    "DESK_PRIVATE_ONLY",
+    "desk_link",
 ]

@@ -10,6 +10,7 @@ so `from storage.repositories import Repos` works everywhere.
 
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
+from storage.repositories.desk import BoardFilter, BoardPage, CaseScope, DeskRepo
 from storage.repositories.hotspots import HotspotRepo
 from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
 from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
@@ -31,6 +32,10 @@ __all__ = [
     "CorrectionRepo",
     "QuestionRepo",
     "HotspotRepo",
+    "DeskRepo",
+    "BoardFilter",
+    "BoardPage",
+    "CaseScope",
     "Store",
     "Repos",
 ]

@@ -2,7 +2,7 @@
 (which hot spots the weekly post already announced)
 
 Revision ID: 0008_insights
-Revises: 0006
+Revises: 0007_desk
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 import storage.models
 
 revision = "0008_insights"
-down_revision = "0006"
+down_revision = "0007_desk"
 branch_labels = None
 depends_on = None
 

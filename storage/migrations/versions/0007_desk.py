@@ -1,0 +1,33 @@
+"""desk_tokens: the desk's one-time sign-in links (hashes only)
+
+Revision ID: 0007_desk
+Revises: 0006
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import storage.models
+
+revision = "0007_desk"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "desk_tokens",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", storage.models.UTCDateTime(), nullable=False),
+        sa.Column("used_at", storage.models.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("desk_tokens")
