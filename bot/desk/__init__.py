@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, url_for
 
-from bot.desk import auth, board, cases, roster, topics
+from bot.desk import auth, board, cases, insights, roster, topics
 from bot.desk.auth import UseridFromCode, current_viewer, refuse, take_flash
 
 __all__ = ["UseridFromCode", "create_blueprint", "nav_links", "not_found"]
 
-PAGE_MODULES = (board, cases, topics, roster)
+PAGE_MODULES = (board, cases, topics, roster, insights)
 
 # (endpoint, label) of the nav bar, in order; missing endpoints are left out
 NAV = (("desk.board", "工单"), ("desk.topics", "议题"), ("desk.roster", "人员"),

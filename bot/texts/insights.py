@@ -92,3 +92,15 @@ def tier_label(number: int, name: str) -> str:
 
 def case_title(case_id: int, category: str, text: str) -> str:
     return f"#{case_id} {category} {excerpt(text, 24)}"
+
+
+def desk_topic_done(topic_id: int) -> str:
+    return f"已发起议题 T{topic_id}，关联的工单都挂上了，群里已发通知。"
+
+
+def desk_checkup_done(case_id: int) -> str:
+    return f"已安排上门排查 #{case_id}，负责人员已在群里收到通知。"
+
+
+DESK_BAD_PERIOD = "月份格式不对，请用 2026-11 这样的写法。"
+NO_VALUE = "—"
