@@ -100,7 +100,7 @@ def find_hotspots(repos: Repos, config: Config, community_id: str, now: datetime
     """The community's hot spots as of `now`, the most repeated first."""
     settings = config.hotspots
     start = now - timedelta(days=settings.window_days)
-    cases = _counted(repos, repos.cases.opened_in_window(
+    cases = _counted(repos, repos.cases.stat_rows(
         [community_id], start, now + timedelta(microseconds=1)))
     buckets: dict[tuple[str, tuple], list[Case]] = {}
     for case in cases:

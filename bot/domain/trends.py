@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.ratings import case_ratings
@@ -105,11 +105,12 @@ def trends(repos: Repos, community_ids: list[str], start: datetime, end: datetim
            tz: ZoneInfo, now: datetime, dimensions: tuple[str, ...] = DIMENSIONS) -> Trends:
     """The cases opened in [start, end) in these communities, overall and by each
     dimension (ratings and reopenings read once for all)."""
-    cases = repos.cases.opened_in_window(community_ids, start, end)
+    cases = repos.cases.stat_rows(community_ids, start, end)
     ids = [c.id for c in cases]
     ratings = case_ratings(repos.cases.rating_events(ids))
     reopened = repos.cases.ids_with_event(ids, "reopened")
     keys = _keys(tz)
+    now = now.astimezone(UTC)  # compared with the stored UTC times: no zone lookups
     return Trends(start=start, end=end,
                   total=TrendRow("", compute(cases, ratings, reopened, now)),
                   rows={d: split(cases, ratings, reopened, now, keys[d]) for d in dimensions})

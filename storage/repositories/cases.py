@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member
 from storage.repositories.base import _TimelineRepo
+
+
+class CaseRow(NamedTuple):
+    """The columns statistics read of a case (plain tuple: fast over many thousands)."""
+
+    id: int
+    community_id: str
+    group_id: str
+    state: str
+    category: str
+    assignee_id: int | None
+    tier: int
+    location: dict
+    opened_at: datetime
+    respond_by: datetime
+    resolve_by: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    group_complaint: bool
 
 
 class CaseRepo(_TimelineRepo):
@@ -156,15 +176,16 @@ class CaseRepo(_TimelineRepo):
             select(Case).where(Case.community_id == community_id, Case.id.in_(joined))
             .order_by(Case.id.desc()).limit(limit)))
 
-    def opened_in_window(self, community_ids: list[str], start: datetime, end: datetime
-                         ) -> list[Case]:
-        """Cases of these communities opened in [start, end), oldest first (the desk's
-        trends and the hot spots read them in one query)."""
+    def stat_rows(self, community_ids: list[str], start: datetime, end: datetime) -> list:
+        """The cases opened in [start, end) as `CaseRow`s (read like a Case), oldest
+        first: the desk's trends and the hot spots over many thousand cases."""
         if not community_ids:
             return []
-        return list(self.s.scalars(
-            select(Case).where(Case.community_id.in_(community_ids), Case.opened_at >= start,
-                               Case.opened_at < end).order_by(Case.id)))
+        columns = [getattr(Case, name) for name in CaseRow._fields]
+        return [CaseRow(*row) for row in self.s.execute(
+            select(*columns).where(Case.community_id.in_(community_ids),
+                                   Case.opened_at >= start, Case.opened_at < end)
+            .order_by(Case.id))]
 
     def events_between(self, community_id: str, kind: str, start: datetime, end: datetime
                        ) -> list[CaseEvent]:
