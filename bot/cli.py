@@ -144,7 +144,8 @@ def cmd_demo(args) -> int:
 
     cfg = _load(args.config)
     channels = cfg.channels.model_copy(update={"simulator": SimulatorConfig(enabled=True)})
-    cfg = cfg.model_copy(update={"channels": channels, "desk": _demo_desk(cfg, args.port)})
+    cfg = cfg.model_copy(update={"channels": channels, "desk": _demo_desk(cfg, args.port),
+                                 "open311": cfg.open311.model_copy(update={"enabled": True})})
     app = create_app(cfg, clock=SimulatedClock(cfg.tz), simulator=True)
     print(f"Linli demo: open http://127.0.0.1:{args.port}/  (database {cfg.database.url})",
           flush=True)

@@ -102,6 +102,8 @@ class Command:
     callback: Callback
     ability: str | None = None  # None: everyone
     refusal_hint: str = ""
+    # whether /帮助 lists it under this config (None: always), e.g. /后台 with the desk on
+    listed: Callable[[Config], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,12 +143,14 @@ class Dispatcher:
         self._ordered.append(command)
 
     def command(self, name: str, alias: str, ability: str | None = None,
-                refusal_hint: str = "") -> Callable:
+                refusal_hint: str = "", listed: Callable[[Config], bool] | None = None
+                ) -> Callable:
         """Register a command; its usage line and summary are `texts.COMMAND_HELP[name]`."""
         usage, summary = texts.COMMAND_HELP[name]
 
         def decorate(func: Callback) -> Callback:
-            self.add_command(Command(name, alias, usage, summary, func, ability, refusal_hint))
+            self.add_command(Command(name, alias, usage, summary, func, ability, refusal_hint,
+                                     listed))
             return func
         return decorate
 

@@ -24,6 +24,12 @@ SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "ty
 BASE = "/open311/v2"
 
 
+@pytest.fixture
+def config(db_url, receiver):
+    return make_config(db_url, outbound_url=receiver.url,
+                       open311={"enabled": True, "default_group": "g-1"})
+
+
 def _file(client, **fields):
     data = {"service_code": "water_leak", "description": "3号楼501天花板漏水了",
             "attribute[group_id]": "g-1", **fields}
@@ -136,7 +142,8 @@ def test_bad_posts_and_unknown_requests(app):
 
 def test_api_key(db_url, receiver, clock):
     config = make_config(db_url, outbound_url=receiver.url,
-                         open311={"enabled": True, "api_key": "k-311"})
+                         open311={"enabled": True, "api_key": "k-311",
+                                  "default_group": "g-1"})
     app = create_app(config, clock=clock)
     _ENGINES.append(app.extensions["linli"].engine)
     client = app.test_client()

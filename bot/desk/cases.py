@@ -116,7 +116,9 @@ def register(bp: Blueprint) -> None:
                             texts.EVENT_LABELS.get(e.kind, e.kind),
                             e.actor.name if e.actor else "系统",
                             mask_private(e.note or "")) for e in repos.cases.events(found.id)]
-            messages = [(texts.clock(m.sent_at.astimezone(tz)), m.sender_name or m.sender_id,
+            names = {c.member.external_id: c.member.name for c in found.complainants}
+            messages = [(texts.clock(m.sent_at.astimezone(tz)),
+                         names.get(m.sender_id) or m.sender_name or m.sender_id,
                          mask_private(m.text)) for m in repos.desk.messages_of(found)]
             people = [m for m in repos.members.with_roles(found.community_id, DESK_ROLES)]
             info = {

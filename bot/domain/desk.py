@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.domain.cases import ACTION_STATES, allows
 from bot.domain.categories import CATEGORY_CODES
 from bot.domain.groups import community_of
 from bot.domain.permissions import may_work_on
@@ -101,8 +102,9 @@ def may_act(config: Config, member: Member, case: Case, action: str) -> bool:
 
 
 def actions_for(config: Config, member: Member, case: Case) -> frozenset[str]:
-    return frozenset(a for a in ACTION_ABILITY if a != "role" and may_act(config, member,
-                                                                         case, a))
+    """The actions the viewer may take on the case in its present state."""
+    return frozenset(a for a in ACTION_ABILITY if a in ACTION_STATES
+                     and allows(case, a) and may_act(config, member, case, a))
 
 
 # --- one-time links ------------------------------------------------------------------------

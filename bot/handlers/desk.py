@@ -9,8 +9,8 @@ from bot.domain.desk import issue_link, link_url
 
 
 def register(dispatcher: Dispatcher) -> None:
-    dispatcher.command("后台", "desk", ability="coordinate",
-                       refusal_hint=texts.DESK_HINT)(desk)
+    dispatcher.command("后台", "desk", ability="coordinate", refusal_hint=texts.DESK_HINT,
+                       listed=lambda config: config.desk.enabled)(desk)
 
 
 def desk(ctx: Context, args: str) -> None:
