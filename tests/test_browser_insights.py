@@ -1,7 +1,8 @@
 """The 三率 page in a real browser (Playwright, Debian's headless chromium): signed in with
 a one-time link, its ECharts charts draw on canvas (pixels that are not blank) at a
-desktop size and at a phone's 390×844, with nothing sticking out sideways; screenshots go
-to docs/ with UPDATE_SCREENSHOT=1. Without chromium the test skips outside CI."""
+desktop size and at a phone's 390×844, with nothing sticking out sideways; on the hot
+spots page one click proposes a topic; screenshots go to docs/ with UPDATE_SCREENSHOT=1.
+Without chromium the test skips outside CI."""
 
 from __future__ import annotations
 
@@ -91,5 +92,15 @@ def test_stats_charts_draw(served, size):
             if os.environ.get("UPDATE_SCREENSHOT"):
                 name = "desk-stats-phone.png" if size[0] < 500 else "desk-stats.png"
                 page.screenshot(path=str(DOCS / name), full_page=size[0] < 500)
+            # 未诉先办: 3号楼's lights four weeks running; one click proposes a topic
+            page.goto(f"{base}/desk/hotspots")
+            spot = page.locator(".hotspot", has_text="3号楼")
+            spot.locator("button", has_text="发起议题").click()
+            page.wait_for_selector(".flash")
+            assert "已发起议题" in page.inner_text(".flash")
+            assert page.locator(".hotspot", has_text="3号楼").locator(
+                "text=已在议题").count() == 1
+            if os.environ.get("UPDATE_SCREENSHOT") and size[0] < 500:
+                page.screenshot(path=str(DOCS / "desk-hotspots.png"))
         finally:
             browser.close()
