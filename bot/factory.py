@@ -74,7 +74,7 @@ def build_application(config: Config, *, clock: Clock | None = None,
 
 # The largest body each channel's endpoint accepts (one guard for all, in create_app).
 BODY_LIMITS = {"bridge": bridge.MAX_BODY, "wecom_aibot": wecom_aibot.MAX_BODY,
-               "wecom_app": wecom_app.MAX_BODY}
+               "wecom_app": wecom_app.MAX_BODY, "desk": desk.MAX_BODY}
 DEFAULT_MAX_BODY = 64 * 1024  # the simulator and anything else
 
 
@@ -144,6 +144,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
 
     @app.errorhandler(413)
     def too_large(_exc):
+        if request.blueprint == "desk":
+            return desk.too_large()
         limit = BODY_LIMITS.get(request.blueprint or "", DEFAULT_MAX_BODY)
         return jsonify({"ok": False, "error": f"body larger than {limit} bytes"}), 413
 

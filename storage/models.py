@@ -209,7 +209,8 @@ class Case(Base):
     """A complaint (诉求/工单) and its current state; history lives in CaseEvent."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_group_state", "group_id", "state"),)
+    __table_args__ = (Index("ix_cases_group_state", "group_id", "state"),
+                      Index("ix_cases_community_state", "community_id", "state"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     community_id: Mapped[str] = mapped_column(ForeignKey("communities.id"))

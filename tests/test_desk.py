@@ -287,8 +287,11 @@ def test_board_filters_search_counts_and_pages(desk_app, group, clock):
     second = html(client.get("/desk/?page=2"))
     assert len(case_ids(second)) == 3
     assert set(case_ids(first)) | set(case_ids(second)) == set(ids + [leak, urgent])
-    assert case_ids(html(client.get("/desk/?category=water_leak"))) == [leak]
-    assert "漏水渗水（1）" in first
+    leaks = html(client.get("/desk/?category=water_leak"))
+    assert case_ids(leaks) == [leak]
+    assert "漏水渗水（1）" in first and "公共设施损坏（6）" in first and "共 1 件" in leaks
+    # each filter's counts apply the other filters: buildings of leaks only, categories all
+    assert "9号楼（1）" in leaks and "1号楼（" not in leaks and "公共设施损坏（6）" in leaks
     assert case_ids(html(client.get("/desk/?building=9"))) == [leak]
     assert case_ids(html(client.get("/desk/?q=天花板"))) == [leak]
     assert case_ids(html(client.get(f"/desk/?q=%23{ids[2]}"))) == [ids[2]]
@@ -459,6 +462,10 @@ def test_roster_csv_import_previews_then_applies(desk_app, dbot):
         "file": (__import__("io").BytesIO("u-gbk,国标,保洁\n".encode("gb18030")), "r.csv"),
         "csrf": token}, content_type="multipart/form-data")
     assert "可导入 1 行" in html(gbk)
+    big = client.post("/desk/roster/import", data={"csv": "u-1,甲,居民\n" * 20000,
+                                                   "csrf": token})
+    assert big.status_code in (302, 413)
+    assert "太大" in html(client.get("/desk/roster") if big.status_code == 302 else big)
 
 
 def test_nav_links_only_existing_pages(desk_app):

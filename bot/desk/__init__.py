@@ -16,9 +16,11 @@ from flask import Blueprint, current_app, url_for
 from bot.desk import auth, board, cases, insights, roster, topics
 from bot.desk.auth import UseridFromCode, current_viewer, refuse, take_flash
 
-__all__ = ["UseridFromCode", "create_blueprint", "nav_links", "not_found"]
+__all__ = ["MAX_BODY", "UseridFromCode", "create_blueprint", "nav_links", "not_found",
+           "too_large"]
 
 PAGE_MODULES = (board, cases, topics, roster, insights)
+MAX_BODY = 256 * 1024  # a roster CSV upload (200 KiB) and its form
 
 # (endpoint, label) of the nav bar, in order; missing endpoints are left out
 NAV = (("desk.board", "工单"), ("desk.topics", "议题"), ("desk.roster", "人员"),
@@ -35,6 +37,11 @@ def nav_links() -> list[tuple[str, str, str]]:
 def not_found():
     """A Chinese page for an address under /desk/ that does not exist."""
     return refuse(404, "no_page")
+
+
+def too_large():
+    """A Chinese page for a form or upload over MAX_BODY."""
+    return refuse(413, "too_large")
 
 
 def create_blueprint(userid_from_code: UseridFromCode | None = None) -> Blueprint:

@@ -89,6 +89,12 @@ def _community(viewer) -> str:
     return viewer.community_id
 
 
+def _communities(viewer) -> list[tuple[str, str]]:
+    """(id, name) of the communities the viewer sees."""
+    return [(c.id, c.name) for c in bot().config.communities
+            if viewer.communities is None or c.id in viewer.communities]
+
+
 def _may_moderate(viewer) -> bool:
     return may(viewer.roles, ACTION_ABILITY["role"])
 
@@ -115,11 +121,9 @@ def register(bp: Blueprint) -> None:
                        e.member.name, "、".join(role_label(c) for c in e.old_roles),
                        "、".join(role_label(c) for c in e.new_roles), e.source)
                       for e in repos.members.role_events(community, limit=20)]
-        communities = [(c.id, c.name) for c in app.config.communities
-                       if viewer.communities is None or c.id in viewer.communities]
         return page("roster.html", members=members, events=events, residents=residents,
                     roles=ROLES, may_edit=_may_moderate(viewer), community=community,
-                    communities=communities, query=query, preview=None)
+                    communities=_communities(viewer), query=query, preview=None)
 
     @bp.post("/roster/role")
     @desk_login_required
@@ -166,10 +170,8 @@ def register(bp: Blueprint) -> None:
             return redirect(url_for("desk.roster", community=community))
         lines = parse_csv(text)
         if request.form.get("confirm") != "1":
-            communities = [(c.id, c.name) for c in app.config.communities
-                           if viewer.communities is None or c.id in viewer.communities]
             return page("roster.html", members=[], events=[], residents=0, roles=ROLES,
-                        may_edit=True, community=community, communities=communities,
+                        may_edit=True, community=community, communities=_communities(viewer),
                         query="", preview=lines, csv_text=text)
         done, failed = 0, []
         now = app.now()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from storage.models import (
     FINISHED_STATES,
@@ -135,34 +135,59 @@ class DeskRepo(_Repo):
               limit: int) -> BoardPage:
         """One page of the cases the scope sees and the filter picks (most pressing
         first: priority, urgency, newest), their total, and per facet the count of each
-        value with the other filters applied."""
+        value with the other filters applied.
+
+        Two queries whatever the filters: the page, and the cases grouped by every facet
+        at once (the counts are summed from those groups)."""
         base = self._filtered(self._scoped(select(Case), scope), flt, now)
         rows = list(self.s.scalars(base.order_by(Case.priority.desc(), Case.urgent.desc(),
                                                  Case.id.desc()).offset(offset).limit(limit)))
-        total = self.s.scalar(self._filtered(self._scoped(
-            select(func.count(Case.id)), scope), flt, now)) or 0
-        return BoardPage(rows, total, self._counts(scope, flt, now))
+        total, counts = self._counts(scope, flt, now)
+        return BoardPage(rows, total, counts)
 
     def _counts(self, scope: CaseScope, flt: BoardFilter, now: datetime
-                ) -> dict[str, dict[str, int]]:
-        columns = {"group": Case.group_id, "building": _building(),
-                   "category": Case.category, "state": Case.state,
-                   "assignee": Case.assignee_id}
-        counts: dict[str, dict[str, int]] = {}
-        for name, column in columns.items():
-            query = self._filtered(self._scoped(select(column, func.count(Case.id)), scope),
-                                   flt.without(name), now)
-            counts[name] = {("none" if value is None and name == "assignee" else str(value)):
-                            n for value, n in self.s.execute(
-                                query.group_by(column).order_by(func.count(Case.id).desc())
-                                .limit(60)) if value is not None or name == "assignee"}
-        flags = {"overdue": _overdue(now), "urgent": Case.urgent.is_(True),
-                 "group_complaint": Case.group_complaint.is_(True)}
-        for name, condition in flags.items():
-            query = self._filtered(self._scoped(select(func.count(Case.id)), scope),
-                                   flt.without(name), now).where(condition)
-            counts[name] = {"1": self.s.scalar(query) or 0}
-        return counts
+                ) -> tuple[int, dict[str, dict[str, int]]]:
+        """The total and the facet counts: the buildings (many values) in a query of
+        their own; the other facets summed in Python from one query grouping the cases
+        by all of them."""
+        overdue = case((_overdue(now), 1), else_=0)
+        columns = (Case.group_id, Case.category, Case.state, Case.assignee_id, overdue,
+                   Case.urgent, Case.group_complaint)
+        states = OPEN_STATES + ((flt.state,) if flt.state in FINISHED_STATES else ())
+        query = self._scoped(select(*columns, func.count(Case.id)), scope)
+        query = self._filtered(query, BoardFilter(text=flt.text, building=flt.building), now)
+        query = query.where(Case.state.in_(states)).group_by(*columns)
+        wanted = {"group": flt.group, "category": flt.category, "assignee": flt.assignee}
+        flags = {name: getattr(flt, name) for name in BoardFilter.FLAGS}
+        counts: dict[str, dict[str, int]] = {name: {} for name in
+                                             BoardFilter.FACETS + BoardFilter.FLAGS}
+        total = 0
+        for group, category, state, assignee, late, urgent, crowd, n in self.s.execute(query):
+            values = {"group": group, "category": category, "state": state,
+                      "assignee": "none" if assignee is None else str(assignee),
+                      "overdue": bool(late), "urgent": bool(urgent),
+                      "group_complaint": bool(crowd)}
+            misses = {name for name, want in wanted.items() if want and values[name] != want}
+            misses |= {name for name, on in flags.items() if on and not values[name]}
+            if (state != flt.state) if flt.state else (state not in OPEN_STATES):
+                misses.add("state")
+            if len(misses) > 1:
+                continue
+            if not misses:
+                total += n
+            for name in ("group", "category", "state", "assignee"):
+                if misses <= {name}:
+                    counts[name][values[name]] = counts[name].get(values[name], 0) + n
+            for name in BoardFilter.FLAGS:
+                if misses <= {name} and values[name]:
+                    counts[name]["1"] = counts[name].get("1", 0) + n
+        building = _building()
+        query = self._filtered(self._scoped(select(building, func.count(Case.id)), scope),
+                               flt.without("building"), now)
+        counts["building"] = {str(value): n for value, n in self.s.execute(
+            query.where(building.is_not(None)).group_by(building)
+            .order_by(func.count(Case.id).desc()).limit(60))}
+        return total, counts
 
     def members(self, ids: set[int]) -> dict[int, Member]:
         if not ids:

@@ -1,4 +1,5 @@
-"""desk_tokens: the desk's one-time sign-in links (hashes only)
+"""desk_tokens: the desk's one-time sign-in links (hashes only); an index of cases by
+community and state (the desk's board)
 
 Revision ID: 0007_desk
 Revises: 0006
@@ -27,7 +28,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
+    op.create_index("ix_cases_community_state", "cases", ["community_id", "state"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_community_state", table_name="cases")
     op.drop_table("desk_tokens")
