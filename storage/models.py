@@ -1,6 +1,7 @@
 """SQLAlchemy 2 typed models: communities, groups, members and roles (with the trace of
 every role change), the inbound journal, the outbox and the health of the WeCom webhooks
-it posts through, cases with complainants and events.
+it posts through, cases with complainants and events, the photos that came with messages
+and how far the WeCom archive feed has been read.
 
 Datetimes are stored as naive UTC and come back timezone-aware (UTC) on every backend.
 """
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -480,3 +482,42 @@ class DeskToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     member: Mapped[Member] = relationship(lazy="joined")
+
+
+class Media(Base):
+    """A photo that came with a message: stored (its file under `media.dir`, EXIF
+    removed) or refused (`reason`: wrong type, too large, md5 mismatch, unreachable …,
+    no file), and the case it belongs to with its side: `before` (the problem) or
+    `after` (a staff member's fix)."""
+
+    __tablename__ = "media"
+    __table_args__ = (Index("ix_media_case", "case_id", "kind"),
+                      Index("ix_media_sender", "group_id", "member_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    group_id: Mapped[str] = mapped_column(String(128))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(16), default="")  # "" | before | after
+    status: Mapped[str] = mapped_column(String(16))  # stored | refused
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(32), default="")  # url | base64 | sdk
+    content_type: Mapped[str] = mapped_column(String(32), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    path: Mapped[str] = mapped_column(String(300), default="")  # relative to media.dir
+    created_at: Mapped[datetime]
+
+
+class ArchiveCursor(Base):
+    """How far the 会话内容存档 feed of a corp has been read: the last `seq` handled.
+    A restart resumes after it; a message read twice is deduplicated by its msgid."""
+
+    __tablename__ = "archive_cursors"
+
+    corp_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]

@@ -16,6 +16,8 @@ Inbound, ``/wecom/app`` (XML callbacks through wechatpy, receive id = CorpID):
   ``add_member`` the group's roster is fetched (``externalcontact/groupchat/get``,
   ``need_name=1``) and its members upserted into the group's community; on
   ``del_member`` nothing is deleted (the history stays), it is only logged.
+- ``msgaudit_notify`` (会话内容存档 has new data): the archive poller the factory
+  registered (`bot.channels.wecom_archive`) runs on the background worker.
 
 Outbound, `WecomAppSender`: ``message/send`` (text, ``touser``) through
 `wechatpy.enterprise.WeChatClient` pointed at ``api_base``; the access token is cached
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = APP_CHANNEL
+ARCHIVE_POLLER = "wecom_archive"  # the application's poller pulling the archive feed
 MAX_BODY = 1024 * 1024
 RATE_PER_MINUTE = 20  # WeCom drops app messages beyond ~30/min per member, silently
 TEXT_LIMIT = 2048  # message/send text content, in UTF-8 bytes
@@ -342,6 +345,9 @@ def create_blueprint(app: Application) -> Blueprint:
                     string(data, "Event").lower() == "change_external_chat":
                 worker_of(current_app).submit(update_roster, app, client(),
                                               roster_change(data))
+            elif string(data, "Event").lower() == "msgaudit_notify" and \
+                    ARCHIVE_POLLER in app.pollers:  # new 会话内容存档 data is ready
+                worker_of(current_app).submit(app.pollers[ARCHIVE_POLLER], app.now())
         except PayloadError as exc:
             log.warning("wecom app callback of the wrong shape ignored: %s", exc)
         return Response("", status=200)

@@ -13,6 +13,7 @@ from bot.handlers import (
     help,
     history,
     moderation,
+    photos,
     staff,
     stats,
 )
@@ -35,6 +36,8 @@ LISTENER_GROUPS = (
     # another problem the model is sure of (a close call gets a hint about /报修); a close
     # call that is no complaint gets that question last.
     ListenerGroup("answer", stop=True, listeners=(
+        # a photo sent alone goes to its sender's case of the last minutes
+        Listener("photo", photos.photo_listener),
         Listener("unsure_answer", filing.answer_listener),
         Listener("plain_vote", deliberation.vote_listener),
         Listener("staff_reply", staff.natural_reply),

@@ -160,6 +160,14 @@ from bot.texts.feedback import (
     not_complainant,
     ratings_waiting,
 )
+from bot.texts.media import (
+    PHOTO_KIND,
+    PHOTO_NO_CASE,
+    PHOTO_REFUSED,
+    archive_relay,
+    case_photos,
+    photo_attached,
+)
 from bot.texts.net import (
     ADDRESSED_HELP,
     ASK_DECLINED,
@@ -524,4 +532,10 @@ __all__ = [
     "DESK_OFF",
     "DESK_PRIVATE_ONLY",
     "desk_link",
+    "PHOTO_KIND",
+    "PHOTO_NO_CASE",
+    "PHOTO_REFUSED",
+    "archive_relay",
+    "case_photos",
+    "photo_attached",
 ]

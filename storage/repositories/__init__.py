@@ -12,6 +12,7 @@ from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
 from storage.repositories.desk import BoardFilter, BoardPage, CaseScope, DeskRepo
 from storage.repositories.hotspots import HotspotRepo
+from storage.repositories.media import ArchiveRepo, MediaRepo
 from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
 from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
 from storage.repositories.store import Repos, Store
@@ -36,6 +37,8 @@ __all__ = [
     "BoardFilter",
     "BoardPage",
     "CaseScope",
+    "MediaRepo",
+    "ArchiveRepo",
     "Store",
     "Repos",
 ]

@@ -13,6 +13,7 @@ from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
 from storage.repositories.desk import DeskRepo
 from storage.repositories.hotspots import HotspotRepo
+from storage.repositories.media import ArchiveRepo, MediaRepo
 from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
 from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
 from storage.repositories.timers import JobRepo, LeaseRepo
@@ -64,6 +65,8 @@ class Repos:
         self.questions = QuestionRepo(session)
         self.hotspots = HotspotRepo(session)
         self.desk = DeskRepo(session)
+        self.media = MediaRepo(session)
+        self.archive = ArchiveRepo(session)
 
     @property
     def dialect(self) -> str:
