@@ -130,6 +130,15 @@ def test_the_session_ends_after_idle_minutes(desk_app, wall):
     assert client.get("/desk/").status_code == 401  # the stale cookie is gone
 
 
+def test_signing_out_ends_the_session(desk_app):
+    client = sign_in(desk_app, "u-li")
+    token = csrf_of(html(client.get("/desk/")))
+    assert client.post("/desk/logout").status_code == 403           # CSRF on sign-out too
+    resp = client.post("/desk/logout", data={"csrf": token}, follow_redirects=True)
+    assert resp.status_code == 401 and "已退出" in html(resp)
+    assert client.get("/desk/").status_code == 401
+
+
 def test_no_session_gets_a_chinese_page_never_a_500(desk_app):
     client = desk_app.test_client()
     for path in ("/desk/", "/desk/cases/1", "/desk/topics", "/desk/roster"):
@@ -401,6 +410,19 @@ def test_a_refused_action_changes_nothing_and_says_why(desk_app, dbot, group):
     token = csrf_of(html(staff.get(f"/desk/cases/{case_id}")))
     resp = staff.post(f"/desk/cases/{case_id}/close", data={"reason": "x", "csrf": token})
     assert resp.status_code == 403 and "没有权限" in html(resp)
+
+
+def test_in_quiet_hours_the_group_hears_at_their_end(desk_app, dbot, group, clock):
+    case_id = open_case(group, "3号楼2单元楼道灯坏了")
+    clock.advance(hours=13)  # 23:00, quiet hours (22:00–07:00)
+    client = sign_in(desk_app, "u-li")
+    token = csrf_of(html(client.get(f"/desk/cases/{case_id}")))
+    client.post(f"/desk/cases/{case_id}/progress", data={"note": "明早修", "csrf": token})
+    page = html(client.get(f"/desk/cases/{case_id}"))
+    assert "免打扰时段" in page and "07:00" in page
+    deliver_due(dbot)
+    with dbot.store.transaction() as repos:
+        assert repos.cases.get(case_id).state == "in_progress"   # the case changed at once
 
 
 # --- topics and roster ------------------------------------------------------------------------

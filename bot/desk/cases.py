@@ -155,17 +155,19 @@ def register(bp: Blueprint) -> None:
                 if action not in actions_for(app.config, member, found):
                     return refuse(403, "no_action")
                 posts = _run(repos, app, member, found, action)
-                _announce(repos, app, found, posts)
+                held = _announce(repos, app, found, posts)
         except (FormError, RuleError) as exc:  # rolled back: nothing changed
             flash(str(exc))
             return redirect(url_for("desk.case", case_id=case_id))
-        flash("已完成，群里已收到通知。")
+        flash(f"已完成。现在是免打扰时段，群里 {texts.clock(held.astimezone(app.config.tz))} "
+              "收到通知。" if held else "已完成，群里已收到通知。")
         return redirect(url_for("desk.case", case_id=case_id))
 
 
-def _announce(repos, app, case, posts) -> None:
+def _announce(repos, app, case, posts):
     """Re-plan the touched cases' timers and queue the posts, each in the group of the
-    case it is about (as the chat command would post there)."""
+    case it is about (as the chat command would post there). Quiet hours hold them as
+    any planned post (urgent ones go at once): when they go, if held, else None."""
     now = app.now()
     replan_touched(repos, app.config, now)
     batch = uuid.uuid4().hex[:12]
@@ -174,5 +176,6 @@ def _announce(repos, app, case, posts) -> None:
         if post.group_id is None:
             about = repos.cases.get(post.case_id) if post.case_id else None
             post.group_id = (about or case).group_id
-    queue_posts(repos, posts, group=repos.groups.get(case.group_id), now=now,
-                config=app.config)
+    rows = queue_posts(repos, posts, group=repos.groups.get(case.group_id), now=now,
+                       config=app.config)
+    return max((r.next_attempt_at for r in rows if r.next_attempt_at > now), default=None)
