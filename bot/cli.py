@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="the monthly report (社情民意月报)")
     report.add_argument("--config", default=None)
     report.add_argument("--period", required=True, help="YYYY-MM")
-    report.add_argument("--format", default="md", choices=["md", "csv", "xlsx"])
+    report.add_argument("--format", default="md", choices=["md", "csv", "xlsx", "html"])
     report.add_argument("--out", default=None, help="file to write (default: stdout; "
                         "xlsx needs --out)")
     return p
@@ -144,7 +144,8 @@ def cmd_demo(args) -> int:
 
     cfg = _load(args.config)
     channels = cfg.channels.model_copy(update={"simulator": SimulatorConfig(enabled=True)})
-    cfg = cfg.model_copy(update={"channels": channels, "desk": _demo_desk(cfg, args.port)})
+    cfg = cfg.model_copy(update={"channels": channels, "desk": _demo_desk(cfg, args.port),
+                                 "open311": cfg.open311.model_copy(update={"enabled": True})})
     app = create_app(cfg, clock=SimulatedClock(cfg.tz), simulator=True)
     print(f"Linli demo: open http://127.0.0.1:{args.port}/  (database {cfg.database.url})",
           flush=True)
@@ -318,7 +319,6 @@ def cmd_check_config(args) -> int:
 
 def cmd_report(args) -> int:
     from bot import build_application, exports
-    from bot.domain.reports import monthly_report
 
     try:
         year, month = (int(x) for x in args.period.split("-"))
@@ -333,15 +333,18 @@ def cmd_report(args) -> int:
     cfg = _load(args.config)
     app = build_application(cfg)
     with app.store.transaction() as repos:
-        reports = [monthly_report(repos, c.id, c.name, year, month, cfg.tz, app.now())
-                   for c in cfg.communities]
+        reports = exports.monthly_reports(repos, cfg, year, month, app.now())
     if args.format == "xlsx":
         with open(args.out, "wb") as f:
-            f.write(exports.to_xlsx(reports))
+            f.write(exports.to_xlsx(reports, cfg.tz))
         return 0
-    text = exports.to_markdown(reports) if args.format == "md" else exports.to_csv(reports)
+    text = {"md": lambda: exports.to_markdown(reports),
+            "csv": lambda: exports.to_csv(reports, cfg.tz),
+            "html": lambda: exports.to_html(reports, cfg.tz, app.now())}[args.format]()
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as f:
+        # a BOM lets Excel on Windows read a CSV's Chinese as UTF-8
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        with open(args.out, "w", encoding=encoding, newline="") as f:
             f.write(text)
     else:
         sys.stdout.write(text)

@@ -406,6 +406,34 @@ class HealthConfig(_Strict):
     ready_token: str = ""
 
 
+class HotspotsConfig(_Strict):
+    """未诉先办 hot spots: the same category at the same building or place `min_cases`
+    times within `window_days`; a utility outage at one place `outage_min_cases` times;
+    a complainant whose cases were reopened (不满意) `min_reopens` times. The weekly post
+    to moderators lists the new ones on `weekly_day` (0 Monday … 6 Sunday) at
+    `weekly_time`."""
+
+    min_cases: int = Field(default=3, ge=2)
+    window_days: int = Field(default=30, ge=1, le=366)
+    outage_min_cases: int = Field(default=2, ge=2)
+    min_reopens: int = Field(default=2, ge=1)
+    weekly_post: bool = True
+    weekly_day: int = Field(default=0, ge=0, le=6)
+    weekly_time: Clock = time(9, 0)
+
+
+class Open311Config(_Strict):
+    """Open311 GeoReport v2 under /open311/v2/. With `api_key` set every request needs
+    it (`api_key=` in the query or form); POSTed requests go to the group named by the
+    `attribute[group_id]` field, else `default_group` (else the first configured group)."""
+
+    enabled: bool = False
+    api_key: str = ""
+    jurisdiction_id: str = ""
+    default_group: str = ""
+    page_size: int = Field(default=50, ge=1, le=1000)
+
+
 class DeskConfig(_Strict):
     """The community desk (社区后台) under /desk/: off unless `enabled`. `secret` signs the
     session cookies (write ${DESK_SECRET}); `public_url` is where links point (the
@@ -451,8 +479,12 @@ class Config(_Strict):
     deliberation: DeliberationConfig = DeliberationConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     health: HealthConfig = HealthConfig()
-    media: MediaConfig = MediaConfig()
+    hotspots: HotspotsConfig = HotspotsConfig()
+    open311: Open311Config = Open311Config()
     desk: DeskConfig = DeskConfig()
+
+
+    media: MediaConfig = MediaConfig()
 
     @field_validator("timezone")
     @classmethod

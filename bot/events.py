@@ -67,6 +67,9 @@ class IncomingMessage:
     quote: Quote | None = None
     private: bool = False  # a 1:1 chat with the bot, not a group
     raw: dict[str, Any] = field(default_factory=dict)
+    # a category the channel already knows (Open311's service_code): /报修 files the
+    # case under it instead of the classifier's
+    category: str | None = None
     images: tuple[ImageRef, ...] = ()  # photos sent with (or as) the message
 
 

@@ -22,7 +22,7 @@ from flask import Flask, jsonify, request
 
 from bot import desk
 from bot.application import Application
-from bot.channels import bridge, wecom_aibot, wecom_app, wecom_archive, wecom_webhook
+from bot.channels import bridge, open311, wecom_aibot, wecom_app, wecom_archive, wecom_webhook
 from bot.channels import simulator as simulator_channel
 from bot.channels.media_fetch import HttpMediaFetcher
 from bot.channels.wecom_webhook import WecomSender
@@ -112,6 +112,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
         app.register_blueprint(wecom_aibot.create_blueprint())
     if channels.wecom_app.enabled:
         app.register_blueprint(wecom_app.create_blueprint(bot))
+    if config.open311.enabled:
+        app.register_blueprint(open311.create_blueprint())
     if simulator if simulator is not None else channels.simulator.enabled:
         app.register_blueprint(simulator_channel.create_blueprint())
     if config.desk.enabled:

@@ -104,6 +104,8 @@ def _payload(msg: IncomingMessage) -> dict:
     payload = {"mentions": list(msg.mentions), "group_name": msg.group_name,
                "quote": {"msg_id": msg.quote.msg_id, "text": msg.quote.text}
                if msg.quote else None}
+    if msg.category:
+        payload["category"] = msg.category
     if msg.images:
         payload["images"] = len(msg.images)  # how many photos came with it
     return payload
@@ -116,7 +118,8 @@ def _message_from_row(row) -> IncomingMessage:
         sender_id=row.sender_id, text=row.text, sent_at=row.sent_at,
         sender_name=row.sender_name, group_name=(row.payload or {}).get("group_name", ""),
         mentions=tuple((row.payload or {}).get("mentions") or ()),
-        quote=Quote(**quote) if quote else None)
+        quote=Quote(**quote) if quote else None,
+        category=(row.payload or {}).get("category"))
 
 
 def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:

@@ -447,6 +447,43 @@ class PendingQuestion(Base):
                                       server_default="complaint")
 
 
+class TopicCase(Base):
+    """A case linked to a topic beyond `Topic.case_id` (a 未诉先办 hot spot's topic names
+    every case of the hot spot)."""
+
+    __tablename__ = "topic_cases"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True,
+                                         index=True)
+
+
+class HotspotNotice(Base):
+    """A 未诉先办 hot spot the weekly post to moderators announced (by its key), so the
+    next post lists only new ones."""
+
+    __tablename__ = "hotspot_notices"
+
+    community_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    announced_at: Mapped[datetime]
+
+
+class DeskToken(Base):
+    """A one-time sign-in link to the desk (`/后台`, `python -m bot desk-link`): only its
+    hash is stored; it signs in once (`used_at`) and not after `expires_at`."""
+
+    __tablename__ = "desk_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
 class Media(Base):
     """A photo that came with a message: stored (its file under `media.dir`, EXIF
     removed) or refused (`reason`: wrong type, too large, md5 mismatch, unreachable …,
@@ -484,16 +521,3 @@ class ArchiveCursor(Base):
     corp_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime]
-class DeskToken(Base):
-    """A one-time sign-in link to the desk (`/后台`, `python -m bot desk-link`): only its
-    hash is stored; it signs in once (`used_at`) and not after `expires_at`."""
-
-    __tablename__ = "desk_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None] = mapped_column(default=None)
-    member: Mapped[Member] = relationship(lazy="joined")

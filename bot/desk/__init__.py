@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, url_for
 
-from bot.desk import auth, board, cases, roster, topics
+from bot.desk import auth, board, cases, insights, roster, topics
 from bot.desk.auth import UseridFromCode, current_viewer, refuse, take_flash
 
 __all__ = ["MAX_BODY", "UseridFromCode", "create_blueprint", "nav_links", "not_found",
            "too_large"]
 
-PAGE_MODULES = (board, cases, topics, roster)
+PAGE_MODULES = (board, cases, topics, roster, insights)
 MAX_BODY = 256 * 1024  # a roster CSV upload (200 KiB) and its form
 
 # (endpoint, label) of the nav bar, in order; missing endpoints are left out

@@ -73,8 +73,8 @@ def report(ctx: Context, args: str) -> None:
     if not text:
         raise UsageError(texts.REPORT_EMPTY)
     result = ctx.classifier.classify(text, role="resident")
-    _open(ctx, text, result.category or "other", result.urgent, result.location,
-          result.keywords, via="command")
+    _open(ctx, text, ctx.msg.category or result.category or "other", result.urgent,
+          result.location, result.keywords, via="command")
 
 
 def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,

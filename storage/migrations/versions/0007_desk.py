@@ -2,7 +2,7 @@
 community and state (the desk's board)
 
 Revision ID: 0007_desk
-Revises: 0006
+Revises: 0011_media_archive
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 import storage.models
 
 revision = "0007_desk"
-down_revision = "0006"
+down_revision = "0011_media_archive"
 branch_labels = None
 depends_on = None
 
