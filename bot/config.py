@@ -482,8 +482,6 @@ class Config(_Strict):
     hotspots: HotspotsConfig = HotspotsConfig()
     open311: Open311Config = Open311Config()
     desk: DeskConfig = DeskConfig()
-
-
     media: MediaConfig = MediaConfig()
 
     @field_validator("timezone")
