@@ -14,8 +14,10 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import secrets
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -297,17 +299,32 @@ def test_mixed_text_and_image():
     assert found.message.text == "楼道灯坏了" and found.files == (("f1", "ab", 10),)
 
 
-def test_tencents_sdk_loads_behind_the_protocol():
-    """The real library of pyweworkfinance loads here (no network is reached: Init only);
-    DecryptData refuses garbage with an error, and its logger stays above DEBUG."""
-    pytest.importorskip("pyweworkfinance")
-    from bot.channels.wecom_archive import TencentSdk
-    from bot.config import WecomArchiveConfig
+SDK_PROBE = """
+import base64, logging, os, secrets, sys
+import bot.factory  # what `serve` imports before the channel starts
+assert "scipy" not in sys.modules, "serve must not load SciPy: the SDK aborts beside it"
+from bot.channels.wecom_archive import TencentSdk
+from bot.config import WecomArchiveConfig
+sdk = TencentSdk(WecomArchiveConfig(corp_id="ww-test", secret="s"))
+assert logging.getLogger("pyweworkfinance").level == logging.WARNING
+try:
+    sdk.decrypt_data(secrets.token_hex(16), base64.b64encode(os.urandom(48)).decode())
+except Exception:
+    print("refused")
+"""
 
-    sdk = TencentSdk(WecomArchiveConfig(corp_id="ww-test", secret="s"))
-    assert logging.getLogger("pyweworkfinance").level == logging.WARNING
-    with pytest.raises(Exception):  # noqa: B017 - the SDK's own error class
-        sdk.decrypt_data(secrets.token_hex(16), base64.b64encode(os.urandom(48)).decode())
+
+def test_tencents_sdk_loads_behind_the_protocol():
+    """The real library of pyweworkfinance loads (no network is reached: Init only) in a
+    process shaped like `serve`, and DecryptData refuses garbage with an error; its logger
+    stays above DEBUG. In a process of its own: Tencent's library aborts the interpreter
+    (free(): invalid pointer) when SciPy's native libraries were loaded before it, as the
+    training tests of this suite do; `serve` never loads SciPy, and this checks that too."""
+    pytest.importorskip("pyweworkfinance")
+    done = subprocess.run([sys.executable, "-c", SDK_PROBE], capture_output=True, text=True,
+                          cwd=str(Path(__file__).resolve().parents[1]), timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("refused")
 
 
 def test_config_refuses_an_archive_that_could_answer_nobody(db_url, tmp_path, tenant_key):
