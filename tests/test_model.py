@@ -79,7 +79,7 @@ def test_exact_scorer_agrees_with_sklearn_on_the_whole_corpus(shipped, prepared)
         score = shipped.score(analysis.features)
         assert math.isclose(score.complaint, heads["complaint"][n], abs_tol=1e-9)
         assert math.isclose(score.urgent, heads["urgent"][n], abs_tol=1e-9)
-        assert shipped.category(score.known) == shipped.categories[int(cat[n].argmax())]
+        assert shipped.category(score) == shipped.categories[int(cat[n].argmax())]
 
 
 def test_cross_validated_numbers_hold():

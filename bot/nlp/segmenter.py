@@ -39,22 +39,46 @@ class Segmenter:
             if len(word) > 1 and not word.isascii():
                 tokenizer.add_word(word)
         logtotal = log(tokenizer.total)
-        first: dict[str, float] = {}
-        second: dict[str, dict[str, float]] = {}
-        self._longer: dict[str, float] = {}
-        for frag, freq in tokenizer.FREQ.items():
+        freqs = tokenizer.FREQ
+        # Look-ups here miss the CPU caches more than anything else the classifier does, so
+        # the tables are built to touch few, shared objects: one object per character (the
+        # keys compared on a look-up), one float per frequency, one (value, more) pair per
+        # frequency and flag.  `more` says that some longer entry continues this one, so a
+        # route stops without looking up a fragment that cannot be there.
+        continued = {frag[:-1] for frag in freqs if len(frag) > 2}
+        chars: dict[str, str] = {}
+        values: dict[int, float] = {}
+        pairs: dict[tuple[int, bool], tuple[float, bool]] = {}
+
+        def char(c: str) -> str:
+            return chars.setdefault(c, c)
+
+        def value(freq: int) -> float:
             # jieba scores a candidate word as log(FREQ.get(word) or 1) - logtotal
-            value = log(freq) - logtotal if freq else _PREFIX_ONLY
+            if freq not in values:
+                values[freq] = log(freq) - logtotal if freq else _PREFIX_ONLY
+            return values[freq]
+
+        def pair(frag: str, freq: int) -> tuple[float, bool]:
+            key = (freq, frag in continued)
+            if key not in pairs:
+                pairs[key] = (value(freq), key[1])
+            return pairs[key]
+
+        first: dict[str, float] = {}
+        second: dict[str, dict[str, tuple[float, bool]]] = {}
+        self._longer: dict[str, tuple[float, bool]] = {}
+        for frag, freq in freqs.items():
             if len(frag) == 1:
-                first[frag] = value
+                first[char(frag)] = value(freq)
             elif len(frag) == 2:
-                second.setdefault(frag[0], {})[frag[1]] = value
+                second.setdefault(char(frag[0]), {})[char(frag[1])] = pair(frag, freq)
             else:
-                self._longer[frag] = value
+                self._longer[frag] = pair(frag, freq)
         # every prefix of an entry is an entry: each two-character entry's first character
         # has an entry of its own
-        self._first: dict[str, tuple[float, dict[str, float] | None]] = {
-            char: (value, second.get(char)) for char, value in first.items()}
+        self._first: dict[str, tuple[float, dict[str, tuple[float, bool]] | None]] = {
+            c: (v, second.get(c)) for c, v in first.items()}
         self._unknown = log(1) - logtotal  # a single character that is no word
         self._blocks = jieba.re_han_default
         self._skip = jieba.re_skip_default
@@ -96,15 +120,16 @@ class Segmenter:
             if score != score:  # NaN: this character is only a prefix
                 score, best = _NO_SCORE, 0
             if seconds is not None and k + 1 < n:
-                p = seconds.get(chars[k + 1])
+                entry = seconds.get(chars[k + 1])
                 i = k + 2
-                while p is not None:
+                while entry is not None:
+                    p, more = entry
                     if p + value[i] >= score:
                         score, best = p + value[i], i
-                    if i == n:
+                    if not more or i == n:
                         break
                     i += 1
-                    p = longer(block[k:i])
+                    entry = longer(block[k:i])
             if best:
                 value[k] = score
                 end[k] = best
