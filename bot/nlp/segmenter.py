@@ -41,17 +41,20 @@ class Segmenter:
         logtotal = log(tokenizer.total)
         freqs = tokenizer.FREQ
         # Look-ups here miss the CPU caches more than anything else the classifier does, so
-        # the tables are built to touch few, shared objects: one object per character (the
-        # keys compared on a look-up), one float per frequency, one (value, more) pair per
-        # frequency and flag.  `more` says that some longer entry continues this one, so a
-        # route stops without looking up a fragment that cannot be there.
+        # the tables are built to touch few objects, and the common ones close together:
+        # one object per character (the keys a look-up compares), made afresh most frequent
+        # first (a character's frequency as a word stands for how often messages have it),
+        # its entry and its table of second characters made in the same order; one float
+        # per frequency; one (value, more) pair per frequency and flag.  `more` says that
+        # some longer entry continues this one, so a route stops without looking up a
+        # fragment that cannot be there.
         continued = {frag[:-1] for frag in freqs if len(frag) > 2}
-        chars: dict[str, str] = {}
+        order = sorted((f for f in freqs if len(f) == 1), key=lambda c: (-freqs[c], c))
+        order += sorted({c for f in freqs for c in f[1:]}.difference(order))
+        chars = {c: (c + c)[:1] for c in order}  # (c + c)[:1]: a new object equal to c
+        rank = {c: i for i, c in enumerate(order)}
         values: dict[int, float] = {}
         pairs: dict[tuple[int, bool], tuple[float, bool]] = {}
-
-        def char(c: str) -> str:
-            return chars.setdefault(c, c)
 
         def value(freq: int) -> float:
             # jieba scores a candidate word as log(FREQ.get(word) or 1) - logtotal
@@ -65,20 +68,21 @@ class Segmenter:
                 pairs[key] = (value(freq), key[1])
             return pairs[key]
 
-        first: dict[str, float] = {}
-        second: dict[str, dict[str, tuple[float, bool]]] = {}
+        second: dict[str, list[tuple[str, tuple[float, bool]]]] = {}
         self._longer: dict[str, tuple[float, bool]] = {}
         for frag, freq in freqs.items():
-            if len(frag) == 1:
-                first[char(frag)] = value(freq)
-            elif len(frag) == 2:
-                second.setdefault(char(frag[0]), {})[char(frag[1])] = pair(frag, freq)
-            else:
+            if len(frag) == 2:
+                second.setdefault(frag[0], []).append((frag[1], pair(frag, freq)))
+            elif len(frag) > 2:
                 self._longer[frag] = pair(frag, freq)
         # every prefix of an entry is an entry: each two-character entry's first character
         # has an entry of its own
-        self._first: dict[str, tuple[float, dict[str, tuple[float, bool]] | None]] = {
-            c: (v, second.get(c)) for c, v in first.items()}
+        self._first: dict[str, tuple[float, dict[str, tuple[float, bool]] | None]] = {}
+        for c in order:
+            if c in freqs:
+                nexts = sorted(second.get(c, ()), key=lambda entry: rank[entry[0]])
+                self._first[chars[c]] = (value(freqs[c]), {
+                    chars[c2]: entry for c2, entry in nexts} if nexts else None)
         self._unknown = log(1) - logtotal  # a single character that is no word
         self._blocks = jieba.re_han_default
         self._skip = jieba.re_skip_default
