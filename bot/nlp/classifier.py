@@ -177,9 +177,11 @@ class Classifier:
         self._max_term = max(map(len, self._table))
         prefixes = frozenset(t[:k] for t in self._table for k in range(1, len(t)))
         # token -> (its tags or None, whether a longer lexicon phrase starts with it): one
-        # look-up per token where a term table and a prefix set took two
+        # look-up per token where a term table and a prefix set took two; the keys made
+        # afresh, shortest first, so that those most tokens are compared with lie together
         self._lookup: dict[str, tuple[tuple | None, bool]] = {
-            term: (self._table.get(term), term in prefixes) for term in {*self._table, *prefixes}}
+            (term + term)[:len(term)]: (self._table.get(term), term in prefixes)
+            for term in sorted({*self._table, *prefixes}, key=lambda t: (len(t), t))}
         self._normalizer = Normalizer(lex["typos"])
         self._locations = LocationParser(lex["places"])
         self._patterns = tuple(re.compile(p) for p in lex["complaint_cues"]["patterns"])

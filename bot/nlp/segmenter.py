@@ -18,6 +18,7 @@ tokenizer itself is dropped after construction.
 from __future__ import annotations
 
 import logging
+import re
 from math import log
 
 import jieba
@@ -27,6 +28,7 @@ jieba.setLogLevel(logging.WARNING)
 _NO_SCORE = float("-inf")
 _PREFIX_ONLY = float("nan")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # re_eng
+_HAS_LETTER = re.compile("[a-zA-Z0-9]")  # a block without one joins nothing
 
 
 class Segmenter:
@@ -107,13 +109,14 @@ class Segmenter:
 
     def _cut_block(self, block: str, tokens: list[str]) -> None:
         """One run of Chinese, letters and digits (jieba's __cut_DAG_NO_HMM)."""
-        first, longer, unknown = self._first.get, self._longer.get, self._unknown
+        longer, unknown = self._longer.get, self._unknown
         chars = list(block)
+        firsts = list(map(self._first.get, chars))
         n = len(chars)
         value = [0.0] * (n + 1)  # best log probability of block[k:]
         end = [0] * (n + 1)  # where the first word of that best route ends
         for k in range(n - 1, -1, -1):
-            entry = first(chars[k])
+            entry = firsts[k]
             if entry is None:  # no entry starts with this character: it stands alone
                 value[k] = unknown + value[k + 1]
                 end[k] = k + 1
@@ -140,9 +143,14 @@ class Segmenter:
             else:  # only longer prefixes start here, no word: the character alone
                 value[k] = unknown + value[k + 1]
                 end[k] = k + 1
+        x = 0
+        if _HAS_LETTER.search(block) is None:  # nothing to join: the words as they are
+            while x < n:
+                tokens.append(block[x:end[x]])
+                x = end[x]
+            return
         letters = _LETTERS
         buf = ""
-        x = 0
         while x < n:
             y = end[x]
             word = block[x:y]
