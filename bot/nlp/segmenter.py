@@ -52,38 +52,29 @@ class Segmenter:
         # fragment that cannot be there.
         continued = {frag[:-1] for frag in freqs if len(frag) > 2}
         order = sorted((f for f in freqs if len(f) == 1), key=lambda c: (-freqs[c], c))
-        order += sorted({c for f in freqs for c in f[1:]}.difference(order))
+        order += sorted({f[1] for f in freqs if len(f) == 2}.difference(order))
         chars = {c: (c + c)[:1] for c in order}  # (c + c)[:1]: a new object equal to c
         rank = {c: i for i, c in enumerate(order)}
-        values: dict[int, float] = {}
-        pairs: dict[tuple[int, bool], tuple[float, bool]] = {}
-
-        def value(freq: int) -> float:
-            # jieba scores a candidate word as log(FREQ.get(word) or 1) - logtotal
-            if freq not in values:
-                values[freq] = log(freq) - logtotal if freq else _PREFIX_ONLY
-            return values[freq]
-
-        def pair(frag: str, freq: int) -> tuple[float, bool]:
-            key = (freq, frag in continued)
-            if key not in pairs:
-                pairs[key] = (value(freq), key[1])
-            return pairs[key]
-
+        # jieba scores a candidate word as log(FREQ.get(word) or 1) - logtotal
+        values = {freq: log(freq) - logtotal if freq else _PREFIX_ONLY
+                  for freq in set(freqs.values())}
+        pairs = {(freq, more): (value, more) for freq, value in values.items()
+                 for more in (False, True)}
         second: dict[str, list[tuple[str, tuple[float, bool]]]] = {}
         self._longer: dict[str, tuple[float, bool]] = {}
         for frag, freq in freqs.items():
             if len(frag) == 2:
-                second.setdefault(frag[0], []).append((frag[1], pair(frag, freq)))
+                second.setdefault(frag[0], []).append(
+                    (frag[1], pairs[freq, frag in continued]))
             elif len(frag) > 2:
-                self._longer[frag] = pair(frag, freq)
+                self._longer[frag] = pairs[freq, frag in continued]
         # every prefix of an entry is an entry: each two-character entry's first character
         # has an entry of its own
         self._first: dict[str, tuple[float, dict[str, tuple[float, bool]] | None]] = {}
         for c in order:
             if c in freqs:
                 nexts = sorted(second.get(c, ()), key=lambda entry: rank[entry[0]])
-                self._first[chars[c]] = (value(freqs[c]), {
+                self._first[chars[c]] = (values[freqs[c]], {
                     chars[c2]: entry for c2, entry in nexts} if nexts else None)
         self._unknown = log(1) - logtotal  # a single character that is no word
         self._blocks = jieba.re_han_default
