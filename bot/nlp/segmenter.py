@@ -7,7 +7,9 @@ computed as jieba computes it, or NaN for a prefix that is no word (no compariso
 NaN, so it is never a candidate).  The entries are kept in two tables: by first character,
 that character's value and a small table of the second characters that continue it
 (looked up with the text's own character objects, whose hashes are computed once); and
-the entries of three characters or more by their text.  `cut` then does what
+the entries of three characters or more by their text.  Each longer entry is a shared
+(value, more) pair, `more` saying whether a longer entry continues it, so a route ends
+without looking up a fragment that is not there.  `cut` then does what
 `Tokenizer.lcut(text, HMM=False)` does — the same blocks, the same maximum-probability
 route with the same tie-breaking, the same joining of single letters and digits — in one
 backward pass, without building the DAG, the route dict and a log() per candidate.  The
