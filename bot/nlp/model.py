@@ -70,6 +70,8 @@ class _Packing:
     def __init__(self, columns: list[list[int]]):
         self.widths = [sum(map(abs, col)).bit_length() + 1 for col in columns]
         self.shifts = [sum(self.widths[:i]) for i in range(len(columns) + 1)]
+        # per field: (half its range, its mask, its width), worked out once
+        self._fields = [(1 << (w - 1), (1 << w) - 1, w) for w in self.widths]
 
     def pack(self, values: Iterable[int], top: int = 0) -> int:
         return sum(v << shift for v, shift in zip(values, self.shifts, strict=False)) \
@@ -78,9 +80,8 @@ class _Packing:
     def unpack(self, total: int) -> tuple[list[int], int]:
         """The fields of a sum of packed integers, and what lies above them."""
         fields = []
-        for width in self.widths:
-            half = 1 << (width - 1)
-            low = ((total + half) & ((1 << width) - 1)) - half
+        for half, mask, width in self._fields:
+            low = ((total + half) & mask) - half
             fields.append(low)
             total = (total - low) >> width
         return fields, total
