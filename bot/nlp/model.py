@@ -130,15 +130,15 @@ class LinearModel:
                                       if rows else [[0]] * len(self.categories))
         # feature -> (complaint, urgent and the count packed; its categories packed)
         # Made in the order of how often messages have them (single characters and the
-        # rules' evidence in nearly every message; trigrams in few), each key a fresh copy,
-        # so that the entries, keys and weights most look-ups touch lie close together in
-        # memory (the look-ups, not the arithmetic, are what scoring waits for).
+        # rules' evidence in nearly every message; trigrams in few), so that the entries and
+        # weights most look-ups touch lie close together in memory (the look-ups, not the
+        # arithmetic, are what scoring waits for).
         order = sorted(range(len(self.features)), key=lambda i: _frequency_rank(
             self.features[i]))
         self._weights: dict[str, tuple[int, int]] = {}
         for i in order:
             f = self.features[i]
-            self._weights[f.encode().decode()] = (
+            self._weights[f] = (
                 self._binary_packing.pack([binary[0][i], binary[1][i]], top=1),
                 self._rows_packing.pack(rows[f]) if f in rows else 0)
 
@@ -186,9 +186,10 @@ class LinearModel:
 
 def _frequency_rank(feature: str) -> int:
     """How common a kind of feature is in messages, most common first."""
-    if ":" not in feature:
-        return len(feature) * 2 - (feature[0] in "^" or feature[-1] == "$")
-    return 1 if feature.startswith(("r:", "role:", "len:")) else 3
+    if ":" in feature:  # the rules' evidence, the role and the length; jieba tokens
+        return 1 if feature.startswith(("r:", "role:", "len:")) else 3
+    # character n-grams: the shorter the commoner; one at an end of the text a bit more so
+    return 2 * len(feature) - feature.startswith("^") - feature.endswith("$")
 
 
 def _units(weight: float) -> int:
