@@ -23,7 +23,7 @@ from bot.domain.quiet_hours import outside_quiet_hours
 from bot.domain.timers import replan_touched
 from bot.ingest import handle_unhandled
 from bot.outbox import batch_posts, deliver_due, queue_posts
-from scheduler.calendar_posts import due_calendar_posts, queue_calendar_posts
+from scheduler.calendar_posts import due_calendar_posts, queue_calendar_posts, run_hotspot_post
 from scheduler.case_timers import CASE_TIMERS
 from scheduler.topic_timers import TOPIC_TIMERS
 from storage.models import ScheduledJob
@@ -60,6 +60,7 @@ def fire(app: Application, repos: Repos, job: ScheduledJob, now: datetime):
 class TickSummary:
     at: datetime
     recovered: int = 0
+    pulled: int = 0  # messages taken in by pollers (the WeCom archive feed)
     posts: Counter = field(default_factory=Counter)
     delivered: int = 0
     retried: int = 0
@@ -67,8 +68,9 @@ class TickSummary:
 
     def line(self, tz) -> str:
         planned = ", ".join(f"{k} {v}" for k, v in sorted(self.posts.items())) or "nothing due"
+        pulled = f"pulled {self.pulled} messages, " if self.pulled else ""
         return (f"tick {self.at.astimezone(tz).isoformat(timespec='seconds')}: {planned}; "
-                f"recovered {self.recovered} messages, delivered {self.delivered} posts, "
+                f"{pulled}recovered {self.recovered} messages, delivered {self.delivered} posts, "
                 f"{self.retried} to retry, {self.failed} failed")
 
 
@@ -161,10 +163,16 @@ def _wait_for_morning(app: Application, repos: Repos, job: ScheduledJob, now: da
 
 def run_tick(app: Application, now: datetime) -> TickSummary:
     summary = TickSummary(at=now)
+    for name, poll in app.pollers.items():  # feeds pulled rather than pushed
+        try:
+            summary.pulled += poll(now)
+        except Exception:  # noqa: BLE001 - a feed failing must not stop the tick
+            log.exception("poller %s failed", name)
     summary.recovered = handle_unhandled(app, now)
     calendar = due_calendar_posts(app, now)
     summary.posts.update(run_timers(app, now, calendar))
     summary.posts.update(queue_calendar_posts(app, now, calendar))
+    summary.posts.update(run_hotspot_post(app, now))
     report = deliver_due(app, now)
     summary.delivered, summary.retried, summary.failed = report.sent, report.retried, report.failed
     return summary
