@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.dispatcher import Context
+from bot.dispatcher import REFUSED, Context
 from bot.domain.groups import community_of, register_group
 from bot.domain.timers import replan_touched
 from bot.events import IncomingMessage, Outgoing, Quote, wire_format
@@ -65,8 +65,12 @@ def journal(app: Application, msg: IncomingMessage) -> int | None:
 
 
 def _payload(msg: IncomingMessage) -> dict:
-    return {"mentions": list(msg.mentions), "group_name": msg.group_name,
-            "quote": {"msg_id": msg.quote.msg_id, "text": msg.quote.text} if msg.quote else None}
+    payload = {"mentions": list(msg.mentions), "group_name": msg.group_name,
+               "quote": {"msg_id": msg.quote.msg_id, "text": msg.quote.text}
+               if msg.quote else None}
+    if msg.via:
+        payload["via"] = msg.via
+    return payload
 
 
 def _message_from_row(row) -> IncomingMessage:
@@ -76,17 +80,20 @@ def _message_from_row(row) -> IncomingMessage:
         sender_id=row.sender_id, text=row.text, sent_at=row.sent_at,
         sender_name=row.sender_name, group_name=(row.payload or {}).get("group_name", ""),
         mentions=tuple((row.payload or {}).get("mentions") or ()),
-        quote=Quote(**quote) if quote else None)
+        quote=Quote(**quote) if quote else None, via=(row.payload or {}).get("via", ""))
 
 
-def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
-    """Dispatch a journalled message; returns the replies in wire format."""
+def handle(app: Application, inbound_id: int, *, inline: bool,
+           refusals: list[str] | None = None) -> list[dict]:
+    """Dispatch a journalled message; returns the replies in wire format.
+    `refusals`: a refused command's answer is put there instead of being posted."""
     try:
         with app.store.transaction() as repos:
             row = repos.inbound.get(inbound_id)
             if row is None or row.status != "received":
                 return []
             msg = _message_from_row(row)
+            repos.tag_events(msg.via)
             group = repos.groups.get(msg.group_id)
             community = community_of(app.config, group.community_id)
             member = repos.members.ensure(community.id, msg.sender_id, msg.sender_name,
@@ -95,6 +102,9 @@ def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
                           repos=repos, msg=msg, inbound=row, group=group,
                           community=community, member=member, now=msg.sent_at)
             app.dispatcher.dispatch(ctx)
+            if refusals is not None and REFUSED in ctx.memo:
+                refusals.append(str(ctx.memo[REFUSED]))
+                ctx.replies = []
             replan_touched(repos, app.config, msg.sent_at)
             posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=row.id,
                                 now=app.now(), inline=inline, config=app.config)
@@ -116,6 +126,25 @@ def _apologise(app: Application, inbound_id: int, exc: Exception, *, inline: boo
                             in_reply_to=row.id, now=app.now(), inline=inline,
                             config=app.config)
         return [wire_format(p) for p in posts]
+
+
+@dataclass
+class Performed:
+    duplicate: bool = False
+    refusal: str = ""  # the command was not carried out: why (nothing was posted)
+
+
+def perform(app: Application, msg: IncomingMessage) -> Performed:
+    """Act on a command as if its sender had typed it (a tap on a card): journalled
+    and dispatched like any message, so the same rules, timeline events and posts
+    follow; a refusal (not allowed, bad arguments, a rule saying no) comes back instead
+    of being posted, so the tapper sees it privately, not the group."""
+    inbound_id = journal(app, msg)
+    if inbound_id is None:
+        return Performed(duplicate=True)
+    refusals: list[str] = []
+    handle(app, inbound_id, inline=False, refusals=refusals)
+    return Performed(refusal=refusals[0] if refusals else "")
 
 
 def handle_unhandled(app: Application, now: datetime, grace: timedelta = timedelta(minutes=1)

@@ -11,10 +11,13 @@ callback parsing the long connection (`wecom_ws`) shares.
   surrogate) is refused with 400 before anything is stored (`bot.channels.payloads`).
   Messages become one `IncomingMessage` (channel ``wecom_aibot``,
   msg_id = ``msgid``, group = ``chatid``, or the sender's userid in a 1:1 chat) and go
-  through `bot.ingest.receive` like the bridge's; the answer is the encrypted passive reply:
-  one finished stream message carrying the bot's replies. A retried callback (same
-  ``msgid``) gets the same answer and changes nothing. Events and stream refreshes are
-  answered with an empty body.
+  through `bot.ingest.receive` like the bridge's (a ``voice`` message, already
+  transcribed, is marked voice); the answer is the encrypted passive reply:
+  one finished stream message carrying the bot's replies. A ``template_card_event``
+  (a tap on a rating or vote card) runs as the tapper's command
+  (`bot.channels.wecom_cards`) and is answered with the card update for the tapper.
+  A retried callback (same ``msgid``) gets the same answer and changes nothing.
+  Other events and stream refreshes are answered with an empty body.
 
 Mentions: the AI bot has no mention field, and whether ``<@userid>`` works inside stream
 markdown is untested, so replies keep the ``@name`` text the outbox writer appended. That
@@ -32,12 +35,14 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot.channels.payloads import MAX_ID, MAX_MSG_ID, PayloadError, obj, string
+from bot.channels.wecom_cards import run_tap, selected_options, updated_card
 from bot.channels.wecom_crypto import (
     CallbackCrypto,
     CallbackRejected,
     reject,
     verify_url_response,
 )
+from bot.domain.cards import Tap
 from bot.domain.groups import PRIVATE_NAME_PREFIX
 from bot.events import IncomingMessage, Quote
 from bot.ingest import receive
@@ -112,10 +117,23 @@ def parse_callback(body: dict[str, Any], now: datetime) -> IncomingMessage | Non
     single = chattype != "group"
     return IncomingMessage(
         channel=CHANNEL, msg_id=msgid, group_id=chatid or sender, sender_id=sender,
-        text=text, sent_at=now, quote=quote,
+        text=text, sent_at=now, quote=quote, via="voice" if kind == "voice" else "",
         group_name=f"{PRIVATE_NAME_PREFIX}{sender}" if single else "", private=single,
         raw={"msgid": msgid, "aibotid": string(body, "aibotid", cut=MAX_ID),
              "chatid": chatid, "chattype": chattype, "msgtype": kind})
+
+
+def card_tap(body: dict[str, Any]) -> Tap:
+    """A tap on a card in a group: ``event.template_card_event`` (or the SDK's flat
+    ``event.event_key`` / ``event.task_id``); the msgid tells WeCom's retries."""
+    event = obj(body, "event")
+    inner = obj(event, "template_card_event") or event
+    return Tap(task_id=string(inner, "task_id", required=True, limit=128),
+               key=string(inner, "event_key", required=True, limit=64),
+               userid=string(obj(body, "from", required=True), "userid", required=True,
+                             limit=MAX_ID, label="from.userid"),
+               event=string(body, "msgid", cut=64),
+               selected=selected_options(inner.get("selected_items")))
 
 
 def stream_id(msgid: str) -> str:
@@ -148,8 +166,12 @@ def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | 
     if msg is None:
         if body.get("msgtype") == "event":
             event = body.get("event")
-            log.info("wecom aibot event %r", str(event.get("eventtype"))[:64]
-                     if isinstance(event, dict) else None)
+            kind = event.get("eventtype") if isinstance(event, dict) else None
+            if kind == "template_card_event":
+                tap = card_tap(body)
+                answer = run_tap(app, tap)
+                return None if answer.retry else updated_card(tap, answer)
+            log.info("wecom aibot event %r", str(kind)[:64])
         return None
     result = receive(app, msg)
     replies = result.replies

@@ -9,6 +9,8 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.repositories.base import EVENT_VIA
+from storage.repositories.cards import CardRepo
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
 from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
@@ -60,6 +62,15 @@ class Repos:
         self.topics = TopicRepo(session)
         self.corrections = CorrectionRepo(session)
         self.questions = QuestionRepo(session)
+        self.cards = CardRepo(session)
+
+    def tag_events(self, via: str | None) -> None:
+        """Every timeline event written in this unit of work records how the message
+        causing it came (``voice``, ``card``); None: nothing is recorded."""
+        if via:
+            self.session.info[EVENT_VIA] = via
+        else:
+            self.session.info.pop(EVENT_VIA, None)
 
     @property
     def dialect(self) -> str:
