@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot.channels.payloads import MAX_ID, MAX_MSG_ID, PayloadError, obj, string
-from bot.channels.wecom_cards import run_tap, selected_options, updated_card
+from bot.channels.wecom_cards import run_tap, selected_options, template_card, updated_card
 from bot.channels.wecom_crypto import (
     CallbackCrypto,
     CallbackRejected,
@@ -148,14 +148,20 @@ def truncate_utf8(text: str, limit: int) -> str:
     return data[: limit - 3].decode("utf-8", "ignore") + "…"
 
 
-def stream_reply(msgid: str, replies: list[dict]) -> dict[str, Any] | None:
-    """The finished stream message carrying the replies; None when there is nothing."""
+def stream_reply(msgid: str, replies: list[dict], card: dict[str, Any] | None = None
+                 ) -> dict[str, Any] | None:
+    """The finished stream message carrying the replies (with the template card of one
+    of them, a rating request or a vote: ``stream_with_template_card``); None when there
+    is nothing."""
     texts_ = [r["text"] for r in replies if r.get("text")]
     if not texts_:
         return None
     content = truncate_utf8("\n\n".join(texts_), STREAM_MAX_BYTES)
-    return {"msgtype": "stream",
-            "stream": {"id": stream_id(msgid), "finish": True, "content": content}}
+    stream = {"id": stream_id(msgid), "finish": True, "content": content}
+    if card:
+        return {"msgtype": "stream_with_template_card", "stream": stream,
+                "template_card": template_card(card)}
+    return {"msgtype": "stream", "stream": stream}
 
 
 def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -174,12 +180,11 @@ def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | 
             log.info("wecom aibot event %r", str(kind)[:64])
         return None
     result = receive(app, msg)
-    replies = result.replies
-    if result.duplicate:
-        with app.store.transaction() as repos:
-            replies = [{"text": row.text} for row in repos.outbox.for_inbound_message(
-                CHANNEL, msg.msg_id)]
-    return stream_reply(msg.msg_id, replies)
+    with app.store.transaction() as repos:
+        rows = repos.outbox.for_inbound_message(CHANNEL, msg.msg_id)
+        replies = [{"text": row.text} for row in rows] if result.duplicate else result.replies
+        card = next((row.card for row in rows if row.card and row.state == "inline"), None)
+    return stream_reply(msg.msg_id, replies, card)
 
 
 # --- the HTTP callback -----------------------------------------------------------------------

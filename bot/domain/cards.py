@@ -8,9 +8,10 @@ channel is configured:
 - the self-built app (``channels.wecom_app.enabled``): a case ping or escalation in a
   group is also sent privately to each pinged staff member as a case card (签收 / 转办 /
   查看); a private post about a case (an assignment, a rating result) becomes a card;
-- the AI bot's long connection (``channels.wecom_aibot`` in ``websocket`` mode, the only
-  way it may push): in a WeCom group the rating request becomes a rating card
-  (满意 / 基本满意 / 不满意) and the opening of a vote a vote card.
+- the AI bot (``channels.wecom_aibot.enabled``): in a WeCom group the rating request
+  becomes a rating card (满意 / 基本满意 / 不满意) and the opening of a vote a vote card,
+  shown in the bot's answer to the message that caused it, or pushed over the long
+  connection (the webhook cannot carry buttons: a post going that way stays text).
 
 The card spec stored on the outbox row is platform-neutral (type, task id, title,
 fields, buttons with their keys); `bot.channels.wecom_cards` renders it for WeCom.
@@ -59,9 +60,9 @@ def app_cards(config: Config) -> bool:
 
 
 def group_cards(config: Config) -> bool:
-    """The AI bot may push (only over its long connection)."""
-    aibot = config.channels.wecom_aibot
-    return aibot.enabled and aibot.mode == "websocket"
+    """The AI bot can show a card in its groups: in its answer to a message (both modes),
+    and pushed over its long connection."""
+    return config.channels.wecom_aibot.enabled
 
 
 # --- planning ----------------------------------------------------------------------------

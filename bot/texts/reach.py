@@ -21,7 +21,7 @@ CARD_SOURCE = "邻里议事"
 
 def case_card_title(case_id: int, urgent: bool, escalated: bool) -> str:
     head = "【紧急】" if urgent else ""
-    what = "超时升级" if escalated else "新工单"
+    what = "升级" if escalated else "新工单"
     return f"{head}{what} #{case_id}"
 
 
