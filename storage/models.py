@@ -457,7 +457,7 @@ class Card(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     task_id: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # case | rating | vote | result
+    kind: Mapped[str] = mapped_column(String(16))  # case | working | rating | vote | result
     group_id: Mapped[str] = mapped_column(String(128))  # where the action acts
     recipient: Mapped[str] = mapped_column(String(128), default="")  # "" for a group card
     case_id: Mapped[int | None] = mapped_column(Integer, default=None)

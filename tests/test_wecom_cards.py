@@ -226,6 +226,7 @@ def _aibot(db_url, clock, qyapi, **kwargs):
     flask_app = create_app(wecom_config(db_url, api_base=qyapi.url, **kwargs), clock=clock)
     bot = flask_app.extensions["linli"]
     _ENGINES.append(bot.engine)
+    bot.classifier(bot.config.communities[0].id)  # loaded before any long connection
     return flask_app, bot
 
 
@@ -413,4 +414,54 @@ def test_a_card_post_is_pushed_as_a_card_and_falls_back_to_text(db_url, clock, q
         assert ws.pushes[-1]["markdown"]["content"] == "#1 请评价（文字）"
     finally:
         conn.stop()
+        bot.engine.dispose()
+
+
+def test_the_whole_case_cycle_by_taps(db_url, clock, qyapi, ws):
+    """A resident @s the AI bot; 王师傅 signs and finishes by tapping his private cards;
+    the resident rates by tapping the group's card; 王师傅 gets the result as a card."""
+    flask_app, bot = _aibot(db_url, clock, qyapi, ws_url=ws.url, mode="websocket", app=True)
+    conn = start_long_connection(bot, **FAST)
+    app_peer = AppPeer(flask_app.test_client())
+    try:
+        assert conn.wait_connected(5)
+        req_id = ws.inject(AibotPeer(None).message("u-zhang", "3号楼2单元楼道灯坏了三天了"))
+        assert wait_for(lambda: ws.responses_to(req_id))
+        deliver_due(bot, clock())
+        card = _card_about(qyapi, "u-wang", 1)
+
+        clock.set(at("10:20"))
+        _tap(app_peer, flask_app, "u-wang", card, "签收")
+        signed = [p["body"]["text"] for p in qyapi.webhook_posts if "text" in p["body"]]
+        assert signed[-1]["content"] == texts.case_acknowledged(1, "王师傅") + "\n@张阿姨"
+        assert signed[-1]["mentioned_list"] == ["u-zhang"]
+        working = _cards(qyapi, "u-wang")[-1]
+        assert working["main_title"]["title"] == "#1 已签收，修好后点“办结”"
+
+        clock.set(at("13:00"))
+        _tap(app_peer, flask_app, "u-wang", working, "办结")
+        rating = [p for p in ws.pushes if p.get("msgtype") == "template_card"]
+        assert [p["template_card"]["main_title"]["title"] for p in rating] == \
+            ["#1 已办结，请您评价"]
+        # the text went through the webhook too: it @s the complainant
+        assert qyapi.webhook_posts[-1]["body"]["text"]["mentioned_list"] == ["u-zhang"]
+
+        clock.set(at("15:00"))
+        key = next(b["key"] for b in rating[0]["template_card"]["button_list"]
+                   if b["text"] == "满意")
+        req_id = ws.inject_event(AibotPeer(None).card_event(
+            "u-zhang", rating[0]["template_card"]["task_id"], key))
+        assert wait_for(lambda: ws.responses_to(req_id))
+        assert wait_for(lambda: _cards(qyapi, "u-wang")[-1]["main_title"]["title"]
+                        == "#1 居民评价：满意")
+        with bot.store.transaction() as repos:
+            case = repos.cases.get(1)
+            assert (case.state, case.rating) == ("closed", "satisfied")
+            timeline = [(e.kind, (e.data or {}).get("via")) for e in repos.cases.events(1)]
+        assert timeline == [("opened", None), ("acknowledged", "card"), ("resolved", "card"),
+                            ("rated", "card"), ("closed", "card")] or \
+            [k for k, _ in timeline][:4] == ["opened", "acknowledged", "resolved", "rated"]
+    finally:
+        conn.stop()
+        worker_of(flask_app).wait_idle()
         bot.engine.dispose()

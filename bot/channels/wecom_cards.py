@@ -11,6 +11,7 @@ JSON one) and what a tap does.
   command it stands for runs as the tapper through `bot.ingest.perform` (the same rules,
   timeline event and group post as typing it); the answer says what the card shows now,
   or why the tap was refused (shown on the card and privately, never in the group).
+  After a 签收 by tap, the staff member gets the card to finish with (办结 / 查看).
 - `updated_card(...)`: the AI bot's card-update reply for the tapper
   (``{"response_type": "update_template_card", "userids": [...], "template_card"}``).
 """
@@ -21,9 +22,10 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.domain.cards import Tap, done_label, plan_tap, tap_outcome
+from bot.domain.cards import Tap, done_label, follow_up, plan_tap, tap_outcome
 from bot.events import IncomingMessage
 from bot.ingest import perform
+from bot.outbox import queue_posts
 from bot.texts import reach
 
 if TYPE_CHECKING:
@@ -91,6 +93,10 @@ def run_tap(app: Application, tap: Tap) -> TapAnswer:
         else TapAnswer(ok=True, label=done_label(plan, name or tap.userid, now))
     with app.store.transaction() as repos:
         tap_outcome(repos, plan.card, tap, answer.refusal or answer.label)
+        after = follow_up(repos, app.config, plan, tap.userid, now) if answer.ok else []
+        if after:
+            queue_posts(repos, after, group=repos.groups.get(after[0].group_id), now=now,
+                        config=app.config)
     return answer
 
 

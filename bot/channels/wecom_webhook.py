@@ -9,8 +9,9 @@ Route of one outbox row for a group:
   connection's push (``aibot_send_msg``, markdown) when it is connected;
 - otherwise the webhook; a failed push falls back to the webhook;
 - a post with a card (a rating request, a vote: `bot.domain.cards`) is pushed as a
-  ``template_card`` while the long connection is up; otherwise, or when the push is
-  refused, its text goes by the route above.
+  ``template_card`` while the long connection is up (and, when it @s people and the
+  group has a webhook, its text goes through the webhook too: a card notifies nobody);
+  otherwise, or when the push is refused, its text goes by the route above.
 
 Webhook: ``POST {api_base}/cgi-bin/webhook/send?key=KEY``; ``text`` with
 ``mentioned_list`` when the post mentions members (content ≤ 2048 bytes), else
@@ -137,9 +138,14 @@ class WecomSender:
         start = post.parts_sent or 0
         if post.card and push_up and not start:
             result = self._push(group.id, template_card(post.card), card=True)
-            if result.ok or result.retry_after:
+            if result.retry_after or (result.ok and not (mentions and key and not dead)):
                 return result
-            log.info("card push to %s failed (%s); posting the text", group.id, result.error)
+            if not result.ok:
+                log.info("card push to %s failed (%s); posting the text", group.id,
+                         result.error)
+            else:  # the card is out; the text through the webhook @s the people named
+                return send_parts(post.text, limit, lambda part, last: self._webhook(
+                    group, part, mentions, last), start)
         if push_up and (not mentions or not key or dead):
             result = send_parts(post.text, limit, lambda part, _last: self._push(
                 group.id, part), start)

@@ -178,6 +178,35 @@ def case_card(repos: Repos, config: Config, case: Case, userid: str, kind: str,
                         for a, label in reach.CASE_BUTTONS.items()]}
 
 
+def working_card(repos: Repos, config: Config, case: Case, userid: str, now: datetime
+                 ) -> dict[str, Any]:
+    """After a 签收 by tap: the card to finish with, 办结 / 查看."""
+    origin = repos.groups.get(case.group_id)
+    card, keys = _new_card(repos, "working", case.group_id, userid, now,
+                           dict.fromkeys(reach.WORKING_BUTTONS, ""), case_id=case.id)
+    return {"type": "button_interaction", "task_id": card.task_id,
+            "title": reach.working_card_title(case.id),
+            "quote": reach.case_card_quote(case.text),
+            "fields": _case_fields(config, case, origin),
+            "buttons": [{"key": keys[a], "text": label, "style": 1 if a == "resolve" else 2}
+                        for a, label in reach.WORKING_BUTTONS.items()]}
+
+
+def follow_up(repos: Repos, config: Config, plan: TapPlan, userid: str, now: datetime
+              ) -> list[Outgoing]:
+    """What a tap that worked brings next, privately: after 签收, the card to finish
+    with (办结 / 查看)."""
+    if plan.action != "claim" or plan.card is None or plan.card.case_id is None:
+        return []
+    case = repos.cases.get(plan.card.case_id)
+    if case is None:
+        return []
+    return [Outgoing(text=reach.working_card_text(case.id), kind=RESULT_KIND,
+                     case_id=case.id, group_id=private_group_id(userid),
+                     key=f"working:{plan.card.task_id}:{userid}"[:200],
+                     card=working_card(repos, config, case, userid, now))]
+
+
 def result_card(repos: Repos, config: Config, case: Case, userid: str, now: datetime
                 ) -> dict[str, Any]:
     """After 办结 and the rating: the result, with 查看 for the timeline."""

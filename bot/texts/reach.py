@@ -39,6 +39,19 @@ def case_card_text(case_id: int, category_label: str, location: str, text: str,
             f"内容：{quote(text)}\n来自：{group_name}。点“签收”即可签收，或发送 /接单 #{case_id}。")
 
 
+# --- after 签收 by a tap: the card to finish with -----------------------------------------
+
+WORKING_BUTTONS = {"resolve": "办结", "view": "查看"}
+
+
+def working_card_title(case_id: int) -> str:
+    return f"#{case_id} 已签收，修好后点“办结”"
+
+
+def working_card_text(case_id: int) -> str:
+    return f"✅ {working_card_title(case_id)}，或发送 /办结 #{case_id}。"
+
+
 # --- the rating result card (private, after 办结) -----------------------------------------
 
 def result_card_title(case_id: int, rating_label: str) -> str:
@@ -72,7 +85,8 @@ VOTE_SUBMIT = "投票"
 
 
 # What a tap does, as the tapper would type it (run through the same dispatcher).
-TAP_COMMANDS = {"claim": "/接单 #{case}", "transfer": "/转办 #{case}", "view": "/工单 #{case}",
+TAP_COMMANDS = {"claim": "/接单 #{case}", "resolve": "/办结 #{case}",
+                "transfer": "/转办 #{case}", "view": "/工单 #{case}",
                 "rate": "/评价 #{case} {word}", "vote": "/投票 T{topic} {word}"}
 
 
@@ -82,7 +96,8 @@ def tap_command(action: str, case_id: int | None, topic_id: int | None, word: st
 
 # --- after a tap ---------------------------------------------------------------------------
 
-TAP_DONE = {"claim": "已签收", "transfer": "请按提示转办", "view": "详情已发给您"}
+TAP_DONE = {"claim": "已签收", "transfer": "请按提示转办", "view": "详情已发给您",
+            "resolve": "已办结"}
 
 
 def tap_done(action_word: str, name: str, at: datetime) -> str:
