@@ -251,7 +251,7 @@ def _detail(ctx: Context, case_id: int) -> None:
         return
     assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
     timeline = [(ctx.local(e.at), texts.EVENT_LABELS.get(e.kind, e.kind)
-                 + (reach.VOICE_MARK if (e.data or {}).get("via") == "voice" else ""),
+                 + (reach.VOICE_MARK if (e.data or {}).get("input") == "voice" else ""),
                  e.actor.name if e.actor else "", "" if e.kind == "opened" else e.note)
                 for e in ctx.repos.cases.events(case.id)]
     ctx.reply(texts.case_detail(

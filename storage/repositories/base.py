@@ -53,9 +53,9 @@ class _TimelineRepo(_Repo):
 
     def add_event(self, owner, kind: str, actor: Member | None, at: datetime,
                   note: str = "", **data: Any):
-        via = self.s.info.get(EVENT_VIA)  # how the message causing it came (voice, card)
-        if via and "via" not in data:
-            data["via"] = via
+        heard = self.s.info.get(EVENT_VIA)  # how the message causing it came (voice, card)
+        if heard:
+            data["input"] = heard
         event = self.event(**{self.owner_key: owner.id}, kind=kind,
                            actor_id=actor.id if actor else None, at=at, note=note, data=data)
         self.s.add(event)

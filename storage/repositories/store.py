@@ -66,7 +66,7 @@ class Repos:
 
     def tag_events(self, via: str | None) -> None:
         """Every timeline event written in this unit of work records how the message
-        causing it came (``voice``, ``card``); None: nothing is recorded."""
+        causing it came (``data["input"]``: ``voice``, ``card``); None: nothing is."""
         if via:
             self.session.info[EVENT_VIA] = via
         else:
