@@ -464,3 +464,41 @@ def test_the_whole_case_cycle_by_taps(db_url, clock, qyapi, ws):
         conn.stop()
         worker_of(flask_app).wait_idle()
         bot.engine.dispose()
+
+
+# --- storage, on both databases ---------------------------------------------------------
+
+def test_taps_are_stored_once_per_person_and_button(db_url):
+    from storage.db import make_engine, make_session_factory, migrate
+    from storage.repositories import Store
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    store = Store(make_session_factory(engine))
+    now = at("10:00")
+    try:
+        with store.transaction() as repos:
+            card = repos.cards.add(task_id="linli-t1", kind="rating", group_id="g-1",
+                                   recipient="", case_id=1, buttons={"k1": "satisfied",
+                                                                     "k2": "basic"},
+                                   created_at=now)
+            assert repos.cards.record_tap(card, "u-a", "k1", "e1", now) is not None
+            assert repos.cards.record_tap(card, "u-a", "k1", "e2", now) is None  # again
+            assert repos.cards.record_tap(card, "u-b", "k1", "e3", now) is not None
+            assert repos.cards.record_tap(card, "u-a", "k2", "e4", now) is not None
+            repos.outbox.add(idempotency_key="card-row", group_id="g-1", channel="wecom",
+                             kind="rating_request", text="请评价", mentions=[],
+                             state="pending", attempts=0, next_attempt_at=now,
+                             created_at=now, card={"title": "#1 已办结，请您评价",
+                                                   "buttons": [{"key": "k1"}]})
+        with store.transaction() as repos:
+            card = repos.cards.by_task("linli-t1")
+            assert card.buttons == {"k1": "satisfied", "k2": "basic"}
+            assert [(t.userid, t.button_key, t.event) for t in repos.cards.taps(card)] == \
+                [("u-a", "k1", "e1"), ("u-b", "k1", "e3"), ("u-a", "k2", "e4")]
+            assert repos.cards.by_task("linli-t2") is None
+            [row] = [r for r in repos.outbox.recent_in_group("g-1", 5)
+                     if r.idempotency_key == "card-row"]
+            assert row.card["title"] == "#1 已办结，请您评价"
+    finally:
+        engine.dispose()
