@@ -112,6 +112,20 @@ def test_a_new_case_reaches_pinged_staff_as_a_card(wecom, wbot, group, qyapi, cl
     assert _cards(qyapi, "u-zhang") == []                           # residents get none
 
 
+def test_an_overdue_case_reaches_the_next_tier_as_a_card_once(wecom, wbot, group, qyapi,
+                                                               clock):
+    from scheduler.tick import run_tick
+
+    group.say("u-zhang", "5号楼电梯又坏了")
+    run_tick(wbot, at("14:05"))                                 # past the 签收 deadline
+    run_tick(wbot, at("14:05"))                                 # the same instant again
+    for userid in ("u-zhao", "u-li"):                           # tier 2: 居民区
+        [card] = [c for c in _cards(qyapi, userid) if "#1" in c["main_title"]["title"]]
+        assert card["main_title"]["title"] == "升级 #1"
+    with wbot.store.transaction() as repos:
+        assert len(repos.cards.taps(repos.cards.by_task(card["task_id"]))) == 0
+
+
 def test_a_tap_on_sign_acts_as_the_claim_command(wecom, wbot, group, peer, qyapi, receiver,
                                                  clock):
     group.say("u-zhang", "5号楼电梯又坏了")

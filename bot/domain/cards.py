@@ -78,6 +78,9 @@ def plan_cards(repos: Repos, config: Config, posts: list[Outgoing], *, group: Gr
     private = {(p.group_id, p.case_id) for p in posts
                if p.group_id and p.group_id.startswith(APP_GROUP_PREFIX)}
     for index, post in enumerate(posts):
+        if post.key and repos.outbox.exists(post.key):
+            out.append(post)  # planned before (a tick run again): stored once, no new card
+            continue
         target = repos.groups.get(post.group_id) if post.group_id else group
         if post.card is None:
             post = replace(post, card=_card_for(repos, config, post, target, now))
@@ -123,15 +126,16 @@ def _private_case_cards(repos: Repos, config: Config, post: Outgoing, target: Gr
         if member is None or not is_staff_like(member.role_codes):
             continue
         chat = ensure_private_group(repos, member.external_id, target.community_id, now)
-        if (chat.id, case.id) in private:
-            continue  # the handler already wrote to them about this case
+        card_key = f"{key}:card:{member.external_id}"[:200]
+        if (chat.id, case.id) in private or repos.outbox.exists(card_key):
+            continue  # the handler already wrote to them about this case, or a run before
         private.add((chat.id, case.id))
         text = reach.case_card_text(case.id, category_label(case.category),
                                     texts.place(case.location), case.text,
                                     origin.name or origin.id, case.urgent,
                                     post.kind == "escalation")
         out.append(Outgoing(text=text, kind=post.kind, case_id=case.id, group_id=chat.id,
-                            key=f"{key}:card:{member.external_id}"[:200],
+                            key=card_key,
                             urgent=post.urgent,
                             card=case_card(repos, config, case, member.external_id,
                                            post.kind, now)))
