@@ -218,6 +218,31 @@ def test_the_rating_result_comes_as_a_card(wecom, wbot, group, peer, qyapi, cloc
     card = _cards(qyapi, "u-wang")[-1]
     assert card["main_title"]["title"] == "#1 居民评价：满意"
     assert [b["text"] for b in card["button_list"]] == ["查看"]
+    _tap(peer, wecom, "u-wang", card, "查看")
+    [detail] = _texts(qyapi, "u-wang")
+    assert detail.startswith("工单 #1") and "满意" in detail
+
+
+def test_finish_by_tap_once(wecom, wbot, group, peer, qyapi, receiver, clock):
+    group.say("u-zhang", "5号楼电梯又坏了")
+    deliver_due(wbot, clock())
+    _tap(peer, wecom, "u-wang", _card_about(qyapi, "u-wang", 1), "签收")
+    deliver_due(wbot, clock())
+    working = _cards(qyapi, "u-wang")[-1]
+    assert [b["text"] for b in working["button_list"]] == ["办结", "查看"]
+    _tap(peer, wecom, "u-zhang", working, "办结")                # not his card
+    assert _texts(qyapi, "u-zhang") == ["卡片操作未完成：这张卡片是发给别人的，您不能替他操作。"]
+    clock.set(at("12:00"))
+    before = len(receiver.posts)
+    _tap(peer, wecom, "u-wang", working, "办结")
+    [asked] = _group_posts(receiver)[before:]
+    assert asked == texts.case_resolved(1, "王师傅", "") + "\n@张阿姨"   # as /办结 #1
+    _tap(peer, wecom, "u-wang", working, "办结")                 # again: refused
+    assert _texts(qyapi, "u-wang")[-1] == "卡片操作未完成：您已经点过这个按钮了。"
+    assert len(_group_posts(receiver)) == before + 1
+    assert [k for k, _, _ in _events(wbot, 1)] == ["opened", "acknowledged", "resolved"]
+    with wbot.store.transaction() as repos:
+        assert repos.cases.get(1).state == "resolved"
 
 
 def test_a_voice_message_to_the_app_is_taken_as_text(wecom, wbot, group, peer, qyapi):
