@@ -1,6 +1,7 @@
 """SQLAlchemy 2 typed models: communities, groups, members and roles (with the trace of
 every role change), the inbound journal, the outbox and the health of the WeCom webhooks
-it posts through, cases with complainants and events.
+it posts through, cases with complainants and events, the one-tap cards sent and the
+taps on them.
 
 Datetimes are stored as naive UTC and come back timezone-aware (UTC) on every backend.
 """

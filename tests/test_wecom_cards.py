@@ -541,3 +541,34 @@ def test_taps_are_stored_once_per_person_and_button(db_url):
             assert row.card["title"] == "#1 已办结，请您评价"
     finally:
         engine.dispose()
+
+
+def test_taps_of_the_wrong_shape_are_ignored_or_refused(wecom, wbot, group, peer, qyapi,
+                                                       clock, db_url):
+    group.say("u-zhang", "5号楼电梯又坏了")
+    deliver_due(wbot, clock())
+    card = _card_about(qyapi, "u-wang", 1)
+    xml = peer.card_event_xml("u-wang", card["task_id"], _button(card, "签收"))
+    nested = xml.replace(f"<TaskId><![CDATA[{card['task_id']}]]></TaskId>",
+                         "<TaskId><a>1</a><a>2</a></TaskId>")
+    assert nested != xml
+    resp = peer.post(nested)
+    assert resp.status_code == 200 and resp.get_data() == b""      # authentic: empty 200
+    worker_of(wecom).wait_idle()
+    assert qyapi.card_updates == []
+    with wbot.store.transaction() as repos:
+        assert repos.cases.get(1).state == "open"
+
+
+def test_an_ai_bot_tap_of_the_wrong_shape_is_a_400(db_url, clock, qyapi):
+    flask_app, bot = _aibot(db_url, clock, qyapi)
+    try:
+        peer = AibotPeer(flask_app.test_client())
+        body = peer.card_event("u-zhang", "linli-x", "k")
+        body["event"]["template_card_event"]["task_id"] = ["linli-x"]
+        assert peer.post(body).status_code == 400
+        del body["event"]["template_card_event"]["event_key"]
+        body["event"]["template_card_event"]["task_id"] = "linli-x"
+        assert peer.post(body).status_code == 400
+    finally:
+        bot.engine.dispose()
