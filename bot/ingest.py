@@ -9,6 +9,10 @@
 
 A message journalled but never handled (the process died between 1 and 2) is picked up
 again by `handle_unhandled`, which the tick runs.
+
+`perform` takes the same path for a command someone did not type but tapped (a card's
+button): a refusal comes back to the caller instead of being posted. A message's `via`
+(voice, card) is kept in the journal and written on every timeline event it causes.
 """
 
 from __future__ import annotations
