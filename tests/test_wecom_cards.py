@@ -112,6 +112,20 @@ def test_a_new_case_reaches_pinged_staff_as_a_card(wecom, wbot, group, qyapi, cl
     assert _cards(qyapi, "u-zhang") == []                           # residents get none
 
 
+def test_a_card_refused_for_rate_is_retried_in_order(wecom, wbot, group, qyapi, clock):
+    from datetime import timedelta
+
+    group.say("u-zhang", "5号楼电梯又坏了")
+    group.say("u-zhang", "7号楼电梯也坏了，按钮没反应")
+    qyapi.app_fail_45009 = 1                                   # WeCom: too many, wait
+    deliver_due(wbot, clock())
+    assert _cards(qyapi, "u-wang") == []
+    clock.set(clock() + timedelta(seconds=61))
+    deliver_due(wbot, clock())
+    titles = [c["main_title"]["title"] for c in _cards(qyapi, "u-wang")]
+    assert titles == ["新工单 #1", "新工单 #2"]                   # once each, in order
+
+
 def test_an_overdue_case_reaches_the_next_tier_as_a_card_once(wecom, wbot, group, qyapi,
                                                                clock):
     from scheduler.tick import run_tick
