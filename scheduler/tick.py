@@ -57,6 +57,7 @@ def fire(app: Application, repos: Repos, job: ScheduledJob, now: datetime):
 class TickSummary:
     at: datetime
     recovered: int = 0
+    pulled: int = 0  # messages taken in by pollers (the WeCom archive feed)
     posts: Counter = field(default_factory=Counter)
     delivered: int = 0
     retried: int = 0
@@ -64,8 +65,9 @@ class TickSummary:
 
     def line(self, tz) -> str:
         planned = ", ".join(f"{k} {v}" for k, v in sorted(self.posts.items())) or "nothing due"
+        pulled = f"pulled {self.pulled} messages, " if self.pulled else ""
         return (f"tick {self.at.astimezone(tz).isoformat(timespec='seconds')}: {planned}; "
-                f"recovered {self.recovered} messages, delivered {self.delivered} posts, "
+                f"{pulled}recovered {self.recovered} messages, delivered {self.delivered} posts, "
                 f"{self.retried} to retry, {self.failed} failed")
 
 
@@ -110,6 +112,11 @@ def _wait_for_morning(app: Application, repos: Repos, job: ScheduledJob, now: da
 
 def run_tick(app: Application, now: datetime) -> TickSummary:
     summary = TickSummary(at=now)
+    for name, poll in app.pollers.items():  # feeds pulled rather than pushed
+        try:
+            summary.pulled += poll(now)
+        except Exception:  # noqa: BLE001 - a feed failing must not stop the tick
+            log.exception("poller %s failed", name)
     summary.recovered = handle_unhandled(app, now)
     summary.posts.update(run_timers(app, now))
     summary.posts.update(run_calendar_posts(app, now))

@@ -25,6 +25,21 @@ GROUP_COMPLAINT_SIZE = 3
 RATINGS = ("satisfied", "basic", "unsatisfied")
 
 
+# the states each change may start from (the desk shows only the actions a case allows)
+ACTION_STATES: dict[str, tuple[str, ...]] = {
+    "acknowledge": ("open", "assigned", "reopened", "transferred"),
+    "progress": OPEN_STATES, "resolve": OPEN_STATES, "extend": OPEN_STATES,
+    "assign": OPEN_STATES, "escalate": OPEN_STATES, "transfer": OPEN_STATES,
+    "merge": OPEN_STATES, "close": OPEN_STATES + ("resolved",),
+    "recategorize": OPEN_STATES + ("resolved",),
+}
+
+
+def allows(case: Case, action: str) -> bool:
+    """Whether the case's state lets this change happen."""
+    return case.state in ACTION_STATES[action]
+
+
 class CaseRuleError(RuleError):
     """The rules forbid this change to a case."""
 
@@ -166,7 +181,7 @@ def _require_state(case: Case, allowed: tuple[str, ...], action: str) -> None:
 
 def acknowledge(repos: Repos, case: Case, actor: Member, now: datetime) -> Outcome:
     """签收: the actor takes the case (becoming its assignee if it had none)."""
-    _require_state(case, ("open", "assigned", "reopened", "transferred"), texts.ACKNOWLEDGE_ACTION)
+    _require_state(case, ACTION_STATES["acknowledge"], texts.ACKNOWLEDGE_ACTION)
     if case.assignee_id is None or case.state in ("open", "reopened"):
         case.assignee_id = actor.id
     case.state = "acknowledged"
@@ -178,7 +193,7 @@ def acknowledge(repos: Repos, case: Case, actor: Member, now: datetime) -> Outco
 
 def add_progress(repos: Repos, case: Case, actor: Member, note: str, now: datetime
                  ) -> Outcome:
-    _require_state(case, OPEN_STATES, texts.UPDATE_ACTION)
+    _require_state(case, ACTION_STATES["progress"], texts.UPDATE_ACTION)
     if case.acknowledged_at is None:
         case.acknowledged_at = now
     if case.assignee_id is None:
@@ -191,7 +206,7 @@ def add_progress(repos: Repos, case: Case, actor: Member, note: str, now: dateti
 
 def resolve(repos: Repos, case: Case, actor: Member, note: str, now: datetime) -> Outcome:
     """办结: the complainants are asked to rate."""
-    _require_state(case, OPEN_STATES, texts.RESOLVE_ACTION)
+    _require_state(case, ACTION_STATES["resolve"], texts.RESOLVE_ACTION)
     if case.acknowledged_at is None:
         case.acknowledged_at = now
     if case.assignee_id is None:
@@ -205,7 +220,7 @@ def resolve(repos: Repos, case: Case, actor: Member, note: str, now: datetime) -
 
 def extend(repos: Repos, case: Case, actor: Member, by: timedelta, reason: str,
            now: datetime) -> Outcome:
-    _require_state(case, OPEN_STATES, texts.EXTEND_ACTION)
+    _require_state(case, ACTION_STATES["extend"], texts.EXTEND_ACTION)
     case.resolve_by = case.resolve_by + by
     repos.cases.add_event(case, "extended", actor, now, note=reason,
                           by_minutes=int(by.total_seconds() // 60))
@@ -336,7 +351,7 @@ def close_rating_window(repos: Repos, case: Case, now: datetime) -> Rated:
 
 def assign(repos: Repos, case: Case, actor: Member, assignee: Member, now: datetime
            ) -> Outcome:
-    _require_state(case, OPEN_STATES, texts.ASSIGN_ACTION)
+    _require_state(case, ACTION_STATES["assign"], texts.ASSIGN_ACTION)
     case.assignee_id = assignee.id
     if case.state in ("open", "reopened", "acknowledged", "in_progress"):
         case.state = "assigned"
@@ -348,7 +363,7 @@ def assign(repos: Repos, case: Case, actor: Member, assignee: Member, now: datet
 def escalate(repos: Repos, community: CommunityConfig, case: Case, actor: Member | None,
              reason: str, now: datetime, *, automatic: str = "") -> Outcome:
     """三提: one tier up, pinging that tier's roles."""
-    _require_state(case, OPEN_STATES, texts.ESCALATE_ACTION)
+    _require_state(case, ACTION_STATES["escalate"], texts.ESCALATE_ACTION)
     top = max(1, len(community.tiers))
     if case.tier >= top:
         raise CaseRuleError(texts.case_at_top_tier(case.id))
@@ -363,7 +378,7 @@ def escalate(repos: Repos, community: CommunityConfig, case: Case, actor: Member
 def transfer(repos: Repos, case: Case, actor: Member, unit: str, reason: str, now: datetime
              ) -> Outcome:
     """一转: the case belongs to an outside unit; it stays open and is followed up."""
-    _require_state(case, OPEN_STATES, texts.TRANSFER_ACTION)
+    _require_state(case, ACTION_STATES["transfer"], texts.TRANSFER_ACTION)
     case.state = "transferred"
     case.transferred_to = unit
     if case.acknowledged_at is None:
@@ -376,8 +391,8 @@ def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime
     """Fold `source` into `target`: its complainants join the target."""
     if source.id == target.id:
         raise CaseRuleError(texts.MERGE_SAME)
-    _require_state(source, OPEN_STATES, texts.MERGE_ACTION)
-    _require_state(target, OPEN_STATES, texts.MERGE_ACTION)
+    _require_state(source, ACTION_STATES["merge"], texts.MERGE_ACTION)
+    _require_state(target, ACTION_STATES["merge"], texts.MERGE_ACTION)
     for complainant in list(source.complainants):
         join_case(repos, target, complainant.member, texts.merged_from(source.id), now)
     source.state = "merged"
@@ -392,7 +407,7 @@ def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime
 
 def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -> Outcome:
     """/关闭 by a moderator; a resolved case keeps the ratings given so far (the worst)."""
-    _require_state(case, OPEN_STATES + ("resolved",), texts.CLOSE_ACTION)
+    _require_state(case, ACTION_STATES["close"], texts.CLOSE_ACTION)
     if case.state == "resolved":
         case.rating = worst(current_round(repos.cases.rating_events([case.id])).values())
     case.state = "closed"
@@ -404,7 +419,7 @@ def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -
 def recategorize(repos: Repos, community: CommunityConfig, case: Case, category: str,
                  actor: Member, now: datetime) -> Outcome:
     """/改类: a new category and the people it routes to (pinged)."""
-    _require_state(case, OPEN_STATES + ("resolved",), texts.RECATEGORIZE_ACTION)
+    _require_state(case, ACTION_STATES["recategorize"], texts.RECATEGORIZE_ACTION)
     old = case.category
     case.category = category
     case.updated_at = now

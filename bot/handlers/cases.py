@@ -17,6 +17,7 @@ from bot.domain.cases import (
 )
 from bot.domain.categories import category_code, category_label
 from bot.domain.civility import masked
+from bot.domain.media import photo_counts
 from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
@@ -73,8 +74,8 @@ def report(ctx: Context, args: str) -> None:
     if not text:
         raise UsageError(texts.REPORT_EMPTY)
     result = ctx.classifier.classify(text, role="resident")
-    _open(ctx, text, result.category or "other", result.urgent, result.location,
-          result.keywords, via="command")
+    _open(ctx, text, ctx.msg.category or result.category or "other", result.urgent,
+          result.location, result.keywords, via="command")
 
 
 def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
@@ -263,7 +264,8 @@ def _detail(ctx: Context, case_id: int) -> None:
         respond_by=ctx.local(case.respond_by), resolve_by=ctx.local(case.resolve_by),
         waiting=case.state in UNACKNOWLEDGED_STATES, tier_name=tier_name(ctx.community, case.tier),
         transferred_to=case.transferred_to,
-        timeline=timeline), case_id=case.id)
+        timeline=timeline) + texts.case_photos(*photo_counts(ctx.repos, case.id)),
+        case_id=case.id)
 
 
 def addressed_listener(ctx: Context) -> bool:

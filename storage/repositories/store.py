@@ -13,6 +13,9 @@ from storage.repositories.base import EVENT_VIA
 from storage.repositories.cards import CardRepo
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
+from storage.repositories.desk import DeskRepo
+from storage.repositories.hotspots import HotspotRepo
+from storage.repositories.media import ArchiveRepo, MediaRepo
 from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
 from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
 from storage.repositories.timers import JobRepo, LeaseRepo
@@ -62,6 +65,10 @@ class Repos:
         self.topics = TopicRepo(session)
         self.corrections = CorrectionRepo(session)
         self.questions = QuestionRepo(session)
+        self.hotspots = HotspotRepo(session)
+        self.desk = DeskRepo(session)
+        self.media = MediaRepo(session)
+        self.archive = ArchiveRepo(session)
         self.cards = CardRepo(session)
 
     def tag_events(self, via: str | None) -> None:

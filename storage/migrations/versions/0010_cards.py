@@ -1,7 +1,7 @@
 """Template cards: outbound_messages.card, the cards sent and the taps on them
 
 Revision ID: 0010_cards
-Revises: 0006
+Revises: 0008_insights
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import storage.models
 
 revision = "0010_cards"
-down_revision = "0006"
+down_revision = "0008_insights"
 branch_labels = None
 depends_on = None
 
