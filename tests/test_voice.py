@@ -35,6 +35,11 @@ def test_voice_text_is_the_text_even_beside_a_caption(chat):
     """A bridge that also fills `text` (a placeholder like [语音]) still gets the words."""
     replies = chat.say("u-zhang", "[语音]", voice_text="5号楼电梯又坏了")
     assert replies[0].startswith("已受理 #1 电梯")
+    payload = chat.payload("u-gao", "", voice_text="7号楼楼道灯坏了好几天了")
+    del payload["text"]                                            # no text field at all
+    resp = chat.post(payload)
+    assert resp.status_code == 200
+    assert resp.get_json()["replies"][0]["text"].startswith("已受理 #2")
 
 
 def test_a_voice_message_in_the_unsure_band_gets_the_question(chat):
