@@ -228,22 +228,32 @@ class Dispatcher:
         if command is None:
             hints = self.suggestions(word)
             if hints:
-                ctx.reply(texts.DID_YOU_MEAN.format(name=texts.quote(word),
-                                                    suggestions=texts.listing(hints)))
+                _refuse(ctx, texts.DID_YOU_MEAN.format(name=texts.quote(word),
+                                                       suggestions=texts.listing(hints)))
             else:
-                ctx.reply(texts.UNKNOWN_COMMAND.format(name=texts.quote(word)))
+                _refuse(ctx, texts.UNKNOWN_COMMAND.format(name=texts.quote(word)))
             return
         if not may(ctx.roles, command.ability):
-            ctx.reply(texts.not_allowed(command.name, ability_holders(command.ability),
-                                        command.refusal_hint))
+            _refuse(ctx, texts.not_allowed(command.name, ability_holders(command.ability),
+                                           command.refusal_hint))
             return
         args = (glued + " " + rest).strip() if glued else rest.strip()
         if len(args) > MAX_ARGS:  # whatever a command echoes stays readable in a group
-            ctx.reply(texts.usage(command.usage, texts.args_too_long(MAX_ARGS)))
+            _refuse(ctx, texts.usage(command.usage, texts.args_too_long(MAX_ARGS)))
             return
         try:
             command.callback(ctx, args)
         except UsageError as exc:
-            ctx.reply(texts.usage(command.usage, exc.problem))
+            _refuse(ctx, texts.usage(command.usage, exc.problem))
         except RuleError as exc:  # a refusal by the handler or by the rules
-            ctx.reply(str(exc))
+            _refuse(ctx, str(exc))
+
+
+REFUSED = "refused"  # ctx.memo key: the command was refused (its answer says why)
+
+
+def _refuse(ctx: Context, text: str) -> None:
+    """Answer a command that was not carried out, and mark it so (`bot.ingest.perform`
+    shows a card tap's refusal on the card instead of in the group)."""
+    ctx.memo[REFUSED] = text
+    ctx.reply(text)

@@ -66,6 +66,7 @@ class IncomingMessage:
     mentions: tuple[str, ...] = ()
     quote: Quote | None = None
     private: bool = False  # a 1:1 chat with the bot, not a group
+    via: str = ""  # "voice" (transcribed speech) or "card" (a tap on a card); "" typed
     raw: dict[str, Any] = field(default_factory=dict)
     # a category the channel already knows (Open311's service_code): /报修 files the
     # case under it instead of the classifier's
@@ -114,6 +115,7 @@ class Outgoing:
     # the header over one row per case (bot.outbox.batch_posts).
     batch_header: str | None = None
     batch_row: str | None = None
+    card: dict | None = None  # a template card for channels that show one (bot.domain.cards)
     circle: str = ""  # posts batch only within the same circle (split_off: by kind and people)
 
     def split_off(self) -> Outgoing:
@@ -140,6 +142,7 @@ class StoredPost(Protocol):
     case_id: int | None
     topic_id: int | None
     parts_sent: int  # parts of a long post already delivered (see bot/channels/wecom_parts)
+    card: dict | None  # the post as a template card, where its channel shows one
 
 
 class Destination(Protocol):

@@ -15,6 +15,10 @@ after it is journalled (outside any transaction), then recorded as kept or refus
 a logged reason (`bot.domain.media`); a bad photo never stops the message. After the
 dispatch, the photos go to the case the message opened or named
 (`attach_to_message_case`); a photo sent alone is the photo listener's.
+
+`perform` takes the same path for a command someone did not type but tapped (a card's
+button): a refusal comes back to the caller instead of being posted. A message's `via`
+(voice, card) is kept in the journal and written on every timeline event it causes.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.dispatcher import Context
+from bot.dispatcher import REFUSED, Context
 from bot.domain.groups import community_of, register_group
 from bot.domain.media import attach_to_message_case, prepare_photos, record_photos
 from bot.domain.timers import replan_touched
@@ -108,6 +112,8 @@ def _payload(msg: IncomingMessage) -> dict:
         payload["category"] = msg.category
     if msg.images:
         payload["images"] = len(msg.images)  # how many photos came with it
+    if msg.via:
+        payload["via"] = msg.via
     return payload
 
 
@@ -119,17 +125,21 @@ def _message_from_row(row) -> IncomingMessage:
         sender_name=row.sender_name, group_name=(row.payload or {}).get("group_name", ""),
         mentions=tuple((row.payload or {}).get("mentions") or ()),
         quote=Quote(**quote) if quote else None,
-        category=(row.payload or {}).get("category"))
+        category=(row.payload or {}).get("category"),
+        via=(row.payload or {}).get("via", ""))
 
 
-def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
-    """Dispatch a journalled message; returns the replies in wire format."""
+def handle(app: Application, inbound_id: int, *, inline: bool,
+           refusals: list[str] | None = None) -> list[dict]:
+    """Dispatch a journalled message; returns the replies in wire format.
+    `refusals`: a refused command's answer is put there instead of being posted."""
     try:
         with app.store.transaction() as repos:
             row = repos.inbound.get(inbound_id)
             if row is None or row.status != "received":
                 return []
             msg = _message_from_row(row)
+            repos.tag_events(msg.via)
             group = repos.groups.get(msg.group_id)
             community = community_of(app.config, group.community_id)
             member = repos.members.ensure(community.id, msg.sender_id, msg.sender_name,
@@ -144,6 +154,9 @@ def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
                                        touched_case_ids=repos.cases.touched_ids(),
                                        answer_case_ids=[r.case_id for r in ctx.replies],
                                        now=msg.sent_at)
+            if refusals is not None and REFUSED in ctx.memo:
+                refusals.append(str(ctx.memo[REFUSED]))
+                ctx.replies = []
             replan_touched(repos, app.config, msg.sent_at)
             posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=row.id,
                                 now=app.now(), inline=inline, config=app.config)
@@ -165,6 +178,25 @@ def _apologise(app: Application, inbound_id: int, exc: Exception, *, inline: boo
                             in_reply_to=row.id, now=app.now(), inline=inline,
                             config=app.config)
         return [wire_format(p) for p in posts]
+
+
+@dataclass
+class Performed:
+    duplicate: bool = False
+    refusal: str = ""  # the command was not carried out: why (nothing was posted)
+
+
+def perform(app: Application, msg: IncomingMessage) -> Performed:
+    """Act on a command as if its sender had typed it (a tap on a card): journalled
+    and dispatched like any message, so the same rules, timeline events and posts
+    follow; a refusal (not allowed, bad arguments, a rule saying no) comes back instead
+    of being posted, so the tapper sees it privately, not the group."""
+    inbound_id = journal(app, msg)
+    if inbound_id is None:
+        return Performed(duplicate=True)
+    refusals: list[str] = []
+    handle(app, inbound_id, inline=False, refusals=refusals)
+    return Performed(refusal=refusals[0] if refusals else "")
 
 
 def handle_unhandled(app: Application, now: datetime, grace: timedelta = timedelta(minutes=1)

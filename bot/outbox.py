@@ -9,7 +9,9 @@ order; a failure is retried with exponential backoff, a lease protects against a
 dying mid-send, and concurrent workers never send the same row twice at once. The
 outcome is stored with what the sender learnt: how many parts of a long post are out
 (`parts_sent`: the retry sends only the rest) and how the destination's webhook answered
-(its health, `bot.domain.webhook_health`).
+(its health, `bot.domain.webhook_health`). Posts get their template cards here
+(`bot.domain.cards.plan_cards`), stored on the row for the channel's sender; a card is
+never merged with other posts.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import texts
+from bot.domain.cards import plan_cards
 from bot.domain.quiet_hours import quiet_until
 from bot.domain.webhook_health import record_answer
 from bot.events import DeliveryResult, Outgoing
@@ -56,6 +59,8 @@ def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datet
         quiet_until(now, config.schedules.quiet_hours, config.tz)
     # Per-group order across processes: a group's posts take their ids (the delivery
     # order) under a lock on the group row, so ids are given in commit order.
+    # cards where the channel shows them; private case cards for the pinged staff
+    posts = plan_cards(repos, config, posts, group=group, now=now, in_reply_to=in_reply_to)
     repos.groups.lock(sorted({post.group_id or group.id for post in posts}))
     for index, post in enumerate(posts):
         target = repos.groups.get(post.group_id) if post.group_id else group
@@ -71,10 +76,23 @@ def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datet
             topic_id=post.topic_id, in_reply_to=in_reply_to,
             state="inline" if here else "pending", attempts=0,
             next_attempt_at=hold if hold and not post.urgent and not here else now,
-            created_at=now, delivered_at=now if here else None)
+            created_at=now, delivered_at=now if here else None, card=mask_card(post.card))
         if row is not None:
             rows.append(row)
     return rows
+
+
+CARD_TEXTS = ("title", "desc", "quote", "text")  # what a card shows (not keys or ids)
+
+
+def mask_card(card):
+    """A card's shown words masked like every post (phone and ID numbers)."""
+    if isinstance(card, dict):
+        return {k: mask_private(v) if k in CARD_TEXTS and isinstance(v, str)
+                else mask_card(v) for k, v in card.items()}
+    if isinstance(card, list):
+        return [mask_private(v) if isinstance(v, str) else mask_card(v) for v in card]
+    return card
 
 
 BATCH_MAX_CHARS = 1500  # a batched post's rows per message, leaving room for the @-names
@@ -231,11 +249,13 @@ def _apply_rate_limit(repos: Repos, post: OutboundMessage, limit: int, now: date
     sent = repos.outbox.sent_times_since(post.group_id, now - RATE_WINDOW)
     # a partly sent post neither takes others in nor is taken in: its parts are counted
     # on its text as queued
-    backlog = [] if post.parts_sent else repos.outbox.pending_behind(post, now)
+    # a card neither (its buttons would be lost in a merged text)
+    backlog = [] if post.parts_sent or post.card else repos.outbox.pending_behind(post, now)
     if backlog and len(sent) + 1 + len(backlog) > limit:
         merged = []
         for other in backlog:
-            if other.parts_sent or len(post.text) + len(other.text) + 2 > MERGED_MAX_CHARS:
+            if other.parts_sent or other.card or \
+                    len(post.text) + len(other.text) + 2 > MERGED_MAX_CHARS:
                 break
             post.text = f"{post.text}\n\n{other.text}"
             post.mentions = list(dict.fromkeys(list(post.mentions) + list(other.mentions)))

@@ -1,7 +1,8 @@
 """SQLAlchemy 2 typed models: communities, groups, members and roles (with the trace of
 every role change), the inbound journal, the outbox and the health of the WeCom webhooks
 it posts through, cases with complainants and events, the photos that came with messages
-and how far the WeCom archive feed has been read.
+and how far the WeCom archive feed has been read, the one-tap cards sent and the taps on
+them.
 
 Datetimes are stored as naive UTC and come back timezone-aware (UTC) on every backend.
 """
@@ -177,6 +178,9 @@ class OutboundMessage(Base):
     # how many parts of a long post are delivered (WeCom splits long texts): the text
     # stays as queued and a retry sends only the parts after these
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # a template card standing for this post where the channel can show one (see
+    # bot.domain.cards): the channel's sender sends it instead of the text
+    card: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None, nullable=True)
 
     @property
     def public_id(self) -> str:
@@ -445,6 +449,42 @@ class PendingQuestion(Base):
     state: Mapped[str] = mapped_column(String(16), default="open")
     kind: Mapped[str] = mapped_column(String(16), default="complaint",
                                       server_default="complaint")
+
+
+class Card(Base):
+    """A template card the bot sent (a staff member's case card, a group's rating or vote
+    card, a rating result): its unguessable `task_id`, the buttons' keys and what each
+    does, the group the action takes effect in and, for a private card, its one
+    recipient."""
+
+    __tablename__ = "cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # case | working | rating | vote | result
+    group_id: Mapped[str] = mapped_column(String(128))  # where the action acts
+    recipient: Mapped[str] = mapped_column(String(128), default="")  # "" for a group card
+    case_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    topic_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    buttons: Mapped[dict[str, Any]] = mapped_column(default=dict)  # key -> action
+    created_at: Mapped[datetime]
+
+
+class CardTap(Base):
+    """One person's tap of one button of a card: single use (the unique key); `event`
+    tells WeCom's retry of the same callback from a second tap."""
+
+    __tablename__ = "card_taps"
+    __table_args__ = (UniqueConstraint("card_id", "userid", "button_key",
+                                       name="uq_card_tap_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
+    userid: Mapped[str] = mapped_column(String(128))
+    button_key: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[str] = mapped_column(String(300), default="")  # what the card says now
+    at: Mapped[datetime]
 
 
 class TopicCase(Base):

@@ -72,6 +72,7 @@ class AibotPeer:
         self.client, self.token, self.path = client, token, path
         self.key = WeChatCrypto(token, aes_key, "").key
         self._n = 0
+        self.last: dict | None = None  # the last decrypted reply of `say`
 
     def message(self, userid: str, text: str, *, chatid: str | None = WECOM_GROUP,
                 msgid: str | None = None, quote: str | None = None, bot_name="邻里助手") -> dict:
@@ -84,6 +85,24 @@ class AibotPeer:
             body["chatid"] = chatid
         if quote is not None:
             body["quote"] = {"msgtype": "text", "text": {"content": quote}}
+        return body
+
+    def card_event(self, userid: str, task_id: str, key: str, *,
+                   chatid: str | None = WECOM_GROUP, selected: list[str] | None = None
+                   ) -> dict:
+        """A tap on a card in a group, as the AI bot reports it (template_card_event)."""
+        self._n += 1
+        event = {"card_type": "vote_interaction" if selected else "button_interaction",
+                 "event_key": key, "task_id": task_id}
+        if selected:
+            event["selected_items"] = {"selected_item": [
+                {"question_key": "vote", "option_ids": {"option_id": selected}}]}
+        body = {"msgid": f"ev-{self._n}-{uuid.uuid4().hex[:8]}", "aibotid": "bot-1",
+                "create_time": int(time.time()), "chattype": "group" if chatid else "single",
+                "from": {"userid": userid}, "msgtype": "event",
+                "event": {"eventtype": "template_card_event", "template_card_event": event}}
+        if chatid:
+            body["chatid"] = chatid
         return body
 
     def encrypt(self, payload: dict, *, ts: str | None = None, nonce: str = "n0nce"
@@ -118,10 +137,11 @@ class AibotPeer:
 
     def say(self, userid: str, text: str, **kwargs) -> str:
         """Send a group message; the text of the stream reply ("" when none)."""
-        reply = self.read(self.post(self.message(userid, text, **kwargs)))
+        reply = self.last = self.read(self.post(self.message(userid, text, **kwargs)))
         if reply is None:
             return ""
-        assert reply["msgtype"] == "stream" and reply["stream"]["finish"] is True
+        assert reply["msgtype"] in ("stream", "stream_with_template_card")
+        assert reply["stream"]["finish"] is True
         return reply["stream"]["content"]
 
     def echo_query(self, echo_plain: str, *, token: str | None = None) -> dict:
@@ -147,6 +167,31 @@ class AppPeer:
                 f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
                 f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
                 f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId>"
+                f"<AgentID>{AGENT_ID}</AgentID></xml>")
+
+    def card_event_xml(self, userid: str, task_id: str, key: str,
+                       response_code: str = "", create_time: int | None = None) -> str:
+        """A tap on a card the app sent (template_card_event)."""
+        self._n += 1
+        return (f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+                f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
+                f"<CreateTime>{create_time or int(time.time()) + self._n}</CreateTime>"
+                f"<MsgType><![CDATA[event]]></MsgType>"
+                f"<Event><![CDATA[template_card_event]]></Event>"
+                f"<EventKey><![CDATA[{key}]]></EventKey><TaskId><![CDATA[{task_id}]]></TaskId>"
+                f"<CardType><![CDATA[button_interaction]]></CardType>"
+                f"<ResponseCode><![CDATA[{response_code or uuid.uuid4().hex}]]></ResponseCode>"
+                f"<AgentID>{AGENT_ID}</AgentID></xml>")
+
+    def voice_xml(self, userid: str, recognition: str) -> str:
+        """A voice message to the app, with WeCom's transcription (语音识别 on)."""
+        self._n += 1
+        return (f"<xml><ToUserName><![CDATA[{self.corp_id}]]></ToUserName>"
+                f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
+                f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
+                f"<MediaId><![CDATA[media-{self._n}]]></MediaId><Format><![CDATA[amr]]></Format>"
+                f"<Recognition><![CDATA[{recognition}]]></Recognition>"
+                f"<MsgId>{8000000000000000000 + self._n}</MsgId>"
                 f"<AgentID>{AGENT_ID}</AgentID></xml>")
 
     def external_chat_xml(self, chat_id: str, detail: str) -> str:
@@ -178,6 +223,7 @@ class AppPeer:
 
 class FakeQyapi:
     """`/cgi-bin/webhook/send`, `/cgi-bin/gettoken`, `/cgi-bin/message/send`,
+    `/cgi-bin/message/update_template_card` (each response code once),
     `/cgi-bin/externalcontact/groupchat/get`, `/cgi-bin/auth/getuserinfo` (OAuth) on
     127.0.0.1."""
 
@@ -195,6 +241,8 @@ class FakeQyapi:
         self.app_fail_45009 = 0  # answer this many message/send calls with 45009
         self.app_fail_after = 0  # ... but only after this many successful ones
         self.group_chats: dict[str, dict] = {}
+        self.card_updates: list[dict] = []  # message/update_template_card bodies
+        self.used_response_codes: set[str] = set()
         self.oauth_codes: dict[str, str] = {}  # 企业微信网页授权: code -> userid (one use)
         self.lock = threading.Lock()
         fake = self
@@ -250,6 +298,15 @@ class FakeQyapi:
                         fake.app_fail_after -= 1
                         fake.app_messages.append(body)
                     return self._answer({"errcode": 0, "errmsg": "ok", "invaliduser": ""})
+                if url.path == "/cgi-bin/message/update_template_card":
+                    with fake.lock:
+                        code = body.get("response_code", "")
+                        if not code or code in fake.used_response_codes:
+                            return self._answer({"errcode": 40098,
+                                                 "errmsg": "invalid response_code"})
+                        fake.used_response_codes.add(code)
+                        fake.card_updates.append(body)
+                    return self._answer({"errcode": 0, "errmsg": "ok", "invaliduser": []})
                 if url.path == "/cgi-bin/externalcontact/groupchat/get":
                     chat = fake.group_chats.get(body.get("chat_id"))
                     if chat is None or body.get("need_name") != 1:
@@ -305,6 +362,8 @@ class FakeWecomWS:
         self.subscribe_errors: list[int] = []  # errcodes for the next subscriptions
         self.connection_times: list[float] = []
         self.answer_pings = True
+        self.refuse_cards = 0  # refuse this many template-card pushes (errcode 40008)
+        self.refuse_cards_after = 1  # ... after this many accepted ones
         self.conns: list = []
         self.lock = threading.Lock()
         self.server = serve(self._handler, "127.0.0.1", 0, ping_interval=None)
@@ -344,9 +403,15 @@ class FakeWecomWS:
                         conn.send(json.dumps(ack))
                 elif cmd == "aibot_send_msg":
                     with self.lock:
-                        self.pushes.append(frame["body"])
+                        card = frame["body"].get("msgtype") == "template_card"
+                        if card and self.refuse_cards_after <= 0 and self.refuse_cards:
+                            self.refuse_cards -= 1
+                            ack = {**ack, "errcode": 40008, "errmsg": "invalid card"}
+                        else:
+                            self.refuse_cards_after -= card
+                            self.pushes.append(frame["body"])
                     conn.send(json.dumps(ack))
-                elif cmd == "aibot_respond_msg":
+                elif cmd in ("aibot_respond_msg", "aibot_respond_update_msg"):
                     with self.lock:
                         self.responses.append(frame)
                     conn.send(json.dumps(ack))
@@ -357,6 +422,14 @@ class FakeWecomWS:
         """Deliver a message callback to the current connection; returns its req_id."""
         req_id = req_id or f"cb-{uuid.uuid4().hex[:8]}"
         self.conns[-1].send(json.dumps({"cmd": "aibot_msg_callback",
+                                        "headers": {"req_id": req_id}, "body": body},
+                                       ensure_ascii=False))
+        return req_id
+
+    def inject_event(self, body: dict, req_id: str | None = None) -> str:
+        """Deliver an event callback (a tap on a card) to the current connection."""
+        req_id = req_id or f"ev-{uuid.uuid4().hex[:8]}"
+        self.conns[-1].send(json.dumps({"cmd": "aibot_event_callback",
                                         "headers": {"req_id": req_id}, "body": body},
                                        ensure_ascii=False))
         return req_id

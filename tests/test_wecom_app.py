@@ -56,7 +56,9 @@ def _private(peer, wecom, userid, text, **kwargs):
 
 
 def _to(qyapi, userid):
-    return [m["text"]["content"] for m in qyapi.app_messages if m["touser"] == userid]
+    """The texts messaged to a member (case cards, sent to pinged staff, left out)."""
+    return [m["text"]["content"] for m in qyapi.app_messages
+            if m["touser"] == userid and m["msgtype"] == "text"]
 
 
 def test_url_verification_uses_the_corp_id(peer):
@@ -78,7 +80,7 @@ def test_history_in_the_private_chat(wecom, peer, group_chat, qyapi):
     assert answer.startswith("📁 张阿姨 的诉求档案")
     assert "共反映 1 件：进行中 1 件" in answer and "#1 " in answer
     assert "附近同类、仍在办理的工单" in answer and "#2 " in answer     # same building
-    [sent] = qyapi.app_messages
+    [sent] = [m for m in qyapi.app_messages if m["touser"] == "u-li"]
     assert sent["agentid"] == AGENT_ID and sent["msgtype"] == "text"
     _private(peer, wecom, "u-li", "/history 张阿姨")
     assert len(_to(qyapi, "u-li")) == 2
@@ -123,8 +125,13 @@ def test_assignment_is_messaged_privately(wecom, wbot, group_chat, qyapi, clock)
     assert replies[0].startswith(f"#{case_id}") and "@王师傅" in replies[0]
     assert all(r["group_id"] == "g-1" for r in group_chat.last["replies"])
     deliver_due(wbot, clock())
-    [dm] = _to(qyapi, "u-wang")
-    assert dm.startswith(f"📌 您被指派处理工单 #{case_id}") and "阳光小区议事群" in dm
+    # the new case's ping reached 王师傅 as a card, then the assignment did
+    ping, dm = [m for m in qyapi.app_messages if m["touser"] == "u-wang"]
+    assert ping["template_card"]["main_title"]["title"] == f"新工单 #{case_id}"
+    card = dm["template_card"]
+    assert card["main_title"]["title"].startswith(f"📌 您被指派处理工单 #{case_id}")
+    assert {"keyname": "来自", "value": "阳光小区议事群"} in card["horizontal_content_list"]
+    assert [b["text"] for b in card["button_list"]] == ["签收", "转办", "查看"]
 
 
 def test_an_insult_in_a_discussion_is_flagged_to_the_moderators_privately(

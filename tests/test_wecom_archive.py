@@ -173,9 +173,14 @@ def test_customer_group_messages_open_cases_and_answers_go_to_staff(
     # the random key the SDK got is the one the fake sealed: RSA PKCS#1 v1.5 opened it
     assert len(sdk.random_keys_seen) == 1 and len(sdk.random_keys_seen[0]) == 32
     # nothing for the customer group itself; the relay to u-wang (repair) privately ...
-    private = [m for m in qyapi.app_messages if m["touser"] == "u-wang"]
+    private = [m for m in qyapi.app_messages
+               if m["touser"] == "u-wang" and m["msgtype"] == "text"]
     assert private and all(m["text"]["content"].startswith(f"【{ROOM_NAME}】")
                            for m in private)
+    # (the ping also reaches him as a one-tap case card: 签收 / 转办 / 查看)
+    cards = [m["template_card"] for m in qyapi.app_messages
+             if m["touser"] == "u-wang" and m["msgtype"] == "template_card"]
+    assert [c["main_title"]["title"] for c in cards] == ["新工单 #1"]
     assert any("已受理 #1" in m["text"]["content"] for m in private)
     # ... and in the staff group through its webhook, @-mentioning him
     hooks = [p for p in qyapi.webhook_posts if p["key"] == GOOD_KEY]

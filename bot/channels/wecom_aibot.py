@@ -14,10 +14,13 @@ callback parsing the long connection (`wecom_ws`) shares.
   through `bot.ingest.receive` like the bridge's (photos of ``image`` and ``mixed``
   messages with them: their URLs serve AES ciphertext, decrypted with the bot's
   EncodingAESKey, or the image's own ``aeskey`` on the long connection, see
-  `bot.channels.media_fetch`); the answer is the encrypted passive reply:
-  one finished stream message carrying the bot's replies. A retried callback (same
-  ``msgid``) gets the same answer and changes nothing. Events and stream refreshes are
-  answered with an empty body.
+  `bot.channels.media_fetch`; a ``voice`` message, already transcribed, is marked
+  voice); the answer is the encrypted passive reply: one finished stream message
+  carrying the bot's replies. A ``template_card_event`` (a tap on a rating or vote card)
+  runs as the tapper's command (`bot.channels.wecom_cards`) and is answered with the
+  card update for the tapper. A retried callback (same ``msgid``) gets the same answer
+  and changes nothing. Other events and stream refreshes are answered with an empty
+  body.
 
 Mentions: the AI bot has no mention field, and whether ``<@userid>`` works inside stream
 markdown is untested, so replies keep the ``@name`` text the outbox writer appended. That
@@ -37,12 +40,14 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot.channels.payloads import MAX_ID, MAX_MSG_ID, PayloadError, obj, string
+from bot.channels.wecom_cards import run_tap, selected_options, template_card, updated_card
 from bot.channels.wecom_crypto import (
     CallbackCrypto,
     CallbackRejected,
     reject,
     verify_url_response,
 )
+from bot.domain.cards import Tap
 from bot.domain.groups import PRIVATE_NAME_PREFIX
 from bot.events import ImageRef, IncomingMessage, Quote
 from bot.ingest import receive
@@ -153,11 +158,24 @@ def parse_callback(body: dict[str, Any], now: datetime, media_key: bytes = b""
     single = chattype != "group"
     return IncomingMessage(
         channel=CHANNEL, msg_id=msgid, group_id=chatid or sender, sender_id=sender,
-        text=text, sent_at=now, quote=quote,
+        text=text, sent_at=now, quote=quote, via="voice" if kind == "voice" else "",
         group_name=f"{PRIVATE_NAME_PREFIX}{sender}" if single else "", private=single,
         raw={"msgid": msgid, "aibotid": string(body, "aibotid", cut=MAX_ID),
              "chatid": chatid, "chattype": chattype, "msgtype": kind},
         images=images)
+
+
+def card_tap(body: dict[str, Any]) -> Tap:
+    """A tap on a card in a group: ``event.template_card_event`` (or the SDK's flat
+    ``event.event_key`` / ``event.task_id``); the msgid tells WeCom's retries."""
+    event = obj(body, "event")
+    inner = obj(event, "template_card_event") or event
+    return Tap(task_id=string(inner, "task_id", required=True, limit=128),
+               key=string(inner, "event_key", required=True, limit=64),
+               userid=string(obj(body, "from", required=True), "userid", required=True,
+                             limit=MAX_ID, label="from.userid"),
+               event=string(body, "msgid", cut=64),
+               selected=selected_options(inner.get("selected_items")))
 
 
 def stream_id(msgid: str) -> str:
@@ -172,14 +190,20 @@ def truncate_utf8(text: str, limit: int) -> str:
     return data[: limit - 3].decode("utf-8", "ignore") + "…"
 
 
-def stream_reply(msgid: str, replies: list[dict]) -> dict[str, Any] | None:
-    """The finished stream message carrying the replies; None when there is nothing."""
+def stream_reply(msgid: str, replies: list[dict], card: dict[str, Any] | None = None
+                 ) -> dict[str, Any] | None:
+    """The finished stream message carrying the replies (with the template card of one
+    of them, a rating request or a vote: ``stream_with_template_card``); None when there
+    is nothing."""
     texts_ = [r["text"] for r in replies if r.get("text")]
     if not texts_:
         return None
     content = truncate_utf8("\n\n".join(texts_), STREAM_MAX_BYTES)
-    return {"msgtype": "stream",
-            "stream": {"id": stream_id(msgid), "finish": True, "content": content}}
+    stream = {"id": stream_id(msgid), "finish": True, "content": content}
+    if card:
+        return {"msgtype": "stream_with_template_card", "stream": stream,
+                "template_card": template_card(card)}
+    return {"msgtype": "stream", "stream": stream}
 
 
 def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -190,16 +214,19 @@ def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | 
     if msg is None:
         if body.get("msgtype") == "event":
             event = body.get("event")
-            log.info("wecom aibot event %r", str(event.get("eventtype"))[:64]
-                     if isinstance(event, dict) else None)
+            kind = event.get("eventtype") if isinstance(event, dict) else None
+            if kind == "template_card_event":
+                tap = card_tap(body)
+                answer = run_tap(app, tap)
+                return None if answer.retry else updated_card(tap, answer)
+            log.info("wecom aibot event %r", str(kind)[:64])
         return None
     result = receive(app, msg)
-    replies = result.replies
-    if result.duplicate:
-        with app.store.transaction() as repos:
-            replies = [{"text": row.text} for row in repos.outbox.for_inbound_message(
-                CHANNEL, msg.msg_id)]
-    return stream_reply(msg.msg_id, replies)
+    with app.store.transaction() as repos:
+        rows = repos.outbox.for_inbound_message(CHANNEL, msg.msg_id)
+        replies = [{"text": row.text} for row in rows] if result.duplicate else result.replies
+        card = next((row.card for row in rows if row.card and row.state == "inline"), None)
+    return stream_reply(msg.msg_id, replies, card)
 
 
 def bot_media_key(app: Application) -> bytes:

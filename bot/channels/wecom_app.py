@@ -12,6 +12,11 @@ Inbound, ``/wecom/app`` (XML callbacks through wechatpy, receive id = CorpID):
   ``wecom_app`` in the private "group" ``wecom-app:U`` (registered with channel
   ``wecom_app`` in U's community, see `bot.domain.groups`), then dispatched; the
   answers go out through the outbox and `WecomAppSender`.
+- ``template_card_event`` (a tap on a card the app sent, `bot.channels.wecom_cards`):
+  run on the worker as the tapper's command; the card is updated
+  (``message/update_template_card`` with the event's ``ResponseCode``: the button says
+  who did what, or 未能操作), and a refusal also comes as a private message, never in
+  the group. A voice message is taken like text from its ``Recognition`` (marked voice).
 - ``change_external_chat`` events (``UnknownMessage._data`` in wechatpy): on
   ``add_member`` the group's roster is fetched (``externalcontact/groupchat/get``,
   ``need_name=1``) and its members upserted into the group's community; on
@@ -19,7 +24,8 @@ Inbound, ``/wecom/app`` (XML callbacks through wechatpy, receive id = CorpID):
 - ``msgaudit_notify`` (会话内容存档 has new data): the archive poller the factory
   registered (`bot.channels.wecom_archive`) runs on the background worker.
 
-Outbound, `WecomAppSender`: ``message/send`` (text, ``touser``) through
+Outbound, `WecomAppSender`: ``message/send`` (text, or ``template_card`` for a post
+with a card, ``touser``) through
 `wechatpy.enterprise.WeChatClient` pointed at ``api_base``; the access token is cached
 by wechatpy's session storage and fetched from ``{api_base}/cgi-bin/gettoken``.
 """
@@ -38,6 +44,7 @@ from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from bot.channels.payloads import MAX_ID, MAX_MSG_ID, MAX_NAME, PayloadError, string
+from bot.channels.wecom_cards import TapAnswer, run_tap, selected_options, template_card
 from bot.channels.wecom_crypto import (
     CallbackCrypto,
     CallbackRejected,
@@ -46,6 +53,7 @@ from bot.channels.wecom_crypto import (
 )
 from bot.channels.wecom_parts import send_parts
 from bot.clock import Clock
+from bot.domain.cards import Tap
 from bot.domain.groups import (
     APP_CHANNEL,
     community_for_new_group,
@@ -54,9 +62,10 @@ from bot.domain.groups import (
     private_group_id,
     userid_of,
 )
-from bot.events import DeliveryResult, IncomingMessage
+from bot.events import DeliveryResult, IncomingMessage, Outgoing
 from bot.ingest import handle, journal
-from bot.outbox import deliver_due
+from bot.outbox import deliver_due, queue_posts
+from bot.texts import reach
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -70,6 +79,7 @@ ARCHIVE_POLLER = "wecom_archive"  # the application's poller pulling the archive
 MAX_BODY = 1024 * 1024
 RATE_PER_MINUTE = 20  # WeCom drops app messages beyond ~30/min per member, silently
 TEXT_LIMIT = 2048  # message/send text content, in UTF-8 bytes
+BUTTON_NAME_MAX = 20  # update_template_card button.replace_name [mem]
 
 
 # --- the API client ------------------------------------------------------------------------------
@@ -132,18 +142,25 @@ class WecomAppSender:
         return RATE_PER_MINUTE
 
     def send(self, post: OutboundMessage, group: Group | None) -> DeliveryResult:
-        """A long text goes in parts (`bot.channels.wecom_parts`), resuming after the
-        parts already out."""
+        """A card goes as a template card (its text when WeCom refuses the card); a long
+        text in parts (`bot.channels.wecom_parts`), resuming after the parts already out."""
         userid = userid_of(post.group_id)
+        if post.card and not post.parts_sent:
+            result = self._send_one(userid, None, card=template_card(post.card))
+            if result.ok or result.retry_after:
+                return result
+            log.warning("wecom app card to %s refused (%s); sending its text", userid,
+                        result.error)
         return send_parts(post.text, TEXT_LIMIT,
                           lambda part, _last: self._send_one(userid, part),
                           post.parts_sent or 0)
 
-    def _send_one(self, userid: str, content: str) -> DeliveryResult:
+    def _send_one(self, userid: str, content: str | None, card: dict | None = None
+                  ) -> DeliveryResult:
+        msg = {"msgtype": "template_card", "template_card": card} if card else \
+            {"msgtype": "text", "text": {"content": content}, "safe": 0}
         try:
-            answer = self.client.message.send(
-                self.config.agent_id, userid,
-                msg={"msgtype": "text", "text": {"content": content}, "safe": 0})
+            answer = self.client.message.send(self.config.agent_id, userid, msg=msg)
         except APILimitedException:
             return DeliveryResult(ok=False, error="app 45009 rate limited", retry_after=60.0)
         except WeChatClientException as exc:
@@ -191,11 +208,14 @@ class CallbackWorker:
 def text_fields(data: dict[str, Any]) -> tuple[str, str, str]:
     """(userid, MsgId, Content) of a text message's XML fields, checked: each must be
     plain text (xmltodict turns nested elements into objects and repeated ones into
-    lists), the ids within the stored columns' lengths; else PayloadError."""
+    lists), the ids within the stored columns' lengths; else PayloadError. A voice
+    message's text is its ``Recognition`` (WeCom's transcription, when the app has
+    语音识别 on; "" otherwise: nothing to act on)."""
     userid = string(data, "FromUserName", required=True,
                     limit=MAX_ID - len(private_group_id("")))
     msg_id = string(data, "MsgId", required=True, limit=MAX_MSG_ID)
-    content = string(data, "Content", limit=MAX_BODY)
+    field = "Recognition" if string(data, "MsgType").lower() == "voice" else "Content"
+    content = string(data, field, limit=MAX_BODY)
     return userid, msg_id, content
 
 
@@ -204,12 +224,16 @@ def receive_text(app: Application, data: dict[str, Any]) -> int | None:
     for a duplicate (fast: runs inside the callback request). Fields of the wrong type
     raise PayloadError before anything is stored."""
     userid, msg_id, content = text_fields(data)
+    if not content.strip():
+        return None  # a voice message without a transcription
+    voice = string(data, "MsgType").lower() == "voice"
     now = app.now()
     with app.store.transaction() as repos:
         community = community_of_member(repos, app.config, userid)
         ensure_private_group(repos, userid, community.id, now)
     msg = IncomingMessage(channel=CHANNEL, msg_id=msg_id, group_id=private_group_id(userid),
                           sender_id=userid, text=content, sent_at=now,
+                          via="voice" if voice else "",
                           raw={"AgentID": str(data.get("AgentID"))[:32]})
     return journal(app, msg)
 
@@ -217,6 +241,60 @@ def receive_text(app: Application, data: dict[str, Any]) -> int | None:
 def handle_and_deliver(app: Application, inbound_id: int) -> None:
     handle(app, inbound_id, inline=False)
     deliver_due(app)
+
+
+# --- taps on cards ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AppTap:
+    tap: Tap
+    response_code: str
+
+
+def card_tap(data: dict[str, Any]) -> AppTap:
+    """The fields of a template_card_event; PayloadError when one is of the wrong type."""
+    userid = string(data, "FromUserName", required=True, limit=MAX_ID)
+    event = f"{string(data, 'CreateTime', cut=20)}"
+    return AppTap(Tap(task_id=string(data, "TaskId", required=True, limit=128),
+                      key=string(data, "EventKey", required=True, limit=64),
+                      userid=userid, event=event,
+                      selected=selected_options(data.get("SelectedItems"))),
+                  response_code=string(data, "ResponseCode", limit=512))
+
+
+def update_card(client: WecomAppClient, agent_id: int, userid: str, response_code: str,
+                label: str) -> None:
+    """``message/update_template_card``: the tapper's buttons become one grey button
+    saying `label` (the response code is single-use and valid 72 hours)."""
+    if not response_code:
+        return
+    try:
+        client.post("message/update_template_card", data={
+            "userids": [userid], "agentid": agent_id, "response_code": response_code,
+            "button": {"replace_name": label[:BUTTON_NAME_MAX]}})
+    except Exception as exc:  # noqa: BLE001 - the action is done; the card stays as it was
+        log.warning("wecom app: card update for %s failed: %s", userid, type(exc).__name__)
+
+
+def handle_tap(app: Application, client: WecomAppClient, event: AppTap) -> TapAnswer:
+    """Run a staff member's tap; update their card; a refusal also comes privately."""
+    tap = event.tap
+    answer = run_tap(app, tap)
+    if answer.retry:
+        return answer
+    update_card(client, app.config.channels.wecom_app.agent_id, tap.userid,
+                event.response_code, answer.label)
+    if answer.refusal:
+        now = app.now()
+        with app.store.transaction() as repos:
+            community = community_of_member(repos, app.config, tap.userid)
+            chat = ensure_private_group(repos, tap.userid, community.id, now)
+            queue_posts(repos, [Outgoing(text=reach.tap_refused(answer.refusal),
+                                         key=f"tap-refused:{tap.task_id}:{tap.key}:"
+                                             f"{tap.userid}:{tap.event}"[:200])],
+                        group=chat, now=now, config=app.config, in_reply_to=None)
+    deliver_due(app)
+    return answer
 
 
 @dataclass(frozen=True)
@@ -337,12 +415,14 @@ def create_blueprint(app: Application) -> Blueprint:
         data = dict(message._data) if message is not None else {}
         try:
             kind = string(data, "MsgType").lower()
-            if kind == "text":
+            event = string(data, "Event").lower() if kind == "event" else ""
+            if kind in ("text", "voice"):
                 inbound_id = receive_text(app, data)
                 if inbound_id is not None:
                     worker_of(current_app).submit(handle_and_deliver, app, inbound_id)
-            elif isinstance(message, UnknownMessage) and \
-                    string(data, "Event").lower() == "change_external_chat":
+            elif event == "template_card_event":
+                worker_of(current_app).submit(handle_tap, app, client(), card_tap(data))
+            elif isinstance(message, UnknownMessage) and event == "change_external_chat":
                 worker_of(current_app).submit(update_roster, app, client(),
                                               roster_change(data))
             elif string(data, "Event").lower() == "msgaudit_notify" and \

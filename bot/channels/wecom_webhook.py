@@ -7,7 +7,11 @@ Route of one outbox row for a group:
   replies and pushes cannot @ reliably;
 - other posts (and pings in groups without a working key) go through the long
   connection's push (``aibot_send_msg``, markdown) when it is connected;
-- otherwise the webhook; a failed push falls back to the webhook.
+- otherwise the webhook; a failed push falls back to the webhook;
+- a post with a card (a rating request, a vote: `bot.domain.cards`) is pushed as a
+  ``template_card`` while the long connection is up (and, when it @s people and the
+  group has a webhook, its text goes through the webhook too: a card notifies nobody);
+  otherwise, or when the push is refused, its text goes by the route above.
 
 Webhook: ``POST {api_base}/cgi-bin/webhook/send?key=KEY``; ``text`` with
 ``mentioned_list`` when the post mentions members (content ≤ 2048 bytes), else
@@ -34,6 +38,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import requests
 
+from bot.channels.wecom_cards import template_card
 from bot.channels.wecom_parts import send_parts
 from bot.clock import Clock
 from bot.domain.webhook_health import (
@@ -97,6 +102,10 @@ class Pusher(Protocol):
         """Send `aibot_send_msg`; (errcode, errmsg) of the ack. Raises PushUnavailable."""
         ...
 
+    def push_card(self, chatid: str, card: dict) -> tuple[int, str]:
+        """`aibot_send_msg` with a template card; as `push_markdown`."""
+        ...
+
 
 # --- the sender --------------------------------------------------------------------------------
 
@@ -127,6 +136,16 @@ class WecomSender:
         # one split per post, whichever route: the parts out are counted on it
         limit = TEXT_LIMIT if mentions else MARKDOWN_LIMIT
         start = post.parts_sent or 0
+        if post.card and push_up and not start:
+            result = self._push(group.id, template_card(post.card), card=True)
+            if result.retry_after or (result.ok and not (mentions and key and not dead)):
+                return result
+            if not result.ok:
+                log.info("card push to %s failed (%s); posting the text", group.id,
+                         result.error)
+            else:  # the card is out; the text through the webhook @s the people named
+                return send_parts(post.text, limit, lambda part, last: self._webhook(
+                    group, part, mentions, last), start)
         if push_up and (not mentions or not key or dead):
             result = send_parts(post.text, limit, lambda part, _last: self._push(
                 group.id, part), start)
@@ -153,9 +172,10 @@ class WecomSender:
         with self.store.transaction() as repos:
             return key_is_dead(repos, group, self.clock())
 
-    def _push(self, chatid: str, content: str) -> DeliveryResult:
+    def _push(self, chatid: str, content, card: bool = False) -> DeliveryResult:
         try:
-            errcode, errmsg = self.pusher.push_markdown(chatid, content)
+            errcode, errmsg = self.pusher.push_card(chatid, content) if card else \
+                self.pusher.push_markdown(chatid, content)
         except PushUnavailable as exc:
             return DeliveryResult(ok=False, error=f"push unavailable: {exc}")
         if errcode == 0:

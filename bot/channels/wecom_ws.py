@@ -8,8 +8,10 @@ Protocol (frames are JSON ``{cmd, headers: {req_id}, body}``; acks carry the req
   callback, unencrypted; messages go through `wecom_aibot.answer_callback` (journal,
   dedupe, dispatch) and the answer goes back as ``aibot_respond_msg`` with the inbound
   ``req_id`` (one finished stream message);
-- proactive posts (`push_markdown`, used by `wecom_webhook.WecomSender`) are
-  ``aibot_send_msg`` markdown to a ``chatid``, waiting for the ack;
+- proactive posts (`push_markdown`, `push_card`, used by `wecom_webhook.WecomSender`)
+  are ``aibot_send_msg`` markdown or template cards to a ``chatid``, waiting for the ack;
+- a tap on a card (``aibot_event_callback``, ``template_card_event``) runs like the
+  HTTP callback's and the card update goes back as ``aibot_respond_update_msg``;
 - reconnect with exponential backoff, 1 s → 30 s; an auth failure with errcode 45009
   (reconnecting too fast) or a ``disconnected_event`` (another connection took over)
   waits the full 30 s;
@@ -44,6 +46,7 @@ from bot.channels.payloads import PayloadError
 from bot.channels.wecom_aibot import answer_callback
 from bot.channels.wecom_webhook import PushUnavailable
 from bot.clock import Clock
+from bot.outbox import deliver_due
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -207,6 +210,13 @@ class LongConnection:
         frame = self.request("aibot_send_msg", body)
         return errcode_of(frame), str(frame.get("errmsg", ""))[:300]
 
+    def push_card(self, chatid: str, card: dict) -> tuple[int, str]:
+        if not self.connected:
+            raise PushUnavailable("not connected")
+        frame = self.request("aibot_send_msg", {"chatid": chatid, "msgtype": "template_card",
+                                                "template_card": card})
+        return errcode_of(frame), str(frame.get("errmsg", ""))[:300]
+
     def request(self, cmd: str, body: dict[str, Any]) -> dict:
         """Send a frame and wait for its ack (raises PushUnavailable)."""
         req_id = self._req_id(cmd)
@@ -328,17 +338,22 @@ class LongConnection:
             kind = event.get("eventtype") if isinstance(event, dict) else None
             if kind == "disconnected_event":
                 raise _Replaced()
+            if kind == "template_card_event":
+                self._worker.submit(self._on_message, req_id, body, "aibot_respond_update_msg")
+                return
             log.info("wecom long connection event %r", str(kind)[:64])
         elif cmd is None and errcode_of(frame) != 0:
             log.warning("wecom long connection: request %s failed: %s %s", req_id,
                         frame.get("errcode"), frame.get("errmsg"))
 
-    def _on_message(self, req_id: str, body: dict) -> None:
+    def _on_message(self, req_id: str, body: dict, cmd: str = "aibot_respond_msg") -> None:
+        """A message (or a tap on a card: its update goes back as `cmd`)."""
         try:
             reply = answer_callback(self.app, body)
             if reply is not None:
-                self._send({"cmd": "aibot_respond_msg", "headers": {"req_id": req_id},
-                            "body": reply})
+                self._send({"cmd": cmd, "headers": {"req_id": req_id}, "body": reply})
+            if cmd != "aibot_respond_msg":
+                deliver_due(self.app)  # what the tap made the bot say in the group
         except TransportClosed:
             log.warning("wecom long connection closed before the answer to %r",
                         str(body.get("msgid"))[:64])

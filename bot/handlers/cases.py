@@ -28,6 +28,7 @@ from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
 from bot.handlers.feedback import record_rating
 from bot.handlers.lookup import addresses_bot, classification, quoted_cases, quotes_bot
+from bot.texts import reach
 from storage.models import UNACKNOWLEDGED_STATES, Case, InboundMessage, Member
 
 
@@ -277,7 +278,8 @@ def _detail(ctx: Context, case_id: int) -> None:
     if _shown_briefly(ctx, case):
         return
     assignee = ctx.repos.members.get(case.assignee_id) if case.assignee_id else None
-    timeline = [(ctx.local(e.at), texts.EVENT_LABELS.get(e.kind, e.kind),
+    timeline = [(ctx.local(e.at), texts.EVENT_LABELS.get(e.kind, e.kind)
+                 + (reach.VOICE_MARK if (e.data or {}).get("input") == "voice" else ""),
                  e.actor.name if e.actor else "", "" if e.kind == "opened" else e.note)
                 for e in ctx.repos.cases.events(case.id)]
     ctx.reply(texts.case_detail(

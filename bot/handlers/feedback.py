@@ -6,7 +6,8 @@ window ends, see scheduler/case_timers.py). 不满意 from any of them reopens i
 when it was urgent or the words report danger (还是有煤气味), with the safety advice —
 and calls the assignee, the grid worker, the moderator and the other complainants.
 A bystander's thanks is no rating. /撤回 by one of several complainants takes back only
-their own complaint."""
+their own complaint. The rating that closes a case goes to the assignee privately too
+(the self-built app, as a card)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.domain.roles import classifier_role
 from bot.domain.safety import hazards
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
+from bot.handlers.history import notify_rating_privately
 from bot.handlers.lookup import addresses_bot, classification, load_case, quoted_cases
 from storage.models import Case
 
@@ -60,9 +62,11 @@ def record_rating(ctx: Context, case: Case, rating: str, comment: str) -> None:
                   urgent=case.urgent)
     elif outcome.closed and not outcome.others:
         ctx.reply(texts.case_rated(case.id, label), case_id=case.id)
+        notify_rating_privately(ctx, case)
     elif outcome.closed:
         ctx.reply(texts.case_rated_all(case.id, label, texts.RATING_LABELS[case.rating]),
                   case_id=case.id)
+        notify_rating_privately(ctx, case)
     else:
         ctx.reply(texts.case_rated_waiting(case.id, label, len(outcome.waiting)),
                   case_id=case.id)

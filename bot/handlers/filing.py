@@ -6,7 +6,8 @@
 * A close call (the model's complaint probability inside `cases.ask_band`) gets one short
   question, 需要帮您登记报修吗？; 是/对/要/嗯 from that sender within
   `cases.ask_answer_window` opens the case.  At most one question per sender per
-  `cases.ask_at_most_every`; off with `cases.ask_when_unsure: false`.
+  `cases.ask_at_most_every`; off with `cases.ask_when_unsure: false`.  A voice message
+  (transcribed speech) is asked about in the wider `cases.voice_ask_band`.
 * `/改类 #N 类别` changes a case's category, pings the newly routed roles and is recorded as
   a correction.  (`/关闭 #N 不是诉求` records a false alarm: see moderation.py.)
 """
@@ -159,7 +160,7 @@ def ask_listener(ctx: Context) -> bool:
     if not settings.ask_when_unsure or not ctx.msg.text.strip() or is_staff_like(ctx.roles):
         return False
     result = classification(ctx)
-    low, high = settings.ask_band
+    low, high = settings.voice_ask_band if ctx.msg.via == "voice" else settings.ask_band
     if result.is_complaint or result.confidence is None or result.ruled \
             or not low <= result.confidence < high:
         return False

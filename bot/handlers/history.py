@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
+from bot.domain.cards import RESULT_KIND
 from bot.domain.categories import category_label
-from bot.domain.groups import APP_CHANNEL
+from bot.domain.groups import APP_CHANNEL, ensure_private_group
 from bot.handlers.lookup import named_member
+from bot.texts import reach
 from storage.models import OPEN_STATES
 
 if TYPE_CHECKING:
@@ -82,3 +84,19 @@ def _similar_open(ctx: Context, cases: list[Case]) -> list[Case]:
              if c.id not in own and (c.category in categories or str(
                  (c.location or {}).get("building", "")) in buildings)]
     return sorted(found, key=lambda c: c.id, reverse=True)[:SIMILAR]
+
+
+def notify_rating_privately(ctx: Context, case: Case) -> None:
+    """After 办结 and the rating that closed the case: the result to the assignee's
+    private app chat (a card there, `bot.domain.cards`), when the app is enabled."""
+    if not ctx.config.channels.wecom_app.enabled or not case.assignee_id:
+        return
+    assignee = ctx.repos.members.get(case.assignee_id)
+    if assignee is None:
+        return
+    private = ensure_private_group(ctx.repos, assignee.external_id, ctx.community.id, ctx.now)
+    origin = ctx.repos.groups.get(case.group_id) or ctx.group
+    ctx.reply(reach.result_card_text(case.id, category_label(case.category),
+                                     texts.RATING_LABELS.get(case.rating, ""),
+                                     origin.name or origin.id),
+              kind=RESULT_KIND, case_id=case.id, group_id=private.id)

@@ -8,6 +8,7 @@ The repositories live in modules by table; this package re-exports every public 
 so `from storage.repositories import Repos` works everywhere.
 """
 
+from storage.repositories.cards import CardRepo
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
 from storage.repositories.desk import BoardFilter, BoardPage, CaseScope, DeskRepo
@@ -27,6 +28,7 @@ __all__ = [
     "OutboxRepo",
     "WebhookHealthRepo",
     "CaseRepo",
+    "CardRepo",
     "TopicRepo",
     "JobRepo",
     "LeaseRepo",

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Member
 
+EVENT_VIA = "event_via"  # session info: how the message being handled came
+
 _UPSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
@@ -51,6 +53,9 @@ class _TimelineRepo(_Repo):
 
     def add_event(self, owner, kind: str, actor: Member | None, at: datetime,
                   note: str = "", **data: Any):
+        heard = self.s.info.get(EVENT_VIA)  # how the message causing it came (voice, card)
+        if heard:
+            data["input"] = heard
         event = self.event(**{self.owner_key: owner.id}, kind=kind,
                            actor_id=actor.id if actor else None, at=at, note=note, data=data)
         self.s.add(event)

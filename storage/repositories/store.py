@@ -9,6 +9,8 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.repositories.base import EVENT_VIA
+from storage.repositories.cards import CardRepo
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
 from storage.repositories.desk import DeskRepo
@@ -67,6 +69,15 @@ class Repos:
         self.desk = DeskRepo(session)
         self.media = MediaRepo(session)
         self.archive = ArchiveRepo(session)
+        self.cards = CardRepo(session)
+
+    def tag_events(self, via: str | None) -> None:
+        """Every timeline event written in this unit of work records how the message
+        causing it came (``data["input"]``: ``voice``, ``card``); None: nothing is."""
+        if via:
+            self.session.info[EVENT_VIA] = via
+        else:
+            self.session.info.pop(EVENT_VIA, None)
 
     @property
     def dialect(self) -> str:
