@@ -108,8 +108,11 @@ SIMILAR_WITHOUT_PLACE = 0.4  # bigram overlap that joins when a place cannot tel
 AREA_WIDE = frozenset({"utility_outage"})
 # “me too”: 我也闻到了, 我家也是, 同样, +1 — said of the problem just reported
 ME_TOO = re.compile(r"我(家|们)?也|也是|同样|一样|同感|\+1|也(闻到|听到|看到|发现|遇到)")
-# an urgent follow-up this soon after the sender's own case chases it (还在砸！！！)
+# a chaser this soon after the sender's own case chases it (快点啊 老人有高血压)
 URGENT_CHASE_WINDOW = timedelta(hours=1)
+# danger words naming something else chase the sender's own case only this soon after it
+# (电表箱冒火花了 two minutes after the burst pipe); later they are a new emergency
+DANGER_CHASE_WINDOW = timedelta(minutes=15)
 # a resident's chaser that names no problem (快点啊, 人呢, 怎么还没人来)
 CHASER = re.compile(r"快点|快来|快啊|赶紧|怎么还|还没(有)?人|还没(来|到)|人呢|人在哪"
                     r"|等了(好)?(半天|很久|多久)|救命|求求")
@@ -126,10 +129,41 @@ def similarity(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
+# words that say where, not what is wrong: a shared 地库 or 楼道 never makes the smoke in
+# the garage the parked van's case
+WHERE_WORDS = frozenset({
+    "地下车库", "地库", "车库", "地下停车场", "停车场", "楼道", "楼梯", "楼梯间", "楼上", "楼下",
+    "单元", "门口", "大门", "小区", "东门", "南门", "西门", "北门", "花园", "广场", "阳台",
+    "家里", "我家", "楼顶", "天台", "过道", "走廊"})
+
+
+def what_words(words) -> list[str]:
+    """The words of a report that name what is wrong (its keywords less `WHERE_WORDS`)."""
+    return [w for w in words or () if w not in WHERE_WORDS]
+
+
 def shares_a_word(said, case_words) -> bool:
-    """A word of the one and one of the other, one inside the other (门禁 / 门禁坏了)."""
+    """A word of the one and one of the other naming what is wrong, one inside the other
+    (门禁 / 门禁坏了); words of place (地库, 楼道) do not count."""
     return any(len(a) >= 2 and len(b) >= 2 and (a in b or b in a)
-               for a in said for b in case_words or ())
+               for a in what_words(said) for b in what_words(case_words))
+
+
+SIMILAR_SAME_PLACE = 0.2  # bigram overlap that keeps two reports at one place one problem
+# characters that name nothing by themselves (坏了, 不热, 太小 …)
+PLAIN_CHARACTERS = frozenset("坏了不没太很都也还又是有个的一在小大好能得着来去上下开关")
+
+
+def different_things(text: str, keywords, case: Case) -> bool:
+    """Two reports at the same place name different things wrong (6号楼门禁坏了 / 6号楼周边
+    的路坑坑洼洼; 停电 / 水压太小): both name something, no word of it is shared, the words
+    (nor a character of it: 没电 / 停电) and the words are not alike."""
+    said, known = what_words(keywords), what_words(case.keywords)
+    if not said or not known or shares_a_word(said, known):
+        return False
+    if set("".join(said)) & set("".join(known)) - PLAIN_CHARACTERS:
+        return False  # 没电 / 停电: one thing in other words
+    return similarity(text, case.text) < SIMILAR_SAME_PLACE
 
 
 def places_comparable(a: dict, b: dict) -> bool:
@@ -149,7 +183,7 @@ def own_follow_up(repos: Repos, *, group: Group, member: Member, category: str,
       * the newest of the same category or naming the same thing whatever category the new
         words read as (“都三天了四号楼门口路灯还没人来修”), or, for a chaser naming no
         problem and no place (怎么还没人来), the newest;
-      * for urgent words within `URGENT_CHASE_WINDOW` of a case's opening (还在砸！！！,
+      * for urgent words within `DANGER_CHASE_WINDOW` of a case's opening (还在砸！！！,
         电表箱冒火花了 two minutes after the burst pipe), the newest: danger chases the
         person's own case, which becomes urgent, rather than opening a second one."""
     eligible = []
@@ -163,12 +197,14 @@ def own_follow_up(repos: Repos, *, group: Group, member: Member, category: str,
         if case.category == category and shares_a_word(keywords, case.keywords):
             return case  # the same kind, naming the same thing
     for case in eligible:
+        if case.category == category and different_things(text, keywords, case):
+            continue  # 水压小 is not the same resident's 停电 at that building
         if (case.category == category or shares_a_word(keywords, case.keywords)
                 or (named is None and not location)):
             return case  # the same problem, or a chaser naming no problem and no place
     if urgent:
         for case in eligible:
-            if case.opened_at >= now - URGENT_CHASE_WINDOW:
+            if case.opened_at >= now - DANGER_CHASE_WINDOW:
                 return case
     return None
 
@@ -232,11 +268,13 @@ def follow_up(repos: Repos, community: CommunityConfig, case: Case, member: Memb
 
 
 def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
-                   now: datetime, window: timedelta, text: str = "") -> Case | None:
+                   now: datetime, window: timedelta, text: str = "",
+                   keywords=()) -> Case | None:
     """The newest open case in the group with the same category, opened within the
     window, that is about the same place: both name it and it agrees; otherwise (one or
     both name none, or their places share no part) only when the texts are very alike or
-    the new words say “me too” (我也闻到了).  Different places are different cases
+    the new words say “me too” (我也闻到了); at the same place, not when the two name
+    different things (`different_things`).  Different places are different cases
     (6号楼电梯 never joins an elevator case that named no place); two place-less
     complaints about different things (物业费涨价 / 发票没给) are two cases; an outage
     named without a place is the estate's
@@ -244,7 +282,8 @@ def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
     me_too = ME_TOO.search(text) is not None
     found = repos.cases.open_in_group_since(group.id, category, now - window)
     for case in found:
-        if location and case.location and same_place(location, case.location):
+        if (location and case.location and same_place(location, case.location)
+                and not different_things(text, keywords, case)):
             return case  # the same place first (9号楼3单元暖气也不热 我家也一样)
     others = [c for c in found if not (location and c.location
                                         and places_comparable(location, c.location))]
@@ -252,7 +291,15 @@ def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
         area_wide = not location and not case.location and category in AREA_WIDE
         if area_wide or similarity(text, case.text) >= SIMILAR_WITHOUT_PLACE:
             return case
-    return others[0] if others and me_too else None
+    placeless = [c for c in others if not (location and c.location)]
+    return placeless[0] if placeless and me_too else None
+
+
+def joins_quoted(case: Case, location: dict) -> bool:
+    """A complaint quoting a neighbour's complaint (我也闻到了 1单元三楼最浓, quoting “5号楼1单元
+    楼道里有股煤气味”) is about that case while it is open and the places do not disagree."""
+    return case_is_open(case) and not (location and case.location
+                                       and places_disagree(location, case.location))
 
 
 def join_case(repos: Repos, case: Case, member: Member, text: str, now: datetime

@@ -8,9 +8,11 @@ from bot.dispatcher import Context, Dispatcher, UsageError
 from bot.domain.cases import (
     case_is_overdue,
     chased_case,
+    complainants,
     find_duplicate,
     follow_up,
     join_case,
+    joins_quoted,
     open_case,
     own_follow_up,
     problem_back,
@@ -71,12 +73,32 @@ def _chased(ctx: Context) -> bool:
     return True
 
 
+def _quoted_complaint(ctx: Context, result) -> Case | None:
+    """The open case of the neighbour's complaint this complaint quotes, if any."""
+    if ctx.msg.quote is None or quotes_bot(ctx):
+        return None
+    for case_id in quoted_cases(ctx):
+        case = ctx.repos.cases.get(case_id, ctx.community.id)
+        if case is not None and joins_quoted(case, result.location):
+            return case
+    return None
+
+
 def open_from_message(ctx: Context, text: str, result, via: str,
                       complainant: Member | None = None, source: InboundMessage | None = None,
                       at=None) -> Case:
     """Open (or join) the case a classified message describes; returns the case."""
+    quoted = _quoted_complaint(ctx, result) if complainant is None and source is None else None
     complainant = complainant or ctx.member
     now = at or ctx.now
+    if quoted is not None:
+        if any(m.id == complainant.id for m in complainants(quoted)):
+            _followed_up(ctx, quoted, complainant, text, result.urgent, now)
+        else:
+            _joined(ctx, quoted, complainant, text, now)
+            if result.urgent or (quoted.urgent and quoted.acknowledged_at is None):
+                _urgent_join(ctx, quoted, complainant, text, now)
+        return quoted
     own = own_follow_up(ctx.repos, group=ctx.group, member=complainant,
                         category=result.category or "other", named=result.named,
                         location=result.location, now=now,
@@ -114,7 +136,8 @@ def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
     now = at or ctx.now
     duplicate = find_duplicate(ctx.repos, group=ctx.group, category=category,
                                location=location, now=now,
-                               window=ctx.config.cases.duplicate_window, text=text)
+                               window=ctx.config.cases.duplicate_window, text=text,
+                               keywords=keywords)
     if duplicate is not None:
         _joined(ctx, duplicate, complainant, text, now)
         if urgent:
