@@ -107,7 +107,12 @@ def play(lines: list[dict], post, tick, snapshot, set_clock, tick_minutes: int =
                 "sender_name": line["name"], "text": text, "sent_at": when.isoformat()}
         if mentions:
             body["mentions"] = mentions
-        if line.get("quote") is not None:
+        if line.get("quote") is not None and line.get("quote_bot") and case_of.get(line["quote"]):
+            # the bot's last answer about the case of the quoted line
+            about = case_of[line["quote"]]
+            target = next(m for m in reversed(bot_said) if m.get("case_id") == about)
+            body["quote"] = {"msg_id": target["msg_id"], "text": target["text"]}
+        elif line.get("quote") is not None:
             q = line["quote"]
             body["quote"] = {"msg_id": f"w-{q}", "text": week.played[q].sent["text"]}
         elif line.get("quote_bot") and bot_said:
