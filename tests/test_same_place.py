@@ -58,3 +58,15 @@ def test_me_too_does_not_bridge_two_written_places(chat):
     garage = case_of(chat, "u-gao", "地库冒烟了 一辆电动车在烧")
     gas = case_of(chat, "u-xiaosun", "5号楼1单元又有煤气味了！！跟周一一样 三楼楼梯口最重")
     assert gas != garage
+
+
+def test_settled_and_fixed_in_place_are_fixes(chat):
+    """谈好了 settles a dispute; 井盖固定好了 is a fix; 说好了明天来 stays a plan."""
+    from bot.domain.staff_replies import RESOLVE, reply_intent
+
+    assert reply_intent("跟广场舞领队谈好了") == RESOLVE
+    assert reply_intent("4号楼井盖固定好了") == RESOLVE
+    assert reply_intent("谈好了 明天上午来修") != RESOLVE
+    case = case_of(chat, "u-gao", "4号楼门口井盖松了 踩上去咣当响 晚上怕有人踩空")
+    replies = chat.say("u-wang", f"#{case} 井盖固定好了")
+    assert replies and "已办结" in replies[0]

@@ -157,7 +157,10 @@ PLAIN_CHARACTERS = frozenset("坏了不没太很都也还又是有个的一在�
 def different_things(text: str, keywords, case: Case) -> bool:
     """Two reports at the same place name different things wrong (6号楼门禁坏了 / 6号楼周边
     的路坑坑洼洼; 停电 / 水压太小): both name something, no word of it is shared, the words
-    (nor a character of it: 没电 / 停电) and the words are not alike."""
+    (nor a character of it: 没电 / 停电), the words are not alike, and the new ones do not
+    say “me too”, “again” or “still” (我也…, 又, 还是, 还在)."""
+    if ME_TOO.search(text) or RECURS.search(text) or CHASER.search(text):
+        return False  # 我也…, 还是吵得不行, 还在砸: the same problem, said again
     said, known = what_words(keywords), what_words(case.keywords)
     if not said or not known or shares_a_word(said, known):
         return False

@@ -48,7 +48,7 @@ WHICH_CASE = "which_case"  # the PendingQuestion kind of 请问是哪一件？
 # A fix is a completed result: a verb with its result and 了 (修好了, 清走了, 灯也好了), or
 # 已/已经 before the work (已恢复供水, 已经关好了).  Without 了 or 已 (中午前弄好, 把鞋柜挪走)
 # it is still to come.
-_RESULT_VERB = (r"修|换|装|弄|调|接|关|放|清|搞|收|处理|整|补|焊|堵|刷|盖|贴|铺|测|打扫|安装|"
+_RESULT_VERB = (r"固定|修|换|装|弄|调|接|关|放|清|搞|收|处理|整|补|焊|堵|刷|盖|贴|铺|测|打扫|安装|"
                 r"更换|维修|疏通|通|理|拧|粘|缝|办|做|搬|挪|剪|砍|拆|封|锁|关闭|请|赶|劝|拖|运|送|"
                 r"收拾|打|开")
 _RESULT = (r"好|完|干净|走|掉|通|开|上|进去|出去|回去|下来|散|灭|复|住|严|牢|紧")
@@ -68,6 +68,8 @@ _ALREADY = (r"已经?(?!经|(?:去|来|到|过去|过来|在|联系|通知|报|�
             r"告诉|说|同意|决定|开始|经|记))"
             r"[\u4e00-\u9fff]{1,4}")
 DONE = re.compile(_DONE_WORDS)
+# a dispute settled (谈好了, 谈妥, 调解好了): a fix only when nothing says more is to come
+SETTLED = re.compile(r"谈妥|(?:谈|调解|协调)好(?:了|啦)")
 ALREADY = re.compile(_ALREADY)  # weaker: a fix only when nothing says more is to come
 # never a fix: the work is not done (还没修好, 没弄好, 还不行)
 NOT_DONE = re.compile(r"(还|没|未|没有|不)(修好|修复|处理好|弄好|搞定|换好|解决|处理|通|清理|恢复)"
@@ -131,7 +133,8 @@ def reply_intent(text: str) -> str | None:
     好的, 马上, 这就, 记下了 acknowledge."""
     not_done = NOT_DONE.search(text) is not None
     more_to_come = (PLAN.search(text) or UNDER_WAY.search(text) or FUTURE_DONE.search(text))
-    done = DONE.search(text) or (ALREADY.search(text) and not more_to_come)
+    done = DONE.search(text) or ((ALREADY.search(text) or SETTLED.search(text))
+                                 and not more_to_come)
     if (done and not not_done and not ONGOING.search(text) and not PARTIAL.search(text)
             and not QUESTION.search(text) and not _only_future(text)):
         return RESOLVE
