@@ -46,7 +46,7 @@ def _shot(page, name: str) -> None:
         shutil.copy(ARTIFACTS / name, REPO / "docs" / name)
 
 
-def test_secretary_assigns_a_case_on_the_phone(demo_server, tmp_path):  # noqa: F811
+def test_secretary_assigns_and_escalates_on_the_phone(demo_server, tmp_path):  # noqa: F811
     executable = _chromium()
     from playwright.sync_api import expect, sync_playwright
 
@@ -87,6 +87,15 @@ def test_secretary_assigns_a_case_on_the_phone(demo_server, tmp_path):  # noqa: 
             expect(timeline).to_contain_text("签收 · 李书记")
             assert page.evaluate(NO_SIDEWAYS)
             _shot(page, "desk-case.png")
+
+            page.goto(demo_server + "desk/?q=楼道灯")  # the other case, found by its words
+            expect(cases).to_have_count(1)
+            cases.first.locator("a.title").click()
+            page.click("#act-escalate summary")
+            page.fill("#act-escalate input[name=reason]", "三天没人修")
+            page.click("#do-escalate")
+            expect(page.locator(".flash")).to_contain_text("已完成")
+            expect(page.locator("#timeline")).to_contain_text("升级 · 李书记")
         finally:
             browser.close()
     messages = json.load(urllib.request.urlopen(
@@ -94,3 +103,4 @@ def test_secretary_assigns_a_case_on_the_phone(demo_server, tmp_path):  # noqa: 
     said = [m["text"] for m in messages if m["type"] == "out"]
     assert any("已指派给 王师傅" in t for t in said), said
     assert any("已由 李书记 签收" in t for t in said), said
+    assert any("已升级到" in t and "三天没人修" in t for t in said), said
