@@ -70,3 +70,16 @@ def test_settled_and_fixed_in_place_are_fixes(chat):
     case = case_of(chat, "u-gao", "4号楼门口井盖松了 踩上去咣当响 晚上怕有人踩空")
     replies = chat.say("u-wang", f"#{case} 井盖固定好了")
     assert replies and "已办结" in replies[0]
+
+
+def test_a_fix_at_a_place_with_two_cases_goes_to_the_one_its_words_are_like():
+    """陈经理's “东门共享单车清完了” with two open cases at 东门 for him (the second blind
+    week): the 共享单车 one; when no case stands out, all stay candidates (he is asked)."""
+    from types import SimpleNamespace
+
+    from bot.domain.staff_replies import _most_alike
+
+    gate = SimpleNamespace(id=3, text="东门杆子确实坏了 我也堵这十分钟了 交物业费干嘛的")
+    bikes = SimpleNamespace(id=41, text="东门外的共享单车堆成山了 人行道都走不了")
+    assert _most_alike([gate, bikes], "东门共享单车清完了") == [bikes]
+    assert _most_alike([gate, bikes], "都弄好了") == [gate, bikes]
