@@ -108,7 +108,8 @@ def main() -> None:
             print("postgresql: not answering at 127.0.0.1:5432, skipped")
             continue
         median, kinds = bench(backend, args.n)
-        parts = ", ".join(f"{k} {ms:.2f} ms/{st:.0f} stmts" for k, (ms, st) in sorted(kinds.items()))
+        parts = ", ".join(f"{k} {ms:.2f} ms/{st:.0f} stmts"
+                          for k, (ms, st) in sorted(kinds.items()))
         print(f"{backend:10s} mix median {median:.2f} ms CPU per message  ({parts})")
 
 

@@ -1,9 +1,13 @@
 """The path of every incoming message: store it first (dedupe + journal), then act.
 
-1. One transaction journals the message; a (channel, group, msg_id) seen before is a duplicate
-   and nothing happens twice.
+1. One transaction journals the message (one INSERT … ON CONFLICT DO NOTHING; the group
+   from the process's cache); a (channel, group, msg_id) seen before is a duplicate and
+   nothing happens twice. It commits before anything acts on the message, so a handler
+   that crashes the process cannot lose it.
 2. A second transaction runs the dispatcher and writes the state changes and every post
-   they cause (the outbox) together.
+   they cause (the outbox) together; it takes the message as journalled (not read back)
+   and marks it handled only if it is still 'received' (else another worker handled it
+   and this one's work is rolled back).
 3. If a handler fails, its work is rolled back, the message is marked failed with the
    error in the log (with its msg_id), and the group gets a short apology, never a trace.
 
@@ -24,6 +28,7 @@ from bot.domain.groups import community_of, register_group
 from bot.domain.timers import replan_touched
 from bot.events import IncomingMessage, Outgoing, Quote, wire_format
 from bot.outbox import queue_posts
+from storage.models import InboundMessage
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -42,26 +47,29 @@ def receive(app: Application, msg: IncomingMessage) -> ReceiveResult:
     inbound_id = journal(app, msg)
     if inbound_id is None:
         return ReceiveResult(duplicate=True)
-    return ReceiveResult(replies=handle(app, inbound_id, inline=True))
+    return ReceiveResult(replies=handle(app, inbound_id, inline=True, msg=msg))
 
 
 def journal(app: Application, msg: IncomingMessage) -> int | None:
     """Store the message (registering an unknown group); None for a duplicate."""
     now = app.now()
     with app.store.transaction() as repos:
-        register_group(repos, app.config, msg.group_id, name=msg.group_name,
-                       inbound_channel=msg.channel, now=now, private=msg.private)
-        row = repos.inbound.add(
-            channel=msg.channel, msg_id=msg.msg_id, group_id=msg.group_id,
-            sender_id=msg.sender_id, sender_name=msg.sender_name, text=msg.text,
-            payload=_payload(msg), sent_at=msg.sent_at, received_at=now, status="received")
-        if row is None:
+        if repos.groups.known(msg.group_id) is None:
+            register_group(repos, app.config, msg.group_id, name=msg.group_name,
+                           inbound_channel=msg.channel, now=now, private=msg.private)
+        inbound_id = repos.inbound.journal(**_fields(msg), received_at=now, status="received")
+        if inbound_id is None:
             seen = repos.inbound.by_msg_id(msg.channel, msg.group_id, msg.msg_id)
             if seen is not None and (seen.text, seen.sender_id) != (msg.text, msg.sender_id):
                 log.warning("msg_id conflict: %s/%s/%s arrived again with another body; "
                             "kept the first", msg.channel, msg.group_id, msg.msg_id)
-            return None
-        return row.id
+        return inbound_id
+
+
+def _fields(msg: IncomingMessage) -> dict:
+    return {"channel": msg.channel, "msg_id": msg.msg_id, "group_id": msg.group_id,
+            "sender_id": msg.sender_id, "sender_name": msg.sender_name, "text": msg.text,
+            "payload": _payload(msg), "sent_at": msg.sent_at}
 
 
 def _payload(msg: IncomingMessage) -> dict:
@@ -79,15 +87,24 @@ def _message_from_row(row) -> IncomingMessage:
         quote=Quote(**quote) if quote else None)
 
 
-def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
-    """Dispatch a journalled message; returns the replies in wire format."""
+class _HandledElsewhere(Exception):
+    """Another worker marked the message handled first: this one's work is undone."""
+
+
+def handle(app: Application, inbound_id: int, *, inline: bool,
+           msg: IncomingMessage | None = None) -> list[dict]:
+    """Dispatch a journalled message; returns the replies in wire format. `msg`: the
+    message as just journalled (then it is not read back)."""
     try:
         with app.store.transaction() as repos:
-            row = repos.inbound.get(inbound_id)
-            if row is None or row.status != "received":
-                return []
-            msg = _message_from_row(row)
-            group = repos.groups.get(msg.group_id)
+            if msg is None:
+                row = repos.inbound.get(inbound_id)
+                if row is None or row.status != "received":
+                    return []
+                msg = _message_from_row(row)
+            else:
+                row = InboundMessage(id=inbound_id, **_fields(msg), status="received")
+            group = repos.groups.known(msg.group_id)
             community = community_of(app.config, group.community_id)
             member = repos.members.ensure(community.id, msg.sender_id, msg.sender_name,
                                           msg.sent_at)
@@ -96,10 +113,14 @@ def handle(app: Application, inbound_id: int, *, inline: bool) -> list[dict]:
                           community=community, member=member, now=msg.sent_at)
             app.dispatcher.dispatch(ctx)
             replan_touched(repos, app.config, msg.sent_at)
-            posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=row.id,
+            posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=inbound_id,
                                 now=app.now(), inline=inline, config=app.config)
-            repos.inbound.mark(row.id, "handled")
+            if not repos.inbound.mark_handled(inbound_id):
+                raise _HandledElsewhere
             return [wire_format(p) for p in posts if p.state == "inline" or not inline]
+    except _HandledElsewhere:
+        log.warning("inbound id=%s was handled by another worker first", inbound_id)
+        return []
     except Exception as exc:  # noqa: BLE001 - any handler failure becomes an apology
         log.exception("handler failed for inbound id=%s", inbound_id)
         return _apologise(app, inbound_id, exc, inline=inline)

@@ -1,7 +1,11 @@
-"""The base of every repository: a session, unique inserts, timelines of events."""
+"""The base of every repository: a session, unique inserts, timelines of events, and the
+per-process cache of rows that hardly change (groups; the roster, checked against its
+version in the database)."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +18,22 @@ from sqlalchemy.orm import Session
 from storage.models import Member
 
 _UPSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+@dataclass
+class ProcessCache:
+    """What one process keeps between transactions (one per `Store`).
+
+    - `groups`: group rows by id, detached (a group changes only when the config is
+      loaded at a start, or when its first message registers it);
+    - `roster`: per community, (roster version, {member id: role codes}) — the version
+      lives in the database and every role change bumps it, so a change made by another
+      process is seen by the next message here.
+    """
+
+    groups: dict[str, Any] = field(default_factory=dict)
+    roster: dict[str, tuple[int, dict[int, frozenset[str]]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class _Repo:
@@ -56,13 +76,15 @@ class _TimelineRepo(_Repo):
         self.s.add(event)
         owner.updated_at = at
         self.s.flush()
-        self.s.info.setdefault(self.touched_key, set()).add(owner.id)
+        # the object itself is kept (the session holds its rows only weakly): re-planning
+        # at the end of the transaction needs no second read of it
+        self.s.info.setdefault(self.touched_key, {})[owner.id] = owner
         return event
 
     def touched(self) -> list:
         """Entities changed in this transaction (their timers need planning again)."""
-        ids = sorted(self.s.info.pop(self.touched_key, set()))
-        return [self.s.get(self.entity, i) for i in ids]
+        owners = self.s.info.pop(self.touched_key, {})
+        return [owners[i] for i in sorted(owners)]
 
     def events(self, owner_id: int) -> list:
         key = getattr(self.event, self.owner_key)

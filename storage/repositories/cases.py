@@ -15,6 +15,8 @@ class CaseRepo(_TimelineRepo):
     entity, event, owner_key, touched_key = Case, CaseEvent, "case_id", "touched_cases"
 
     def add(self, case: Case) -> Case:
+        if "complainants" not in case.__dict__:
+            case.complainants = []  # a new case has none: no query to find that out
         self.s.add(case)
         self.s.flush()
         return case

@@ -17,12 +17,34 @@ class InboundRepo(_Repo):
         """Journal a message; None when (channel, group, msg_id) was seen before."""
         return self._insert_unique(InboundMessage(**fields))
 
+    def journal(self, **fields: Any) -> int | None:
+        """Journal a message in one statement (INSERT … ON CONFLICT DO NOTHING RETURNING
+        id); None when (channel, group, msg_id) was seen before."""
+        dialect = self.s.get_bind().dialect.name
+        if dialect not in _UPSERT:
+            row = self.add(**fields)
+            return None if row is None else row.id
+        table = InboundMessage.__table__
+        return self.s.scalar(
+            _UPSERT[dialect](table).values(**fields)
+            .on_conflict_do_nothing(index_elements=["channel", "group_id", "msg_id"])
+            .returning(table.c.id))
+
     def get(self, inbound_id: int) -> InboundMessage | None:
         return self.s.get(InboundMessage, inbound_id)
 
     def mark(self, inbound_id: int, status: str, error: str | None = None) -> None:
         self.s.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
                        .values(status=status, error=error))
+
+    def mark_handled(self, inbound_id: int) -> bool:
+        """Received -> handled; False when it was not 'received' any more (another
+        worker handled it first)."""
+        result = self.s.execute(update(InboundMessage)
+                                .where(InboundMessage.id == inbound_id,
+                                       InboundMessage.status == "received")
+                                .values(status="handled", error=None))
+        return result.rowcount == 1
 
     def unhandled(self, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
         """Messages stored but never handled (a crash between store and act)."""

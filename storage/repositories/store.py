@@ -9,6 +9,7 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.repositories.base import ProcessCache
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
 from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
@@ -27,6 +28,7 @@ class Store:
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self._sessions = session_factory
+        self.cache = ProcessCache()
         bind = session_factory.kw.get("bind")
         self._turns = threading.RLock() if bind is not None and \
             bind.dialect.name == "sqlite" else nullcontext()
@@ -36,7 +38,7 @@ class Store:
         with self._turns:
             session = self._sessions()
             try:
-                yield Repos(session)
+                yield Repos(session, self.cache)
                 session.commit()
             except BaseException:
                 session.rollback()
@@ -46,11 +48,12 @@ class Store:
 
 
 class Repos:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, cache: ProcessCache | None = None):
         self.session = session
+        cache = cache if cache is not None else ProcessCache()
         self.communities = CommunityRepo(session)
-        self.groups = GroupRepo(session)
-        self.members = MemberRepo(session)
+        self.groups = GroupRepo(session, cache)
+        self.members = MemberRepo(session, cache)
         self.inbound = InboundRepo(session)
         self.outbox = OutboxRepo(session)
         self.webhooks = WebhookHealthRepo(session)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.models import Lease, ScheduledJob
-from storage.repositories.base import _Repo
+from storage.repositories.base import _UPSERT, _Repo
 
 
 class JobRepo(_Repo):
@@ -34,6 +34,42 @@ class JobRepo(_Repo):
             row.state = "pending"
         if data is not None:
             row.data = data
+
+    def plan_all(self, timers: dict[str, tuple[str, datetime]], stale: list[str], *,
+                 case_id: int | None = None, topic_id: int | None = None) -> None:
+        """`plan` for an owner's timers ({key: (kind, due_at)}) and `cancel` of its
+        `stale` keys, in few statements: one read of the rows by key, one insert of the
+        new ones, a write only where something changes."""
+        rows = {row.key: row for row in self.s.scalars(
+            select(ScheduledJob).where(ScheduledJob.key.in_(list(timers) + stale)))}
+        new = [{"key": key, "kind": kind, "due_at": due_at, "case_id": case_id,
+                "topic_id": topic_id, "data": {}, "state": "pending"}
+               for key, (kind, due_at) in timers.items() if key not in rows]
+        if new:
+            table = ScheduledJob.__table__
+            dialect = self.s.get_bind().dialect.name
+            if dialect in _UPSERT:
+                added = set(self.s.scalars(_UPSERT[dialect](table).values(new)
+                                           .on_conflict_do_nothing(index_elements=["key"])
+                                           .returning(table.c.key)))
+            else:
+                added = set()
+            for row in new:  # another process planned it first: move it as `plan` would
+                if row["key"] not in added:
+                    self.plan(row["key"], row["kind"], row["due_at"], case_id=case_id,
+                              topic_id=topic_id)
+        for key, (_kind, due_at) in timers.items():
+            row = rows.get(key)
+            if row is None:
+                continue
+            if row.due_at != due_at:  # moved: it will fire (again) at the new time
+                row.due_at, row.state, row.done_at = due_at, "pending", None
+            elif row.state == "cancelled":  # wanted again at the same time
+                row.state = "pending"
+        for key in stale:
+            row = rows.get(key)
+            if row is not None and row.state == "pending":
+                row.state = "cancelled"
 
     def cancel(self, keys: list[str]) -> None:
         if keys:

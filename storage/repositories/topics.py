@@ -26,7 +26,13 @@ class TopicRepo(_TimelineRepo):
     def add(self, topic: Topic) -> Topic:
         self.s.add(topic)
         self.s.flush()
+        self._forget_live()
         return topic
+
+    def add_event(self, owner, kind: str, actor: Member | None, at: datetime,
+                  note: str = "", **data):
+        self._forget_live()
+        return super().add_event(owner, kind, actor, at, note, **data)
 
     def active_in_community(self, community_id: str) -> list[Topic]:
         return list(self.s.scalars(
@@ -37,15 +43,28 @@ class TopicRepo(_TimelineRepo):
         return list(self.s.scalars(select(Topic).where(Topic.group_id == group_id)
                                    .order_by(Topic.id.desc()).limit(limit)))
 
+    def _live_in_group(self, group_id: str) -> list[Topic]:
+        """The group's topics under discussion or vote, read once per transaction (every
+        message asks both); a topic added or changed here forgets it. Their step is
+        checked again on the objects, which follow changes made in the transaction."""
+        memo = self.s.info.setdefault("live_topics", {})
+        if group_id not in memo:
+            memo[group_id] = list(self.s.scalars(
+                select(Topic).where(Topic.group_id == group_id,
+                                    Topic.step.in_(("discussing", "voting")))
+                .order_by(Topic.id)))
+        return memo[group_id]
+
+    def _forget_live(self) -> None:
+        self.s.info.pop("live_topics", None)
+
     def discussing_in_group(self, group_id: str) -> Topic | None:
-        return self.s.scalar(select(Topic).where(Topic.group_id == group_id,
-                                                 Topic.step == "discussing").limit(1))
+        return next((t for t in self._live_in_group(group_id) if t.step == "discussing"),
+                    None)
 
     def voting_in_group(self, group_id: str) -> list[Topic]:
         """Topics of the group with a vote under way (their deadline may have passed)."""
-        return list(self.s.scalars(select(Topic).where(Topic.group_id == group_id,
-                                                       Topic.step == "voting")
-                                   .order_by(Topic.id)))
+        return [t for t in self._live_in_group(group_id) if t.step == "voting"]
 
     def for_case(self, case_id: int) -> Topic | None:
         return self.s.scalar(select(Topic).where(Topic.case_id == case_id)
