@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,12 +59,13 @@ def run_mix(app, clock: StepClock, n: int, warmup: int = 60) -> dict[str, list[t
     """(cpu seconds, statements) per message, by kind (after `warmup` messages)."""
     counter = StatementCounter(app.engine)
     mix = Mix()
+    run = uuid.uuid4().hex[:8]
     out: dict[str, list[tuple]] = defaultdict(list)
     try:
         for i in range(warmup + n):
             kind, sender, name, text = mix.message(i)
             clock.now += timedelta(seconds=20)
-            msg = IncomingMessage(channel="bridge", msg_id=f"in-{i}", group_id="g-1",
+            msg = IncomingMessage(channel="bridge", msg_id=f"in-{run}-{i}", group_id="g-1",
                                   sender_id=sender, sender_name=name, text=text,
                                   sent_at=clock.now)
             with counter.counting() as seen:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,19 @@ class ProcessCache:
     groups: dict[str, Any] = field(default_factory=dict)
     roster: dict[str, tuple[int, dict[int, frozenset[str]]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_PREBUILT: dict[tuple, Any] = {}
+
+
+def insert_new(dialect: str, table, unique: tuple[str, ...], returning: str):
+    """INSERT … ON CONFLICT (unique) DO NOTHING RETURNING one column, built once per
+    dialect and table (the values come as parameters): the hot paths' inserts."""
+    key = (dialect, table.name, unique, returning)
+    if key not in _PREBUILT:
+        _PREBUILT[key] = (_UPSERT[dialect](table).on_conflict_do_nothing(index_elements=unique)
+                          .returning(table.c[returning]))
+    return _PREBUILT[key]
 
 
 class _Repo:
@@ -70,12 +83,13 @@ class _TimelineRepo(_Repo):
         return row
 
     def add_event(self, owner, kind: str, actor: Member | None, at: datetime,
-                  note: str = "", **data: Any):
-        event = self.event(**{self.owner_key: owner.id}, kind=kind,
-                           actor_id=actor.id if actor else None, at=at, note=note, data=data)
-        self.s.add(event)
-        owner.updated_at = at
-        self.s.flush()
+                  note: str = "", **data: Any) -> int:
+        """Add an event to the owner's timeline (one INSERT, no object); its id."""
+        owner.updated_at = at  # written with the owner's other changes, before the event
+        table = self.event.__table__
+        event = self.s.execute(insert(table).returning(table.c.id), {
+            self.owner_key: owner.id, "kind": kind, "actor_id": actor.id if actor else None,
+            "at": at, "note": note, "data": data}).scalar_one()
         # the object itself is kept (the session holds its rows only weakly): re-planning
         # at the end of the transaction needs no second read of it
         self.s.info.setdefault(self.touched_key, {})[owner.id] = owner

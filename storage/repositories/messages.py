@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import make_transient_to_detached
 
 from storage.models import InboundMessage, OutboundMessage, WebhookHealth
-from storage.repositories.base import _UPSERT, _Repo
+from storage.repositories.base import _UPSERT, _Repo, insert_new
 
 
 class InboundRepo(_Repo):
@@ -24,11 +25,9 @@ class InboundRepo(_Repo):
         if dialect not in _UPSERT:
             row = self.add(**fields)
             return None if row is None else row.id
-        table = InboundMessage.__table__
-        return self.s.scalar(
-            _UPSERT[dialect](table).values(**fields)
-            .on_conflict_do_nothing(index_elements=["channel", "group_id", "msg_id"])
-            .returning(table.c.id))
+        statement = insert_new(dialect, InboundMessage.__table__,
+                               ("channel", "group_id", "msg_id"), "id")
+        return self.s.scalar(statement, {"error": None, **fields})
 
     def get(self, inbound_id: int) -> InboundMessage | None:
         return self.s.get(InboundMessage, inbound_id)
@@ -40,11 +39,7 @@ class InboundRepo(_Repo):
     def mark_handled(self, inbound_id: int) -> bool:
         """Received -> handled; False when it was not 'received' any more (another
         worker handled it first)."""
-        result = self.s.execute(update(InboundMessage)
-                                .where(InboundMessage.id == inbound_id,
-                                       InboundMessage.status == "received")
-                                .values(status="handled", error=None))
-        return result.rowcount == 1
+        return self.s.execute(_MARK_HANDLED, {"inbound_id": inbound_id}).rowcount == 1
 
     def unhandled(self, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
         """Messages stored but never handled (a crash between store and act)."""
@@ -72,6 +67,17 @@ class InboundRepo(_Repo):
             InboundMessage.id < before_id).order_by(InboundMessage.id.desc())).first()
 
 
+_MARK_HANDLED = (update(InboundMessage.__table__)
+                 .where(InboundMessage.__table__.c.id == bindparam("inbound_id"),
+                        InboundMessage.__table__.c.status == "received")
+                 .values(status="handled", error=None))
+
+# the columns a new post starts with when the caller does not say
+_OUTBOX_DEFAULTS = {"state": "pending", "case_id": None, "topic_id": None, "in_reply_to": None,
+                    "merged_into": None, "attempts": 0, "last_error": None,
+                    "delivered_at": None, "revision": 0, "parts_sent": 0}
+
+
 class OutboxRepo(_Repo):
     def refresh(self, post: OutboundMessage) -> None:
         """Reload a post from the database (after `claim` changed its row)."""
@@ -85,10 +91,15 @@ class OutboxRepo(_Repo):
         dialect = self.s.get_bind().dialect.name
         if dialect not in _UPSERT:
             return self._insert_unique(OutboundMessage(**fields))
-        statement = (_UPSERT[dialect](OutboundMessage).values(**fields)
-                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                     .returning(OutboundMessage))
-        return self.s.scalars(statement).first()
+        values = {**_OUTBOX_DEFAULTS, "mentions": [], **fields}
+        statement = insert_new(dialect, OutboundMessage.__table__, ("idempotency_key",), "id")
+        out_id = self.s.scalar(statement, values)
+        if out_id is None:
+            return None
+        # the row as written, without reading it back (callers read it, never change it)
+        row = OutboundMessage(id=out_id, **values)
+        make_transient_to_detached(row)
+        return row
 
     def get(self, out_id: int) -> OutboundMessage | None:
         return self.s.get(OutboundMessage, out_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
@@ -100,6 +100,12 @@ class GroupRepo(_Repo):
         return list(self.s.scalars(query.order_by(Group.id)))
 
 
+_MEMBER_WITH_ROLES = (select(Member)
+                      .where(Member.community_id == bindparam("community_id"),
+                             Member.external_id == bindparam("external_id"))
+                      .options(joinedload(Member.roles)))
+
+
 class MemberRepo(_Repo):
     def __init__(self, session, cache: ProcessCache | None = None):
         super().__init__(session)
@@ -117,9 +123,8 @@ class MemberRepo(_Repo):
         stored as the bot may show them (one line, capped, never @-all)."""
         name = display_name(name)
         # the member and their roles in one statement
-        row = self.s.scalars(select(Member).where(
-            Member.community_id == community_id, Member.external_id == external_id)
-            .options(joinedload(Member.roles))).unique().first()
+        row = self.s.scalars(_MEMBER_WITH_ROLES, {"community_id": community_id,
+                                                  "external_id": external_id}).unique().first()
         if row is None:
             try:
                 with self.s.begin_nested():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from storage.models import (
     ACTIVE_STEPS,
@@ -16,6 +16,10 @@ from storage.models import (
     TopicVote,
 )
 from storage.repositories.base import _TimelineRepo
+
+_LIVE_TOPICS = (select(Topic).where(Topic.group_id == bindparam("group_id"),
+                                    Topic.step.in_(("discussing", "voting")))
+                .order_by(Topic.id))
 
 
 class TopicRepo(_TimelineRepo):
@@ -49,10 +53,7 @@ class TopicRepo(_TimelineRepo):
         checked again on the objects, which follow changes made in the transaction."""
         memo = self.s.info.setdefault("live_topics", {})
         if group_id not in memo:
-            memo[group_id] = list(self.s.scalars(
-                select(Topic).where(Topic.group_id == group_id,
-                                    Topic.step.in_(("discussing", "voting")))
-                .order_by(Topic.id)))
+            memo[group_id] = list(self.s.scalars(_LIVE_TOPICS, {"group_id": group_id}))
         return memo[group_id]
 
     def _forget_live(self) -> None:
