@@ -87,7 +87,7 @@ def run_timers(app: Application, now: datetime) -> Counter:
                     posts_by_group.setdefault(group_id, []).extend(posts)
                     counts[job.kind] += len(posts)
             for group_id, posts in posts_by_group.items():
-                queue_posts(repos, batch_posts(posts), group=repos.groups.get(group_id),
+                queue_posts(repos, batch_posts(posts), group=repos.groups.known(group_id),
                             now=now, config=app.config)
             replan_touched(repos, app.config, now)
         if len(jobs) < BATCH:

@@ -33,9 +33,12 @@ class CaseRepo(_TimelineRepo):
         if lock and self.s.get_bind().dialect.name == "postgresql":
             query = query.order_by(Case.id).with_for_update(of=Case) \
                 .execution_options(populate_existing=True)
-        list(self.s.scalars(query.options(selectinload(Case.complainants)
-                                          .joinedload(CaseComplainant.member)
-                                          .selectinload(Member.roles))))
+        rows = list(self.s.scalars(query.options(selectinload(Case.complainants)
+                                                 .joinedload(CaseComplainant.member)
+                                                 .selectinload(Member.roles))))
+        # held for the rest of the transaction: the session keeps its rows only weakly,
+        # and `get` would read a collected one again
+        self.s.info.setdefault("preloaded_cases", []).extend(rows)
 
     def add_complainant(self, case: Case, member: Member, now: datetime) -> bool:
         if any(c.member_id == member.id for c in case.complainants):

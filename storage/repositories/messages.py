@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import InboundMessage, OutboundMessage, WebhookHealth
 from storage.repositories.base import _UPSERT, _Repo, insert_new
@@ -149,6 +150,34 @@ class OutboxRepo(_Repo):
                    OutboundMessage.next_attempt_at <= now)
             .values(next_attempt_at=now + lease, attempts=OutboundMessage.attempts + 1))
         return result.rowcount == 1
+
+    def claim_due(self, posts: list[OutboundMessage], now: datetime, lease: timedelta
+                  ) -> list[OutboundMessage]:
+        """`claim` for many posts in one UPDATE … RETURNING: the posts this worker got
+        (with their new attempt count and lease end), in the order given."""
+        if not posts:
+            return []
+        table = OutboundMessage.__table__
+        got = {row.id: row for row in self.s.execute(
+            update(table)
+            .where(table.c.id.in_([p.id for p in posts]), table.c.state == "pending",
+                   table.c.next_attempt_at <= now)
+            .values(next_attempt_at=now + lease, attempts=table.c.attempts + 1)
+            .returning(table.c.id, table.c.attempts, table.c.next_attempt_at))}
+        claimed = []
+        for post in posts:
+            if post.id in got:
+                set_committed_value(post, "attempts", got[post.id].attempts)
+                set_committed_value(post, "next_attempt_at", got[post.id].next_attempt_at)
+                claimed.append(post)
+        return claimed
+
+    def mark_all_sent(self, out_ids: list[int], now: datetime) -> None:
+        """`mark_sent` for many posts delivered whole, in one UPDATE."""
+        if out_ids:
+            table = OutboundMessage.__table__
+            self.s.execute(update(table).where(table.c.id.in_(out_ids))
+                           .values(state="sent", delivered_at=now, last_error=None))
 
     def mark_sent(self, out_id: int, now: datetime, parts_sent: int | None = None) -> None:
         self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)
