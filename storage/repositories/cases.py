@@ -5,14 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member
 from storage.repositories.base import _TimelineRepo
 
+_WHOLE_CASE = [joinedload(Case.complainants).joinedload(CaseComplainant.member)
+               .joinedload(Member.roles)]
+
 
 class CaseRepo(_TimelineRepo):
     entity, event, owner_key, touched_key = Case, CaseEvent, "case_id", "touched_cases"
+
+    def get(self, entity_id: int, community_id: str | None = None) -> Case | None:
+        """The case with its complainants and their roles, in one statement."""
+        row = self.s.get(Case, entity_id, options=_WHOLE_CASE)
+        if row is not None and community_id is not None and row.community_id != community_id:
+            return None
+        return row
 
     def add(self, case: Case) -> Case:
         if "complainants" not in case.__dict__:
