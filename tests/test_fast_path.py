@@ -25,8 +25,8 @@ from bot.ingest import receive  # noqa: E402
 # (SQLite, PostgreSQL): PostgreSQL adds a BEGIN per transaction that SQLite counts as a
 # statement already, and locks the group row before queueing posts (per-group order)
 LIMITS = {
-    "complaint": (20, 21),  # journal 2; member 1; topics 1; duplicate checks 3; case,
-    #                         complainant, roster, event 4; timers 3; outbox 1; handled 1
+    "complaint": (15, 16),  # journal 2; member 1; topics 1; duplicate checks 2; case,
+    #                         complainant, roster, event 4; timers 1; outbox 1; handled 1
     "chatter": (7, 8),  # journal 2; member 1; topics 1; handled 1
     "staff": (14, 15),  # + the case in one statement; the case, its event, timers 3
     "command": (6, 7),

@@ -83,7 +83,7 @@ def replan(repos: Repos, config: Config, case: Case, now: datetime) -> None:
     stale += [timer_key(case.id, f"remind{int(f * 100)}")
               for f in config.reminders.response_fractions if f"remind{int(f * 100)}" not in want]
     repos.jobs.plan_all({timer_key(case.id, name): timer for name, timer in want.items()},
-                        stale, case_id=case.id)
+                        stale, case_id=case.id, fresh=repos.cases.is_new(case.id))
 
 
 def topic_timers(config: Config, topic: Topic, now: datetime

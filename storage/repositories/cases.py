@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member
 from storage.repositories.base import _TimelineRepo
 
 _WHOLE_CASE = [joinedload(Case.complainants).joinedload(CaseComplainant.member)
                .joinedload(Member.roles)]
+
+
+# candidates scanned for one match: their complainants are read only for the one taken
+_COMPLAINANTS_WHEN_ASKED = lazyload(Case.complainants)
 
 
 class CaseRepo(_TimelineRepo):
@@ -29,7 +33,12 @@ class CaseRepo(_TimelineRepo):
             case.complainants = []  # a new case has none: no query to find that out
         self.s.add(case)
         self.s.flush()
+        self.s.info.setdefault("new_cases", set()).add(case.id)
         return case
+
+    def is_new(self, case_id: int) -> bool:
+        """Opened in this transaction (it has no timers yet)."""
+        return case_id in self.s.info.get("new_cases", ())
 
     def preload(self, case_ids: list[int], lock: bool = False) -> None:
         """Load many cases (with complainants) in one round trip into the session.
@@ -77,7 +86,7 @@ class CaseRepo(_TimelineRepo):
         return list(self.s.scalars(
             select(Case).where(Case.group_id == group_id, Case.category == category,
                                Case.state.in_(OPEN_STATES), Case.opened_at >= since)
-            .order_by(Case.id.desc())))
+            .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED)))
 
     def open_for_member(self, community_id: str, member_id: int, limit: int = 50) -> list[Case]:
         """Open cases the member raised, joined, or is assigned to."""
@@ -96,7 +105,7 @@ class CaseRepo(_TimelineRepo):
         return list(self.s.scalars(
             select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES),
                                Case.opened_at >= since, Case.id.in_(joined))
-            .order_by(Case.id.desc())))
+            .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED)))
 
     def resolved_for_complainant(self, community_id: str, member_id: int) -> list[Case]:
         """Cases awaiting this complainant's rating."""

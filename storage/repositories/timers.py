@@ -36,11 +36,13 @@ class JobRepo(_Repo):
             row.data = data
 
     def plan_all(self, timers: dict[str, tuple[str, datetime]], stale: list[str], *,
-                 case_id: int | None = None, topic_id: int | None = None) -> None:
+                 case_id: int | None = None, topic_id: int | None = None,
+                 fresh: bool = False) -> None:
         """`plan` for an owner's timers ({key: (kind, due_at)}) and `cancel` of its
-        `stale` keys, in few statements: one read of the rows by key, one insert of the
-        new ones, a write only where something changes."""
-        rows = {row.key: row for row in self.s.scalars(
+        `stale` keys, in few statements: one read of the rows by key (none for a `fresh`
+        owner, created in this transaction), one insert of the new ones, a write only
+        where something changes."""
+        rows = {} if fresh else {row.key: row for row in self.s.scalars(
             select(ScheduledJob).where(ScheduledJob.key.in_(list(timers) + stale)))}
         new = [{"key": key, "kind": kind, "due_at": due_at, "case_id": case_id,
                 "topic_id": topic_id, "data": {}, "state": "pending"}
