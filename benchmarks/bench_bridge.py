@@ -211,13 +211,13 @@ def compare(backend: str, n: int, concurrency: int) -> tuple[LoadResult, LoadRes
     with tempfile.TemporaryDirectory() as tmp:
         base_server = start_baseline(Path(tmp))
         try:
-            baseline = load(base_server.base, n, concurrency)
+            baseline = load(base_server.base, n, concurrency, groups=8)
         finally:
             base_server.stop()
         with scratch_database(backend, tmp, "bench") as url:
             server = start_serve(url, Path(tmp))
             try:
-                served = load(server.base, n, concurrency)
+                served = load(server.base, n, concurrency, groups=8)
                 server.rss = rss_mb(server.proc.pid)
             finally:
                 server.stop()

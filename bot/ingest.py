@@ -44,20 +44,24 @@ class ReceiveResult:
 
 def receive(app: Application, msg: IncomingMessage) -> ReceiveResult:
     """Journal, dispatch and answer one message; replies come back inline."""
-    inbound_id = journal(app, msg)
+    inbound_id = journal(app, msg, answered_after_handling=True)
     if inbound_id is None:
         return ReceiveResult(duplicate=True)
     return ReceiveResult(replies=handle(app, inbound_id, inline=True, msg=msg))
 
 
-def journal(app: Application, msg: IncomingMessage) -> int | None:
-    """Store the message (registering an unknown group); None for a duplicate."""
+def journal(app: Application, msg: IncomingMessage, *, answered_after_handling: bool = False
+            ) -> int | None:
+    """Store the message (registering an unknown group); None for a duplicate.
+    `answered_after_handling`: the sender gets its answer only after `handle` commits
+    (then this commit need not wait for the disk on PostgreSQL: that one does)."""
     now = app.now()
     with app.store.transaction() as repos:
         if repos.groups.known(msg.group_id) is None:
             register_group(repos, app.config, msg.group_id, name=msg.group_name,
                            inbound_channel=msg.channel, now=now, private=msg.private)
-        inbound_id = repos.inbound.journal(**_fields(msg), received_at=now, status="received")
+        inbound_id = repos.inbound.journal(**_fields(msg), received_at=now, status="received",
+                                           flushed_by_next=answered_after_handling)
         if inbound_id is None:
             seen = repos.inbound.by_msg_id(msg.channel, msg.group_id, msg.msg_id)
             if seen is not None and (seen.text, seen.sender_id) != (msg.text, msg.sender_id):
