@@ -132,15 +132,14 @@ class LoadResult:
 
 
 def load(base: str, n: int, concurrency: int, groups: int = 1, seed: int = 7,
-         warmup: int = 10) -> LoadResult:
+         warmup: int | None = None) -> LoadResult:
     """Send n messages of the mix (spread over `groups` groups, each group's messages in
-    order from one client at a time) and time them; every answer must be a 200."""
+    order from one client at a time) and time them; every answer must be a 200. First
+    `warmup` messages (10 per client by default) from all clients at once, untimed: every
+    worker process compiles its statements and fills its pools before the clock runs."""
     mixes = [Mix(seed + g) for g in range(groups)]
     locks = [threading.Lock() for _ in range(groups)]
     run = uuid.uuid4().hex[:6]
-    latencies: list[float] = []
-    lock = threading.Lock()
-    counter = iter(range(-warmup, n))
     errors: list[str] = []
 
     def send(session: requests.Session, i: int) -> float:
@@ -164,31 +163,33 @@ def load(base: str, n: int, concurrency: int, groups: int = 1, seed: int = 7,
                     mixes[g].saw_case(reply.get("case_id"))
         return elapsed
 
-    def worker(timed: list[float]) -> None:
-        session = requests.Session()
-        while True:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                return
-            elapsed = send(session, i)
-            if i >= 0:
-                with lock:
-                    timed.append(elapsed)
+    def phase(indices: range) -> tuple[float, list[float]]:
+        lock = threading.Lock()
+        counter = iter(indices)
+        latencies: list[float] = []
 
-    # warm up (connection pools, the first statements): the first `warmup` messages
-    warm = requests.Session()
-    for _ in range(warmup):
-        with lock:
-            i = next(counter)
-        send(warm, i)
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(latencies,)) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
+        def worker() -> None:
+            session = requests.Session()
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                elapsed = send(session, i)
+                with lock:
+                    latencies.append(elapsed)
+
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - t0, latencies
+
+    warmup = 10 * concurrency if warmup is None else warmup
+    phase(range(-warmup, 0))
+    elapsed, latencies = phase(range(n))
     if errors:
         raise SystemExit(f"{len(errors)} requests failed, first: {errors[0]}")
     return LoadResult(len(latencies), elapsed, latencies)

@@ -77,7 +77,8 @@ class Bridge:
         self.server.server_close()
 
 
-def start_gunicorn(cfg: Path, db_url: str, workers: int, threads: int = 4) -> Server:
+def start_gunicorn(cfg: Path, db_url: str, workers: int, threads: int = 0) -> Server:
+    threads = threads or int(os.environ.get("BENCH_THREADS", "4"))
     port = free_port()
     env = {**os.environ, "BOT_CONFIG": str(cfg), "BOT_DATABASE_URL": db_url}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers),
@@ -194,7 +195,7 @@ def run(workers: int, n: int, concurrency: int, groups: int) -> WorkersResult:
             finally:
                 server.stop()
             deliver_with_ticks(cfg, url, workers, tomorrow_morning())
-            posts, problems = check(url, bridge, n + 10)
+            posts, problems = check(url, bridge, n + 10 * concurrency)
     finally:
         bridge.close()
     return WorkersResult(workers, result, server.started_in, rss, private, posts, problems)
