@@ -11,6 +11,7 @@ group cache does not outlive a change of the group by the config.
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,52 @@ def test_group_cache_follows_the_config(bot):
                             channel=cached.channel, webhook_key="k-new", now=bot.now())
     with bot.store.transaction() as repos:
         assert repos.groups.known("g-1").webhook_key == "k-new"
+
+
+def test_three_delivering_processes_keep_each_groups_order(db_url, receiver, tmp_path):
+    """Posts queued in three groups, then three `python -m bot tick` processes at once
+    deliver them (claims in one UPDATE … RETURNING each): every post arrives once, and
+    each group's posts arrive in the order of their outbox ids."""
+    import os
+    import subprocess
+    from collections import defaultdict
+
+    import yaml
+
+    from bot import build_application
+    from bot.events import Outgoing
+    from bot.outbox import queue_posts
+    from tests.conftest import REPO, TZ, demo_config_dict, make_config
+
+    at = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)
+    bot = build_application(make_config(db_url, outbound_url=receiver.url), clock=lambda: at)
+    try:
+        with bot.store.transaction() as repos:
+            for group in ("g-2", "g-3"):
+                repos.groups.register(group, community_id="sunshine", name=group,
+                                      channel="bridge", now=at)
+        for round_ in range(8):
+            for group in ("g-1", "g-2", "g-3"):
+                with bot.store.transaction() as repos:
+                    queue_posts(repos, [Outgoing(text=f"{group} 第{round_}条", kind="notice",
+                                                 key=f"order:{group}:{round_}")],
+                                group=repos.groups.get(group), now=at, config=bot.config)
+    finally:
+        bot.engine.dispose()
+    raw = demo_config_dict()
+    raw["database"] = {"url": db_url}
+    raw["channels"]["bridge"] = {"enabled": True, "secret": "", "outbound_url": receiver.url}
+    cfg = tmp_path / "tick.yaml"
+    cfg.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    cmd = [sys.executable, "-m", "bot", "tick", "--config", str(cfg), "--at", at.isoformat()]
+    env = {**os.environ, "BOT_DATABASE_URL": db_url}
+    procs = [subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    ids = [p["msg_id"] for p in receiver.posts]
+    assert len(ids) == 24 and len(set(ids)) == 24, outs
+    by_group = defaultdict(list)
+    for post in receiver.posts:
+        by_group[post["group_id"]].append(post["text"])
+    assert by_group == {g: [f"{g} 第{r}条" for r in range(8)] for g in ("g-1", "g-2", "g-3")}
