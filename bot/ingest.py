@@ -56,12 +56,17 @@ def journal(app: Application, msg: IncomingMessage, *, answered_after_handling: 
     `answered_after_handling`: the sender gets its answer only after `handle` commits
     (then this commit need not wait for the disk on PostgreSQL: that one does)."""
     now = app.now()
-    with app.store.transaction() as repos:
-        if repos.groups.known(msg.group_id) is None:
-            register_group(repos, app.config, msg.group_id, name=msg.group_name,
-                           inbound_channel=msg.channel, now=now, private=msg.private)
-        inbound_id = repos.inbound.journal(**_fields(msg), received_at=now, status="received",
-                                           flushed_by_next=answered_after_handling)
+    fields = {**_fields(msg), "received_at": now, "status": "received"}
+    inbound_id = app.store.journal(fields, flushed_by_next=answered_after_handling)
+    if inbound_id is not False and inbound_id is not None:
+        return inbound_id
+    with app.store.transaction() as repos:  # a new group, or a duplicate
+        if inbound_id is False:  # the group is not known to this process yet
+            if repos.groups.known(msg.group_id) is None:
+                register_group(repos, app.config, msg.group_id, name=msg.group_name,
+                               inbound_channel=msg.channel, now=now, private=msg.private)
+            inbound_id = repos.inbound.journal(**fields,
+                                               flushed_by_next=answered_after_handling)
         if inbound_id is None:
             seen = repos.inbound.by_msg_id(msg.channel, msg.group_id, msg.msg_id)
             if seen is not None and (seen.text, seen.sender_id) != (msg.text, msg.sender_id):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import InboundMessage, OutboundMessage, WebhookHealth
@@ -22,22 +22,11 @@ class InboundRepo(_Repo):
     def journal(self, *, flushed_by_next: bool = False, **fields: Any) -> int | None:
         """Journal a message in one statement (INSERT … ON CONFLICT DO NOTHING RETURNING
         id); None when (channel, group, msg_id) was seen before. `flushed_by_next`: the
-        caller commits another transaction before it answers the sender (see below)."""
-        dialect = self.s.get_bind().dialect.name
-        if dialect not in _UPSERT:
+        caller commits another transaction before it answers the sender (`journal_row`)."""
+        if self.s.get_bind().dialect.name not in _UPSERT:
             row = self.add(**fields)
             return None if row is None else row.id
-        if dialect == "postgresql" and flushed_by_next:
-            # This commit need not wait for the disk: the handling transaction commits
-            # next and waits for the log up to its own record, which is after this one —
-            # so the message is on disk before it is answered, for one disk flush instead
-            # of two. A crash of this process in between leaves the row to
-            # `handle_unhandled`; only a crash of the database server itself could lose
-            # it, and then the message was not answered either (the sender retries).
-            self.s.execute(_ASYNC_COMMIT)
-        statement = insert_new(dialect, InboundMessage.__table__,
-                               ("channel", "group_id", "msg_id"), "id")
-        return self.s.scalar(statement, {"error": None, **fields})
+        return journal_row(self.s, fields, flushed_by_next=flushed_by_next)
 
     def get(self, inbound_id: int) -> InboundMessage | None:
         return self.s.get(InboundMessage, inbound_id)
@@ -87,6 +76,24 @@ _MARK_HANDLED = (update(InboundMessage.__table__)
 _OUTBOX_DEFAULTS = {"state": "pending", "case_id": None, "topic_id": None, "in_reply_to": None,
                     "merged_into": None, "attempts": 0, "last_error": None,
                     "delivered_at": None, "revision": 0, "parts_sent": 0}
+
+
+def journal_row(conn, fields: dict, *, flushed_by_next: bool = False) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id of an inbound message, on a session
+    or a plain connection (SQLite or PostgreSQL); None for a duplicate."""
+    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else \
+        conn.dialect.name
+    if dialect == "postgresql" and flushed_by_next:
+        # This commit need not wait for the disk: the handling transaction commits next
+        # and waits for the log up to its own record, which is after this one — so the
+        # message is on disk before it is answered, for one disk flush instead of two. A
+        # crash of this process in between leaves the row to `handle_unhandled`; only a
+        # crash of the database server itself could lose it, and then the message was
+        # not answered either (the sender retries).
+        conn.execute(_ASYNC_COMMIT)
+    statement = insert_new(dialect, InboundMessage.__table__,
+                           ("channel", "group_id", "msg_id"), "id")
+    return conn.execute(statement, {"error": None, **fields}).scalar()
 
 
 class OutboxRepo(_Repo):

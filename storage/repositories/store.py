@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.repositories.base import ProcessCache
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
-from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
+from storage.repositories.messages import (
+    InboundRepo,
+    OutboxRepo,
+    WebhookHealthRepo,
+    journal_row,
+)
 from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
 from storage.repositories.timers import JobRepo, LeaseRepo
 from storage.repositories.topics import TopicRepo
@@ -29,9 +34,19 @@ class Store:
     def __init__(self, session_factory: sessionmaker[Session]):
         self._sessions = session_factory
         self.cache = ProcessCache()
-        bind = session_factory.kw.get("bind")
-        self._turns = threading.RLock() if bind is not None and \
-            bind.dialect.name == "sqlite" else nullcontext()
+        self._bind = session_factory.kw.get("bind")
+        self._turns = threading.RLock() if self._bind is not None and \
+            self._bind.dialect.name == "sqlite" else nullcontext()
+
+    def journal(self, fields: dict, *, flushed_by_next: bool = False) -> int | None | bool:
+        """The hot path's journal: the message's row in one transaction of one statement
+        on a plain connection (no session), when its group is known to this process.
+        The inbound id; None for a duplicate; False when the group is not cached (then
+        `transaction()` and `InboundRepo.journal` do it, registering the group)."""
+        if fields["group_id"] not in self.cache.groups or self._bind is None:
+            return False
+        with self._turns, self._bind.begin() as conn:
+            return journal_row(conn, fields, flushed_by_next=flushed_by_next)
 
     @contextmanager
     def transaction(self) -> Iterator[Repos]:

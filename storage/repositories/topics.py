@@ -17,6 +17,10 @@ from storage.models import (
 )
 from storage.repositories.base import _TimelineRepo
 
+_TOPICS = Topic.__table__
+_ANY_LIVE_TOPIC = (select(_TOPICS.c.id).where(_TOPICS.c.group_id == bindparam("group_id"),
+                                            _TOPICS.c.step.in_(("discussing", "voting")))
+                   .limit(1))
 _LIVE_TOPICS = (select(Topic).where(Topic.group_id == bindparam("group_id"),
                                     Topic.step.in_(("discussing", "voting")))
                 .order_by(Topic.id))
@@ -53,7 +57,10 @@ class TopicRepo(_TimelineRepo):
         checked again on the objects, which follow changes made in the transaction."""
         memo = self.s.info.setdefault("live_topics", {})
         if group_id not in memo:
-            memo[group_id] = list(self.s.scalars(_LIVE_TOPICS, {"group_id": group_id}))
+            # most groups have none: asked first in plain SQL, the rows loaded only if so
+            live = self.s.execute(_ANY_LIVE_TOPIC, {"group_id": group_id}).first()
+            memo[group_id] = [] if live is None else \
+                list(self.s.scalars(_LIVE_TOPICS, {"group_id": group_id}))
         return memo[group_id]
 
     def _forget_live(self) -> None:
