@@ -86,9 +86,13 @@ def run_timers(app: Application, now: datetime) -> Counter:
                 if posts:
                     posts_by_group.setdefault(group_id, []).extend(posts)
                     counts[job.kind] += len(posts)
-            for group_id, posts in posts_by_group.items():
-                queue_posts(repos, batch_posts(posts), group=repos.groups.known(group_id),
-                            now=now, config=app.config)
+            # every group's row locked at once, in id order, before any post is queued
+            # (queue_posts locks its group too): two ticking processes whose batches
+            # touch the same groups in another order would otherwise deadlock
+            repos.groups.lock(sorted(posts_by_group))
+            for group_id in sorted(posts_by_group):
+                queue_posts(repos, batch_posts(posts_by_group[group_id]),
+                            group=repos.groups.known(group_id), now=now, config=app.config)
             replan_touched(repos, app.config, now)
         if len(jobs) < BATCH:
             return counts
