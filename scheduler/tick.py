@@ -11,10 +11,13 @@ quiet hours (they are planned for it), so the morning's are worded and sent toge
 from __future__ import annotations
 
 import logging
+import time as pytime
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import OperationalError
 
 from bot.domain.quiet_hours import outside_quiet_hours
 from bot.domain.timers import replan_touched
@@ -23,6 +26,7 @@ from bot.outbox import batch_posts, deliver_due, queue_posts
 from scheduler.calendar_posts import run_calendar_posts
 from scheduler.case_timers import CASE_TIMERS
 from scheduler.topic_timers import TOPIC_TIMERS
+from storage.db import is_deadlock
 from storage.models import ScheduledJob
 from storage.repositories import Repos
 
@@ -69,33 +73,54 @@ class TickSummary:
                 f"{self.retried} to retry, {self.failed} failed")
 
 
+DEADLOCK_RETRIES = 5
+
+
 def run_timers(app: Application, now: datetime) -> Counter:
     """Fire every due timer, in batches, each batch in one transaction; what falls due
-    together for the same people in a group goes out as one message (batch_posts)."""
+    together for the same people in a group goes out as one message (batch_posts). A
+    batch PostgreSQL rolls back as a deadlock's victim (ticking processes lock cases,
+    groups and timers of overlapping batches) runs again."""
     counts: Counter = Counter()
     while True:
-        with app.store.transaction() as repos:
-            jobs = repos.jobs.due(now, BATCH)
-            repos.cases.preload([j.case_id for j in jobs if j.case_id], lock=True)
-            posts_by_group: dict[str, list] = {}
-            for job in jobs:
-                if _wait_for_morning(app, repos, job, now):
-                    continue
-                repos.jobs.finish(job, now)
-                group_id, posts = fire(app, repos, job, now)
-                if posts:
-                    posts_by_group.setdefault(group_id, []).extend(posts)
-                    counts[job.kind] += len(posts)
-            # every group's row locked at once, in id order, before any post is queued
-            # (queue_posts locks its group too): two ticking processes whose batches
-            # touch the same groups in another order would otherwise deadlock
-            repos.groups.lock(sorted(posts_by_group))
-            for group_id in sorted(posts_by_group):
-                queue_posts(repos, batch_posts(posts_by_group[group_id]),
-                            group=repos.groups.known(group_id), now=now, config=app.config)
-            replan_touched(repos, app.config, now)
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                batch, jobs = _timer_batch(app, now)
+                break
+            except OperationalError as exc:
+                if not is_deadlock(exc) or attempt == DEADLOCK_RETRIES - 1:
+                    raise
+                log.warning("timer batch chosen as a deadlock victim; running it again")
+                pytime.sleep(0.05 * (attempt + 1))
+        counts.update(batch)
         if len(jobs) < BATCH:
             return counts
+
+
+def _timer_batch(app: Application, now: datetime) -> tuple[Counter, list]:
+    """One batch of due timers in one transaction: (posts by kind, the jobs taken)."""
+    counts: Counter = Counter()
+    with app.store.transaction() as repos:
+        jobs = repos.jobs.due(now, BATCH)
+        repos.cases.preload([j.case_id for j in jobs if j.case_id], lock=True)
+        posts_by_group: dict[str, list] = {}
+        for job in jobs:
+            if _wait_for_morning(app, repos, job, now):
+                continue
+            repos.jobs.finish(job, now)
+            group_id, posts = fire(app, repos, job, now)
+            if posts:
+                posts_by_group.setdefault(group_id, []).extend(posts)
+                counts[job.kind] += len(posts)
+        # every group's row locked at once, in id order, before any post is queued
+        # (queue_posts locks its group too): two ticking processes whose batches
+        # touch the same groups in another order would otherwise deadlock
+        repos.groups.lock(sorted(posts_by_group))
+        for group_id in sorted(posts_by_group):
+            queue_posts(repos, batch_posts(posts_by_group[group_id]),
+                        group=repos.groups.known(group_id), now=now, config=app.config)
+        replan_touched(repos, app.config, now)
+    return counts, jobs
 
 
 def _wait_for_morning(app: Application, repos: Repos, job: ScheduledJob, now: datetime
