@@ -21,8 +21,11 @@ from bot.domain.groups import community_of
 from storage.repositories import Store
 
 if TYPE_CHECKING:
-    from bot.events import Sender
+    from collections.abc import Callable
+
+    from bot.events import MediaFetcher, Sender
     from bot.nlp import Classifier
+    from storage.media_files import MediaFiles
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,10 @@ class Application:
     clock: Clock  # the business time (see bot.clock)
     wall_clock: Clock  # real time for signatures, tokens and leases
     engine: object = None
+    media_files: MediaFiles | None = None  # the media folder (photos)
+    media_fetcher: MediaFetcher | None = None  # fetches photos (HTTP, base64, AES)
+    # extra work the tick runs (e.g. pulling the WeCom archive feed): name -> fn(now)
+    pollers: dict[str, Callable[[datetime], int]] = field(default_factory=dict)
     _classifiers: dict[str, Classifier] = field(default_factory=dict)
 
     def now(self) -> datetime:

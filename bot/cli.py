@@ -1,5 +1,5 @@
 """The command line of interfaces.md: demo, serve, tick, classify, evaluate, train,
-corrections, check-config, report, backup, restore, doctor.
+corrections, check-config, report, desk-link, backup, restore, doctor.
 
 Every command exits 0 on success; a bad config prints each problem with its key path and
 exits 1. No command prints a traceback for a user error.
@@ -14,7 +14,7 @@ import sys
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.config import Config, ConfigError, SimulatorConfig
+from bot.config import Config, ConfigError, DeskConfig, SimulatorConfig
 from bot.config_file import load_config, resolve_config_path
 
 ROLES = ("resident", "staff", "grid_worker", "moderator")
@@ -75,13 +75,21 @@ def _parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check config, database, channels, clock, outbox")
     doctor.add_argument("--config", default=None)
 
+    link = sub.add_parser("desk-link", help="a one-time sign-in link to the desk")
+    link.add_argument("member_id", help="the member's id (as in the roster, e.g. u-li)")
+    link.add_argument("--config", default=None)
+    link.add_argument("--minutes", type=int, default=None,
+                      help="how long the link works (default: desk.link_minutes)")
+    link.add_argument("--url", default=None,
+                      help="the desk's address (default: desk.public_url)")
+
     check = sub.add_parser("check-config", help="validate the config file")
     check.add_argument("--config", default=None)
 
     report = sub.add_parser("report", help="the monthly report (社情民意月报)")
     report.add_argument("--config", default=None)
     report.add_argument("--period", required=True, help="YYYY-MM")
-    report.add_argument("--format", default="md", choices=["md", "csv", "xlsx"])
+    report.add_argument("--format", default="md", choices=["md", "csv", "xlsx", "html"])
     report.add_argument("--out", default=None, help="file to write (default: stdout; "
                         "xlsx needs --out)")
     return p
@@ -137,11 +145,61 @@ def cmd_demo(args) -> int:
 
     cfg = _load(args.config)
     channels = cfg.channels.model_copy(update={"simulator": SimulatorConfig(enabled=True)})
-    cfg = cfg.model_copy(update={"channels": channels})
+    cfg = cfg.model_copy(update={"channels": channels, "desk": _demo_desk(cfg, args.port),
+                                 "open311": cfg.open311.model_copy(update={"enabled": True})})
     app = create_app(cfg, clock=SimulatedClock(cfg.tz), simulator=True)
     print(f"Linli demo: open http://127.0.0.1:{args.port}/  (database {cfg.database.url})",
           flush=True)
+    print(f"Desk: http://127.0.0.1:{args.port}/desk/  (sign in: python -m bot desk-link "
+          f"u-li --url http://127.0.0.1:{args.port})", flush=True)
     _serve_forever(cfg, app, "127.0.0.1", args.port, 8)
+    return 0
+
+
+def _demo_desk(cfg: Config, port: int) -> DeskConfig:
+    """The demo turns the desk on, with a secret of its own when the file gives none."""
+    import secrets
+
+    return DeskConfig.model_validate({
+        **cfg.desk.model_dump(), "enabled": True,
+        "secret": cfg.desk.secret or secrets.token_urlsafe(32),
+        "public_url": f"http://127.0.0.1:{port}"})
+
+
+def cmd_desk_link(args) -> int:
+    from bot import build_application
+    from bot.domain.desk import issue_link, link_url, may_use_desk, member_for_link
+
+    cfg = _load(args.config)
+    minutes = args.minutes or cfg.desk.link_minutes
+    if not 1 <= minutes <= 24 * 60:
+        print("--minutes: between 1 and 1440", file=sys.stderr)
+        return 2
+    if args.url:
+        try:
+            cfg = cfg.model_copy(update={"desk": DeskConfig.model_validate(
+                {**cfg.desk.model_dump(), "public_url": args.url})})
+        except ValueError:
+            print(f"--url: not an http(s) address: {args.url!r}", file=sys.stderr)
+            return 2
+    app = build_application(cfg)
+    with app.store.transaction() as repos:
+        member = member_for_link(repos, cfg, args.member_id)
+        if member is None:
+            print(f"no member {args.member_id!r} in any community of the config",
+                  file=sys.stderr)
+            return 1
+        if not may_use_desk(member):
+            print(f"{args.member_id} ({member.name}) has no desk role (grid_worker, "
+                  "moderator, street_liaison or staff)", file=sys.stderr)
+            return 1
+        link = issue_link(repos, member, app.wall_clock(), minutes)
+    if not cfg.desk.enabled:
+        print("note: desk.enabled is false in this config; the link works on a server "
+              "with the desk on (python -m bot demo turns it on)", file=sys.stderr)
+    print(link_url(cfg, link.token))
+    print(f"{member.name}: one use, valid until "
+          f"{link.expires_at.astimezone(cfg.tz):%Y-%m-%d %H:%M}", file=sys.stderr)
     return 0
 
 
@@ -262,7 +320,6 @@ def cmd_check_config(args) -> int:
 
 def cmd_report(args) -> int:
     from bot import build_application, exports
-    from bot.domain.reports import monthly_report
 
     try:
         year, month = (int(x) for x in args.period.split("-"))
@@ -277,15 +334,18 @@ def cmd_report(args) -> int:
     cfg = _load(args.config)
     app = build_application(cfg)
     with app.store.transaction() as repos:
-        reports = [monthly_report(repos, c.id, c.name, year, month, cfg.tz, app.now())
-                   for c in cfg.communities]
+        reports = exports.monthly_reports(repos, cfg, year, month, app.now())
     if args.format == "xlsx":
         with open(args.out, "wb") as f:
-            f.write(exports.to_xlsx(reports))
+            f.write(exports.to_xlsx(reports, cfg.tz))
         return 0
-    text = exports.to_markdown(reports) if args.format == "md" else exports.to_csv(reports)
+    text = {"md": lambda: exports.to_markdown(reports),
+            "csv": lambda: exports.to_csv(reports, cfg.tz),
+            "html": lambda: exports.to_html(reports, cfg.tz, app.now())}[args.format]()
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as f:
+        # a BOM lets Excel on Windows read a CSV's Chinese as UTF-8
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        with open(args.out, "w", encoding=encoding, newline="") as f:
             f.write(text)
     else:
         sys.stdout.write(text)
@@ -311,7 +371,7 @@ def cmd_corrections(args) -> int:
 COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "tick": cmd_tick, "classify": cmd_classify,
             "evaluate": cmd_evaluate, "train": cmd_train, "corrections": cmd_corrections,
             "check-config": cmd_check_config, "report": cmd_report, "backup": cmd_backup,
-            "restore": cmd_restore, "doctor": cmd_doctor}
+            "restore": cmd_restore, "doctor": cmd_doctor, "desk-link": cmd_desk_link}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -197,12 +197,72 @@ class WecomAppConfig(_Strict):
         return self
 
 
+class WecomArchiveConfig(_Strict):
+    """会话内容存档 (the official full-text feed): customer-group messages pulled with
+    Tencent's SDK (`pyweworkfinance`), triggered by `msgaudit_notify` and by the tick.
+
+    `secret` is the 会话内容存档 secret; `private_key` the PEM of the RSA key whose public
+    half is registered in the admin console as version `key_version` (write both as
+    ${ENV}: they are never logged). Answers for archive groups go privately to the
+    responsible staff (the self-built app) and, with `staff_webhook_key`, to an internal
+    staff group; `notify_userids` are told when a post names nobody responsible."""
+
+    enabled: bool = False
+    corp_id: str = ""
+    secret: str = Field(default="", repr=False)
+    private_key: str = Field(default="", repr=False)
+    key_version: int = Field(default=1, ge=1)
+    batch: int = Field(default=100, ge=1, le=1000)  # GetChatData limit
+    timeout_seconds: int = Field(default=10, ge=1)
+    staff_webhook_key: str = Field(default="", repr=False)
+    notify_userids: list[str] = []
+    sdk_library: str = ""  # a custom libWeWorkFinanceSdk_C.so (default: the package's)
+
+    @model_validator(mode="after")
+    def _credentials(self) -> WecomArchiveConfig:
+        if self.enabled:
+            if not (self.corp_id and self.secret):
+                raise ValueError("needs corp_id and secret (the 会话内容存档 secret)")
+            if "PRIVATE KEY" not in self.private_key:
+                raise ValueError("private_key must be an RSA private key in PEM form")
+        return self
+
+
 class ChannelsConfig(_Strict):
     bridge: BridgeConfig = BridgeConfig()
     simulator: SimulatorConfig = SimulatorConfig()
     wecom_aibot: WecomAibotConfig = WecomAibotConfig()
     wecom_webhook: WecomWebhookConfig = WecomWebhookConfig()
     wecom_app: WecomAppConfig = WecomAppConfig()
+    wecom_archive: WecomArchiveConfig = WecomArchiveConfig()
+
+    @model_validator(mode="after")
+    def _archive_answers(self) -> ChannelsConfig:
+        archive = self.wecom_archive
+        if archive.enabled and not (self.wecom_app.enabled or archive.staff_webhook_key):
+            raise ValueError("wecom_archive needs wecom_app enabled or "
+                             "wecom_archive.staff_webhook_key: answers for customer groups "
+                             "go to staff privately or to a staff group")
+        return self
+
+
+IMAGE_TYPES = ("jpeg", "png", "webp", "gif")
+
+
+class MediaConfig(_Strict):
+    """Photos residents and staff send: where they are kept and what is accepted. The
+    type is read from the content (never the name); EXIF (GPS location included) is
+    removed before anything is written."""
+
+    dir: str = "media"  # relative paths are relative to the working directory
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_pixels: int = Field(default=40_000_000, ge=10_000)
+    allowed_types: list[Literal["jpeg", "png", "webp", "gif"]] = ["jpeg", "png", "webp"]
+    # a photo's whole download (WeCom waits about 5 s for the AI bot's answer)
+    fetch_timeout_seconds: float = Field(default=4.0, gt=0)
+    # a photo sent alone this soon after its sender's complaint (or a staff member's fix)
+    # belongs to that case
+    photo_window: Duration = timedelta(minutes=10)
 
 
 class MemberConfig(_Strict):
@@ -214,7 +274,7 @@ class MemberConfig(_Strict):
 class GroupConfig(_Strict):
     id: str = Field(min_length=1)
     name: str = ""
-    channel: Literal["bridge", "wecom"] = "bridge"
+    channel: Literal["bridge", "wecom", "wecom_archive"] = "bridge"
     webhook_key: str = ""
 
 
@@ -337,6 +397,9 @@ class SchedulerConfig(_Strict):
     delivery_seconds: float = Field(default=2.0, gt=0)
     # a post being sent by a worker that dies is sent again after this long
     delivery_lease: Duration = timedelta(minutes=2)
+    # a normal case's reminder, escalation or nudge waits up to this long for the group's
+    # others falling due just after it, so they go out as one message (0: never waits)
+    gather_window: Duration = timedelta(minutes=5)
 
 
 class HealthConfig(_Strict):
@@ -344,6 +407,65 @@ class HealthConfig(_Strict):
     (`Authorization: Bearer …` or `?token=`); `/healthz` is liveness only."""
 
     ready_token: str = ""
+
+
+class HotspotsConfig(_Strict):
+    """未诉先办 hot spots: the same category at the same building or place `min_cases`
+    times within `window_days`; a utility outage at one place `outage_min_cases` times;
+    a complainant whose cases were reopened (不满意) `min_reopens` times. The weekly post
+    to moderators lists the new ones on `weekly_day` (0 Monday … 6 Sunday) at
+    `weekly_time`."""
+
+    min_cases: int = Field(default=3, ge=2)
+    window_days: int = Field(default=30, ge=1, le=366)
+    outage_min_cases: int = Field(default=2, ge=2)
+    min_reopens: int = Field(default=2, ge=1)
+    weekly_post: bool = True
+    weekly_day: int = Field(default=0, ge=0, le=6)
+    weekly_time: Clock = time(9, 0)
+
+
+class Open311Config(_Strict):
+    """Open311 GeoReport v2 under /open311/v2/. With `api_key` set every request needs
+    it (`api_key=` in the query or form); POSTed requests go to the group named by the
+    `attribute[group_id]` field, else `default_group` (else the first configured group)."""
+
+    enabled: bool = False
+    api_key: str = ""
+    jurisdiction_id: str = ""
+    default_group: str = ""
+    page_size: int = Field(default=50, ge=1, le=1000)
+
+
+class DeskConfig(_Strict):
+    """The community desk (社区后台) under /desk/: off unless `enabled`. `secret` signs the
+    session cookies (write ${DESK_SECRET}); `public_url` is where links point (the
+    address people open, e.g. https://linli.example.org); a session ends after
+    `idle_minutes` without a request and after `max_hours` in any case."""
+
+    enabled: bool = False
+    secret: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    link_minutes: int = Field(default=10, ge=1, le=24 * 60)  # a one-time link's lifetime
+    page_size: int = Field(default=30, ge=5, le=200)  # cases per board page
+    # 企业微信网页授权 (with channels.wecom_app enabled): where sign-in starts
+    oauth_authorize_url: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("expected an http(s) address, e.g. https://linli.example.org")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _secret(self) -> DeskConfig:
+        if self.enabled and len(self.secret) < 16:
+            raise ValueError("enabled needs a secret of at least 16 characters "
+                             "(write ${DESK_SECRET} and set the variable)")
+        return self
 
 
 class Config(_Strict):
@@ -360,6 +482,10 @@ class Config(_Strict):
     deliberation: DeliberationConfig = DeliberationConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     health: HealthConfig = HealthConfig()
+    hotspots: HotspotsConfig = HotspotsConfig()
+    open311: Open311Config = Open311Config()
+    desk: DeskConfig = DeskConfig()
+    media: MediaConfig = MediaConfig()
 
     @field_validator("timezone")
     @classmethod

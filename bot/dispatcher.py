@@ -66,6 +66,9 @@ class Context:
     member: Member
     now: datetime
     replies: list[Outgoing] = field(default_factory=list)
+    # real time (the wall clock), for what the other side checks against its own clock:
+    # the expiry of a desk sign-in link; None: `now`
+    wall_now: datetime | None = None
     # answers to questions several listeners ask about the same message (asked once)
     memo: dict[str, object] = field(default_factory=dict)
 
@@ -99,6 +102,8 @@ class Command:
     callback: Callback
     ability: str | None = None  # None: everyone
     refusal_hint: str = ""
+    # whether /帮助 lists it under this config (None: always), e.g. /后台 with the desk on
+    listed: Callable[[Config], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,12 +143,14 @@ class Dispatcher:
         self._ordered.append(command)
 
     def command(self, name: str, alias: str, ability: str | None = None,
-                refusal_hint: str = "") -> Callable:
+                refusal_hint: str = "", listed: Callable[[Config], bool] | None = None
+                ) -> Callable:
         """Register a command; its usage line and summary are `texts.COMMAND_HELP[name]`."""
         usage, summary = texts.COMMAND_HELP[name]
 
         def decorate(func: Callback) -> Callback:
-            self.add_command(Command(name, alias, usage, summary, func, ability, refusal_hint))
+            self.add_command(Command(name, alias, usage, summary, func, ability, refusal_hint,
+                                     listed))
             return func
         return decorate
 

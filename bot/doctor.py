@@ -1,13 +1,16 @@
 """`python -m bot doctor`: is this deployment fit to run?  One line per check — config,
-database, migrations, each enabled channel, clock and timezone, outbox, and the stored
+database, migrations, each enabled channel, the media folder, clock and timezone,
+outbox, and the stored
 health of each WeCom group's webhook — each `OK` or `PROBLEM` with what to do; the exit
 code says whether any check failed (for scripts). `database_checks` also answers
 `GET /healthz/ready` (a failing webhook does not make the server unready)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -42,6 +45,7 @@ def run_checks(config: Config, config_path: str, now: datetime) -> list[Check]:
     finally:
         engine.dispose()
     checks.extend(_channels(config))
+    checks.append(_media(config))
     hours = now.astimezone(config.tz).utcoffset() / timedelta(hours=1)
     checks.append(Check("clock", now.tzinfo is not None and now.year >= 2024,
                         f"{now.astimezone(config.tz):%Y-%m-%d %H:%M} {config.timezone} "
@@ -86,6 +90,20 @@ def _webhook_health(config: Config, engine: Engine) -> list[Check]:
         for t in troubles))]
 
 
+def _media(config: Config) -> Check:
+    """The media folder is writable (or can be made where it is missing); nothing is
+    created."""
+    folder = Path(config.media.dir).resolve()
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
+        return Check("media", False, f"{folder} is not writable: photos could not be "
+                     "kept; set media.dir")
+    return Check("media", True, f"{folder}, up to {config.media.max_bytes} bytes a photo, "
+                 f"{', '.join(config.media.allowed_types)}")
+
+
 def _channels(config: Config) -> list[Check]:
     ch, checks = config.channels, []
     if ch.bridge.enabled:
@@ -104,6 +122,13 @@ def _channels(config: Config) -> list[Check]:
     if hooks:
         checks.append(Check("webhooks", False, "WeCom groups without webhook_key (the bot "
                             f"cannot @-mention there): {', '.join(hooks)}"))
+    if ch.wecom_archive.enabled:
+        rooms = [g.id for c in config.communities for g in c.groups
+                 if g.channel == "wecom_archive"]
+        checks.append(Check("wecom_archive", bool(rooms), (
+            f"corp {ch.wecom_archive.corp_id}, key version {ch.wecom_archive.key_version}, "
+            f"{len(rooms)} customer group(s)") if rooms else
+            "enabled, but no group has channel: wecom_archive (nothing is read)"))
     if ch.simulator.enabled:
         checks.append(Check("simulator", False, "enabled: anyone can speak as anyone; turn "
                             "channels.simulator off on a public server"))

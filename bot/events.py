@@ -1,18 +1,20 @@
 """The messages and the ports between the bot and its channels.
 
 Messages, the only types handlers see: `IncomingMessage` (what a channel received,
-already verified and parsed) and `Outgoing` (what the bot wants to say).
+already verified and parsed, with the `ImageRef`s of its photos) and `Outgoing` (what the
+bot wants to say).
 
 Ports, what the outbox needs of a channel without importing one: a `Sender` delivers a
 stored post to its group and answers a `DeliveryResult` (with how many parts of a long
 post are out and how the endpoint answered, both stored by the outbox); `wire_format`
-is the OUT object of interfaces.md that inline replies and the bridge carry.
+is the OUT object of interfaces.md that inline replies and the bridge carry; a
+`MediaFetcher` turns an `ImageRef` into bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -21,6 +23,34 @@ from typing import Any, Protocol
 class Quote:
     msg_id: str = ""
     text: str = ""
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A photo sent with a message, not fetched yet: a URL (its content AES-encrypted
+    when `aes_key` is set, as WeCom's are), base64 with the md5 of its bytes, or bytes a
+    channel already holds (`data`, e.g. the archive SDK's, with `md5` when known)."""
+
+    url: str = ""
+    base64: str = field(default="", repr=False)
+    md5: str = ""
+    aes_key: bytes = field(default=b"", repr=False)
+    data: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class FetchedImage:
+    """The bytes of an `ImageRef`, or why there are none (`error`)."""
+
+    data: bytes | None
+    source: str  # url | base64 | sdk
+    error: str = ""
+
+
+class MediaFetcher(Protocol):
+    """Turns an `ImageRef` into bytes (HTTP, base64, AES); never raises."""
+
+    def fetch(self, ref: ImageRef, max_bytes: int) -> FetchedImage: ...
 
 
 @dataclass(frozen=True)
@@ -37,6 +67,10 @@ class IncomingMessage:
     quote: Quote | None = None
     private: bool = False  # a 1:1 chat with the bot, not a group
     raw: dict[str, Any] = field(default_factory=dict)
+    # a category the channel already knows (Open311's service_code): /报修 files the
+    # case under it instead of the classifier's
+    category: str | None = None
+    images: tuple[ImageRef, ...] = ()  # photos sent with (or as) the message
 
 
 class Person(Protocol):
@@ -80,6 +114,12 @@ class Outgoing:
     # the header over one row per case (bot.outbox.batch_posts).
     batch_header: str | None = None
     batch_row: str | None = None
+    circle: str = ""  # posts batch only within the same circle (split_off: by kind and people)
+
+    def split_off(self) -> Outgoing:
+        """The same post, batched only with those of its kind, header and people."""
+        people = ",".join(sorted(m.member_id for m in self.mentions))
+        return replace(self, circle=f"{self.kind}|{self.batch_header}|{people}")
 
     OUT_KINDS = ("reply", "ping", "nudge", "reminder", "escalation", "rating_request",
                  "digest", "report", "topic", "vote", "publicity", "notice")

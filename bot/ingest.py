@@ -13,11 +13,18 @@
 
 A message journalled but never handled (the process died between 1 and 2) is picked up
 again by `handle_unhandled`, which the tick runs.
+
+Photos (`IncomingMessage.images`) of a new message are fetched, checked and written
+after it is journalled (outside any transaction), then recorded as kept or refused with
+a logged reason (`bot.domain.media`); a bad photo never stops the message. After the
+dispatch, the photos go to the case the message opened or named
+(`attach_to_message_case`); a photo sent alone is the photo listener's.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -25,6 +32,7 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.dispatcher import Context
 from bot.domain.groups import community_of, register_group
+from bot.domain.media import attach_to_message_case, prepare_photos, record_photos
 from bot.domain.timers import replan_touched
 from bot.events import IncomingMessage, Outgoing, Quote, wire_format
 from bot.outbox import queue_posts
@@ -42,12 +50,40 @@ class ReceiveResult:
     replies: list[dict] = field(default_factory=list)
 
 
-def receive(app: Application, msg: IncomingMessage) -> ReceiveResult:
-    """Journal, dispatch and answer one message; replies come back inline."""
+def receive(app: Application, msg: IncomingMessage, *, inline: bool = True) -> ReceiveResult:
+    """Journal, keep its photos, dispatch and answer one message; replies come back
+    inline (or, `inline=False`, all go out through the outbox)."""
     inbound_id = journal(app, msg, answered_after_handling=True)
     if inbound_id is None:
         return ReceiveResult(duplicate=True)
-    return ReceiveResult(replies=handle(app, inbound_id, inline=True, msg=msg))
+    if msg.images:
+        store_photos(app, inbound_id, msg)
+    return ReceiveResult(replies=handle(app, inbound_id, inline=inline, msg=msg))
+
+
+def store_photos(app: Application, inbound_id: int, msg: IncomingMessage) -> None:
+    """Fetch the message's photos (no transaction open) and keep or refuse each."""
+    cfg = app.config.media
+    label = f"{msg.channel}/{msg.msg_id}"
+    if app.media_fetcher is None or app.media_files is None:
+        log.warning("message %s has %d photo(s) but no media store is configured",
+                    label, len(msg.images))
+        return
+    fetcher = app.media_fetcher
+    if len(msg.images) == 1:
+        fetched = [fetcher.fetch(msg.images[0], cfg.max_bytes)]
+    else:  # side by side: a message's photos take one download's time, not nine
+        with ThreadPoolExecutor(max_workers=min(4, len(msg.images))) as pool:
+            fetched = list(pool.map(lambda ref: fetcher.fetch(ref, cfg.max_bytes),
+                                    msg.images))
+    now = app.now()
+    try:
+        kept = prepare_photos(app.media_files, cfg, fetched, label=label, now=now)
+    except OSError:  # the media folder is not writable: the message still goes on
+        log.exception("photos of message %s could not be written", label)
+        return
+    with app.store.transaction() as repos:
+        record_photos(repos, kept, inbound_id=inbound_id, group_id=msg.group_id, now=now)
 
 
 def journal(app: Application, msg: IncomingMessage, *, answered_after_handling: bool = False
@@ -82,8 +118,14 @@ def _fields(msg: IncomingMessage) -> dict:
 
 
 def _payload(msg: IncomingMessage) -> dict:
-    return {"mentions": list(msg.mentions), "group_name": msg.group_name,
-            "quote": {"msg_id": msg.quote.msg_id, "text": msg.quote.text} if msg.quote else None}
+    payload = {"mentions": list(msg.mentions), "group_name": msg.group_name,
+               "quote": {"msg_id": msg.quote.msg_id, "text": msg.quote.text}
+               if msg.quote else None}
+    if msg.category:
+        payload["category"] = msg.category
+    if msg.images:
+        payload["images"] = len(msg.images)  # how many photos came with it
+    return payload
 
 
 def _message_from_row(row) -> IncomingMessage:
@@ -93,7 +135,8 @@ def _message_from_row(row) -> IncomingMessage:
         sender_id=row.sender_id, text=row.text, sent_at=row.sent_at,
         sender_name=row.sender_name, group_name=(row.payload or {}).get("group_name", ""),
         mentions=tuple((row.payload or {}).get("mentions") or ()),
-        quote=Quote(**quote) if quote else None)
+        quote=Quote(**quote) if quote else None,
+        category=(row.payload or {}).get("category"))
 
 
 class _HandledElsewhere(Exception):
@@ -119,8 +162,14 @@ def handle(app: Application, inbound_id: int, *, inline: bool,
                                           msg.sent_at)
             ctx = Context(config=app.config, classifier=app.classifier(community.id),
                           repos=repos, msg=msg, inbound=row, group=group,
-                          community=community, member=member, now=msg.sent_at)
+                          community=community, member=member, now=msg.sent_at,
+                          wall_now=app.wall_clock())
             app.dispatcher.dispatch(ctx)
+            if (row.payload or {}).get("images"):
+                attach_to_message_case(repos, inbound_id=row.id, member=member,
+                                       touched_case_ids=repos.cases.touched_ids(),
+                                       answer_case_ids=[r.case_id for r in ctx.replies],
+                                       now=msg.sent_at)
             replan_touched(repos, app.config, msg.sent_at)
             posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=inbound_id,
                                 now=app.now(), inline=inline, config=app.config)

@@ -84,32 +84,81 @@ def batch_posts(posts: list[Outgoing]) -> list[Outgoing]:
     """What falls due together for the same people goes out as one message.
 
     Posts with a batch header and row (scheduled posts about one case: reminders,
-    escalations, nudges) for the same group, kind, urgency, header and people become one
-    post: the header over one row per case (a case once), in parts when the list is
-    long. A single post keeps its own wording; other posts pass through. The order is
-    kept, a batch standing where its first post stood."""
-    batches: dict[tuple, list[Outgoing]] = {}
-    order: list[Outgoing | tuple] = []
+    escalations, nudges) in the same group and of the same urgency whose people overlap
+    (王师傅's reminders, an escalation to 陈经理 and 赵网格, a nudge to 陈经理) become one
+    message per such circle of people, so nobody is @-mentioned twice in one tick: posts
+    of one kind and header for the same people are the header over one row per case (a
+    case once, in parts when the list is long); otherwise one message has a section per
+    kind (the most pressing first, a case only in the first that names it), each row
+    naming whom it is for when that is not everyone in the message. A single post keeps
+    its own wording; other posts pass through; urgent posts are never folded into
+    normal ones. The order is kept, a batch standing where its first post stood."""
+    circles: list[list[Outgoing]] = []
+    order: list[Outgoing | list[Outgoing]] = []
     for post in posts:
         if post.batch_header is None or post.batch_row is None:
             order.append(post)
             continue
-        key = (post.group_id, post.kind, post.urgent, post.batch_header,
-               frozenset(m.member_id for m in post.mentions))
-        if key not in batches:
-            batches[key] = []
-            order.append(key)
-        if all(other.case_id != post.case_id for other in batches[key]):
-            batches[key].append(post)
+        people = _people(post)
+        joined = [c for c in circles if _same_circle(c[0], post) and (
+            any(_people(other) & people for other in c)
+            or (not people and not any(_people(other) for other in c)))]
+        if not joined:
+            circles.append([post])
+            order.append(circles[-1])
+            continue
+        first = joined[0]
+        for other in joined[1:]:  # the post links two circles: they become one
+            first.extend(other)
+            circles.remove(other)
+            order.remove(other)
+        first.append(post)
     out: list[Outgoing] = []
     for item in order:
-        if isinstance(item, Outgoing):
-            out.append(item)
-        elif len(batches[item]) == 1:
-            out.append(batches[item][0])
-        else:
-            out.extend(_batched(batches[item]))
+        out.extend([item] if isinstance(item, Outgoing) else _circle_posts(item))
     return out
+
+
+def _people(post: Outgoing) -> frozenset[str]:
+    return frozenset(m.member_id for m in post.mentions)
+
+
+def _same_circle(a: Outgoing, b: Outgoing) -> bool:
+    return a.group_id == b.group_id and a.urgent == b.urgent and a.circle == b.circle
+
+
+KIND_ORDER = ("escalation", "reminder", "nudge")  # a mixed post takes the most pressing
+
+
+def _circle_posts(posts: list[Outgoing]) -> list[Outgoing]:
+    """One circle of people's posts: one message (or its parts)."""
+    rank = {kind: n for n, kind in enumerate(KIND_ORDER)}
+    posts = sorted(posts, key=lambda p: rank.get(p.kind, len(rank)))  # most pressing first
+    sections: dict[tuple, list[Outgoing]] = {}
+    seen: set[int | None] = set()
+    for post in posts:
+        if post.case_id in seen:
+            continue  # a case once: its escalation says more than its nudge
+        seen.add(post.case_id)
+        sections.setdefault((post.kind, post.batch_header), []).append(post)
+    posts = [p for rows in sections.values() for p in rows]
+    if len(sections) == 1 and len({_people(p) for p in posts}) == 1:
+        (rows,) = sections.values()
+        return rows if len(rows) == 1 else _batched(rows)
+    mentions = list({m.member_id: m for p in posts for m in p.mentions}.values())
+    everyone = frozenset(m.member_id for m in mentions)
+    parts = [(header or "", [(p.batch_row or "", [] if _people(p) == everyone
+                              else [m.name for m in p.mentions]) for p in rows])
+             for (_kind, header), rows in sections.items()]
+    text = texts.batched_sections(parts, sum(len(rows) for _h, rows in parts))
+    if len(text) > BATCH_MAX_CHARS:  # too long for one: each kind and people its own
+        return batch_posts([p.split_off() for p in posts])
+    kinds = {key[0] for key in sections}
+    kind = next((k for k in KIND_ORDER if k in kinds), posts[0].kind)
+    digest = hashlib.sha1("\n".join(sorted(p.key or p.batch_row or "" for p in posts))
+                          .encode("utf-8")).hexdigest()[:20]
+    return [Outgoing(text=text, kind=kind, mentions=mentions, group_id=posts[0].group_id,
+                     key=f"batch:mixed:{digest}", urgent=posts[0].urgent)]
 
 
 def _batched(posts: list[Outgoing]) -> list[Outgoing]:

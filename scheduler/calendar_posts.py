@@ -1,7 +1,9 @@
 """Posts on the calendar, per group: the daily digest (schedules.daily_digest), 议题征集
 on Mondays, the half-monthly summary on the 1st and 16th, and the monthly 社情民意 report
-on the 1st. Each is due from its time until `schedules.catch_up` later (a tick missed
-while the server was down still posts it), once: its key names the group and the day.
+on the 1st; per community, the weekly post of new 未诉先办 hot spots to the moderators
+(hotspots.weekly_day at hotspots.weekly_time). Each is due from its time until
+`schedules.catch_up` later (a tick missed while the server was down still posts it),
+once: its key names the group and the day.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from bot import texts
 from bot.domain.cases import case_is_overdue
 from bot.domain.categories import category_label
 from bot.domain.groups import community_of
+from bot.domain.hotspots import weekly_posts
 from bot.domain.reports import (
     daily_digest,
     monthly_report,
@@ -83,20 +86,28 @@ def _schedule(app: Application) -> list[tuple[str, time, Callable[[date], bool],
     ]
 
 
+def _hotspot_day(app: Application) -> Callable[[date], bool]:
+    settings = app.config.hotspots
+    return lambda d: settings.weekly_post and d.weekday() == settings.weekly_day
+
+
 def next_calendar_due(app: Application, after: datetime) -> datetime | None:
     """The first time after `after` at which a calendar post falls due (within 31 days:
     every schedule has a day in any 31)."""
     tz = app.config.tz
     first = after.astimezone(tz).date()
+    times = [(at, on_day) for _name, at, on_day, _compose in _schedule(app)]
+    times.append((app.config.hotspots.weekly_time, _hotspot_day(app)))
     found = [datetime.combine(day, at, tzinfo=tz)
              for day in (first + timedelta(days=n) for n in range(32))
-             for _name, at, on_day, _compose in _schedule(app) if on_day(day)]
+             for at, on_day in times if on_day(day)]
     return min((due for due in found if due > after), default=None)
 
 
-def run_calendar_posts(app: Application, now: datetime) -> Counter:
-    """Queue every calendar post due at `now` that was not queued before."""
-    counts: Counter = Counter()
+def due_calendar_posts(app: Application, now: datetime) -> list[tuple[str, str, Outgoing]]:
+    """(schedule name, group id, post) for every calendar post due at `now` that was not
+    queued before; each post carries its key (the schedule, the group and the day)."""
+    found = []
     local = now.astimezone(app.config.tz)
     catch_up = app.config.schedules.catch_up
     for name, at, on_day, compose in _schedule(app):
@@ -110,9 +121,47 @@ def run_calendar_posts(app: Application, now: datetime) -> Counter:
                     if repos.outbox.exists(key):
                         continue
                     post = compose(app, repos, group, now, local.date())
-                    if post is None:
-                        continue
-                    post.key = key
-                    counts[name] += len(queue_posts(repos, [post], group=group, now=now,
-                                                    config=app.config))
+                    if post is not None:
+                        post.key = key
+                        found.append((name, group.id, post))
+    return found
+
+
+def queue_calendar_posts(app: Application, now: datetime,
+                         posts: list[tuple[str, str, Outgoing]]) -> Counter:
+    """Queue calendar posts (those not queued meanwhile)."""
+    counts: Counter = Counter()
+    if not posts:
+        return counts
+    with app.store.transaction() as repos:
+        for name, group_id, post in posts:
+            if repos.outbox.exists(post.key or ""):
+                continue
+            counts[name] += len(queue_posts(repos, [post], group=repos.groups.get(group_id),
+                                            now=now, config=app.config))
+    return counts
+
+
+def run_hotspot_post(app: Application, now: datetime) -> Counter:
+    """The weekly post of new hot spots to each community's moderators, once a week
+    (the hot spots it names are remembered, so a second tick finds none new)."""
+    counts: Counter = Counter()
+    local = now.astimezone(app.config.tz)
+    due = datetime.combine(local.date(), app.config.hotspots.weekly_time, tzinfo=app.config.tz)
+    if not (_hotspot_day(app)(local.date()) and due <= now < due + app.config.schedules.catch_up):
+        return counts
+    private = app.config.channels.wecom_app.enabled
+    for community in app.config.communities:
+        with app.store.transaction() as repos:
+            for group, post in weekly_posts(repos, app.config, community, now, private):
+                counts["hotspots"] += len(queue_posts(repos, [post], group=group, now=now,
+                                                      config=app.config))
+    return counts
+
+
+def run_calendar_posts(app: Application, now: datetime) -> Counter:
+    """Queue every calendar post due at `now` that was not queued before, and the weekly
+    hot-spot post."""
+    counts = queue_calendar_posts(app, now, due_calendar_posts(app, now))
+    counts.update(run_hotspot_post(app, now))
     return counts

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 typed models: communities, groups, members and roles (with the trace of
 every role change), the inbound journal, the outbox and the health of the WeCom webhooks
-it posts through, cases with complainants and events.
+it posts through, cases with complainants and events, the photos that came with messages
+and how far the WeCom archive feed has been read.
 
 Datetimes are stored as naive UTC and come back timezone-aware (UTC) on every backend.
 """
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -209,7 +211,8 @@ class Case(Base):
     """A complaint (诉求/工单) and its current state; history lives in CaseEvent."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_group_state", "group_id", "state"),)
+    __table_args__ = (Index("ix_cases_group_state", "group_id", "state"),
+                      Index("ix_cases_community_state", "community_id", "state"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     community_id: Mapped[str] = mapped_column(ForeignKey("communities.id"))
@@ -443,3 +446,79 @@ class PendingQuestion(Base):
     state: Mapped[str] = mapped_column(String(16), default="open")
     kind: Mapped[str] = mapped_column(String(16), default="complaint",
                                       server_default="complaint")
+
+
+class TopicCase(Base):
+    """A case linked to a topic beyond `Topic.case_id` (a 未诉先办 hot spot's topic names
+    every case of the hot spot)."""
+
+    __tablename__ = "topic_cases"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True,
+                                         index=True)
+
+
+class HotspotNotice(Base):
+    """A 未诉先办 hot spot the weekly post to moderators announced (by its key), so the
+    next post lists only new ones."""
+
+    __tablename__ = "hotspot_notices"
+
+    community_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    announced_at: Mapped[datetime]
+
+
+class DeskToken(Base):
+    """A one-time sign-in link to the desk (`/后台`, `python -m bot desk-link`): only its
+    hash is stored; it signs in once (`used_at`) and not after `expires_at`."""
+
+    __tablename__ = "desk_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
+class Media(Base):
+    """A photo that came with a message: stored (its file under `media.dir`, EXIF
+    removed) or refused (`reason`: wrong type, too large, md5 mismatch, unreachable …,
+    no file), and the case it belongs to with its side: `before` (the problem) or
+    `after` (a staff member's fix)."""
+
+    __tablename__ = "media"
+    __table_args__ = (Index("ix_media_case", "case_id", "kind"),
+                      Index("ix_media_sender", "group_id", "member_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    group_id: Mapped[str] = mapped_column(String(128))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(16), default="")  # "" | before | after
+    status: Mapped[str] = mapped_column(String(16))  # stored | refused
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(32), default="")  # url | base64 | sdk
+    content_type: Mapped[str] = mapped_column(String(32), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    path: Mapped[str] = mapped_column(String(300), default="")  # relative to media.dir
+    created_at: Mapped[datetime]
+
+
+class ArchiveCursor(Base):
+    """How far the 会话内容存档 feed of a corp has been read: the last `seq` handled.
+    A restart resumes after it; a message read twice is deduplicated by its msgid."""
+
+    __tablename__ = "archive_cursors"
+
+    corp_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]

@@ -178,14 +178,19 @@ def config(db_url, receiver):
     return make_config(db_url, outbound_url=receiver.url)
 
 
-@pytest.fixture
-def app(config, clock):
+def running_app(config: Config, clock, **options):
+    """The real Flask app for a fixture to yield; its engine is disposed afterwards."""
     from bot import create_app
 
-    flask_app = create_app(config, clock=clock)
+    flask_app = create_app(config, clock=clock, **options)
     _ENGINES.append(flask_app.extensions["linli"].engine)
     yield flask_app
     flask_app.extensions["linli"].engine.dispose()
+
+
+@pytest.fixture
+def app(config, clock):
+    yield from running_app(config, clock)
 
 
 @pytest.fixture
@@ -256,3 +261,13 @@ def ws():
     fake = FakeWecomWS()
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def images():
+    """A loopback server for photo URLs (tests/fake_media.py)."""
+    from tests.fake_media import ImageServer
+
+    server = ImageServer()
+    yield server
+    server.close()

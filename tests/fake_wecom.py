@@ -178,7 +178,8 @@ class AppPeer:
 
 class FakeQyapi:
     """`/cgi-bin/webhook/send`, `/cgi-bin/gettoken`, `/cgi-bin/message/send`,
-    `/cgi-bin/externalcontact/groupchat/get` on 127.0.0.1."""
+    `/cgi-bin/externalcontact/groupchat/get`, `/cgi-bin/auth/getuserinfo` (OAuth) on
+    127.0.0.1."""
 
     def __init__(self):
         self.webhook_posts: list[dict] = []  # {"key", "body"}
@@ -194,6 +195,7 @@ class FakeQyapi:
         self.app_fail_45009 = 0  # answer this many message/send calls with 45009
         self.app_fail_after = 0  # ... but only after this many successful ones
         self.group_chats: dict[str, dict] = {}
+        self.oauth_codes: dict[str, str] = {}  # 企业微信网页授权: code -> userid (one use)
         self.lock = threading.Lock()
         fake = self
 
@@ -216,6 +218,14 @@ class FakeQyapi:
                         return self._answer({"errcode": 40013, "errmsg": "invalid corpid"})
                     return self._answer({"errcode": 0, "errmsg": "ok",
                                          "access_token": fake.token, "expires_in": 7200})
+                if url.path == "/cgi-bin/auth/getuserinfo":
+                    if query.get("access_token") != [fake.token]:
+                        return self._answer({"errcode": 40014, "errmsg": "invalid access_token"})
+                    with fake.lock:
+                        userid = fake.oauth_codes.pop(query.get("code", [""])[0], None)
+                    if userid is None:
+                        return self._answer({"errcode": 40029, "errmsg": "invalid code"})
+                    return self._answer({"errcode": 0, "errmsg": "ok", "userid": userid})
                 self._answer({"errcode": 404, "errmsg": "no such api"}, 404)
 
             def do_POST(self):

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("services", ("bot.ingest", "bot.outbox", "bot.application", "bot.config_file",
                   "bot.exports", "bot.doctor")),
     ("scheduler", ("scheduler.*",)),
-    ("channels", ("bot.channels.*",)),
+    ("channels", ("bot.channels.*", "bot.desk", "bot.desk.*")),
     ("factory", ("bot", "bot.factory")),
     ("entry", ("bot.cli", "bot.wsgi", "bot.__main__")),
 ]

@@ -277,6 +277,42 @@ def test_quick_pattern_test_agrees_with_searching_each_pattern():
             any(p.search(t) for p in patterns) for t in texts]
 
 
+def test_location_patterns_are_skipped_only_when_they_cannot_match():
+    """Each location pattern is searched only when what it needs is in the text
+    (location.py); a pattern that matched without it would be skipped wrongly."""
+    import random
+
+    from bot.nlp import location as loc
+
+    needs = {loc._TRIPLE_RE: lambda t: "-" in t,
+             loc._HAO_ROOM_RE: lambda t: "号" in t and loc._ROOM_DIGITS.search(t),
+             loc._BUILDING_RE: loc._BUILDING_MARKS.search,
+             loc._LETTER_BUILDING_RE: loc._BUILDING_MARKS.search,
+             loc._UNIT_RE: lambda t: "单元" in t,
+             **{p: loc._ROOM_DIGITS.search for p in (
+                 loc._ROOM_SUFFIX_RE, loc._ROOM_AFTER_MARK_RE, loc._ROOM_CONTEXT_RE,
+                 loc._ROOM_NEIGHBOUR_RE)}}
+    clf = Classifier(model=None)
+    texts = [clf._normalizer.normalize(r["text"]).loc_text
+             for path in sorted(CORPUS.glob("*.jsonl")) for r in _load(path)]
+    rnd = random.Random(9)
+    pieces = list("0123456789-一二三十两号楼栋幢座#单元室户房AbZ住我家楼上下的 ,、和")
+    pieces += ["号楼", "单元", "号房", "房间", "楼上", "隔壁", "业主", "11-2-301", "302"]
+    texts += ["".join(rnd.choices(pieces, k=rnd.randint(1, 14))) for _ in range(5000)]
+    for pattern, need in needs.items():
+        assert all(need(t) for t in texts if pattern.search(t)), pattern.pattern
+
+
+def test_one_lexicon_look_up_per_token():
+    """The merged look-up (term tags, starts a longer term) says what the term table and
+    the prefix set say, for every term, every prefix and a few words that are neither."""
+    clf = Classifier(model=None)
+    table = clf._table
+    prefixes = {t[:k] for t in table for k in range(1, len(t))}
+    for word in [*table, *prefixes, "不是词", "zzz", "电梯电梯电梯"]:
+        assert clf._lookup.get(word, (None, False)) == (table.get(word), word in prefixes)
+
+
 def test_classify_traditional_and_fullwidth_message():
     result = classify("５號樓電梯壞了，困人了！！")
     assert result.is_complaint and result.category == "elevator" and result.urgent

@@ -121,7 +121,7 @@ def test_report_markdown_csv_and_xlsx(tmp_path):
     out_csv = tmp_path / "r.csv"
     assert _cli("report", "--config", cfg, "--period", "2026-11", "--format", "csv",
                 "--out", str(out_csv)).returncode == 0
-    rows = out_csv.read_text(encoding="utf-8").splitlines()
+    rows = out_csv.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("社区,工单,类别") and len(rows) == 3
     out_xlsx = tmp_path / "r.xlsx"
     assert _cli("report", "--config", cfg, "--period", "2026-11", "--format", "xlsx",
@@ -129,8 +129,8 @@ def test_report_markdown_csv_and_xlsx(tmp_path):
     from openpyxl import load_workbook
 
     book = load_workbook(out_xlsx)
-    assert book.sheetnames == ["阳光小区汇总", "阳光小区明细"]
-    assert book["阳光小区汇总"]["B2"].value == "2"
+    assert book.sheetnames == ["阳光小区汇总", "阳光小区趋势", "阳光小区明细"]
+    assert book["阳光小区汇总"]["B2"].value == 2
     assert book["阳光小区明细"].max_row == 3
     empty = _cli("report", "--config", cfg, "--period", "2026-10")
     assert empty.returncode == 0 and "| 受理 | 0 |" in empty.stdout

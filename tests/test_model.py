@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main as cli_main
 from bot.nlp.classifier import Classifier
 from bot.nlp.evaluation import evaluate
-from bot.nlp.model import MODEL_PATH, LinearModel, read_model_data
+from bot.nlp.model import DIGITS, MODEL_PATH, LinearModel, read_model_data, sigmoid
 from bot.nlp.training import (
     HELDOUT_DIR,
     _matrix,
@@ -79,7 +79,7 @@ def test_exact_scorer_agrees_with_sklearn_on_the_whole_corpus(shipped, prepared)
         score = shipped.score(analysis.features)
         assert math.isclose(score.complaint, heads["complaint"][n], abs_tol=1e-9)
         assert math.isclose(score.urgent, heads["urgent"][n], abs_tol=1e-9)
-        assert shipped.category(score.known) == shipped.categories[int(cat[n].argmax())]
+        assert shipped.category(score) == shipped.categories[int(cat[n].argmax())]
 
 
 def test_cross_validated_numbers_hold():
@@ -121,3 +121,67 @@ def test_evaluate_cv_prints_per_source(capsys):
     assert cli_main(["evaluate", "--cv", "3"]) == 0
     out = capsys.readouterr().out
     assert "3-fold" in out and "blind10" in out and "dev" in out
+
+
+def _plain_sums(model: LinearModel, features) -> tuple[int, list[int]]:
+    """The heads' sums in units of the file's last decimal, feature by feature (the
+    straightforward way the packed scorer must agree with), and the known features."""
+    from bot.nlp.model import _units
+
+    index = {f: i for i, f in enumerate(model.features)}
+    known = [index[f] for f in features if f in index]
+    sums = [sum(_units(model.w_complaint[i]) for i in known),
+            sum(_units(model.w_urgent[i]) for i in known)]
+    rows = [0] * len(model.categories)
+    for i in known:
+        for c, w in model.w_category.get(i, []):
+            rows[c] += _units(w)
+    return len(known), sums + rows
+
+
+def test_packed_fields_hold_the_largest_sums(shipped):
+    """Each head's field is wide enough for the largest and the smallest sum a message can
+    reach (all its positive, or all its negative weights), and no field spills into the
+    next: the packed sums unpack to the plain ones."""
+    from bot.nlp.model import _units
+
+    heads = len(shipped.categories) + 2
+    for head in range(heads):
+        for sign in (1, -1):
+            if head < 2:
+                weights = (shipped.w_complaint, shipped.w_urgent)[head]
+                chosen = {f for f, w in zip(shipped.features, weights, strict=True)
+                          if sign * _units(w) > 0}
+            else:
+                chosen = {shipped.features[i] for i, row in shipped.w_category.items()
+                          for c, w in row if c == head - 2 and sign * _units(w) > 0}
+            count, plain = _plain_sums(shipped, chosen)
+            binary = [shipped._weights[f][0] for f in chosen]
+            rows = [shipped._weights[f][1] for f in chosen]
+            (complaint, urgent), packed_count = shipped._binary_packing.unpack(sum(binary))
+            categories, rest = shipped._rows_packing.unpack(sum(rows))
+            assert (packed_count, rest) == (count, 0)
+            assert [complaint, urgent, *categories] == plain
+
+
+def test_packed_scorer_equals_a_plain_sum_on_any_text(shipped):
+    """The packed scorer against the heads summed feature by feature, to the last bit of the
+    probabilities, on every corpus line and on scrambled text."""
+    import random
+
+    clf = Classifier(model=shipped)
+    texts = [r["text"] for r in load_records(corpus_files())]
+    rnd = random.Random(5)
+    alphabet = sorted(set("".join(texts)))
+    texts += ["".join(rnd.choices(alphabet, k=rnd.randint(0, 60))) for _ in range(3000)]
+    for text in texts:
+        features = clf.analyse(text).features
+        score = shipped.score(features)
+        count, plain = _plain_sums(shipped, features)
+        scale = 1.0 / math.sqrt(count) if count else 0.0
+        assert score.count == count
+        assert score.complaint == sigmoid(shipped.b_complaint + scale * (plain[0] / 10**DIGITS))
+        assert score.urgent == sigmoid(shipped.b_urgent + scale * (plain[1] / 10**DIGITS))
+        values = [b + scale * (t / 10**DIGITS) for b, t in zip(shipped.b_category, plain[2:],
+                                                            strict=True)]
+        assert shipped.category_scores(score) == values

@@ -67,7 +67,7 @@ def test_doctor_one_line_per_check_and_exit_code(tmp_path, clock, capsys):
     assert cli_main(["doctor", "--config", path]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[1] for line in lines] == ["config", "database", "migrations", "outbox",
-                                                   "bridge", "clock"]
+                                                   "bridge", "media", "clock"]
     assert all(line.startswith("OK") for line in lines)
     unsigned = _config_file(tmp_path, f"sqlite:///{tmp_path / 'live.db'}", secret="")
     assert cli_main(["doctor", "--config", unsigned]) == 1

@@ -295,3 +295,19 @@ def test_a_long_list_goes_out_in_parts_each_case_once():
     assert all(p.mentions == who and p.case_id is None for p in parts)
     # one post alone keeps its own wording
     assert batch_posts(posts[:1]) == posts[:1]
+
+
+def test_a_digest_due_with_the_morning_reminders_is_one_message(app_with, receiver, clock):
+    chat, bot = app_with(schedules={"daily_digest": "07:00"})
+    a = complain(chat, clock, t(24, "21:52"), "r-1", LIGHTS.format(b=1))
+    b = complain(chat, clock, t(24, "21:55"), "r-2", LIGHTS.format(b=2))
+    assert ticks(bot, receiver, t(24, "22:00"), t(25, "06:50")) == []
+    before = len(receiver.posts)
+    run_tick(bot, t(25, "07:00"))
+    posts = receiver.posts[before:]
+    assert len(posts) == 1, posts                       # not a digest and a reminder
+    text = posts[0]["text"]
+    assert text.startswith("📋 ") and "工单日报" in text
+    assert f"#{a} " in text and f"#{b} " in text and posts[0]["mentions"] == ["u-wang"]
+    run_tick(bot, t(25, "07:10"))                        # the digest is made once
+    assert not [p for p in receiver.posts[before + 1:] if "工单日报" in p["text"]]

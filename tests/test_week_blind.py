@@ -63,18 +63,22 @@ def test_a_blind_week_in_the_group(app, bot, chat, receiver, clock):
     c, rows = player.score(week)
     assert c["errors"] == 0
     assert c["heard"] + c["asked"] >= 0.95 * c["complaints"], rows.get("missed")
-    assert c["merged_first_reports"] <= 4, rows.get("different problems in one case")
+    assert c["merged_first_reports"] <= 2, rows.get("different problems in one case")
     assert c["category_right"] >= 0.85 * c["categorised"], rows.get("category")
-    assert c["repeats_same"] >= 0.55 * c["repeats"], rows.get("repeats in another case")
-    assert c["urgent_answered"] >= 0.85 * c["urgent_lines"], \
+    assert c["repeats_same"] >= 0.85 * c["repeats"], rows.get("repeats in another case")
+    assert c["urgent_answered"] >= 0.95 * c["urgent_lines"], \
         rows.get("emergencies not answered 【紧急】")
     assert c["addressed_answered"] == c["addressed"], rows.get("addressed, met with silence")
-    assert c["staff_fix_done"] >= 0.6 * c["staff_fix"], rows.get("staff fix not taken")
-    assert c["staff_ack_done"] + c["staff_plan_done"] + c["staff_progress_done"] >= 0.4 * (
+    assert c["staff_fix_done"] >= 0.75 * c["staff_fix"], rows.get("staff fix not taken")
+    assert c["staff_ack_done"] + c["staff_plan_done"] + c["staff_progress_done"] >= 0.65 * (
         c["staff_ack"] + c["staff_plan"] + c["staff_progress"])
     assert c["ratings_recorded"] >= 0.5 * c["ratings"], rows.get("ratings not recorded")
     assert c["insult_cases"] == 0 and c["insults_named_in_group"] == 0
     assert c["false_cases"] <= 0.03 * c["non_complaints"], rows.get("false cases")
+    assert c["staff_silence"] <= 15, rows.get("staff met with silence")
+    # every morning: kinds due together (reminders, escalations, nudges) for the same
+    # people are one message
+    assert c["morning_max_per_recipient"] == 1, rows.get("several morning messages for one person")
 
     # the morning after the Thursday evening burst (16 complaints 21:00-22:30): one
     # message per person at 07:00, not one per case

@@ -20,7 +20,7 @@ from flask import Blueprint, current_app, jsonify, request
 from bot.channels.payloads import MAX_ID, MAX_MSG_ID, MAX_NAME, PayloadError, clean, string
 from bot.clock import Clock
 from bot.config import BridgeConfig
-from bot.events import DeliveryResult, IncomingMessage, Quote, wire_format
+from bot.events import DeliveryResult, ImageRef, IncomingMessage, Quote, wire_format
 from bot.ingest import receive
 from storage.models import Group, OutboundMessage
 
@@ -64,6 +64,34 @@ _OPTIONAL_STRINGS = ("group_name", "sender_name", "sent_at")
 # Limits of the stored columns (refused with 400 when longer); names are cut instead.
 MAX_LENGTH = {"msg_id": MAX_MSG_ID, "group_id": MAX_ID, "sender_id": MAX_ID, "text": MAX_BODY}
 SENT_AT_WINDOW = timedelta(days=1)  # a sent_at further than this from now is refused
+MAX_IMAGES = 9  # photos per message (WeChat sends at most 9 at once)
+MAX_URL = 2048
+
+
+def parse_images(data: dict) -> tuple[ImageRef, ...]:
+    """`images: [{"url"} | {"base64", "md5"}]`; a wrong shape is a PayloadError (400).
+    Whether the picture is any good is decided later (kept or refused, never a 400)."""
+    items = data.get("images")
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise PayloadError("field images must be a list")
+    if len(items) > MAX_IMAGES:
+        raise PayloadError(f"field images holds more than {MAX_IMAGES} photos")
+    refs = []
+    for n, item in enumerate(items):
+        key = f"images[{n}]"
+        if not isinstance(item, dict):
+            raise PayloadError(f"field {key} must be an object")
+        url = string(item, "url", limit=MAX_URL, label=f"{key}.url")
+        encoded = string(item, "base64", limit=MAX_BODY, label=f"{key}.base64")
+        md5 = string(item, "md5", limit=64, label=f"{key}.md5")
+        if bool(url) == bool(encoded):
+            raise PayloadError(f"field {key} needs either url or base64")
+        if encoded and not md5:
+            raise PayloadError(f"field {key}.md5 is required with base64")
+        refs.append(ImageRef(url=url, base64=encoded, md5=md5))
+    return tuple(refs)
 
 
 def parse_payload(data: Any, default_now: datetime) -> IncomingMessage:
@@ -71,7 +99,11 @@ def parse_payload(data: Any, default_now: datetime) -> IncomingMessage:
     if not isinstance(data, dict):
         raise PayloadError("body must be a JSON object")
     fields: dict[str, str] = {}
+    images = parse_images(data)
     for key in _STRING_FIELDS:
+        if key == "text" and key not in data and images:
+            fields[key] = ""  # a photo alone: its text may be empty or left out
+            continue
         if key not in data:
             raise PayloadError(f"missing field: {key}")
         if not isinstance(data[key], str):
@@ -108,7 +140,7 @@ def parse_payload(data: Any, default_now: datetime) -> IncomingMessage:
         channel=CHANNEL, msg_id=fields["msg_id"], group_id=fields["group_id"],
         sender_id=fields["sender_id"], text=fields["text"], sent_at=sent_at,
         sender_name=fields["sender_name"], group_name=fields["group_name"],
-        mentions=tuple(mentions), quote=quote, raw=data)
+        mentions=tuple(mentions), quote=quote, raw=data, images=images)
 
 
 def _error(status: int, message: str):

@@ -11,7 +11,10 @@ callback parsing the long connection (`wecom_ws`) shares.
   surrogate) is refused with 400 before anything is stored (`bot.channels.payloads`).
   Messages become one `IncomingMessage` (channel ``wecom_aibot``,
   msg_id = ``msgid``, group = ``chatid``, or the sender's userid in a 1:1 chat) and go
-  through `bot.ingest.receive` like the bridge's; the answer is the encrypted passive reply:
+  through `bot.ingest.receive` like the bridge's (photos of ``image`` and ``mixed``
+  messages with them: their URLs serve AES ciphertext, decrypted with the bot's
+  EncodingAESKey, or the image's own ``aeskey`` on the long connection, see
+  `bot.channels.media_fetch`); the answer is the encrypted passive reply:
   one finished stream message carrying the bot's replies. A retried callback (same
   ``msgid``) gets the same answer and changes nothing. Events and stream refreshes are
   answered with an empty body.
@@ -24,6 +27,8 @@ webhook (`wecom_webhook`), which mentions by userid. See docs/wecom.md.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import re
 from datetime import datetime
@@ -39,7 +44,7 @@ from bot.channels.wecom_crypto import (
     verify_url_response,
 )
 from bot.domain.groups import PRIVATE_NAME_PREFIX
-from bot.events import IncomingMessage, Quote
+from bot.events import ImageRef, IncomingMessage, Quote
 from bot.ingest import receive
 
 if TYPE_CHECKING:
@@ -81,18 +86,53 @@ def _content_of(part: dict[str, Any], key: str) -> str:
     return ""
 
 
+MAX_IMAGE_URL = 4096
+
+
+def _image_ref(image: dict[str, Any], key: str, media_key: bytes) -> ImageRef | None:
+    """An image part (``{"url", "aeskey"?}``): its content is AES-encrypted with the
+    per-image ``aeskey`` (long connection) or else the bot's own key (HTTP callback)."""
+    url = string(image, "url", limit=MAX_IMAGE_URL, label=f"{key}.image.url")
+    if not url:
+        return None
+    aeskey = string(image, "aeskey", limit=128, label=f"{key}.image.aeskey")
+    if aeskey:
+        try:
+            media_key = base64.b64decode(aeskey + "=" * (-len(aeskey) % 4))
+        except (binascii.Error, ValueError):
+            raise PayloadError(f"field {key}.image.aeskey is not base64") from None
+    return ImageRef(url=url, aes_key=media_key)
+
+
+def images_of(body: dict[str, Any], media_key: bytes) -> tuple[ImageRef, ...]:
+    """The photos of an ``image`` or ``mixed`` message (at most 9)."""
+    kind = string(body, "msgtype")
+    parts: list[dict[str, Any]] = []
+    if kind == "image":
+        parts = [obj(body, "image")]
+    elif kind == "mixed":
+        items = obj(body, "mixed").get("msg_item") or []
+        if isinstance(items, list):
+            parts = [obj(item, "image") for item in items
+                     if isinstance(item, dict) and item.get("msgtype") == "image"]
+    refs = [ref for ref in (_image_ref(p, "body", media_key) for p in parts) if ref]
+    return tuple(refs[:9])
+
+
 def strip_bot_mention(text: str) -> str:
     """'@RobotA 3号楼灯坏了' -> '3号楼灯坏了' (group texts start with the bot's name)."""
     return _BOT_PREFIX.sub("", text, count=1).strip()
 
 
-def parse_callback(body: dict[str, Any], now: datetime) -> IncomingMessage | None:
+def parse_callback(body: dict[str, Any], now: datetime, media_key: bytes = b""
+                   ) -> IncomingMessage | None:
     """A decrypted AI-bot callback -> IncomingMessage; None for events, stream refreshes
-    and messages without text (images, files). A message of the wrong shape (``from``,
-    ``text`` or ``mixed`` not objects, ids of the wrong type or too long …) raises
-    PayloadError."""
+    and messages with neither text nor a photo (files). Photos (``image``, the images of
+    ``mixed``) become `ImageRef`s decrypted with `media_key` (the bot's key) unless
+    they carry their own. A message of the wrong shape (``from``, ``text`` or ``mixed``
+    not objects, ids of the wrong type or too long …) raises PayloadError."""
     kind = string(body, "msgtype")
-    if kind not in ("text", "mixed", "voice"):
+    if kind not in ("text", "mixed", "voice", "image"):
         return None
     msgid = string(body, "msgid", required=True, limit=MAX_MSG_ID)
     sender = string(obj(body, "from", required=True), "userid", required=True,
@@ -107,7 +147,8 @@ def parse_callback(body: dict[str, Any], now: datetime) -> IncomingMessage | Non
         quoted = _content_of(obj(body, "quote"), "quote")
         if quoted:
             quote = Quote(text=quoted)
-    if not text:
+    images = images_of(body, media_key)
+    if not text and not images:
         return None
     single = chattype != "group"
     return IncomingMessage(
@@ -115,7 +156,8 @@ def parse_callback(body: dict[str, Any], now: datetime) -> IncomingMessage | Non
         text=text, sent_at=now, quote=quote,
         group_name=f"{PRIVATE_NAME_PREFIX}{sender}" if single else "", private=single,
         raw={"msgid": msgid, "aibotid": string(body, "aibotid", cut=MAX_ID),
-             "chatid": chatid, "chattype": chattype, "msgtype": kind})
+             "chatid": chatid, "chattype": chattype, "msgtype": kind},
+        images=images)
 
 
 def stream_id(msgid: str) -> str:
@@ -144,7 +186,7 @@ def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | 
     """Handle one decrypted callback (HTTP or long connection): the plaintext reply, or
     None for an empty answer. A repeated msgid gets the first answer again. A message of
     the wrong shape raises PayloadError before anything is stored."""
-    msg = parse_callback(body, app.now())
+    msg = parse_callback(body, app.now(), media_key=bot_media_key(app))
     if msg is None:
         if body.get("msgtype") == "event":
             event = body.get("event")
@@ -158,6 +200,12 @@ def answer_callback(app: Application, body: dict[str, Any]) -> dict[str, Any] | 
             replies = [{"text": row.text} for row in repos.outbox.for_inbound_message(
                 CHANNEL, msg.msg_id)]
     return stream_reply(msg.msg_id, replies)
+
+
+def bot_media_key(app: Application) -> bytes:
+    """The AES key of the bot's media in HTTP callback mode: its EncodingAESKey."""
+    key = app.config.channels.wecom_aibot.encoding_aes_key
+    return base64.b64decode(key + "=") if len(key) == 43 else b""
 
 
 # --- the HTTP callback -----------------------------------------------------------------------

@@ -16,6 +16,8 @@ Inbound, ``/wecom/app`` (XML callbacks through wechatpy, receive id = CorpID):
   ``add_member`` the group's roster is fetched (``externalcontact/groupchat/get``,
   ``need_name=1``) and its members upserted into the group's community; on
   ``del_member`` nothing is deleted (the history stays), it is only logged.
+- ``msgaudit_notify`` (会话内容存档 has new data): the archive poller the factory
+  registered (`bot.channels.wecom_archive`) runs on the background worker.
 
 Outbound, `WecomAppSender`: ``message/send`` (text, ``touser``) through
 `wechatpy.enterprise.WeChatClient` pointed at ``api_base``; the access token is cached
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, request
+from requests import RequestException
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = APP_CHANNEL
+ARCHIVE_POLLER = "wecom_archive"  # the application's poller pulling the archive feed
 MAX_BODY = 1024 * 1024
 RATE_PER_MINUTE = 20  # WeCom drops app messages beyond ~30/min per member, silently
 TEXT_LIMIT = 2048  # message/send text content, in UTF-8 bytes
@@ -97,6 +101,19 @@ class WecomAppClient(WeChatClient):
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(self.wall_clock().timestamp()) + expires_in
         return result
+
+
+def userid_from_code(client: WecomAppClient, code: str) -> str | None:
+    """企业微信网页授权 (the desk's sign-in): the userid an OAuth code stands for, from
+    `GET /cgi-bin/auth/getuserinfo`; None for someone outside the corp, a used or wrong
+    code, or WeCom unreachable."""
+    try:
+        result = client.get("auth/getuserinfo", params={"code": code[:512]})
+    except (WeChatClientException, RequestException) as exc:
+        log.warning("desk OAuth: getuserinfo failed: %s", exc)
+        return None
+    userid = result.get("userid") or result.get("UserId") if isinstance(result, dict) else None
+    return str(userid)[:MAX_ID] if userid else None
 
 
 def make_client(cfg: WecomAppConfig, wall_clock: Clock) -> WecomAppClient:
@@ -328,6 +345,9 @@ def create_blueprint(app: Application) -> Blueprint:
                     string(data, "Event").lower() == "change_external_chat":
                 worker_of(current_app).submit(update_roster, app, client(),
                                               roster_change(data))
+            elif string(data, "Event").lower() == "msgaudit_notify" and \
+                    ARCHIVE_POLLER in app.pollers:  # new 会话内容存档 data is ready
+                worker_of(current_app).submit(app.pollers[ARCHIVE_POLLER], app.now())
         except PayloadError as exc:
             log.warning("wecom app callback of the wrong shape ignored: %s", exc)
         return Response("", status=200)

@@ -7,6 +7,7 @@ Who may do what is decided by `bot.domain.permissions`; handlers only parse and 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +24,21 @@ from storage.repositories import Repos
 GROUP_COMPLAINT_SIZE = 3
 # states from which work on the case can still happen
 RATINGS = ("satisfied", "basic", "unsatisfied")
+
+
+# the states each change may start from (the desk shows only the actions a case allows)
+ACTION_STATES: dict[str, tuple[str, ...]] = {
+    "acknowledge": ("open", "assigned", "reopened", "transferred"),
+    "progress": OPEN_STATES, "resolve": OPEN_STATES, "extend": OPEN_STATES,
+    "assign": OPEN_STATES, "escalate": OPEN_STATES, "transfer": OPEN_STATES,
+    "merge": OPEN_STATES, "close": OPEN_STATES + ("resolved",),
+    "recategorize": OPEN_STATES + ("resolved",),
+}
+
+
+def allows(case: Case, action: str) -> bool:
+    """Whether the case's state lets this change happen."""
+    return case.state in ACTION_STATES[action]
 
 
 class CaseRuleError(RuleError):
@@ -80,7 +96,23 @@ def same_place(a: dict, b: dict) -> bool:
     return bool(shared) and all(a[k] == b[k] for k in shared)
 
 
-SIMILAR_WITHOUT_PLACE = 0.4  # bigram overlap that joins when only one side names a place
+def places_disagree(a: dict, b: dict) -> bool:
+    """Both places name a part (building, unit, room, named place) and one they share
+    differs; a place with no part in common with the other says nothing against it."""
+    shared = [k for k in ("building", "unit", "room", "place") if a.get(k) and b.get(k)]
+    return any(a[k] != b[k] for k in shared)
+
+
+SIMILAR_WITHOUT_PLACE = 0.4  # bigram overlap that joins when a place cannot tell
+# an outage named without a place is the whole estate's (停水了 / 怎么又停水了)
+AREA_WIDE = frozenset({"utility_outage"})
+# “me too”: 我也闻到了, 我家也是, 同样, +1 — said of the problem just reported
+ME_TOO = re.compile(r"我(家|们)?也|也是|同样|一样|同感|\+1|也(闻到|听到|看到|发现|遇到)")
+# an urgent follow-up this soon after the sender's own case chases it (还在砸！！！)
+URGENT_CHASE_WINDOW = timedelta(hours=1)
+# a resident's chaser that names no problem (快点啊, 人呢, 怎么还没人来)
+CHASER = re.compile(r"快点|快来|快啊|赶紧|怎么还|还没(有)?人|还没(来|到)|人呢|人在哪"
+                    r"|等了(好)?(半天|很久|多久)|救命|求求")
 
 
 def _bigrams(text: str) -> set[str]:
@@ -94,23 +126,98 @@ def similarity(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
+def shares_a_word(said, case_words) -> bool:
+    """A word of the one and one of the other, one inside the other (门禁 / 门禁坏了)."""
+    return any(len(a) >= 2 and len(b) >= 2 and (a in b or b in a)
+               for a in said for b in case_words or ())
+
+
+def places_comparable(a: dict, b: dict) -> bool:
+    """Both name a place and share a part of it (building, unit, room, named place)."""
+    return any(a.get(k) and b.get(k) for k in ("building", "unit", "room", "place"))
+
+
 def own_follow_up(repos: Repos, *, group: Group, member: Member, category: str,
                   named: str | None, location: dict, now: datetime, window: timedelta,
-                  text: str = "") -> Case | None:
-    """The sender's own open case that a new complaint of theirs follows up (还在砸！！！,
-    怎么还没人来): their newest open case in the group within the window whose place does
-    not disagree, unless the new message is of another category and names a problem or a
-    place (楼道灯也坏了, 7号楼1单元还没来水 after a heating case there).  A message that
-    names a place its case does not name is a new problem unless the texts are very
-    alike (“6号楼地下室冒烟” never chases a place-less manhole case of the same resident)."""
+                  text: str = "", keywords=(), urgent: bool = False) -> Case | None:
+    """The sender's own open case that a new complaint of theirs follows up, of their
+    open cases in the group within the window whose place does not disagree (a message
+    naming a place its case does not name needs very alike words: “6号楼地下室冒烟” never
+    chases a place-less manhole case of the same resident), in this order:
+      * the newest of the same category naming the same thing (物业费的事有人管吗 chases
+        the fee case, not a newer parking case);
+      * the newest of the same category or naming the same thing whatever category the new
+        words read as (“都三天了四号楼门口路灯还没人来修”), or, for a chaser naming no
+        problem and no place (怎么还没人来), the newest;
+      * for urgent words within `URGENT_CHASE_WINDOW` of a case's opening (还在砸！！！,
+        电表箱冒火花了 two minutes after the burst pipe), the newest: danger chases the
+        person's own case, which becomes urgent, rather than opening a second one."""
+    eligible = []
     for case in repos.cases.open_raised_in_group(group.id, member.id, now - window):
         if location and case.location and not same_place(location, case.location):
             continue
         if location and not case.location and similarity(text, case.text) < SIMILAR_WITHOUT_PLACE:
             continue
-        if case.category == category or (named is None and not location):
+        eligible.append(case)
+    for case in eligible:
+        if case.category == category and shares_a_word(keywords, case.keywords):
+            return case  # the same kind, naming the same thing
+    for case in eligible:
+        if (case.category == category or shares_a_word(keywords, case.keywords)
+                or (named is None and not location)):
             return case  # the same problem, or a chaser naming no problem and no place
+    if urgent:
+        for case in eligible:
+            if case.opened_at >= now - URGENT_CHASE_WINDOW:
+                return case
     return None
+
+
+# the problem is back: 又, 还是, 还没, 修了没 …
+RECURS = re.compile(r"又|还是|还没|还在|还不|仍然|依然|照样|没修好|[修弄好]了没|修了吗|怎么还")
+
+
+def problem_back(waiting: list[Case], *, group: Group, category: str, location: dict,
+                 keywords, text: str) -> Case | None:
+    """A complainant's new complaint that says their problem is back (垃圾又冇人收, 充电桩
+    修了没) while their case about it waits for their rating: that case (the newest of the
+    same category or naming the same thing, in this group, whose place does not
+    disagree) — it is reopened as by 不满意, not opened again."""
+    if RECURS.search(text) is None:
+        return None
+    for case in waiting:
+        if case.group_id != group.id:
+            continue
+        if location and case.location and not same_place(location, case.location):
+            continue
+        if case.category == category or shares_a_word(keywords, case.keywords):
+            return case
+    return None
+
+
+# a resident asking after their case: 什么时候能修好, 修好了没, 有消息吗 (not 什么时候交)
+PROGRESS_QUESTION = re.compile(r"(什么时候|啥时候|几时|多久)[^，,。？?!！]{0,4}"
+                               r"(修|好|弄|来|处理|解决|换|通|恢复|热|亮|管)"
+                               r"|[修弄好]了没|怎么样了|有(没有)?消息|进展|有人管吗|有没有人管")
+
+
+def chased_case(repos: Repos, *, group: Group, member: Member, text: str, now: datetime,
+                keywords=(), window: timedelta = URGENT_CHASE_WINDOW) -> Case | None:
+    """A resident's words that are no complaint but follow up their own open case: a
+    chaser (快点啊 老人有高血压) within `URGENT_CHASE_WINDOW` of it — the newest; or a
+    question after it (楼道灯什么时候能修好啊) within `window` — the newest naming the same
+    thing, or their only open case when the question names nothing."""
+    if CHASER.search(text) is not None:
+        for case in repos.cases.open_raised_in_group(group.id, member.id,
+                                                     now - URGENT_CHASE_WINDOW):
+            return case
+    if PROGRESS_QUESTION.search(text) is None:
+        return None
+    mine = list(repos.cases.open_raised_in_group(group.id, member.id, now - window))
+    alike = [c for c in mine if shares_a_word(keywords, c.keywords)]
+    if alike:
+        return alike[0]
+    return mine[0] if len(mine) == 1 and not keywords else None
 
 
 def follow_up(repos: Repos, community: CommunityConfig, case: Case, member: Member, text: str,
@@ -127,18 +234,25 @@ def follow_up(repos: Repos, community: CommunityConfig, case: Case, member: Memb
 def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
                    now: datetime, window: timedelta, text: str = "") -> Case | None:
     """The newest open case in the group with the same category, opened within the
-    window, that is about the same place: both name it and it agrees; neither names one;
-    or only one side names one and the texts are very alike (different places are
-    different cases — 6号楼电梯 never joins an elevator case that named no place)."""
-    for case in repos.cases.open_in_group_since(group.id, category, now - window):
-        if location and case.location:
-            if same_place(location, case.location):
-                return case
-        elif not location and not case.location:
+    window, that is about the same place: both name it and it agrees; otherwise (one or
+    both name none, or their places share no part) only when the texts are very alike or
+    the new words say “me too” (我也闻到了).  Different places are different cases
+    (6号楼电梯 never joins an elevator case that named no place); two place-less
+    complaints about different things (物业费涨价 / 发票没给) are two cases; an outage
+    named without a place is the estate's
+    (`AREA_WIDE`)."""
+    me_too = ME_TOO.search(text) is not None
+    found = repos.cases.open_in_group_since(group.id, category, now - window)
+    for case in found:
+        if location and case.location and same_place(location, case.location):
+            return case  # the same place first (9号楼3单元暖气也不热 我家也一样)
+    others = [c for c in found if not (location and c.location
+                                        and places_comparable(location, c.location))]
+    for case in others:  # the very alike words first, then “me too” to the newest
+        area_wide = not location and not case.location and category in AREA_WIDE
+        if area_wide or similarity(text, case.text) >= SIMILAR_WITHOUT_PLACE:
             return case
-        elif similarity(text, case.text) >= SIMILAR_WITHOUT_PLACE:
-            return case
-    return None
+    return others[0] if others and me_too else None
 
 
 def join_case(repos: Repos, case: Case, member: Member, text: str, now: datetime
@@ -166,7 +280,7 @@ def _require_state(case: Case, allowed: tuple[str, ...], action: str) -> None:
 
 def acknowledge(repos: Repos, case: Case, actor: Member, now: datetime) -> Outcome:
     """签收: the actor takes the case (becoming its assignee if it had none)."""
-    _require_state(case, ("open", "assigned", "reopened", "transferred"), texts.ACKNOWLEDGE_ACTION)
+    _require_state(case, ACTION_STATES["acknowledge"], texts.ACKNOWLEDGE_ACTION)
     if case.assignee_id is None or case.state in ("open", "reopened"):
         case.assignee_id = actor.id
     case.state = "acknowledged"
@@ -178,7 +292,7 @@ def acknowledge(repos: Repos, case: Case, actor: Member, now: datetime) -> Outco
 
 def add_progress(repos: Repos, case: Case, actor: Member, note: str, now: datetime
                  ) -> Outcome:
-    _require_state(case, OPEN_STATES, texts.UPDATE_ACTION)
+    _require_state(case, ACTION_STATES["progress"], texts.UPDATE_ACTION)
     if case.acknowledged_at is None:
         case.acknowledged_at = now
     if case.assignee_id is None:
@@ -191,7 +305,7 @@ def add_progress(repos: Repos, case: Case, actor: Member, note: str, now: dateti
 
 def resolve(repos: Repos, case: Case, actor: Member, note: str, now: datetime) -> Outcome:
     """办结: the complainants are asked to rate."""
-    _require_state(case, OPEN_STATES, texts.RESOLVE_ACTION)
+    _require_state(case, ACTION_STATES["resolve"], texts.RESOLVE_ACTION)
     if case.acknowledged_at is None:
         case.acknowledged_at = now
     if case.assignee_id is None:
@@ -205,7 +319,7 @@ def resolve(repos: Repos, case: Case, actor: Member, note: str, now: datetime) -
 
 def extend(repos: Repos, case: Case, actor: Member, by: timedelta, reason: str,
            now: datetime) -> Outcome:
-    _require_state(case, OPEN_STATES, texts.EXTEND_ACTION)
+    _require_state(case, ACTION_STATES["extend"], texts.EXTEND_ACTION)
     case.resolve_by = case.resolve_by + by
     repos.cases.add_event(case, "extended", actor, now, note=reason,
                           by_minutes=int(by.total_seconds() // 60))
@@ -336,7 +450,7 @@ def close_rating_window(repos: Repos, case: Case, now: datetime) -> Rated:
 
 def assign(repos: Repos, case: Case, actor: Member, assignee: Member, now: datetime
            ) -> Outcome:
-    _require_state(case, OPEN_STATES, texts.ASSIGN_ACTION)
+    _require_state(case, ACTION_STATES["assign"], texts.ASSIGN_ACTION)
     case.assignee_id = assignee.id
     if case.state in ("open", "reopened", "acknowledged", "in_progress"):
         case.state = "assigned"
@@ -348,7 +462,7 @@ def assign(repos: Repos, case: Case, actor: Member, assignee: Member, now: datet
 def escalate(repos: Repos, community: CommunityConfig, case: Case, actor: Member | None,
              reason: str, now: datetime, *, automatic: str = "") -> Outcome:
     """三提: one tier up, pinging that tier's roles."""
-    _require_state(case, OPEN_STATES, texts.ESCALATE_ACTION)
+    _require_state(case, ACTION_STATES["escalate"], texts.ESCALATE_ACTION)
     top = max(1, len(community.tiers))
     if case.tier >= top:
         raise CaseRuleError(texts.case_at_top_tier(case.id))
@@ -363,7 +477,7 @@ def escalate(repos: Repos, community: CommunityConfig, case: Case, actor: Member
 def transfer(repos: Repos, case: Case, actor: Member, unit: str, reason: str, now: datetime
              ) -> Outcome:
     """一转: the case belongs to an outside unit; it stays open and is followed up."""
-    _require_state(case, OPEN_STATES, texts.TRANSFER_ACTION)
+    _require_state(case, ACTION_STATES["transfer"], texts.TRANSFER_ACTION)
     case.state = "transferred"
     case.transferred_to = unit
     if case.acknowledged_at is None:
@@ -376,8 +490,8 @@ def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime
     """Fold `source` into `target`: its complainants join the target."""
     if source.id == target.id:
         raise CaseRuleError(texts.MERGE_SAME)
-    _require_state(source, OPEN_STATES, texts.MERGE_ACTION)
-    _require_state(target, OPEN_STATES, texts.MERGE_ACTION)
+    _require_state(source, ACTION_STATES["merge"], texts.MERGE_ACTION)
+    _require_state(target, ACTION_STATES["merge"], texts.MERGE_ACTION)
     for complainant in list(source.complainants):
         join_case(repos, target, complainant.member, texts.merged_from(source.id), now)
     source.state = "merged"
@@ -392,7 +506,7 @@ def merge(repos: Repos, source: Case, target: Case, actor: Member, now: datetime
 
 def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -> Outcome:
     """/关闭 by a moderator; a resolved case keeps the ratings given so far (the worst)."""
-    _require_state(case, OPEN_STATES + ("resolved",), texts.CLOSE_ACTION)
+    _require_state(case, ACTION_STATES["close"], texts.CLOSE_ACTION)
     if case.state == "resolved":
         case.rating = worst(current_round(repos.cases.rating_events([case.id])).values())
     case.state = "closed"
@@ -404,7 +518,7 @@ def close(repos: Repos, case: Case, actor: Member, reason: str, now: datetime) -
 def recategorize(repos: Repos, community: CommunityConfig, case: Case, category: str,
                  actor: Member, now: datetime) -> Outcome:
     """/改类: a new category and the people it routes to (pinged)."""
-    _require_state(case, OPEN_STATES + ("resolved",), texts.RECATEGORIZE_ACTION)
+    _require_state(case, ACTION_STATES["recategorize"], texts.RECATEGORIZE_ACTION)
     old = case.category
     case.category = category
     case.updated_at = now

@@ -134,15 +134,17 @@ DISCUSSION_SURE = 0.8
 
 
 def complaint_in_discussion(is_complaint: bool, urgent: bool, confidence: float | None,
-                            on_topic: bool) -> str:
+                            on_topic: bool, insulting: bool = False) -> str:
     """What a resident's message during an open discussion is: an OPINION on the topic;
     a complaint for the INTAKE (danger always; another problem than the topic's when the
-    model is sure, see DISCUSSION_SURE); or a close call that gets a HINT about /报修."""
+    model is sure, see DISCUSSION_SURE); or a close call that gets a HINT about /报修.
+    Words that insult someone (你懂个屁 南边那块地坑坑洼洼的…) are a retort in the argument,
+    an opinion — unless they report danger."""
     if not is_complaint:
         return OPINION
     if urgent:
         return INTAKE
-    if on_topic:
+    if on_topic or insulting:
         return OPINION  # 电梯太旧了，经常坏 in a discussion about 加装电梯
     if confidence is None or confidence >= DISCUSSION_SURE:
         return INTAKE

@@ -2,7 +2,9 @@
 
 Staff (repair, property_service, cleaning) work on cases routed to their role, on cases
 at a tier that names their role, and on cases assigned to them; grid workers, moderators
-and street liaisons work on any case. Complainants rate and withdraw their own cases.
+and street liaisons work on any case. Danger first: any staff member may work on an urgent
+case of their community (the repairman who reaches the gas leak signs for it, whatever its
+category's routing). Complainants rate and withdraw their own cases.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ def may_work_on(member: Member, case: Case, community: CommunityConfig) -> bool:
     staff = roles & STAFF_ROLES
     if not staff:
         return False
+    if case.urgent:
+        return True
     responsible = set(routed_roles(community, case.category))
     responsible |= set(tier_roles(community, case.category, case.tier))
     return bool(staff & responsible)

@@ -15,7 +15,7 @@ import re
 
 # Order matters: the negative and the qualified forms contain the plain one.
 RATING_WORDS: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"不满意|不太满意|没修好|还是坏|又坏了|没解决|没有解决|没弄好|不行|差评|还没好"),
+    (re.compile(r"不满意|不太满意|没修好|还是坏|又坏了|没解决|没有解决|没弄好|(?<!得)不行|差评|还没好"),
      "unsatisfied"),
     (re.compile(r"基本满意|还行|还可以|凑合|一般|过得去|马马虎虎"), "basic"),
     (re.compile(r"满意|很好|非常好|好评|修好了|谢谢|感谢|点赞|辛苦了|没问题了"), "satisfied"),

@@ -3,14 +3,16 @@ cases (no wording here: bot/texts/ renders, bot/exports.py writes files)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.domain.cases import case_is_overdue
 from bot.domain.categories import category_label
-from bot.domain.stats import CaseStats, case_stats
+from bot.domain.ratings import case_ratings
+from bot.domain.stats import CaseStats, compute
+from bot.domain.trends import TrendRow, split, week_of
 from storage.models import Case
 from storage.repositories import Repos
 
@@ -38,6 +40,9 @@ class CaseLine:
     took: timedelta  # time to resolve, or age if still open
     group_complaint: bool
     urgent: bool
+    opened_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
 
 
 @dataclass
@@ -49,6 +54,7 @@ class MonthlyReport:
     slowest: list[CaseLine]
     group_complaints: list[CaseLine]
     cases: list[CaseLine]
+    weekly: list[TrendRow] = field(default_factory=list)  # the 三率 by week of opening
 
     def rates(self) -> tuple[str, str, str]:
         st = self.stats
@@ -61,23 +67,31 @@ def _line(case: Case, now: datetime) -> CaseLine:
     end = case.resolved_at or case.closed_at or now
     return CaseLine(case.id, category_label(case.category), texts.place(case.location),
                     texts.state_label(case.state, case.rating), len(case.complainants),
-                    end - case.opened_at, case.group_complaint, case.urgent)
+                    end - case.opened_at, case.group_complaint, case.urgent,
+                    case.opened_at, case.acknowledged_at, case.resolved_at)
 
 
 def monthly_report(repos: Repos, community_id: str, community_name: str, year: int,
                    month: int, tz: ZoneInfo, now: datetime) -> MonthlyReport:
     """Cases opened in the month: counts by category, the 三率, the slowest cases and
-    the group complaints. Complainants appear as counts, never names."""
+    the group complaints, and the 三率 by week. Complainants appear as counts, never
+    names."""
     start, end = month_bounds(year, month, tz)
     cases = repos.cases.opened_between(community_id, start, end)
-    st = case_stats(repos, cases, min(now, end))
+    ids = [c.id for c in cases]
+    ratings = case_ratings(repos.cases.rating_events(ids))
+    reopened = repos.cases.ids_with_event(ids, "reopened")
+    as_of = min(now, end)
+    st = compute(cases, ratings, reopened, as_of)
     lines = [_line(c, now) for c in cases if c.state not in ("merged",)]
     slowest = sorted(lines, key=lambda x: x.took, reverse=True)[:SLOWEST]
     return MonthlyReport(
         community=community_name, month=f"{year:04d}-{month:02d}", stats=st,
         by_category=[(category_label(c), n) for c, n in st.by_category.most_common()],
         slowest=slowest, group_complaints=[x for x in lines if x.group_complaint],
-        cases=lines)
+        cases=lines,
+        weekly=split(cases, ratings, reopened, as_of,
+                     lambda c: week_of(c.opened_at, tz).isoformat()))
 
 
 def render_monthly_post(report: MonthlyReport) -> str:

@@ -62,6 +62,19 @@ ABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+# the words a moderator may write for a role (/角色, the desk's CSV import)
+ROLE_WORDS = {**{label: code for code, label in ROLES.items()}, **{c: c for c in ROLE_CODES},
+              "维修": "repair", "师傅": "repair", "物业": "property_service",
+              "客服": "property_service",
+              "社区": "moderator", "主持人": "moderator", "书记": "moderator",
+              "街道联络人": "street_liaison"}
+
+
+def role_code(word: str) -> str | None:
+    """The role a word names (a code, a label or a common name), or None."""
+    return ROLE_WORDS.get(word.strip())
+
+
 def role_label(code: str) -> str:
     return ROLES.get(code, code)
 
@@ -165,17 +178,20 @@ def _change(repos: Repos, member: Member, roles: Iterable[str], *, source: str,
     return RoleChange(member, old, new)
 
 
-def set_in_chat(repos: Repos, actor: Member, member: Member, role: str, now: datetime
-                ) -> RoleChange | None:
-    """/角色: give a member exactly this role (kept across restarts until the config
-    roster changes this member). None when they hold it already. Refused when it would
-    take the last moderator's ability away."""
+DESK = "desk"  # a role event made on the desk's roster page (kept as a chat-set role)
+
+
+def set_in_chat(repos: Repos, actor: Member, member: Member, role: str, now: datetime,
+                *, source: str = CHAT) -> RoleChange | None:
+    """/角色 (and the desk's roster, `source` DESK): give a member exactly this role
+    (kept across restarts until the config roster changes this member). None when they
+    hold it already. Refused when it would take the last moderator's ability away."""
     repos.communities.lock(member.community_id)  # role changes at once: one at a time
     if member.role_codes == {role}:
         return None
     if _last_moderator(repos, member, [role]):
         raise RuleError(texts.last_moderator(member.name))
-    return _change(repos, member, [role], source=CHAT, actor=actor, now=now)
+    return _change(repos, member, [role], source=source, actor=actor, now=now, kept_from=CHAT)
 
 
 def apply_roster(repos: Repos, community_id: str, external_id: str, name: str,

@@ -1,18 +1,23 @@
 """What a staff member's plain words do to a case.
 
-Three intents, tried in this order:
-  * RESOLVE, a fix: “修好了”, “垃圾已经清理干净了”, “查过了…没事了” — never when it says the
-    work is not done (“还没修好”) or is still to come (“明天修好”);
-  * PROGRESS, a plan or progress: “明天上午换灯泡”, “我明早去收”, “正在修”, “等配件”,
-    “还没修好，明天配件到” — a progress note in the case's timeline (and the 签收 when the
-    case was still waiting for one);
-  * CLAIM, an acknowledgement: “收到”, “马上到”, “我去看看” — the 签收; of a case already
-    acknowledged it is just chat.
+Three intents, read by general rules a repairman's wording follows (`reply_intent`), not
+by a phrase list:
+  * RESOLVE, a fix: a completed result — a deed with its result and 了 (修好了, 清走了, 灯也
+    好了, 下水通了), 已 before the work (已恢复供水, 已经关好了), 没事了 — never when it says
+    the work is not done (还没好), asks (修好了吗？), is still to come (中午前弄好: no 了),
+    is done only in part or for now (先…, 临时, 一部分) or is under way (正在换, 在查);
+  * PROGRESS, a plan or progress: a time word before a deed (明天上午来换), an intention
+    (查一下, 我让保安去…), a step under way (已联系厂家, 等配件, 到了, 是线路的问题) — a
+    progress note in the case's timeline (and the 签收 when the case was still waiting for
+    one);
+  * CLAIM, an acknowledgement: 收到, 好的, 马上, 这就, 记下了 — the 签收; of a case already
+    acknowledged it is a progress note when it carries news (我现在过去了), else chat.
 
 Which case: the one the message names (#12, or a quoted post of the bot's about it); else
-the candidates (`candidates`): the open cases of the conversation the sender answers for,
-narrowed by what the message says (the residents it @-mentions, the place and the things
-it names) and by time (the case the bot @-mentioned the sender about just now).  One candidate: the
+the candidates (`candidates`): the open cases of the conversation the sender answers for
+(any staff member answers for an urgent case: danger first), narrowed by what the message
+says (the residents it @-mentions or names, the place and the things it names) and by
+time (the case the bot @-mentioned the sender about just now).  One candidate: the
 words act on it and the answer says which; several: the bot asks which (naming them, or
 only asking for the number when there are many), at most once per
 `cases.ask_at_most_every` unless answered, and a bare number from the sender within
@@ -28,7 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.domain.cases import same_place
+from bot.domain.cases import places_disagree, same_place, shares_a_word
+from bot.domain.roles import STAFF_ROLES
 from bot.domain.routing import routed_roles, tier_roles
 
 if TYPE_CHECKING:
@@ -38,31 +44,75 @@ if TYPE_CHECKING:
 RESOLVE, PROGRESS, CLAIM = "resolve", "progress", "claim"
 WHICH_CASE = "which_case"  # the PendingQuestion kind of 请问是哪一件？
 
-_VERB_DONE = (r"修好|修复|修理好|处理好|处理完|弄好|搞定|换好|装好|疏通好|清理好|清理干净|"
-              r"打扫干净|收拾干净|弄干净|清走|运走|收走|拉走|解决|调好|接好|通开|换上|扑灭|"
-              r"挪走|开走|放好|劝散|消了毒|换了(?!一半)|修了(?!一半)|清了|亮了|热了|不漏了|装上|"
-              r"可以用了|能用了")
-DONE = re.compile(rf"(已|已经)?({_VERB_DONE})了?|已(处理|解决|完成|办结|疏通|更换|清理|修)"
-                  r"|通了|恢复(正常)?了|没(事|问题)了")
-NOT_DONE = re.compile(r"(还|没|未|没有|不)(修好|修复|处理好|弄好|搞定|换好|解决|处理|通|清理|恢复)")
-# the fix is still to come: 明天修好, 争取今天处理好, 会弄好的
-_WHEN = (r"明天|明早|明儿|明日|后天|今晚|今天|今早|上午|下午|中午|晚上|傍晚|一早|早上|稍后|待会|"
-         r"等会|等一下|过会|一会儿?|回头|周[一二三四五六日天末]|星期[一二三四五六日天]|"
-         r"礼拜[一二三四五六日天]|\d+点|[一二三四五六七八九十两]+点")
-_LATER = r"明天|明早|明儿|明日|后天|稍后|待会|等会|一会儿?|回头|尽快|争取|会|要|准备|打算|计划"
-FUTURE_DONE = re.compile(rf"(?:{_LATER})[^，,。.!！?？]{{0,8}}?(?:{_VERB_DONE})(?!了)")
-PLAN = re.compile(rf"(?:{_WHEN})[^，,。.!！?？]{{0,10}}?"
-                  r"(?:去|来|到|过去|过来|上门|修|换|处理|看|查|收|清|弄|装|通|送|安排|联系|找|聊|"
-                  r"沟通|谈|协调|约)")
-UNDER_WAY = re.compile(r"正在|在(修|处理|弄|换|查|清|疏通|维修|检修|联系|协调|排查)"
-                       r"|已经?(安排|派|联系|通知|订|报修|下单|买|采购|到场|到现场)"
-                       r"|安排(了|好)|派(了)?人|配件|等(厂家|材料|零件)|厂家|订(了|好)|买(了|好)"
-                       r"|排查|换了一半|还(需要|要)")
+# --- the words of a repairman's reply, by general rule (see `reply_intent`) --------------
+# A fix is a completed result: a verb with its result and 了 (修好了, 清走了, 灯也好了), or
+# 已/已经 before the work (已恢复供水, 已经关好了).  Without 了 or 已 (中午前弄好, 把鞋柜挪走)
+# it is still to come.
+_RESULT_VERB = (r"修|换|装|弄|调|接|关|放|清|搞|收|处理|整|补|焊|堵|刷|盖|贴|铺|测|打扫|安装|"
+                r"更换|维修|疏通|通|理|拧|粘|缝|办|做|搬|挪|剪|砍|拆|封|锁|关闭|请|赶|劝|拖|运|送|"
+                r"收拾|打|开")
+_RESULT = (r"好|完|干净|走|掉|通|开|上|进去|出去|回去|下来|散|灭|复|住|严|牢|紧")
+_LE = r"(?:了|啦|咯|喽)"
+_DONE_WORDS = (rf"(?:{_RESULT_VERB})(?:{_RESULT}){_LE}"          # 修好了 挪走了 换上了 关严了
+               rf"|(?:修复|恢复(?:正常)?|扑灭|劝散|疏通|解决|处理|更换|清理|搞定|完成|送到|交给)"
+               rf"[^，,。.!！?？ ]{{0,8}}?{_LE}"                # 送到您家门口信箱了
+               rf"|消了毒|换了|修了|清了|停了|拆了|挪了|搞定|"
+               rf"(?:{_RESULT_VERB}|清运|检修|维修|更换|安装)完(?:成|毕)(?!后)|已完成|完成了"
+               rf"|(?<![就还最说约讲定备排买订量借找叫问谈])好{_LE}"  # 电梯好了, 灯也好了
+               rf"|(?:通|亮|热|干|净){_LE}(?!一下)"             # 下水通了, 灯亮了
+               rf"|没(?:事|问题|大碍){_LE}?|不(?:漏|滴|响|吵|堵|臭|冒|闹)(?:水|烟)?{_LE}"
+               rf"|(?:可以|能)(?:用|回家|正常用|走)了|正常{_LE}")
+# 已/已经 + the work (已恢复供水, 已经关好了, 已更换) — not + going, calling or arranging
+_ALREADY = (r"已经?(?!经|(?:去|来|到|过去|过来|在|联系|通知|报|打|安排|派|让|叫|下单|订|买|上报|"
+            r"反映|约|答应|让|跟|和|与|给|向|当面|查到|找到|了解|知道|收到|签收|要求|请|催|督促|提醒|"
+            r"告诉|说|同意|决定|开始|经|记))"
+            r"[\u4e00-\u9fff]{1,4}")
+DONE = re.compile(_DONE_WORDS)
+ALREADY = re.compile(_ALREADY)  # weaker: a fix only when nothing says more is to come
+# never a fix: the work is not done (还没修好, 没弄好, 还不行)
+NOT_DONE = re.compile(r"(还|没|未|没有|不)(修好|修复|处理好|弄好|搞定|换好|解决|处理|通|清理|恢复)"
+                      r"|还没|还不(行|能|亮|热|通)|仍然|依然|还是(不|没)"
+                      rf"|(?:{_RESULT_VERB})不(?:好|了|完|动|开)")
+# a part done, or for now: 先通了一下, 临时盖上了, 挪走了一部分 — progress, not a fix
+PARTIAL = re.compile(r"先(?!生)|临时|暂时|一部分|部分|一半|应急|初步")
+# a question is no report of a fix (修好了吗？)
+QUESTION = re.compile(r"(吗|么|没有?|不)\s*[?？]?\s*$|[?？]\s*$")
+# under way right now: 正在换, 在查原因, 在路上, 还在找 — progress, even beside a done part
+ONGOING = re.compile(r"正在|还在|在路上|路上了"
+                     r"|(?<![现实存好正])在(修|换|处理|弄|查|清|疏通|维修|检修|"
+                     r"联系|协调|排查|找|等|赶|测|检查|抢修|看|漏|冒|响)")
+# time words: what follows them is a plan
+_WHEN = (r"明天|明早|明儿|明日|后天|今晚|今天|今早|上午|下午|中午|晚上|傍晚|一早|早上|白天|"
+         r"稍后|待会|等会|等一下|过会|一会儿?|回头|晚点|这两天|过两天|早高峰|晚高峰|"
+         r"下周[一二三四五六日天末]?|周[一二三四五六日天末]|星期[一二三四五六日天]|"
+         r"礼拜[一二三四五六日天]|下个?月|\d+点|[一二三四五六七八九十两]+点|\d+号(?![楼院门单室栋])")
+_LATER = (rf"{_WHEN}|尽快|争取|会|要|准备|打算|计划|答应|说|前|再")
+_DO = (r"去|来|到|过去|过来|上门|修|换|处理|看|查|收|清|弄|装|通|送|安排|联系|找|聊|"
+       r"沟通|谈|协调|约|恢复|开|测|检测|检查|带|说明|解决|拖|挪|搬|停|降|调|加|贴|疏导|巡逻|完成")
+FUTURE_DONE = re.compile(rf"(?:{_LATER})[^，,。.!！?？ ]{{0,8}}?"
+                         rf"(?:{_RESULT_VERB})(?:{_RESULT})(?!{_LE})")
+PLAN = re.compile(rf"(?:{_WHEN})[^，,。.!！?？]{{0,10}}?(?:{_DO})"
+                  # an intention: 查一下, 再看看, 我叫电工一起来, 我让保安去…
+                  rf"|(?:{_DO}|聊|问|核实|了解|观察)一下|再(?:{_DO})"
+                  r"|(?:让|叫|派|喊|请|安排)(?!大家|各位|您|你|久)[\u4e00-\u9fff]{1,4}?"
+                  r"(?:去|来|过去|过来|上去|下去|查|看|修|挪|清|处理|疏导|巡逻|敲门|围|一起)")
+UNDER_WAY = re.compile(r"已经?(安排|派|联系|通知|订|报修|报|下单|买|采购|到场|到现场"
+                       r"|打了?(电话|1[12][09]))"
+                       r"|安排(了|好)|派(了)?人|配件|等(厂家|材料|零件|配件)|厂家|订(了|好)|买(了|好)"
+                       r"|排查|还(需要|要)|(要|得|需要?)(换|修|等|找|更换|维修|检修|重新)|(?<![送收做办拿])到了|到现场|到场|联系上|找到|查到|原因|答应|延时|推迟|延期|再等"
+                       r"|通知[\u4e00-\u9fff]{0,3}(师傅|经理|保安|厂家|公司|物业)|报(了)?(警|派出所|110|119|120)"
+                       r"|(是|因为)[\u4e00-\u9fff]{1,12}(问题|坏了|堵了|松了|老化|漏)")
 # words to everyone: a notice or a plan for the day, not a reply about one case
-TO_EVERYONE = re.compile(r"请大家|大家(注意|留意|慢点|别|不要)|各位|通知[：:]|温馨提示|安排[：:]")
-ACK = re.compile(r"收到|记下了|我(来)?跟进|马上(到|去|过去|过来|来|处理)"
-                 r"|这就(去|来|过去|过来|到)|立刻(去|到|过去)|在路上|已签收|现在(就)?过去"
-                 r"|我来(处理|看)|我去(看|处理)|好的?[，,。!！ ]*(马上|这就|立刻)")
+TO_EVERYONE = re.compile(r"请大家|大家(注意|留意|慢点|别|不要)|各位|通知[：:]|温馨提示|安排[：:]"
+                         r"|谢谢配合|请配合|各(楼道?|单元|楼栋|户)|全体")
+ACK = re.compile(r"收到|记下了?|记住了|知道了|明白|我(来)?跟进|马上|立刻|立即|这就|赶紧|在路上"
+                 r"|已签收"
+                 r"|现在(就)?(去|过去|过来|到)|过去了|我来(处理|看)|我去(看|处理)|好的|好嘞|看到了"
+                 r"|^\s*(ok|OK|Ok|嗯嗯?|行)\s*[!！。.]?\s*$")
+# a bare acknowledgement: nothing in it but 收到 / 好的 / 马上到 (and case numbers)
+BARE_ACK = re.compile(r"(?:[#＃]\d+|[@＠]\S+|收到|好的?|好嘞|嗯|ok|OK|明白|知道了"
+                      r"|马上(?:到|去|过去|来)?|"
+                      r"这就(?:去|来|过去|到)|[\s，,。.!！~～])*")
 CLAIMED_STATES = ("acknowledged", "in_progress")
 ACKNOWLEDGEABLE = ("open", "assigned", "reopened", "transferred")
 # an acknowledgement or a plan answers the ping of the last few minutes, or of the last hour
@@ -71,15 +121,42 @@ PICK_LIMIT = 5  # more candidates than this: the bot asks for the number without
 
 
 def reply_intent(text: str) -> str | None:
-    """RESOLVE, PROGRESS, CLAIM, or None for words that do none of them."""
+    """RESOLVE, PROGRESS, CLAIM, or None for words that do none of them.
+
+    General rules, not a phrase list: a completed result (修好了, 已恢复, 没事了) is a fix
+    unless the words also say the work is not done (还没好), is only partly or for now
+    done (先…, 临时, 一部分) or is still under way (正在换, 在查原因); a result still to
+    come (中午前弄好), a time word before a deed (明天上午来换), an intention (查一下, 我让
+    保安去…) or a step under way (已联系厂家, 等配件, 是线路的问题) is progress; 收到,
+    好的, 马上, 这就, 记下了 acknowledge."""
     not_done = NOT_DONE.search(text) is not None
-    if DONE.search(text) and not not_done and not FUTURE_DONE.search(text):
+    more_to_come = (PLAN.search(text) or UNDER_WAY.search(text) or FUTURE_DONE.search(text))
+    done = DONE.search(text) or (ALREADY.search(text) and not more_to_come)
+    if (done and not not_done and not ONGOING.search(text) and not PARTIAL.search(text)
+            and not QUESTION.search(text) and not _only_future(text)):
         return RESOLVE
-    if not_done or PLAN.search(text) or UNDER_WAY.search(text) or FUTURE_DONE.search(text):
+    if (not_done or more_to_come or ONGOING.search(text)
+            or ((DONE.search(text) or ALREADY.search(text)) and PARTIAL.search(text))):
         return PROGRESS
     if ACK.search(text):
         return CLAIM
     return None
+
+
+def _only_future(text: str) -> bool:
+    """Every completed-looking result is one still to come (争取今天处理好了再说)."""
+    return FUTURE_DONE.search(text) is not None and not any(
+        (DONE.search(part) or ALREADY.search(part)) and not FUTURE_DONE.search(part)
+        for part in _clauses(text))
+
+
+def _clauses(text: str) -> list[str]:
+    return [p for p in re.split(r"[，,。.!！?？;；\s]+", text) if p]
+
+
+def bare_acknowledgement(text: str) -> bool:
+    """收到 / 好的 / 马上到 and nothing else."""
+    return BARE_ACK.fullmatch(text.strip()) is not None
 
 
 def to_everyone(text: str) -> bool:
@@ -87,12 +164,15 @@ def to_everyone(text: str) -> bool:
     return TO_EVERYONE.search(text) is not None
 
 
-def reply_action(intent: str, case: Case) -> str | None:
-    """What the reply does to this case: RESOLVE, PROGRESS, CLAIM, or None (a 收到 for a
-    case already acknowledged)."""
+def reply_action(intent: str, case: Case, text: str = "") -> str | None:
+    """What the reply does to this case: RESOLVE, PROGRESS, CLAIM, or None (a bare 收到
+    for a case already acknowledged).  An acknowledgement with news in it (“我现在过去了”,
+    “燃气公司的人也在路上了”) about a case already acknowledged is a progress note."""
     if intent in (RESOLVE, PROGRESS):
         return intent
-    return CLAIM if case.state in ACKNOWLEDGEABLE else None
+    if case.state in ACKNOWLEDGEABLE:
+        return CLAIM
+    return PROGRESS if text and not bare_acknowledgement(text) else None
 
 
 def needs_acknowledgement(case: Case) -> bool:
@@ -103,17 +183,23 @@ def needs_acknowledgement(case: Case) -> bool:
 def _responsible_for(member: Member, case: Case, community: CommunityConfig) -> bool:
     if case.assignee_id == member.id:
         return True
-    if case.assignee_id is not None and case.state not in ("open", "reopened"):
-        return False  # someone else has taken it
     roles = set(routed_roles(community, case.category))
     roles |= set(tier_roles(community, case.category, case.tier))
-    return bool(member.role_codes & roles)
+    routed = bool(member.role_codes & roles)
+    if case.urgent:
+        # danger first: many hands — the routed people and any staff member stay on an
+        # urgent case even when someone else signed for it (bot.domain.permissions)
+        return routed or bool(member.role_codes & STAFF_ROLES)
+    if case.assignee_id is not None and case.state not in ("open", "reopened"):
+        return False  # someone else has taken it
+    return routed
 
 
-def _shares_a_word(said: tuple[str, ...], case_words: list[str]) -> bool:
-    """A word of the reply and one of the case's, one inside the other (门禁 / 门禁坏了)."""
-    return any(len(a) >= 2 and len(b) >= 2 and (a in b or b in a)
-               for a in said for b in case_words)
+def _names_a_complainant(case: Case, text: str) -> bool:
+    """The words name one of the case's residents without @ (李奶奶, 小周; two characters
+    at least)."""
+    return any(x.member.name and len(x.member.name) >= 2 and x.member.name in text
+               for x in case.complainants)
 
 
 @dataclass(frozen=True)
@@ -121,6 +207,7 @@ class Evidence:
     """What an unnamed reply says about its case besides its intent."""
 
     mentioned: frozenset[int] = frozenset()  # residents it @-mentions (member ids)
+    text: str = ""  # the words, for the residents they name without @ (“小周回家摸摸”)
     place: dict = field(default_factory=dict)  # the place it names
     keywords: tuple[str, ...] = ()  # the classifier's words in it (充电桩, 道闸, 路灯)
     pinged: dict[int, datetime] = field(default_factory=dict)  # case id -> last ping
@@ -136,7 +223,9 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
       * a reply that @-mentions residents is about their cases (“@老吴 收到”), and only
         those;
       * a reply that names a place is about the cases there (“7号楼门禁修好了”), and only
-        those;
+        those; none there, the cases whose place says nothing against it (702 said of a
+        case at 7号楼1单元; a place-less case whose resident it names), else those in the
+        same building (the flat upstairs of a leak);
       * of several left, those whose words it shares (“充电桩是第三方的，已报给运营商”),
         if any;
       * of several left, an acknowledgement or a fix goes to the one case assigned to the
@@ -147,15 +236,26 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
         emergency); a fix needs more than time to tell.
     """
     found = [c for c in open_cases if _responsible_for(member, c, community)
-             and reply_action(intent, c) is not None]
+             and reply_action(intent, c, evidence.text) is not None]
     if evidence.mentioned:
         found = [c for c in found
                  if any(x.member_id in evidence.mentioned for x in c.complainants)]
     if evidence.place:
-        found = [c for c in found if c.location and same_place(evidence.place, c.location)]
+        # the cases there; else those whose place says nothing against it (a case with no
+        # place, or 702 said of a case at 7号楼1单元)
+        there = [c for c in found if c.location and same_place(evidence.place, c.location)]
+        near = [c for c in found if not places_disagree(evidence.place, c.location)
+                and (c.location or _names_a_complainant(c, evidence.text))]
+        # the flat upstairs (“3号楼601上去看了” about a leak in 3号楼501): the same building
+        building = [c for c in found if evidence.place.get("building")
+                    and c.location.get("building") == evidence.place["building"]]
+        found = there or near or building
     found.sort(key=lambda c: c.id)
+    if len(found) > 1 and evidence.text:
+        theirs = [c for c in found if _names_a_complainant(c, evidence.text)]
+        found = theirs or found
     if len(found) > 1 and evidence.keywords:
-        alike = [c for c in found if _shares_a_word(evidence.keywords, c.keywords or [])]
+        alike = [c for c in found if shares_a_word(evidence.keywords, c.keywords)]
         found = alike or found
     if len(found) <= 1:
         return found
@@ -172,15 +272,4 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
             return recent
         if len(urgent) == 1:
             return urgent
-    return found
-    if intent == RESOLVE:
-        taken = [c for c in found if c.assignee_id == member.id and c.state in CLAIMED_STATES]
-        return taken if len(taken) == 1 else found
-    if evidence.now is not None:
-        for window in RECENT_PINGS:
-            since = evidence.now - window
-            recent = [c for c in found if c.id in evidence.pinged
-                      and evidence.pinged[c.id] >= since]
-            if len(recent) == 1:
-                return recent
     return found

@@ -7,17 +7,19 @@ from bot.dispatcher import Dispatcher, Listener, ListenerGroup
 from bot.handlers import (
     cases,
     deliberation,
+    desk,
     feedback,
     filing,
     help,
     history,
     moderation,
+    photos,
     staff,
     stats,
 )
 
 COMMAND_MODULES = (cases, staff, feedback, moderation, filing, stats, deliberation, history,
-                   help)
+                   desk, help)
 
 # Free text, group by group.
 LISTENER_GROUPS = (
@@ -34,6 +36,8 @@ LISTENER_GROUPS = (
     # another problem the model is sure of (a close call gets a hint about /报修); a close
     # call that is no complaint gets that question last.
     ListenerGroup("answer", stop=True, listeners=(
+        # a photo sent alone goes to its sender's case of the last minutes
+        Listener("photo", photos.photo_listener),
         Listener("unsure_answer", filing.answer_listener),
         Listener("plain_vote", deliberation.vote_listener),
         Listener("staff_reply", staff.natural_reply),

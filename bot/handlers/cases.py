@@ -7,22 +7,26 @@ from bot import texts
 from bot.dispatcher import Context, Dispatcher, UsageError
 from bot.domain.cases import (
     case_is_overdue,
+    chased_case,
     find_duplicate,
     follow_up,
     join_case,
     open_case,
     own_follow_up,
+    problem_back,
     raise_urgency,
     responsible,
 )
 from bot.domain.categories import category_code, category_label
 from bot.domain.civility import masked
+from bot.domain.media import photo_counts
 from bot.domain.roles import is_staff_like
 from bot.domain.routing import tier_name
 from bot.domain.safety import hazards
 from bot.domain.visibility import sees_details
 from bot.events import Mention
 from bot.handlers.args import case_ref, case_refs_in, split_first
+from bot.handlers.feedback import record_rating
 from bot.handlers.lookup import addresses_bot, classification, quoted_cases, quotes_bot
 from storage.models import UNACKNOWLEDGED_STATES, Case, InboundMessage, Member
 
@@ -45,8 +49,24 @@ def complaint_listener(ctx: Context) -> bool:
     if is_staff_like(ctx.roles) and not (result.is_complaint and result.urgent):
         return False
     if not result.is_complaint:
-        return False
+        return _chased(ctx)
     open_from_message(ctx, ctx.msg.text, result, via="classifier")
+    return True
+
+
+def _chased(ctx: Context) -> bool:
+    """A resident's chaser that is no complaint by itself (快点啊 老人有高血压) soon after
+    their own case, or their question after it (楼道灯什么时候能修好啊): it follows that
+    case up (its progress; its people pinged again when it is urgent and nobody has
+    signed for it)."""
+    if is_staff_like(ctx.roles):
+        return False
+    case = chased_case(ctx.repos, group=ctx.group, member=ctx.member, text=ctx.msg.text,
+                       now=ctx.now, keywords=classification(ctx).keywords,
+                       window=ctx.config.cases.duplicate_window)
+    if case is None:
+        return False
+    _followed_up(ctx, case, ctx.member, ctx.msg.text, False, ctx.now)
     return True
 
 
@@ -59,10 +79,18 @@ def open_from_message(ctx: Context, text: str, result, via: str,
     own = own_follow_up(ctx.repos, group=ctx.group, member=complainant,
                         category=result.category or "other", named=result.named,
                         location=result.location, now=now,
-                        window=ctx.config.cases.duplicate_window, text=text)
+                        window=ctx.config.cases.duplicate_window, text=text,
+                        keywords=result.keywords, urgent=result.urgent)
     if own is not None:
         _followed_up(ctx, own, complainant, text, result.urgent, now)
         return own
+    back = problem_back(ctx.repos.cases.resolved_for_complainant(ctx.community.id,
+                                                                 complainant.id),
+                        group=ctx.group, category=result.category or "other",
+                        location=result.location, keywords=result.keywords, text=text)
+    if back is not None and complainant.id == ctx.member.id:
+        record_rating(ctx, back, "unsatisfied", text)  # the problem is back: reopened
+        return back
     return _open(ctx, text, result.category or "other", result.urgent, result.location,
                  result.keywords, via=via, complainant=complainant, source=source, at=at)
 
@@ -72,8 +100,8 @@ def report(ctx: Context, args: str) -> None:
     if not text:
         raise UsageError(texts.REPORT_EMPTY)
     result = ctx.classifier.classify(text, role="resident")
-    _open(ctx, text, result.category or "other", result.urgent, result.location,
-          result.keywords, via="command")
+    _open(ctx, text, ctx.msg.category or result.category or "other", result.urgent,
+          result.location, result.keywords, via="command")
 
 
 def _open(ctx: Context, text: str, category: str, urgent: bool, location: dict,
@@ -261,7 +289,8 @@ def _detail(ctx: Context, case_id: int) -> None:
         respond_by=ctx.local(case.respond_by), resolve_by=ctx.local(case.resolve_by),
         waiting=case.state in UNACKNOWLEDGED_STATES, tier_name=tier_name(ctx.community, case.tier),
         transferred_to=case.transferred_to,
-        timeline=timeline), case_id=case.id)
+        timeline=timeline) + texts.case_photos(*photo_counts(ctx.repos, case.id)),
+        case_id=case.id)
 
 
 def addressed_listener(ctx: Context) -> bool:

@@ -206,8 +206,9 @@ def opinion_listener(ctx: Context) -> bool:
     result = classification(ctx)
     on_topic = result.is_complaint and not result.urgent and rules.about_topic(
         ctx.msg.text, result.category, topic.title, _topic_category(ctx, topic))
+    insulting = is_insult(ctx.msg.text, ctx.config.deliberation.abusive_words)
     verdict = rules.complaint_in_discussion(result.is_complaint, result.urgent,
-                                            result.confidence, on_topic)
+                                            result.confidence, on_topic, insulting)
     if verdict == rules.INTAKE:
         return False
     if verdict == rules.HINT:

@@ -47,7 +47,7 @@ def _danger(ctx: Context, words: str) -> bool:
     return result.is_complaint and result.urgent
 
 
-def _record_rating(ctx: Context, case: Case, rating: str, comment: str) -> None:
+def record_rating(ctx: Context, case: Case, rating: str, comment: str) -> None:
     danger = rating == "unsatisfied" and _danger(ctx, comment)
     outcome = rules.rate(ctx.repos, ctx.config, ctx.community, case, ctx.member, rating,
                          comment, ctx.now, danger=danger)
@@ -77,7 +77,7 @@ def rate(ctx: Context, args: str) -> None:
     rating = rating_label(label)
     if rating is None:
         raise UsageError(texts.RATE_USAGE_HINT)
-    _record_rating(ctx, _own_case(ctx, case_id, texts.RATE_ACTION), rating, comment)
+    record_rating(ctx, _own_case(ctx, case_id, texts.RATE_ACTION), rating, comment)
 
 
 def withdraw(ctx: Context, args: str) -> None:
@@ -133,7 +133,7 @@ def natural_rating(ctx: Context) -> bool:
         return True
     else:
         return _not_a_rating(ctx, rating, None)
-    _record_rating(ctx, case, rating, text)
+    record_rating(ctx, case, rating, text)
     return True
 
 

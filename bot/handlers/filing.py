@@ -18,9 +18,10 @@ from dataclasses import replace
 
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
-from bot.domain import cases as rules
+from bot.domain import case_actions as actions
 from bot.domain import corrections
-from bot.domain.categories import CATEGORIES, category_code, category_label
+from bot.domain.categories import CATEGORIES, category_code
+from bot.domain.desk import ACTION_ABILITY
 from bot.domain.roles import classifier_role, is_staff_like
 from bot.events import Mention
 from bot.handlers.args import case_ref, split_first
@@ -38,7 +39,8 @@ def register(dispatcher: Dispatcher) -> None:
     dispatcher.command("立案", "file", ability="staff",
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(file_case)
     dispatcher.command("改类", "recategorize",
-                       ability="staff", refusal_hint=texts.COORDINATOR_ONLY_HINT)(recategorize)
+                       ability=ACTION_ABILITY["recategorize"],
+                       refusal_hint=texts.COORDINATOR_ONLY_HINT)(recategorize)
 
 
 def category_from_word(word: str) -> str:
@@ -105,17 +107,8 @@ def recategorize(ctx: Context, args: str) -> None:
         raise UsageError()
     case = load_case(ctx, case_ref(first))
     category = category_from_word(rest.split()[0])
-    if category == case.category:
-        ctx.reply(texts.category_unchanged(case.id, category_label(category)), case_id=case.id)
-        return
-    outcome = rules.recategorize(ctx.repos, ctx.community, case, category, ctx.member, ctx.now)
-    complainant = ctx.repos.members.get(case.complainant_id)
-    corrections.record(ctx.repos, case=case, kind="recategorized", is_complaint=True,
-                       sender_role=classifier_role(complainant.role_codes) if complainant
-                       else "resident", actor=ctx.member, now=ctx.now)
-    ctx.reply(texts.case_recategorized(case.id, category_label(outcome.note),
-                                       category_label(category)),
-              mentions=Mention.of(outcome.ping), case_id=case.id)
+    ctx.replies.extend(actions.recategorize(ctx.repos, ctx.community, case, category,
+                                            ctx.member, ctx.now))
 
 
 # --- asking when unsure ---------------------------------------------------------------------

@@ -4,8 +4,8 @@
   similar open cases nearby (same building or category). Grid workers and moderators
   only, and only in a private app chat: in a group it is refused, and nothing of a
   member's history is ever posted to a group.
-- `notify_assignee_privately`: when `/指派` assigns a case and the app is enabled, the
-  assignee also gets the case privately (message/send through the outbox).
+(When `/指派` assigns a case and the app is enabled, the assignee also gets the case
+privately: `bot.domain.case_actions.assign`.)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain.categories import category_label
-from bot.domain.groups import APP_CHANNEL, ensure_private_group
+from bot.domain.groups import APP_CHANNEL
 from bot.handlers.lookup import named_member
 from storage.models import OPEN_STATES
 
@@ -82,18 +82,3 @@ def _similar_open(ctx: Context, cases: list[Case]) -> list[Case]:
              if c.id not in own and (c.category in categories or str(
                  (c.location or {}).get("building", "")) in buildings)]
     return sorted(found, key=lambda c: c.id, reverse=True)[:SIMILAR]
-
-
-def notify_assignee_privately(ctx: Context, case: Case, assignee: Member) -> None:
-    """Queue the case for the assignee's private app chat (when the app is enabled)."""
-    if not ctx.config.channels.wecom_app.enabled:
-        return
-    private = ensure_private_group(ctx.repos, assignee.external_id, ctx.community.id, ctx.now)
-    if private.id == ctx.group.id:
-        return  # assigned to themself in their own private chat: the reply says it
-    origin = ctx.repos.groups.get(case.group_id) or ctx.group
-    text = texts.assigned_privately(case.id, category_label(case.category),
-                                    texts.place(case.location), case.text,
-                                    ctx.local(case.resolve_by), origin.name or origin.id,
-                                    case.urgent)
-    ctx.reply(text, kind="ping", case_id=case.id, group_id=private.id, urgent=case.urgent)

@@ -6,42 +6,34 @@ from __future__ import annotations
 
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
-from bot.domain import cases as rules
-from bot.domain import corrections
+from bot.domain import case_actions as actions
 from bot.domain import roles as role_rules
-from bot.domain.roles import ROLE_CODES, ROLES, classifier_role, role_label
-from bot.domain.routing import tier_name
-from bot.events import Mention
+from bot.domain.desk import ACTION_ABILITY
+from bot.domain.roles import ROLES, role_code, role_label
 from bot.handlers.args import case_ref, split_first
-from bot.handlers.history import notify_assignee_privately
 from bot.handlers.lookup import load_case, named_member
 
-ROLE_WORDS = {**{label: code for code, label in ROLES.items()}, **{c: c for c in ROLE_CODES},
-              "维修": "repair", "师傅": "repair", "物业": "property_service",
-              "客服": "property_service",
-              "社区": "moderator", "主持人": "moderator", "书记": "moderator",
-              "街道联络人": "street_liaison"}
 ROLE_LOG_WORDS = ("记录", "日志", "log", "history")
 ROLE_LOG_SIZE = 10
 
 
 def register(dispatcher: Dispatcher) -> None:
     dispatcher.command("指派", "assign",
-                       ability="coordinate",
+                       ability=ACTION_ABILITY["assign"],
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(assign)
     dispatcher.command("升级", "escalate",
-                       ability="coordinate",
+                       ability=ACTION_ABILITY["escalate"],
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(escalate)
     dispatcher.command("转办", "transfer",
-                       ability="coordinate",
+                       ability=ACTION_ABILITY["transfer"],
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(transfer)
     dispatcher.command("合并", "merge",
-                       ability="coordinate",
+                       ability=ACTION_ABILITY["merge"],
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(merge)
     dispatcher.command("关闭", "close",
-                       ability="moderate", refusal_hint=texts.CLOSE_HINT)(close)
+                       ability=ACTION_ABILITY["close"], refusal_hint=texts.CLOSE_HINT)(close)
     dispatcher.command("角色", "role",
-                       ability="moderate",
+                       ability=ACTION_ABILITY["role"],
                        refusal_hint=texts.COORDINATOR_ONLY_HINT)(role)
 
 
@@ -60,27 +52,22 @@ def assign(ctx: Context, args: str) -> None:
     case_id, rest = _case_and_rest(args, texts.ASSIGNEE_MISSING)
     assignee = named_member(ctx, rest)
     case = load_case(ctx, case_id)
-    rules.assign(ctx.repos, case, ctx.member, assignee, ctx.now)
-    ctx.reply(texts.case_assigned(case.id, assignee.name), kind="ping",
-              mentions=Mention.of([assignee]), case_id=case.id)
-    notify_assignee_privately(ctx, case, assignee)  # WeCom app: the case, privately
+    ctx.replies.extend(actions.assign(ctx.repos, ctx.config, case, ctx.member, assignee,
+                                      ctx.now, here=ctx.group.id))
 
 
 def escalate(ctx: Context, args: str) -> None:
     case_id, reason = _case_and_rest(args)
     case = load_case(ctx, case_id)
-    outcome = rules.escalate(ctx.repos, ctx.community, case, ctx.member, reason, ctx.now)
-    ctx.reply(texts.case_escalated(case.id, tier_name(ctx.community, case.tier), reason),
-              kind="escalation", mentions=Mention.of(outcome.ping), case_id=case.id)
+    ctx.replies.extend(actions.escalate(ctx.repos, ctx.community, case, ctx.member, reason,
+                                        ctx.now))
 
 
 def transfer(ctx: Context, args: str) -> None:
     case_id, rest = _case_and_rest(args, texts.TRANSFER_UNIT_MISSING)
     unit, reason = split_first(rest)
     case = load_case(ctx, case_id)
-    rules.transfer(ctx.repos, case, ctx.member, unit, reason, ctx.now)
-    ctx.reply(texts.case_transferred(case.id, unit, reason),
-              mentions=Mention.of(rules.complainants(case)), case_id=case.id)
+    ctx.replies.extend(actions.transfer(ctx.repos, case, ctx.member, unit, reason, ctx.now))
 
 
 def merge(ctx: Context, args: str) -> None:
@@ -88,22 +75,13 @@ def merge(ctx: Context, args: str) -> None:
     if len(parts) != 2:
         raise UsageError(texts.TWO_CASE_IDS_MISSING)
     source, target = (load_case(ctx, case_ref(p)) for p in parts)
-    rules.merge(ctx.repos, source, target, ctx.member, ctx.now)
-    ctx.reply(texts.case_merged(source.id, target.id, len(target.complainants)),
-              mentions=Mention.of(rules.complainants(target)), case_id=target.id)
+    ctx.replies.extend(actions.merge(ctx.repos, source, target, ctx.member, ctx.now))
 
 
 def close(ctx: Context, args: str) -> None:
     case_id, reason = _case_and_rest(args, texts.CLOSE_REASON_MISSING)
     case = load_case(ctx, case_id)
-    rules.close(ctx.repos, case, ctx.member, reason, ctx.now)
-    if reason.strip() == texts.NOT_A_COMPLAINT_REASON:  # a false alarm becomes data
-        complainant = ctx.repos.members.get(case.complainant_id)
-        corrections.record(ctx.repos, case=case, kind="false_alarm", is_complaint=False,
-                           sender_role=classifier_role(complainant.role_codes)
-                           if complainant else "resident", actor=ctx.member, now=ctx.now)
-    ctx.reply(texts.case_closed(case.id, reason), mentions=Mention.of(rules.complainants(case)),
-              case_id=case.id)
+    ctx.replies.extend(actions.close(ctx.repos, case, ctx.member, reason, ctx.now))
 
 
 def role(ctx: Context, args: str) -> None:
@@ -119,7 +97,7 @@ def role(ctx: Context, args: str) -> None:
 
 
 def _set_role(ctx: Context, words: list[str]) -> None:
-    code = ROLE_WORDS.get(words[-1])
+    code = role_code(words[-1])
     if code is None:
         raise Refusal(texts.UNKNOWN_ROLE.format(role=texts.quote(words[-1]),
                                                 choices=texts.listing(ROLES.values())))

@@ -8,8 +8,10 @@ from __future__ import annotations
 from bot import texts
 from bot.config import parse_duration
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
+from bot.domain import case_actions as actions
 from bot.domain import cases as rules
 from bot.domain.civility import masked
+from bot.domain.desk import ACTION_ABILITY
 from bot.domain.permissions import may_work_on
 from bot.domain.roles import COORDINATOR_ROLES, STAFF_ROLES, is_staff_like
 from bot.domain.staff_replies import (
@@ -41,14 +43,14 @@ from storage.models import Case, Member, PendingQuestion
 
 def register(dispatcher: Dispatcher) -> None:
     hint = texts.STAFF_ONLY_HINT
-    dispatcher.command("接单", "claim", ability="staff",
+    dispatcher.command("接单", "claim", ability=ACTION_ABILITY["acknowledge"],
                        refusal_hint=hint)(claim)
     dispatcher.command("进展", "update",
-                       ability="staff", refusal_hint=hint)(update)
+                       ability=ACTION_ABILITY["progress"], refusal_hint=hint)(update)
     dispatcher.command("办结", "resolve",
                        ability="staff", refusal_hint=hint)(resolve)
     dispatcher.command("延期", "extend",
-                       ability="extend", refusal_hint=hint)(extend)
+                       ability=ACTION_ABILITY["extend"], refusal_hint=hint)(extend)
 
 
 def _workable(ctx: Context, case_id: int) -> Case:
@@ -66,9 +68,7 @@ def _case_arg(args: str) -> tuple[int, str]:
 
 
 def _do_claim(ctx: Context, case: Case) -> None:
-    rules.acknowledge(ctx.repos, case, ctx.member, ctx.now)
-    ctx.reply(texts.case_acknowledged(case.id, ctx.member.name),
-              mentions=Mention.of(rules.complainants(case)), case_id=case.id)
+    ctx.replies.extend(actions.acknowledge(ctx.repos, case, ctx.member, ctx.now))
 
 
 def _do_resolve(ctx: Context, case: Case, note: str) -> None:
@@ -87,9 +87,7 @@ def update(ctx: Context, args: str) -> None:
     if not note:
         raise UsageError(texts.PROGRESS_MISSING)
     case = _workable(ctx, case_id)
-    rules.add_progress(ctx.repos, case, ctx.member, note, ctx.now)
-    ctx.reply(texts.case_progress(case.id, ctx.member.name, note),
-              mentions=Mention.of(rules.complainants(case)), case_id=case.id)
+    ctx.replies.extend(actions.progress(ctx.repos, case, ctx.member, note, ctx.now))
 
 
 def resolve(ctx: Context, args: str) -> None:
@@ -109,9 +107,8 @@ def extend(ctx: Context, args: str) -> None:
     if by.total_seconds() <= 0:
         raise UsageError(texts.EXTEND_DURATION_NOT_POSITIVE)
     case = _workable(ctx, case_id)
-    rules.extend(ctx.repos, case, ctx.member, by, reason, ctx.now)
-    ctx.reply(texts.case_extended(case.id, ctx.local(case.resolve_by), reason),
-              mentions=Mention.of(rules.complainants(case)), case_id=case.id)
+    ctx.replies.extend(actions.extend(ctx.repos, ctx.config, case, ctx.member, by, reason,
+                                      ctx.now))
 
 
 # --- plain words -------------------------------------------------------------------------------
@@ -134,7 +131,7 @@ def _do_progress(ctx: Context, case: Case, note: str) -> None:
 
 def _act(ctx: Context, case: Case, intent: str, text: str) -> bool:
     """Apply the words to the case; False when they change nothing (收到 again)."""
-    action = reply_action(intent, case)
+    action = reply_action(intent, case, text)
     note = without_leading_case_refs(text)
     if action == RESOLVE:
         _do_resolve(ctx, case, note)
@@ -155,7 +152,8 @@ def _evidence(ctx: Context) -> Evidence:
                                              ctx.now - max(RECENT_PINGS))
     result = classification(ctx)
     return Evidence(mentioned=frozenset(mentioned), place=result.location,
-                    keywords=tuple(result.keywords), pinged=pinged, now=ctx.now)
+                    keywords=tuple(result.keywords), pinged=pinged, now=ctx.now,
+                    text=ctx.msg.text)
 
 
 def _mentioned(ctx: Context) -> list[Member]:

@@ -76,6 +76,7 @@ class Hit(NamedTuple):
     tags: tuple[tuple[str, str | None], ...]  # (kind, category or None)
 
 
+_NOT_FOUND = (None, False)  # a token that is no lexicon term and starts none
 _hit = tuple.__new__  # _hit(Hit, (start, end, term, tags)): a Hit without the Python-level __new__
 
 
@@ -174,7 +175,13 @@ class Classifier:
             code is not None or kind in ("urgent", "gfault") for kind, code in tags))
         self._suggestions = frozenset(lex.get("suggestions", []))
         self._max_term = max(map(len, self._table))
-        self._prefixes = frozenset(t[:k] for t in self._table for k in range(1, len(t)))
+        prefixes = frozenset(t[:k] for t in self._table for k in range(1, len(t)))
+        # token -> (its tags or None, whether a longer lexicon phrase starts with it): one
+        # look-up per token where a term table and a prefix set took two; the keys made
+        # afresh, shortest first, so that those most tokens are compared with lie together
+        self._lookup: dict[str, tuple[tuple | None, bool]] = {
+            (term + term)[:len(term)]: (self._table.get(term), term in prefixes)
+            for term in sorted({*self._table, *prefixes}, key=lambda t: (len(t), t))}
         self._normalizer = Normalizer(lex["typos"])
         self._locations = LocationParser(lex["places"])
         self._patterns = tuple(re.compile(p) for p in lex["complaint_cues"]["patterns"])
@@ -195,14 +202,14 @@ class Classifier:
         analysis = self.analyse(text, role)
         if self._model is None:
             return analysis.rules
-        return decide(analysis, self._model.score_known(analysis.features), self._model)
+        return decide(analysis, self._model.score(analysis.features), self._model)
 
     def guess_category(self, text: str, role: str = "resident") -> str:
         """The category the message would have as a complaint (for /立案 and the question
         asked when unsure), whatever the complaint decision."""
         analysis = self.analyse(text, role)
         if self._model is not None:
-            return category_of(analysis, self._model.score_known(analysis.features),
+            return category_of(analysis, self._model.score(analysis.features),
                                self._model)
         return analysis.named_category or analysis.rules.category or "other"
 
@@ -272,7 +279,7 @@ class Classifier:
             ev.append("r:emph")
         if strong or weak:
             ev.append(f"r:res:{min(strong, 1)}{min(weak, 1)}")
-        features = message_features(norm.text, tokens, ev, role, self._model)
+        features = message_features(norm.text, tokens, ev, role)
         return Analysis(role, is_complaint, category, features, alarm and not asks, hedged,
                         urgent_words, sure_not, named, community, location, keywords, hits,
                         other_intent)
@@ -296,14 +303,14 @@ class Classifier:
 
     def _match(self, tokens: list[str]) -> list[Hit]:
         """All lexicon hits: single tokens, joined runs of tokens, and terms inside tokens."""
-        table, prefixes = self._table, self._prefixes
+        lookup, table = self._lookup.get, self._table
         hits: list[Hit] = []
         add = hits.append
         n = len(tokens)
         for i, token in enumerate(tokens):
             if token == " ":
                 continue
-            tags = table.get(token)
+            tags, prefix = lookup(token, _NOT_FOUND)
             long = len(token) > 2
             if tags:
                 add(_hit(Hit, (i, i + 1, token, tags)))
@@ -329,14 +336,14 @@ class Classifier:
                            None)
                 if end is not None:
                     add(_hit(Hit, (i, end + 1, "".join(tokens[i:end + 1]), AGAIN_TAGS)))
-            if token in prefixes:  # some lexicon phrase starts with this token
+            if prefix:  # some lexicon phrase starts with this token
                 joined = token
                 for j in range(i + 1, min(i + MAX_NGRAM, n)):
                     joined += tokens[j]
-                    tags = table.get(joined)
+                    tags, prefix = lookup(joined, _NOT_FOUND)
                     if tags:
                         add(_hit(Hit, (i, j + 1, joined, tags)))
-                    if joined not in prefixes:
+                    if not prefix:
                         break  # no longer lexicon phrase starts like this
         return hits
 

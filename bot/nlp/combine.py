@@ -37,7 +37,7 @@ class Analysis(NamedTuple):
     role: str
     rules_complaint: bool  # the rules alone take it as a complaint
     rules_category: str | None  # …of this category (None when not a complaint)
-    features: AbstractSet[str]  # all, or (with a model) those the model knows
+    features: AbstractSet[str]  # the learned layer's features of the message
     alarm: bool  # danger now (an unhedged urgent trigger or danger pattern, not asked about)
     hedged: bool  # danger words the rules found hedged or supposed (着火了谁负责, 万一)
     urgent_words: bool  # the rules' urgency test holds (danger, or a whole building's outage)
@@ -94,7 +94,7 @@ def category_of(analysis: Analysis, score: ModelScore, model: LinearModel) -> st
     a community's own lexicon names wins outright (the operator said so)."""
     if analysis.community_category:
         return analysis.community_category
-    values = model.category_scores(score.known)
+    values = model.category_scores(score)
     if analysis.named_category in model.categories:
         values[model.categories.index(analysis.named_category)] += RULE_CATEGORY_BONUS
     return model.categories[values.index(max(values))]
@@ -118,6 +118,6 @@ def explain(analysis: Analysis, model: LinearModel) -> dict:
                   "category": analysis.named_category, "urgent": analysis.urgent_words,
                   "danger": analysis.alarm},
         "model": {"complaint": round(score.complaint, 3), "urgent": round(score.urgent, 3),
-                  "category": model.category(score.known),
-                  "strongest": [f"{f} {w:+.2f}" for f, w in model.strongest(score.known)]},
+                  "category": model.category(score),
+                  "strongest": [f"{f} {w:+.2f}" for f, w in model.strongest(analysis.features)]},
     }

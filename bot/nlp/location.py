@@ -41,6 +41,9 @@ _ROOM_NEIGHBOUR_RE = re.compile(r"(?:楼上|楼下|对门|隔壁|住在?|我家�
 
 # Characters without which no building/unit/room can be written.
 _NUMBER_HINTS = re.compile("[0-9号栋幢单元室座#]")
+# What each pattern cannot match without (checked first: most messages have none of it).
+_BUILDING_MARKS = re.compile("[号#栋幢座]")  # _BUILDING_RE, _LETTER_BUILDING_RE
+_ROOM_DIGITS = re.compile(r"\d{3}")  # every room pattern
 
 
 def cn_to_int(text: str) -> int | None:
@@ -106,7 +109,7 @@ class LocationParser:
 
     @staticmethod
     def _parse_numbers(text: str, location: dict[str, str]) -> None:
-        triple = _TRIPLE_RE.search(text)
+        triple = _TRIPLE_RE.search(text) if "-" in text else None
         if triple:
             location.update(building=str(int(triple.group(1))), unit=str(int(triple.group(2))),
                             room=triple.group(3))
@@ -115,15 +118,17 @@ class LocationParser:
 
     @staticmethod
     def _parse_parts(text: str, location: dict[str, str]) -> None:
-        hao = _HAO_ROOM_RE.search(text)
-        building = _first(_BUILDING_RE, text)
-        if building is None:
+        digits = _ROOM_DIGITS.search(text) is not None
+        hao = _HAO_ROOM_RE.search(text) if digits and "号" in text else None
+        marks = _BUILDING_MARKS.search(text) is not None
+        building = _first(_BUILDING_RE, text) if marks else None
+        if building is None and marks:
             letter = _LETTER_BUILDING_RE.search(text)
             building = letter.group(1).upper() if letter else None
         if building is None and hao and _plausible_room(hao.group(2)):
             building = str(cn_to_int(hao.group(1)) or "") or None
-        unit = _first(_UNIT_RE, text)
-        room = _room(text)
+        unit = _first(_UNIT_RE, text) if "单元" in text else None
+        room = _room(text) if digits else None
         if room is None and hao and _plausible_room(hao.group(2)):
             room = hao.group(2)
         for key, value in (("building", building), ("unit", unit), ("room", room)):

@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from itertools import chain
-from operator import add
+from operator import add, itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -33,19 +33,16 @@ _SCALE = 10 ** DIGITS
 _SKIP_TOKENS = frozenset(" ,.!?;:~、。…\"'()[]")
 
 
-def message_features(text: str, tokens: list[str], evidence: list[str], role: str,
-                     model: LinearModel | None = None) -> AbstractSet[str]:
+def message_features(text: str, tokens: list[str], evidence: list[str], role: str
+                     ) -> frozenset[str]:
     """The feature strings of one message.  Character n-grams carry no prefix (they hold no
-    ':' after the ^ … $ padding is added, so they cannot collide with the others).  With a
-    `model`, only those it knows (the others weigh nothing), found without making a set
-    of them all."""
+    ':' after the ^ … $ padding is added, so they cannot collide with the others)."""
     # the characters made once (iterating a str makes a new object per CJK character)
     chars = list("^" + text.replace(" ", "").replace(":", "：") + "$")
     bigrams = list(map(add, chars, chars[1:]))  # chars[i] + chars[i + 1]
-    features = chain(chars, bigrams, map(add, bigrams, chars[2:]),  # 1-, 2-, 3-grams
-                     ["w:" + t for t in tokens if t not in _SKIP_TOKENS], evidence,
-                     ("role:" + role, f"len:{min(len(text) // 8, 10)}"))
-    return frozenset(features) if model is None else model.known(features)
+    return frozenset(chain(chars, bigrams, map(add, bigrams, chars[2:]),  # 1-, 2-, 3-grams
+                           ["w:" + t for t in tokens if t not in _SKIP_TOKENS], evidence,
+                           ("role:" + role, f"len:{min(len(text) // 8, 10)}")))
 
 
 def sigmoid(x: float) -> float:
@@ -60,20 +57,49 @@ class ModelScore(NamedTuple):
 
     complaint: float  # probability that it is a complaint
     urgent: float  # probability that it is urgent
-    known: AbstractSet[str]  # the message's features the model knows (category head, explain)
+    count: int  # how many of the message's features the model knows
+    weights: list[tuple[int, int]]  # their packed weights (for the category head)
+
+
+class _Packing:
+    """Several signed integers in one Python integer, one field per head, lowest first, so
+    that the sum of packed integers holds the sums of each field (exact: every field is
+    wide enough for the largest sum its head can reach, the sum of its weights' absolute
+    values), and above the last field whatever was packed there (a count)."""
+
+    def __init__(self, columns: list[list[int]]):
+        self.widths = [sum(map(abs, col)).bit_length() + 1 for col in columns]
+        self.shifts = [sum(self.widths[:i]) for i in range(len(columns) + 1)]
+        # per field: (half its range, its mask, its width), worked out once
+        self._fields = [(1 << (w - 1), (1 << w) - 1, w) for w in self.widths]
+
+    def pack(self, values: Iterable[int], top: int = 0) -> int:
+        return sum(v << shift for v, shift in zip(values, self.shifts, strict=False)) \
+            + (top << self.shifts[-1])
+
+    def unpack(self, total: int) -> tuple[list[int], int]:
+        """The fields of a sum of packed integers, and what lies above them."""
+        fields = []
+        for half, mask, width in self._fields:
+            low = ((total + half) & mask) - half
+            fields.append(low)
+            total = (total - low) >> width
+        return fields, total
 
 
 class LinearModel:
     """The exported heads; immutable, safe to share between threads.
 
     The weights in the file have at most DIGITS decimals, so each is an integer number of
-    units of 10**-DIGITS, and so is every sum of them.  A feature's weights are packed into
-    Python integers, one fixed-width field per head, each offset by a bias to stay
-    positive: one integer for the complaint and urgent heads, one for the categories.
-    Scoring a message is one look-up per known feature and one integer sum (C loops over
-    one compact object per feature, instead of a float per head scattered in memory); the
-    fields of the sum, less k·bias, are the heads' exact totals: the exact decimal sums of
-    the weights, the same whatever order the features are added in."""
+    units of 10**-DIGITS, and so is every sum of them.  A feature's weights are packed
+    into Python integers, one signed field per head (_Packing): its complaint and urgent
+    weights and a 1 (the feature counts itself) in one integer that fits a machine word;
+    its category weights in a second.  Scoring a message is one look-up per feature and
+    one integer sum (summed by C in a machine word, over one compact object per feature,
+    instead of a float per head scattered in memory); its fields are the number k of known
+    features and the heads' exact totals: the exact decimal sums of the weights, the same
+    whatever order the features are added in.  The category head is summed only when a
+    message is taken as a complaint."""
 
     def __init__(self, data: dict):
         if data.get("format") != FORMAT_VERSION:
@@ -95,34 +121,26 @@ class LinearModel:
     def _pack(self) -> None:
         """feature -> the integers holding its weights (see the class docstring)."""
         binary = [[_units(w) for w in self.w_complaint], [_units(w) for w in self.w_urgent]]
-        rows: list[list[int]] = [[0] * len(self.categories) for _ in self.features]
+        rows = {self.features[i]: [0] * len(self.categories) for i in self.w_category}
         for i, row in self.w_category.items():
             for c, w in row:
-                rows[i][c] = _units(w)
-        largest = max([0, *(abs(u) for head in binary for u in head),
-                       *(abs(u) for row in rows for u in row)])
-        self._bias = 1 << largest.bit_length()  # every weight + bias lies in [0, 2·bias)
-        # a field holds the sum over at most all features without overflowing
-        self._width = (2 * self._bias * max(len(self.features), 1)).bit_length()
-        self._mask = (1 << self._width) - 1
-        self._binary = {f: self._packed_fields(fields) for f, fields in
-                        zip(self.features, zip(*binary, strict=True), strict=True)}
-        self._rows = {f: self._packed_fields(row)
-                      for f, row in zip(self.features, rows, strict=True)}
-
-    def _packed_fields(self, fields) -> int:
-        packed = 0
-        for units in reversed(fields):
-            packed = (packed << self._width) | (units + self._bias)
-        return packed
-
-    def _totals(self, packed: dict[str, int], known: AbstractSet[str], heads: int
-                ) -> list[float]:
-        """The sums of weights over `known` of the `heads` packed in `packed`, exactly."""
-        total = sum(map(packed.__getitem__, known))
-        offset, width, mask = len(known) * self._bias, self._width, self._mask
-        return [(((total >> (head * width)) & mask) - offset) / _SCALE
-                for head in range(heads)]
+                rows[self.features[i]][c] = _units(w)
+        self._binary_packing = _Packing(binary)
+        self._rows_packing = _Packing([list(col) for col in zip(*rows.values(), strict=True)]
+                                      if rows else [[0]] * len(self.categories))
+        # feature -> (complaint, urgent and the count packed; its categories packed)
+        # Made in the order of how often messages have them (single characters and the
+        # rules' evidence in nearly every message; trigrams in few), so that the entries and
+        # weights most look-ups touch lie close together in memory (the look-ups, not the
+        # arithmetic, are what scoring waits for).
+        order = sorted(range(len(self.features)), key=lambda i: _frequency_rank(
+            self.features[i]))
+        self._weights: dict[str, tuple[int, int]] = {}
+        for i in order:
+            f = self.features[i]
+            self._weights[f] = (
+                self._binary_packing.pack([binary[0][i], binary[1][i]], top=1),
+                self._rows_packing.pack(rows[f]) if f in rows else 0)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> LinearModel:
@@ -131,40 +149,47 @@ class LinearModel:
 
     def known(self, features: Iterable[str]) -> AbstractSet[str]:
         """The features the model has weights for."""
-        return self._binary.keys() & features
+        return self._weights.keys() & features
 
     def score(self, features: AbstractSet[str]) -> ModelScore:
-        """The heads' probabilities for a message's features."""
-        return self.score_known(self._binary.keys() & features)
+        """The heads' probabilities for a message's (distinct) features."""
+        weights = list(filter(None, map(self._weights.get, features)))
+        (complaint, urgent), count = self._binary_packing.unpack(
+            sum(map(itemgetter(0), weights)))
+        if not count:
+            return ModelScore(sigmoid(self.b_complaint), sigmoid(self.b_urgent), 0, weights)
+        scale = 1.0 / math.sqrt(count)
+        return ModelScore(sigmoid(self.b_complaint + scale * (complaint / _SCALE)),
+                          sigmoid(self.b_urgent + scale * (urgent / _SCALE)), count, weights)
 
-    def score_known(self, known: AbstractSet[str]) -> ModelScore:
-        """`score` for features already known to the model (`known`, message_features)."""
-        if not known:
-            return ModelScore(sigmoid(self.b_complaint), sigmoid(self.b_urgent), known)
-        scale = 1.0 / math.sqrt(len(known))
-        complaint, urgent = self._totals(self._binary, known, 2)
-        return ModelScore(sigmoid(self.b_complaint + scale * complaint),
-                          sigmoid(self.b_urgent + scale * urgent), known)
-
-    def category_scores(self, known: AbstractSet[str]) -> list[float]:
-        """Decision value per class (argmax is the category); `known` as in ModelScore."""
-        if not known:
+    def category_scores(self, score: ModelScore) -> list[float]:
+        """Decision value per class (argmax is the category)."""
+        if not score.count:
             return list(self.b_category)
-        scale = 1.0 / math.sqrt(len(known))
-        totals = self._totals(self._rows, known, len(self.categories))
-        return [b + scale * t for b, t in zip(self.b_category, totals, strict=True)]
+        scale = 1.0 / math.sqrt(score.count)
+        totals, _ = self._rows_packing.unpack(sum(map(itemgetter(1), score.weights)))
+        return [b + scale * (t / _SCALE) for b, t in zip(self.b_category, totals, strict=True)]
 
-    def category(self, known: AbstractSet[str]) -> str:
-        values = self.category_scores(known)
+    def category(self, score: ModelScore) -> str:
+        values = self.category_scores(score)
         return self.categories[values.index(max(values))]
 
-    def strongest(self, known: AbstractSet[str], head: str = "complaint",
+    def strongest(self, features: AbstractSet[str], head: str = "complaint",
                   n: int = 6) -> list[tuple[str, float]]:
-        """The features that pushed `head` most, with their weight (for --explain)."""
+        """The known features that pushed `head` most, with their weight (for --explain)."""
         field = 0 if head == "complaint" else 1
-        weights = {f: self._totals(self._binary, {f}, 2)[field] for f in known}
-        ranked = sorted(known, key=lambda f: (-abs(weights[f]), f))[:n]
+        weights = {f: self._binary_packing.unpack(self._weights[f][0])[0][field] / _SCALE
+                   for f in self.known(features)}
+        ranked = sorted(weights, key=lambda f: (-abs(weights[f]), f))[:n]
         return [(f, round(weights[f], 3)) for f in ranked]
+
+
+def _frequency_rank(feature: str) -> int:
+    """How common a kind of feature is in messages, most common first."""
+    if ":" in feature:  # the rules' evidence, the role and the length; jieba tokens
+        return 1 if feature.startswith(("r:", "role:", "len:")) else 3
+    # character n-grams: the shorter the commoner; one at an end of the text a bit more so
+    return 2 * len(feature) - feature.startswith("^") - feature.endswith("$")
 
 
 def _units(weight: float) -> int:

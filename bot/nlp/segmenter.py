@@ -7,7 +7,9 @@ computed as jieba computes it, or NaN for a prefix that is no word (no compariso
 NaN, so it is never a candidate).  The entries are kept in two tables: by first character,
 that character's value and a small table of the second characters that continue it
 (looked up with the text's own character objects, whose hashes are computed once); and
-the entries of three characters or more by their text.  `cut` then does what
+the entries of three characters or more by their text.  Each longer entry is a shared
+(value, more) pair, `more` saying whether a longer entry continues it, so a route ends
+without looking up a fragment that is not there.  `cut` then does what
 `Tokenizer.lcut(text, HMM=False)` does — the same blocks, the same maximum-probability
 route with the same tie-breaking, the same joining of single letters and digits — in one
 backward pass, without building the DAG, the route dict and a log() per candidate.  The
@@ -18,6 +20,7 @@ tokenizer itself is dropped after construction.
 from __future__ import annotations
 
 import logging
+import re
 from math import log
 
 import jieba
@@ -27,6 +30,7 @@ jieba.setLogLevel(logging.WARNING)
 _NO_SCORE = float("-inf")
 _PREFIX_ONLY = float("nan")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # re_eng
+_HAS_LETTER = re.compile("[a-zA-Z0-9]")  # a block without one joins nothing
 
 
 class Segmenter:
@@ -39,22 +43,41 @@ class Segmenter:
             if len(word) > 1 and not word.isascii():
                 tokenizer.add_word(word)
         logtotal = log(tokenizer.total)
-        first: dict[str, float] = {}
-        second: dict[str, dict[str, float]] = {}
-        self._longer: dict[str, float] = {}
-        for frag, freq in tokenizer.FREQ.items():
-            # jieba scores a candidate word as log(FREQ.get(word) or 1) - logtotal
-            value = log(freq) - logtotal if freq else _PREFIX_ONLY
-            if len(frag) == 1:
-                first[frag] = value
-            elif len(frag) == 2:
-                second.setdefault(frag[0], {})[frag[1]] = value
-            else:
-                self._longer[frag] = value
+        freqs = tokenizer.FREQ
+        # Look-ups here miss the CPU caches more than anything else the classifier does, so
+        # the tables are built to touch few objects, and the common ones close together:
+        # one object per character (the keys a look-up compares), made afresh most frequent
+        # first (a character's frequency as a word stands for how often messages have it),
+        # its entry and its table of second characters made in the same order; one float
+        # per frequency; one (value, more) pair per frequency and flag.  `more` says that
+        # some longer entry continues this one, so a route stops without looking up a
+        # fragment that cannot be there.
+        continued = {frag[:-1] for frag in freqs if len(frag) > 2}
+        order = sorted((f for f in freqs if len(f) == 1), key=lambda c: (-freqs[c], c))
+        order += sorted({f[1] for f in freqs if len(f) == 2}.difference(order))
+        chars = {c: (c + c)[:1] for c in order}  # (c + c)[:1]: a new object equal to c
+        rank = {c: i for i, c in enumerate(order)}
+        # jieba scores a candidate word as log(FREQ.get(word) or 1) - logtotal
+        values = {freq: log(freq) - logtotal if freq else _PREFIX_ONLY
+                  for freq in set(freqs.values())}
+        pairs = {(freq, more): (value, more) for freq, value in values.items()
+                 for more in (False, True)}
+        second: dict[str, list[tuple[str, tuple[float, bool]]]] = {}
+        self._longer: dict[str, tuple[float, bool]] = {}
+        for frag, freq in freqs.items():
+            if len(frag) == 2:
+                second.setdefault(frag[0], []).append(
+                    (frag[1], pairs[freq, frag in continued]))
+            elif len(frag) > 2:
+                self._longer[frag] = pairs[freq, frag in continued]
         # every prefix of an entry is an entry: each two-character entry's first character
         # has an entry of its own
-        self._first: dict[str, tuple[float, dict[str, float] | None]] = {
-            char: (value, second.get(char)) for char, value in first.items()}
+        self._first: dict[str, tuple[float, dict[str, tuple[float, bool]] | None]] = {}
+        for c in order:
+            if c in freqs:
+                nexts = sorted(second.get(c, ()), key=lambda entry: rank[entry[0]])
+                self._first[chars[c]] = (values[freqs[c]], {
+                    chars[c2]: entry for c2, entry in nexts} if nexts else None)
         self._unknown = log(1) - logtotal  # a single character that is no word
         self._blocks = jieba.re_han_default
         self._skip = jieba.re_skip_default
@@ -79,13 +102,14 @@ class Segmenter:
 
     def _cut_block(self, block: str, tokens: list[str]) -> None:
         """One run of Chinese, letters and digits (jieba's __cut_DAG_NO_HMM)."""
-        first, longer, unknown = self._first.get, self._longer.get, self._unknown
+        longer, unknown = self._longer.get, self._unknown
         chars = list(block)
+        firsts = list(map(self._first.get, chars))
         n = len(chars)
         value = [0.0] * (n + 1)  # best log probability of block[k:]
         end = [0] * (n + 1)  # where the first word of that best route ends
         for k in range(n - 1, -1, -1):
-            entry = first(chars[k])
+            entry = firsts[k]
             if entry is None:  # no entry starts with this character: it stands alone
                 value[k] = unknown + value[k + 1]
                 end[k] = k + 1
@@ -96,24 +120,30 @@ class Segmenter:
             if score != score:  # NaN: this character is only a prefix
                 score, best = _NO_SCORE, 0
             if seconds is not None and k + 1 < n:
-                p = seconds.get(chars[k + 1])
+                entry = seconds.get(chars[k + 1])
                 i = k + 2
-                while p is not None:
+                while entry is not None:
+                    p, more = entry
                     if p + value[i] >= score:
                         score, best = p + value[i], i
-                    if i == n:
+                    if not more or i == n:
                         break
                     i += 1
-                    p = longer(block[k:i])
+                    entry = longer(block[k:i])
             if best:
                 value[k] = score
                 end[k] = best
             else:  # only longer prefixes start here, no word: the character alone
                 value[k] = unknown + value[k + 1]
                 end[k] = k + 1
+        x = 0
+        if _HAS_LETTER.search(block) is None:  # nothing to join: the words as they are
+            while x < n:
+                tokens.append(block[x:end[x]])
+                x = end[x]
+            return
         letters = _LETTERS
         buf = ""
-        x = 0
         while x < n:
             y = end[x]
             word = block[x:y]

@@ -142,6 +142,7 @@ from bot.texts.deliberation import (
     vote_unknown_option,
     which_vote,
 )
+from bot.texts.desk import DESK_HINT, DESK_OFF, DESK_PRIVATE_ONLY, desk_link
 from bot.texts.feedback import (
     CLOSE_HINT,
     CLOSED_UNRATED_NOTE,
@@ -158,6 +159,14 @@ from bot.texts.feedback import (
     complainant_left_closed,
     not_complainant,
     ratings_waiting,
+)
+from bot.texts.media import (
+    PHOTO_KIND,
+    PHOTO_NO_CASE,
+    PHOTO_REFUSED,
+    archive_relay,
+    case_photos,
+    photo_attached,
 )
 from bot.texts.net import (
     ADDRESSED_HELP,
@@ -227,6 +236,7 @@ from bot.texts.reports import (
     RESOLUTION_OVERDUE_REASON,
     RESPONSE_OVERDUE_REASON,
     batched,
+    batched_sections,
     daily_digest,
     group_complaint_row,
     half_monthly_summary,
@@ -378,6 +388,7 @@ __all__ = [
     "REMINDERS_HEADER",
     "NUDGE_HEADER",
     "batched",
+    "batched_sections",
     "nudge_row",
     "overdue_row",
     "reminder_row",
@@ -519,4 +530,14 @@ __all__ = [
     "DECIDE_ACTION",
     "END_PUBLICITY_ACTION",
     "FINISH_ACTION",
+    "DESK_HINT",
+    "DESK_OFF",
+    "DESK_PRIVATE_ONLY",
+    "desk_link",
+    "PHOTO_KIND",
+    "PHOTO_NO_CASE",
+    "PHOTO_REFUSED",
+    "archive_relay",
+    "case_photos",
+    "photo_attached",
 ]

@@ -32,3 +32,24 @@ def export_group_row(case_id: int, category: str, location: str, complainants: i
 def export_sheet(community: str, kind: str) -> str:
     """A sheet's name: the community (cut to 20) and 汇总 (summary) or 明细 (cases)."""
     return f"{community[:20]}{'汇总' if kind == 'summary' else '明细'}"
+
+
+# --- the Excel workbook (typed cells, charts) and the printable page ------------------------
+
+EXPORT_TABLE_COLUMNS = ["社区", "工单", "类别", "位置", "状态", "诉求人数", "受理时间",
+                        "签收时间", "办结时间", "用时(小时)", "群体诉求", "紧急"]
+EXPORT_CHART_CATEGORIES = "各类别件数"
+EXPORT_CHART_CATEGORY_SHARE = "类别占比"
+EXPORT_CHART_RATES = "三率（按周）"
+EXPORT_CHART_OPENED = "受理件数（按周）"
+EXPORT_AXIS_COUNT = "件数"
+EXPORT_AXIS_RATE = "比率"
+EXPORT_AXIS_WEEK = "周"
+EXPORT_PRINT = "打印"
+EXPORT_GENERATED = "生成时间"
+EXPORT_WEEKLY = "三率（按周）"
+EXPORT_NO_CASES = "本月没有工单。"
+
+
+def export_trend_sheet(community: str) -> str:
+    return f"{community[:20]}趋势"

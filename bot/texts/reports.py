@@ -85,6 +85,18 @@ def batched(header: str, rows: Sequence[str], total: int, part: int = 1, parts: 
             + f"\n本条 {len(rows)} 件，共 {total} 件。")
 
 
+def batched_sections(sections: Sequence[tuple[str, Sequence[tuple[str, Sequence[str]]]]],
+                     total: int) -> str:
+    """One post for the scheduled posts (reminders, escalations, nudges) due together for
+    people whose lists overlap: each kind's header over its rows, a row naming whom it is
+    for when that is not everyone the post @-mentions."""
+    out = []
+    for header, rows in sections:
+        out.append(f"{header}：")
+        out += [f"{row}（{'、'.join(names)}）" if names else row for row, names in rows]
+    return "\n".join(out) + f"\n共 {total} 件。"
+
+
 def rating_reminder(case_id: int) -> str:
     return (f"#{case_id} 已办结，还没收到您的评价。回复“满意”“基本满意”或“不满意”就行，"
             f"谢谢！")

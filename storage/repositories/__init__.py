@@ -10,6 +10,9 @@ so `from storage.repositories import Repos` works everywhere.
 
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
+from storage.repositories.desk import BoardFilter, BoardPage, CaseScope, DeskRepo
+from storage.repositories.hotspots import HotspotRepo
+from storage.repositories.media import ArchiveRepo, MediaRepo
 from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
 from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
 from storage.repositories.store import Repos, Store
@@ -29,6 +32,13 @@ __all__ = [
     "LeaseRepo",
     "CorrectionRepo",
     "QuestionRepo",
+    "HotspotRepo",
+    "DeskRepo",
+    "BoardFilter",
+    "BoardPage",
+    "CaseScope",
+    "MediaRepo",
+    "ArchiveRepo",
     "Store",
     "Repos",
 ]

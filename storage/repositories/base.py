@@ -95,6 +95,11 @@ class _TimelineRepo(_Repo):
         self.s.info.setdefault(self.touched_key, {})[owner.id] = owner
         return event
 
+    def touched_ids(self) -> set[int]:
+        """Ids of the entities changed in this transaction so far (`touched` still
+        returns them)."""
+        return set(self.s.info.get(self.touched_key, set()))
+
     def touched(self) -> list:
         """Entities changed in this transaction (their timers need planning again)."""
         owners = self.s.info.pop(self.touched_key, {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
@@ -16,6 +17,25 @@ _WHOLE_CASE = [joinedload(Case.complainants).joinedload(CaseComplainant.member)
 
 # candidates scanned for one match: their complainants are read only for the one taken
 _COMPLAINANTS_WHEN_ASKED = lazyload(Case.complainants)
+
+
+class CaseRow(NamedTuple):
+    """The columns statistics read of a case (plain tuple: fast over many thousands)."""
+
+    id: int
+    community_id: str
+    group_id: str
+    state: str
+    category: str
+    assignee_id: int | None
+    tier: int
+    location: dict
+    opened_at: datetime
+    respond_by: datetime
+    resolve_by: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    group_complaint: bool
 
 
 class CaseRepo(_TimelineRepo):
@@ -179,6 +199,49 @@ class CaseRepo(_TimelineRepo):
         return list(self.s.scalars(
             select(Case).where(Case.community_id == community_id, Case.id.in_(joined))
             .order_by(Case.id.desc()).limit(limit)))
+
+    def stat_rows(self, community_ids: list[str], start: datetime, end: datetime) -> list:
+        """The cases opened in [start, end) as `CaseRow`s (read like a Case), oldest
+        first: the desk's trends and the hot spots over many thousand cases."""
+        if not community_ids:
+            return []
+        columns = [getattr(Case, name) for name in CaseRow._fields]
+        return [CaseRow(*row) for row in self.s.execute(
+            select(*columns).where(Case.community_id.in_(community_ids),
+                                   Case.opened_at >= start, Case.opened_at < end)
+            .order_by(Case.id))]
+
+    def events_between(self, community_id: str, kind: str, start: datetime, end: datetime
+                       ) -> list[CaseEvent]:
+        """Events of a kind on the community's cases in [start, end), oldest first."""
+        return list(self.s.scalars(
+            select(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
+            .where(Case.community_id == community_id, CaseEvent.kind == kind,
+                   CaseEvent.at >= start, CaseEvent.at < end).order_by(CaseEvent.id)))
+
+    def joined_at(self, member_id: int, at: datetime) -> Case | None:
+        """The case the member joined (or raised) at exactly this time, newest first."""
+        return self.s.scalar(
+            select(Case).join(CaseComplainant, CaseComplainant.case_id == Case.id)
+            .where(CaseComplainant.member_id == member_id, CaseComplainant.joined_at == at)
+            .order_by(Case.id.desc()).limit(1))
+
+    def page(self, community_ids: list[str], *, state: str | None = None,
+             categories: list[str] | None = None, start: datetime | None = None,
+             end: datetime | None = None, offset: int = 0, limit: int = 100) -> list[Case]:
+        """Cases for an outside system (Open311): filtered, in id order, one page."""
+        query = select(Case).where(Case.community_id.in_(community_ids))
+        if state == "open":
+            query = query.where(Case.state.in_(OPEN_STATES))
+        elif state == "closed":
+            query = query.where(Case.state.not_in(OPEN_STATES))
+        if categories:
+            query = query.where(Case.category.in_(categories))
+        if start is not None:
+            query = query.where(Case.opened_at >= start)
+        if end is not None:
+            query = query.where(Case.opened_at < end)
+        return list(self.s.scalars(query.order_by(Case.id).offset(offset).limit(limit)))
 
     def count_assigned_to(self, community_id: str, member_id: int) -> int:
         return self.s.scalar(select(func.count()).select_from(Case).where(

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.repositories.base import ProcessCache
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
+from storage.repositories.desk import DeskRepo
+from storage.repositories.hotspots import HotspotRepo
+from storage.repositories.media import ArchiveRepo, MediaRepo
 from storage.repositories.messages import (
     InboundRepo,
     OutboxRepo,
@@ -78,6 +81,10 @@ class Repos:
         self.topics = TopicRepo(session)
         self.corrections = CorrectionRepo(session)
         self.questions = QuestionRepo(session)
+        self.hotspots = HotspotRepo(session)
+        self.desk = DeskRepo(session)
+        self.media = MediaRepo(session)
+        self.archive = ArchiveRepo(session)
 
     @property
     def dialect(self) -> str:

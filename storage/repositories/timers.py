@@ -111,6 +111,17 @@ class JobRepo(_Repo):
             query = query.with_for_update(skip_locked=True)
         return list(self.s.scalars(query))
 
+    def due_between(self, after: datetime, until: datetime, kinds: tuple[str, ...]
+                    ) -> list[ScheduledJob]:
+        """Pending case timers of these kinds falling due after `after`, by `until`."""
+        return list(self.s.scalars(
+            select(ScheduledJob).where(ScheduledJob.state == "pending",
+                                       ScheduledJob.kind.in_(kinds),
+                                       ScheduledJob.case_id.is_not(None),
+                                       ScheduledJob.due_at > after,
+                                       ScheduledJob.due_at <= until)
+            .order_by(ScheduledJob.due_at)))
+
     def next_due(self) -> datetime | None:
         """When the earliest pending timer is due (None when none is pending)."""
         return self.s.scalar(select(func.min(ScheduledJob.due_at))

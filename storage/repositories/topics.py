@@ -10,6 +10,7 @@ from storage.models import (
     ACTIVE_STEPS,
     Member,
     Topic,
+    TopicCase,
     TopicEvent,
     TopicRating,
     TopicSpeaker,
@@ -77,6 +78,26 @@ class TopicRepo(_TimelineRepo):
     def for_case(self, case_id: int) -> Topic | None:
         return self.s.scalar(select(Topic).where(Topic.case_id == case_id)
                              .order_by(Topic.id.desc()).limit(1))
+
+    def link_cases(self, topic: Topic, case_ids: list[int]) -> None:
+        """Link these cases to the topic (each once)."""
+        have = set(self.linked_case_ids(topic.id))
+        for case_id in sorted(set(case_ids) - have):
+            self.s.add(TopicCase(topic_id=topic.id, case_id=case_id))
+        self.s.flush()
+
+    def linked_case_ids(self, topic_id: int) -> list[int]:
+        return list(self.s.scalars(select(TopicCase.case_id)
+                                   .where(TopicCase.topic_id == topic_id)
+                                   .order_by(TopicCase.case_id)))
+
+    def linked_to_cases(self, case_ids: list[int]) -> list[Topic]:
+        """Topics linked to any of these cases (by `Topic.case_id` or `topic_cases`)."""
+        if not case_ids:
+            return []
+        linked = select(TopicCase.topic_id).where(TopicCase.case_id.in_(case_ids))
+        return list(self.s.scalars(select(Topic).where(
+            Topic.case_id.in_(case_ids) | Topic.id.in_(linked)).order_by(Topic.id)))
 
     # speakers ----------------------------------------------------------------------
     def speaker(self, topic_id: int, member_id: int) -> TopicSpeaker:

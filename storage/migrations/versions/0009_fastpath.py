@@ -3,12 +3,12 @@ complaint (the primary key starts with case_id, so without this the lookup read 
 table, growing with every case ever opened)
 
 Revision ID: 0009_fastpath
-Revises: 0006
+Revises: 0008_insights
 """
 from alembic import op
 
 revision = "0009_fastpath"
-down_revision = "0006"
+down_revision = "0008_insights"
 branch_labels = None
 depends_on = None
 
