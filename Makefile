@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 PYTHON ?= python3
 
-.PHONY: install demo test lint bench browser clean
+.PHONY: install demo test lint bench bench-nlp browser clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,12 @@ browser:
 lint: install
 	$(PY) -m ruff check .
 
+## make bench: the fast path's figures in one table (benchmarks/bench_all.py, ~10 min)
 bench: install
-	$(PY) benchmarks/bench_bridge.py
+	$(PY) benchmarks/bench_all.py
+
+## make bench-nlp: the classifier against bare jieba.lcut
+bench-nlp: install
 	$(PY) benchmarks/bench_classify.py
 
 clean:

@@ -119,6 +119,23 @@ def timed_tick(app, at: datetime) -> tuple[float, str]:
     return time.perf_counter() - t0, summary.line(app.config.tz)
 
 
+def measure(backend: str, cases: int, open_cases: int, due: int) -> dict:
+    """Idle tick (median ms) and the busy one (ms per due item, wall and CPU)."""
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(backend, tmp, "bench") as url:
+        app = _app(url)
+        try:
+            seed(app, cases, open_cases, due)
+            timed_tick(app, NOW - timedelta(minutes=1))  # after the bulk load (checkpoint)
+            idle = [timed_tick(app, NOW - timedelta(minutes=1))[0] for _ in range(5)]
+            c0 = time.process_time()
+            busy, line = timed_tick(app, NOW)
+            cpu = time.process_time() - c0
+        finally:
+            app.engine.dispose()
+    return {"idle_ms": statistics.median(idle) * 1000, "per_item_ms": busy / due * 1000,
+            "per_item_cpu_ms": cpu / due * 1000, "line": line}
+
+
 def bench(backend: str, cases: int, open_cases: int, due: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, scratch_database(backend, tmp, "bench") as url:
         app = _app(url)

@@ -56,6 +56,13 @@ class Application:
                 json.dumps(extra, sort_keys=True, ensure_ascii=False))
         return self._classifiers[community_id]
 
+    def warm(self) -> None:
+        """Load what the first message would otherwise wait for (jieba's dictionary, the
+        model, each community's classifier): a server calls it before it listens, and a
+        pre-forking server before it forks, so the workers share the loaded pages."""
+        for community in self.config.communities:
+            self.classifier(community.id).classify("楼道灯坏了")
+
     def sender_for(self, channel: str) -> Sender | None:
         return self.senders.get(channel)
 

@@ -122,6 +122,7 @@ def _serve_forever(cfg: Config, app, host: str, port: int, threads: int) -> None
     from scheduler.runner import start_scheduler
 
     bot = app.extensions["linli"]
+    bot.warm()  # the classifier loads before the first message, not during it
     sched = start_scheduler(bot) if cfg.scheduler.enabled else None
     aibot = cfg.channels.wecom_aibot
     long_connection = None

@@ -1,9 +1,13 @@
 """The path of every incoming message: store it first (dedupe + journal), then act.
 
-1. One transaction journals the message; a (channel, group, msg_id) seen before is a duplicate
-   and nothing happens twice.
+1. One transaction journals the message (one INSERT … ON CONFLICT DO NOTHING; the group
+   from the process's cache); a (channel, group, msg_id) seen before is a duplicate and
+   nothing happens twice. It commits before anything acts on the message, so a handler
+   that crashes the process cannot lose it.
 2. A second transaction runs the dispatcher and writes the state changes and every post
-   they cause (the outbox) together.
+   they cause (the outbox) together; it takes the message as journalled (not read back)
+   and marks it handled only if it is still 'received' (else another worker handled it
+   and this one's work is rolled back).
 3. If a handler fails, its work is rolled back, the message is marked failed with the
    error in the log (with its msg_id), and the group gets a short apology, never a trace.
 
@@ -36,6 +40,7 @@ from bot.domain.media import attach_to_message_case, prepare_photos, record_phot
 from bot.domain.timers import replan_touched
 from bot.events import IncomingMessage, Outgoing, Quote, wire_format
 from bot.outbox import queue_posts
+from storage.models import InboundMessage
 
 if TYPE_CHECKING:
     from bot.application import Application
@@ -52,12 +57,12 @@ class ReceiveResult:
 def receive(app: Application, msg: IncomingMessage, *, inline: bool = True) -> ReceiveResult:
     """Journal, keep its photos, dispatch and answer one message; replies come back
     inline (or, `inline=False`, all go out through the outbox)."""
-    inbound_id = journal(app, msg)
+    inbound_id = journal(app, msg, answered_after_handling=True)
     if inbound_id is None:
         return ReceiveResult(duplicate=True)
     if msg.images:
         store_photos(app, inbound_id, msg)
-    return ReceiveResult(replies=handle(app, inbound_id, inline=inline))
+    return ReceiveResult(replies=handle(app, inbound_id, inline=inline, msg=msg))
 
 
 def store_photos(app: Application, inbound_id: int, msg: IncomingMessage) -> None:
@@ -85,23 +90,35 @@ def store_photos(app: Application, inbound_id: int, msg: IncomingMessage) -> Non
         record_photos(repos, kept, inbound_id=inbound_id, group_id=msg.group_id, now=now)
 
 
-def journal(app: Application, msg: IncomingMessage) -> int | None:
-    """Store the message (registering an unknown group); None for a duplicate."""
+def journal(app: Application, msg: IncomingMessage, *, answered_after_handling: bool = False
+            ) -> int | None:
+    """Store the message (registering an unknown group); None for a duplicate.
+    `answered_after_handling`: the sender gets its answer only after `handle` commits
+    (then this commit need not wait for the disk on PostgreSQL: that one does)."""
     now = app.now()
-    with app.store.transaction() as repos:
-        register_group(repos, app.config, msg.group_id, name=msg.group_name,
-                       inbound_channel=msg.channel, now=now, private=msg.private)
-        row = repos.inbound.add(
-            channel=msg.channel, msg_id=msg.msg_id, group_id=msg.group_id,
-            sender_id=msg.sender_id, sender_name=msg.sender_name, text=msg.text,
-            payload=_payload(msg), sent_at=msg.sent_at, received_at=now, status="received")
-        if row is None:
+    fields = {**_fields(msg), "received_at": now, "status": "received"}
+    inbound_id = app.store.journal(fields, flushed_by_next=answered_after_handling)
+    if inbound_id is not False and inbound_id is not None:
+        return inbound_id
+    with app.store.transaction() as repos:  # a new group, or a duplicate
+        if inbound_id is False:  # the group is not known to this process yet
+            if repos.groups.known(msg.group_id) is None:
+                register_group(repos, app.config, msg.group_id, name=msg.group_name,
+                               inbound_channel=msg.channel, now=now, private=msg.private)
+            inbound_id = repos.inbound.journal(**fields,
+                                               flushed_by_next=answered_after_handling)
+        if inbound_id is None:
             seen = repos.inbound.by_msg_id(msg.channel, msg.group_id, msg.msg_id)
             if seen is not None and (seen.text, seen.sender_id) != (msg.text, msg.sender_id):
                 log.warning("msg_id conflict: %s/%s/%s arrived again with another body; "
                             "kept the first", msg.channel, msg.group_id, msg.msg_id)
-            return None
-        return row.id
+        return inbound_id
+
+
+def _fields(msg: IncomingMessage) -> dict:
+    return {"channel": msg.channel, "msg_id": msg.msg_id, "group_id": msg.group_id,
+            "sender_id": msg.sender_id, "sender_name": msg.sender_name, "text": msg.text,
+            "payload": _payload(msg), "sent_at": msg.sent_at}
 
 
 def _payload(msg: IncomingMessage) -> dict:
@@ -129,18 +146,27 @@ def _message_from_row(row) -> IncomingMessage:
         via=(row.payload or {}).get("via", ""))
 
 
+class _HandledElsewhere(Exception):
+    """Another worker marked the message handled first: this one's work is undone."""
+
+
 def handle(app: Application, inbound_id: int, *, inline: bool,
+           msg: IncomingMessage | None = None,
            refusals: list[str] | None = None) -> list[dict]:
-    """Dispatch a journalled message; returns the replies in wire format.
-    `refusals`: a refused command's answer is put there instead of being posted."""
+    """Dispatch a journalled message; returns the replies in wire format. `msg`: the
+    message as just journalled (then it is not read back). `refusals`: a refused
+    command's answer is put there instead of being posted."""
     try:
         with app.store.transaction() as repos:
-            row = repos.inbound.get(inbound_id)
-            if row is None or row.status != "received":
-                return []
-            msg = _message_from_row(row)
+            if msg is None:
+                row = repos.inbound.get(inbound_id)
+                if row is None or row.status != "received":
+                    return []
+                msg = _message_from_row(row)
+            else:
+                row = InboundMessage(id=inbound_id, **_fields(msg), status="received")
             repos.tag_events(msg.via)
-            group = repos.groups.get(msg.group_id)
+            group = repos.groups.known(msg.group_id)
             community = community_of(app.config, group.community_id)
             member = repos.members.ensure(community.id, msg.sender_id, msg.sender_name,
                                           msg.sent_at)
@@ -158,10 +184,14 @@ def handle(app: Application, inbound_id: int, *, inline: bool,
                 refusals.append(str(ctx.memo[REFUSED]))
                 ctx.replies = []
             replan_touched(repos, app.config, msg.sent_at)
-            posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=row.id,
+            posts = queue_posts(repos, ctx.replies, group=group, in_reply_to=inbound_id,
                                 now=app.now(), inline=inline, config=app.config)
-            repos.inbound.mark(row.id, "handled")
+            if not repos.inbound.mark_handled(inbound_id):
+                raise _HandledElsewhere
             return [wire_format(p) for p in posts if p.state == "inline" or not inline]
+    except _HandledElsewhere:
+        log.warning("inbound id=%s was handled by another worker first", inbound_id)
+        return []
     except Exception as exc:  # noqa: BLE001 - any handler failure becomes an apology
         log.exception("handler failed for inbound id=%s", inbound_id)
         return _apologise(app, inbound_id, exc, inline=inline)

@@ -63,7 +63,7 @@ def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datet
     posts = plan_cards(repos, config, posts, group=group, now=now, in_reply_to=in_reply_to)
     repos.groups.lock(sorted({post.group_id or group.id for post in posts}))
     for index, post in enumerate(posts):
-        target = repos.groups.get(post.group_id) if post.group_id else group
+        target = repos.groups.known(post.group_id) if post.group_id else group
         # only answers in the conversation itself go back inline; a post aimed at another
         # group (a private note to an assignee) is delivered through the outbox
         here = inline and target.id == group.id
@@ -274,12 +274,10 @@ def _claim_heads(app: Application, now: datetime) -> tuple[list, int]:
     batch, waiting = [], 0
     lease = app.config.scheduler.delivery_lease
     with app.store.transaction() as repos:
-        for post in repos.outbox.heads_due(now):
-            if not repos.outbox.claim(post.id, now, lease):
-                continue  # another worker has it
-            repos.outbox.refresh(post)
+        # one UPDATE … RETURNING claims them all; a head another worker has is left out
+        for post in repos.outbox.claim_due(repos.outbox.heads_due(now), now, lease):
             sender = app.sender_for(post.channel)
-            group = repos.groups.get(post.group_id)
+            group = repos.groups.known(post.group_id)
             limit = sender.rate_limit(group) if sender is not None else None
             wait_until = _apply_rate_limit(repos, post, limit, now) if limit else None
             if wait_until is not None:
@@ -294,11 +292,15 @@ def _record(app: Application, results, now: datetime, report: DeliveryReport) ->
     """Store the outcomes; True when some post left the queue (sent or failed)."""
     progressed = False
     with app.store.transaction() as repos:
+        sent_whole = []  # marked in one UPDATE
         for post, result, answered_at in results:
             if result.answer is not None:
                 record_answer(repos, post.group_id, result.answer, answered_at)
             if result.ok:
-                repos.outbox.mark_sent(post.id, now, result.parts_sent)
+                if result.parts_sent is None:
+                    sent_whole.append(post.id)
+                else:
+                    repos.outbox.mark_sent(post.id, now, result.parts_sent)
                 report.sent += 1
                 progressed = True
             elif result.permanent:
@@ -318,4 +320,5 @@ def _record(app: Application, results, now: datetime, report: DeliveryReport) ->
                 repos.outbox.mark_retry(post.id, answered_at + wait, result.error,
                                         result.parts_sent)
                 report.retried += 1
+        repos.outbox.mark_all_sent(sent_whole, now)
     return progressed

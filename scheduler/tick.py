@@ -14,10 +14,13 @@ after an evening burst are one message too (worded when it goes out).
 from __future__ import annotations
 
 import logging
+import time as pytime
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import OperationalError
 
 from bot.domain.quiet_hours import outside_quiet_hours
 from bot.domain.timers import replan_touched
@@ -26,6 +29,7 @@ from bot.outbox import batch_posts, deliver_due, queue_posts
 from scheduler.calendar_posts import due_calendar_posts, queue_calendar_posts, run_hotspot_post
 from scheduler.case_timers import CASE_TIMERS
 from scheduler.topic_timers import TOPIC_TIMERS
+from storage.db import is_deadlock
 from storage.models import ScheduledJob
 from storage.repositories import Repos
 
@@ -74,33 +78,61 @@ class TickSummary:
                 f"{self.retried} to retry, {self.failed} failed")
 
 
+DEADLOCK_RETRIES = 5
+
+
 def run_timers(app: Application, now: datetime, calendar: list | None = None) -> Counter:
     """Fire every due timer, in batches, each batch in one transaction; what falls due
     together for the same people in a group goes out as one message (batch_posts). A
     group's daily digest due in the same tick (`calendar`: (name, group id, post), taken
-    out of the list when used) heads that group's first such message."""
+    out of the list when used) heads that group's first such message. A batch PostgreSQL
+    rolls back as a deadlock's victim (ticking processes lock cases, groups and timers of
+    overlapping batches) runs again."""
     counts: Counter = Counter()
     calendar = calendar if calendar is not None else []
     while True:
-        with app.store.transaction() as repos:
-            jobs = repos.jobs.due(now, BATCH)
-            repos.cases.preload([j.case_id for j in jobs if j.case_id], lock=True)
-            posts_by_group: dict[str, list] = {}
-            waiting = _gathering(app, repos, jobs, now)
-            for job in jobs:
-                if job.id in waiting or _wait_for_morning(app, repos, job, now):
-                    continue
-                repos.jobs.finish(job, now)
-                group_id, posts = fire(app, repos, job, now)
-                if posts:
-                    posts_by_group.setdefault(group_id, []).extend(posts)
-                    counts[job.kind] += len(posts)
-            for group_id, posts in posts_by_group.items():
-                queue_posts(repos, _with_digest(batch_posts(posts), group_id, calendar, counts),
-                            group=repos.groups.get(group_id), now=now, config=app.config)
-            replan_touched(repos, app.config, now)
+        for attempt in range(DEADLOCK_RETRIES):
+            left = list(calendar)  # what the batch takes is taken only if it commits
+            try:
+                batch, jobs = _timer_batch(app, now, left)
+                break
+            except OperationalError as exc:
+                if not is_deadlock(exc) or attempt == DEADLOCK_RETRIES - 1:
+                    raise
+                log.warning("timer batch chosen as a deadlock victim; running it again")
+                pytime.sleep(0.05 * (attempt + 1))
+        calendar[:] = left
+        counts.update(batch)
         if len(jobs) < BATCH:
             return counts
+
+
+def _timer_batch(app: Application, now: datetime, calendar: list) -> tuple[Counter, list]:
+    """One batch of due timers in one transaction: (posts by kind, the jobs taken)."""
+    counts: Counter = Counter()
+    with app.store.transaction() as repos:
+        jobs = repos.jobs.due(now, BATCH)
+        repos.cases.preload([j.case_id for j in jobs if j.case_id], lock=True)
+        posts_by_group: dict[str, list] = {}
+        waiting = _gathering(app, repos, jobs, now)
+        for job in jobs:
+            if job.id in waiting or _wait_for_morning(app, repos, job, now):
+                continue
+            repos.jobs.finish(job, now)
+            group_id, posts = fire(app, repos, job, now)
+            if posts:
+                posts_by_group.setdefault(group_id, []).extend(posts)
+                counts[job.kind] += len(posts)
+        # every group's row locked at once, in id order, before any post is queued
+        # (queue_posts locks its group too): two ticking processes whose batches
+        # touch the same groups in another order would otherwise deadlock
+        repos.groups.lock(sorted(posts_by_group))
+        for group_id in sorted(posts_by_group):
+            queue_posts(repos, _with_digest(batch_posts(posts_by_group[group_id]), group_id,
+                                            calendar, counts),
+                        group=repos.groups.known(group_id), now=now, config=app.config)
+        replan_touched(repos, app.config, now)
+    return counts, jobs
 
 
 def _with_digest(posts: list, group_id: str, calendar: list, counts: Counter) -> list:

@@ -62,3 +62,9 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration."""
     command.upgrade(alembic_config(engine), "head")
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """PostgreSQL chose this transaction as a deadlock's victim (SQLSTATE 40P01): it was
+    rolled back whole and may simply run again."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "40P01"

@@ -256,6 +256,7 @@ class Case(Base):
 
 class CaseComplainant(Base):
     __tablename__ = "case_complainants"
+    __table_args__ = (Index("ix_case_complainants_member", "member_id"),)
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)

@@ -79,12 +79,11 @@ ALL_TIMERS = ("resume", "respond", "resolve", "nudge", "rate_remind", "rate_clos
 
 def replan(repos: Repos, config: Config, case: Case, now: datetime) -> None:
     want = desired_timers(config, case, now)
-    for name, (kind, due_at) in want.items():
-        repos.jobs.plan(timer_key(case.id, name), kind, due_at, case_id=case.id)
     stale = [timer_key(case.id, n) for n in ALL_TIMERS if n not in want]
     stale += [timer_key(case.id, f"remind{int(f * 100)}")
               for f in config.reminders.response_fractions if f"remind{int(f * 100)}" not in want]
-    repos.jobs.cancel(stale)
+    repos.jobs.plan_all({timer_key(case.id, name): timer for name, timer in want.items()},
+                        stale, case_id=case.id, fresh=repos.cases.is_new(case.id))
 
 
 def topic_timers(config: Config, topic: Topic, now: datetime
@@ -121,12 +120,11 @@ TOPIC_TIMERS = ("announce_remind", "discussion_end", "publicity_mid", "publicity
 
 def replan_topic(repos: Repos, config: Config, topic: Topic, now: datetime) -> None:
     want = topic_timers(config, topic, now)
-    for name, (kind, due_at) in want.items():
-        repos.jobs.plan(f"topic:{topic.id}:{name}", kind, due_at, topic_id=topic.id)
     stale = [f"topic:{topic.id}:{n}" for n in TOPIC_TIMERS if n not in want]
     stale += [f"topic:{topic.id}:vote{topic.poll}_{n}" for n in ("remind", "close")
               if f"vote{topic.poll}_{n}" not in want]
-    repos.jobs.cancel(stale)
+    repos.jobs.plan_all({f"topic:{topic.id}:{name}": timer for name, timer in want.items()},
+                        stale, topic_id=topic.id)
 
 
 def replan_touched(repos: Repos, config: Config, now: datetime) -> None:

@@ -1,11 +1,15 @@
-"""The base of every repository: a session, unique inserts, timelines of events."""
+"""The base of every repository: a session, unique inserts, timelines of events, and the
+per-process cache of rows that hardly change (groups; the roster, checked against its
+version in the database)."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +20,35 @@ from storage.models import Member
 EVENT_VIA = "event_via"  # session info: how the message being handled came
 
 _UPSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+@dataclass
+class ProcessCache:
+    """What one process keeps between transactions (one per `Store`).
+
+    - `groups`: group rows by id, detached (a group changes only when the config is
+      loaded at a start, or when its first message registers it);
+    - `roster`: per community, (roster version, {member id: role codes}) — the version
+      lives in the database and every role change bumps it, so a change made by another
+      process is seen by the next message here.
+    """
+
+    groups: dict[str, Any] = field(default_factory=dict)
+    roster: dict[str, tuple[int, dict[int, frozenset[str]]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_PREBUILT: dict[tuple, Any] = {}
+
+
+def insert_new(dialect: str, table, unique: tuple[str, ...], returning: str):
+    """INSERT … ON CONFLICT (unique) DO NOTHING RETURNING one column, built once per
+    dialect and table (the values come as parameters): the hot paths' inserts."""
+    key = (dialect, table.name, unique, returning)
+    if key not in _PREBUILT:
+        _PREBUILT[key] = (_UPSERT[dialect](table).on_conflict_do_nothing(index_elements=unique)
+                          .returning(table.c[returning]))
+    return _PREBUILT[key]
 
 
 class _Repo:
@@ -52,16 +85,20 @@ class _TimelineRepo(_Repo):
         return row
 
     def add_event(self, owner, kind: str, actor: Member | None, at: datetime,
-                  note: str = "", **data: Any):
-        heard = self.s.info.get(EVENT_VIA)  # how the message causing it came (voice, card)
+                  note: str = "", **data: Any) -> int:
+        """Add an event to the owner's timeline (one INSERT, no object); its id. Every
+        event records how the message causing it came (`data["input"]`: voice, card)."""
+        heard = self.s.info.get(EVENT_VIA)
         if heard:
             data["input"] = heard
-        event = self.event(**{self.owner_key: owner.id}, kind=kind,
-                           actor_id=actor.id if actor else None, at=at, note=note, data=data)
-        self.s.add(event)
-        owner.updated_at = at
-        self.s.flush()
-        self.s.info.setdefault(self.touched_key, set()).add(owner.id)
+        owner.updated_at = at  # written with the owner's other changes, before the event
+        table = self.event.__table__
+        event = self.s.execute(insert(table).returning(table.c.id), {
+            self.owner_key: owner.id, "kind": kind, "actor_id": actor.id if actor else None,
+            "at": at, "note": note, "data": data}).scalar_one()
+        # the object itself is kept (the session holds its rows only weakly): re-planning
+        # at the end of the transaction needs no second read of it
+        self.s.info.setdefault(self.touched_key, {})[owner.id] = owner
         return event
 
     def touched_ids(self) -> set[int]:
@@ -71,8 +108,8 @@ class _TimelineRepo(_Repo):
 
     def touched(self) -> list:
         """Entities changed in this transaction (their timers need planning again)."""
-        ids = sorted(self.s.info.pop(self.touched_key, set()))
-        return [self.s.get(self.entity, i) for i in ids]
+        owners = self.s.info.pop(self.touched_key, {})
+        return [owners[i] for i in sorted(owners)]
 
     def events(self, owner_id: int) -> list:
         key = getattr(self.event, self.owner_key)

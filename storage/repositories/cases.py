@@ -6,10 +6,17 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member
 from storage.repositories.base import _TimelineRepo
+
+_WHOLE_CASE = [joinedload(Case.complainants).joinedload(CaseComplainant.member)
+               .joinedload(Member.roles)]
+
+
+# candidates scanned for one match: their complainants are read only for the one taken
+_COMPLAINANTS_WHEN_ASKED = lazyload(Case.complainants)
 
 
 class CaseRow(NamedTuple):
@@ -34,10 +41,24 @@ class CaseRow(NamedTuple):
 class CaseRepo(_TimelineRepo):
     entity, event, owner_key, touched_key = Case, CaseEvent, "case_id", "touched_cases"
 
+    def get(self, entity_id: int, community_id: str | None = None) -> Case | None:
+        """The case with its complainants and their roles, in one statement."""
+        row = self.s.get(Case, entity_id, options=_WHOLE_CASE)
+        if row is not None and community_id is not None and row.community_id != community_id:
+            return None
+        return row
+
     def add(self, case: Case) -> Case:
+        if "complainants" not in case.__dict__:
+            case.complainants = []  # a new case has none: no query to find that out
         self.s.add(case)
         self.s.flush()
+        self.s.info.setdefault("new_cases", set()).add(case.id)
         return case
+
+    def is_new(self, case_id: int) -> bool:
+        """Opened in this transaction (it has no timers yet)."""
+        return case_id in self.s.info.get("new_cases", ())
 
     def preload(self, case_ids: list[int], lock: bool = False) -> None:
         """Load many cases (with complainants) in one round trip into the session.
@@ -51,9 +72,12 @@ class CaseRepo(_TimelineRepo):
         if lock and self.s.get_bind().dialect.name == "postgresql":
             query = query.order_by(Case.id).with_for_update(of=Case) \
                 .execution_options(populate_existing=True)
-        list(self.s.scalars(query.options(selectinload(Case.complainants)
-                                          .joinedload(CaseComplainant.member)
-                                          .selectinload(Member.roles))))
+        rows = list(self.s.scalars(query.options(selectinload(Case.complainants)
+                                                 .joinedload(CaseComplainant.member)
+                                                 .selectinload(Member.roles))))
+        # held for the rest of the transaction: the session keeps its rows only weakly,
+        # and `get` would read a collected one again
+        self.s.info.setdefault("preloaded_cases", []).extend(rows)
 
     def add_complainant(self, case: Case, member: Member, now: datetime) -> bool:
         if any(c.member_id == member.id for c in case.complainants):
@@ -82,7 +106,7 @@ class CaseRepo(_TimelineRepo):
         return list(self.s.scalars(
             select(Case).where(Case.group_id == group_id, Case.category == category,
                                Case.state.in_(OPEN_STATES), Case.opened_at >= since)
-            .order_by(Case.id.desc())))
+            .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED)))
 
     def open_for_member(self, community_id: str, member_id: int, limit: int = 50) -> list[Case]:
         """Open cases the member raised, joined, or is assigned to."""
@@ -101,7 +125,7 @@ class CaseRepo(_TimelineRepo):
         return list(self.s.scalars(
             select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES),
                                Case.opened_at >= since, Case.id.in_(joined))
-            .order_by(Case.id.desc())))
+            .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED)))
 
     def resolved_for_complainant(self, community_id: str, member_id: int) -> list[Case]:
         """Cases awaiting this complainant's rating."""

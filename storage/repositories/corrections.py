@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storage.models import Correction, PendingQuestion
 from storage.repositories.base import _Repo
@@ -44,7 +44,8 @@ class QuestionRepo(_Repo):
 
     def close_open(self, member_id: int, group_id: str, kind: str, state: str) -> None:
         """Every open question of this kind to the member in the group gets `state`."""
-        for row in self.s.scalars(select(PendingQuestion).where(
-                PendingQuestion.member_id == member_id, PendingQuestion.group_id == group_id,
-                PendingQuestion.kind == kind, PendingQuestion.state == "open")):
-            row.state = state
+        # one UPDATE; questions this session holds as objects are updated with it
+        self.s.execute(update(PendingQuestion).where(
+            PendingQuestion.member_id == member_id, PendingQuestion.group_id == group_id,
+            PendingQuestion.kind == kind, PendingQuestion.state == "open")
+            .values(state=state).execution_options(synchronize_session="evaluate"))

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import InboundMessage, OutboundMessage, WebhookHealth
-from storage.repositories.base import _UPSERT, _Repo
+from storage.repositories.base import _UPSERT, _Repo, insert_new
 
 
 class InboundRepo(_Repo):
@@ -17,12 +19,26 @@ class InboundRepo(_Repo):
         """Journal a message; None when (channel, group, msg_id) was seen before."""
         return self._insert_unique(InboundMessage(**fields))
 
+    def journal(self, *, flushed_by_next: bool = False, **fields: Any) -> int | None:
+        """Journal a message in one statement (INSERT … ON CONFLICT DO NOTHING RETURNING
+        id); None when (channel, group, msg_id) was seen before. `flushed_by_next`: the
+        caller commits another transaction before it answers the sender (`journal_row`)."""
+        if self.s.get_bind().dialect.name not in _UPSERT:
+            row = self.add(**fields)
+            return None if row is None else row.id
+        return journal_row(self.s, fields, flushed_by_next=flushed_by_next)
+
     def get(self, inbound_id: int) -> InboundMessage | None:
         return self.s.get(InboundMessage, inbound_id)
 
     def mark(self, inbound_id: int, status: str, error: str | None = None) -> None:
         self.s.execute(update(InboundMessage).where(InboundMessage.id == inbound_id)
                        .values(status=status, error=error))
+
+    def mark_handled(self, inbound_id: int) -> bool:
+        """Received -> handled; False when it was not 'received' any more (another
+        worker handled it first)."""
+        return self.s.execute(_MARK_HANDLED, {"inbound_id": inbound_id}).rowcount == 1
 
     def unhandled(self, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
         """Messages stored but never handled (a crash between store and act)."""
@@ -50,6 +66,36 @@ class InboundRepo(_Repo):
             InboundMessage.id < before_id).order_by(InboundMessage.id.desc())).first()
 
 
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+_MARK_HANDLED = (update(InboundMessage.__table__)
+                 .where(InboundMessage.__table__.c.id == bindparam("inbound_id"),
+                        InboundMessage.__table__.c.status == "received")
+                 .values(status="handled", error=None))
+
+# the columns a new post starts with when the caller does not say
+_OUTBOX_DEFAULTS = {"state": "pending", "case_id": None, "topic_id": None, "in_reply_to": None,
+                    "merged_into": None, "attempts": 0, "last_error": None,
+                    "delivered_at": None, "revision": 0, "parts_sent": 0}
+
+
+def journal_row(conn, fields: dict, *, flushed_by_next: bool = False) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id of an inbound message, on a session
+    or a plain connection (SQLite or PostgreSQL); None for a duplicate."""
+    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else \
+        conn.dialect.name
+    if dialect == "postgresql" and flushed_by_next:
+        # This commit need not wait for the disk: the handling transaction commits next
+        # and waits for the log up to its own record, which is after this one — so the
+        # message is on disk before it is answered, for one disk flush instead of two. A
+        # crash of this process in between leaves the row to `handle_unhandled`; only a
+        # crash of the database server itself could lose it, and then the message was
+        # not answered either (the sender retries).
+        conn.execute(_ASYNC_COMMIT)
+    statement = insert_new(dialect, InboundMessage.__table__,
+                           ("channel", "group_id", "msg_id"), "id")
+    return conn.execute(statement, {"error": None, **fields}).scalar()
+
+
 class OutboxRepo(_Repo):
     def refresh(self, post: OutboundMessage) -> None:
         """Reload a post from the database (after `claim` changed its row)."""
@@ -63,10 +109,15 @@ class OutboxRepo(_Repo):
         dialect = self.s.get_bind().dialect.name
         if dialect not in _UPSERT:
             return self._insert_unique(OutboundMessage(**fields))
-        statement = (_UPSERT[dialect](OutboundMessage).values(**fields)
-                     .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                     .returning(OutboundMessage))
-        return self.s.scalars(statement).first()
+        values = {**_OUTBOX_DEFAULTS, "mentions": [], **fields}
+        statement = insert_new(dialect, OutboundMessage.__table__, ("idempotency_key",), "id")
+        out_id = self.s.scalar(statement, values)
+        if out_id is None:
+            return None
+        # the row as written, without reading it back (callers read it, never change it)
+        row = OutboundMessage(id=out_id, **values)
+        make_transient_to_detached(row)
+        return row
 
     def get(self, out_id: int) -> OutboundMessage | None:
         return self.s.get(OutboundMessage, out_id)
@@ -116,6 +167,34 @@ class OutboxRepo(_Repo):
                    OutboundMessage.next_attempt_at <= now)
             .values(next_attempt_at=now + lease, attempts=OutboundMessage.attempts + 1))
         return result.rowcount == 1
+
+    def claim_due(self, posts: list[OutboundMessage], now: datetime, lease: timedelta
+                  ) -> list[OutboundMessage]:
+        """`claim` for many posts in one UPDATE … RETURNING: the posts this worker got
+        (with their new attempt count and lease end), in the order given."""
+        if not posts:
+            return []
+        table = OutboundMessage.__table__
+        got = {row.id: row for row in self.s.execute(
+            update(table)
+            .where(table.c.id.in_([p.id for p in posts]), table.c.state == "pending",
+                   table.c.next_attempt_at <= now)
+            .values(next_attempt_at=now + lease, attempts=table.c.attempts + 1)
+            .returning(table.c.id, table.c.attempts, table.c.next_attempt_at))}
+        claimed = []
+        for post in posts:
+            if post.id in got:
+                set_committed_value(post, "attempts", got[post.id].attempts)
+                set_committed_value(post, "next_attempt_at", got[post.id].next_attempt_at)
+                claimed.append(post)
+        return claimed
+
+    def mark_all_sent(self, out_ids: list[int], now: datetime) -> None:
+        """`mark_sent` for many posts delivered whole, in one UPDATE."""
+        if out_ids:
+            table = OutboundMessage.__table__
+            self.s.execute(update(table).where(table.c.id.in_(out_ids))
+                           .values(state="sent", delivered_at=now, last_error=None))
 
     def mark_sent(self, out_id: int, now: datetime, parts_sent: int | None = None) -> None:
         self.s.execute(update(OutboundMessage).where(OutboundMessage.id == out_id)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from bot.privacy import display_name
 from storage.models import Community, Group, InboundMessage, Member, MemberRole, RoleEvent
-from storage.repositories.base import _Repo
+from storage.repositories.base import ProcessCache, _Repo
 
 
 class CommunityRepo(_Repo):
@@ -42,6 +42,25 @@ class CommunityRepo(_Repo):
 
 
 class GroupRepo(_Repo):
+    def __init__(self, session, cache: ProcessCache | None = None):
+        super().__init__(session)
+        self.cache = cache if cache is not None else ProcessCache()
+
+    def known(self, group_id: str) -> Group | None:
+        """The group, from this process's cache when it has been read before (groups
+        change only at a start or when registered); for reading only."""
+        group = self.cache.groups.get(group_id)
+        if group is None:
+            row = self.s.get(Group, group_id)
+            if row is None:
+                return None
+            # a detached copy: the session's own row is expired if its transaction rolls
+            # back, the copy keeps its values
+            group = Group(**{c.key: getattr(row, c.key) for c in Group.__table__.columns})
+            make_transient_to_detached(group)
+            self.cache.groups[group_id] = group
+        return group
+
     def lock(self, group_ids: list[str]) -> None:
         """Hold these groups' rows until the transaction ends (PostgreSQL; SQLite's
         BEGIN IMMEDIATE already lets one writer in at a time).  Sorted: no deadlock."""
@@ -63,6 +82,7 @@ class GroupRepo(_Repo):
             row.community_id, row.name = community_id, name or row.name
             row.channel, row.webhook_key = channel, webhook_key
         self.s.flush()
+        self.cache.groups.pop(group_id, None)
         return row
 
     def register(self, group_id: str, *, community_id: str, name: str, channel: str,
@@ -80,7 +100,17 @@ class GroupRepo(_Repo):
         return list(self.s.scalars(query.order_by(Group.id)))
 
 
+_MEMBER_WITH_ROLES = (select(Member)
+                      .where(Member.community_id == bindparam("community_id"),
+                             Member.external_id == bindparam("external_id"))
+                      .options(joinedload(Member.roles)))
+
+
 class MemberRepo(_Repo):
+    def __init__(self, session, cache: ProcessCache | None = None):
+        super().__init__(session)
+        self.cache = cache if cache is not None else ProcessCache()
+
     def get(self, member_pk: int) -> Member | None:
         return self.s.get(Member, member_pk)
 
@@ -92,12 +122,14 @@ class MemberRepo(_Repo):
         """The member for a sender, created as a resident on first sight.  Names are
         stored as the bot may show them (one line, capped, never @-all)."""
         name = display_name(name)
-        row = self.by_external(community_id, external_id)
+        # the member and their roles in one statement
+        row = self.s.scalars(_MEMBER_WITH_ROLES, {"community_id": community_id,
+                                                  "external_id": external_id}).unique().first()
         if row is None:
             try:
                 with self.s.begin_nested():
                     row = Member(community_id=community_id, external_id=external_id,
-                                 name=name or external_id, first_seen_at=now)
+                                 name=name or external_id, first_seen_at=now, roles=[])
                     self.s.add(row)
             except IntegrityError:
                 row = self.by_external(community_id, external_id)
@@ -150,11 +182,11 @@ class MemberRepo(_Repo):
             return []
         memo = self.s.info.setdefault("members_with_roles", {})
         if key not in memo:
+            holders = select(MemberRole.member_id).where(MemberRole.role.in_(key[1]))
             memo[key] = list(self.s.scalars(
-                select(Member).join(MemberRole)
-                .where(Member.community_id == community_id, MemberRole.role.in_(key[1]))
-                .options(selectinload(Member.roles))
-                .distinct().order_by(Member.id)))
+                select(Member)
+                .where(Member.community_id == community_id, Member.id.in_(holders))
+                .options(joinedload(Member.roles)).order_by(Member.id)).unique())
         return list(memo[key])
 
     def _roles_changed(self) -> None:

@@ -9,14 +9,19 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.repositories.base import EVENT_VIA
+from storage.repositories.base import EVENT_VIA, ProcessCache
 from storage.repositories.cards import CardRepo
 from storage.repositories.cases import CaseRepo
 from storage.repositories.corrections import CorrectionRepo, QuestionRepo
 from storage.repositories.desk import DeskRepo
 from storage.repositories.hotspots import HotspotRepo
 from storage.repositories.media import ArchiveRepo, MediaRepo
-from storage.repositories.messages import InboundRepo, OutboxRepo, WebhookHealthRepo
+from storage.repositories.messages import (
+    InboundRepo,
+    OutboxRepo,
+    WebhookHealthRepo,
+    journal_row,
+)
 from storage.repositories.people import CommunityRepo, GroupRepo, MemberRepo
 from storage.repositories.timers import JobRepo, LeaseRepo
 from storage.repositories.topics import TopicRepo
@@ -32,16 +37,27 @@ class Store:
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self._sessions = session_factory
-        bind = session_factory.kw.get("bind")
-        self._turns = threading.RLock() if bind is not None and \
-            bind.dialect.name == "sqlite" else nullcontext()
+        self.cache = ProcessCache()
+        self._bind = session_factory.kw.get("bind")
+        self._turns = threading.RLock() if self._bind is not None and \
+            self._bind.dialect.name == "sqlite" else nullcontext()
+
+    def journal(self, fields: dict, *, flushed_by_next: bool = False) -> int | None | bool:
+        """The hot path's journal: the message's row in one transaction of one statement
+        on a plain connection (no session), when its group is known to this process.
+        The inbound id; None for a duplicate; False when the group is not cached (then
+        `transaction()` and `InboundRepo.journal` do it, registering the group)."""
+        if fields["group_id"] not in self.cache.groups or self._bind is None:
+            return False
+        with self._turns, self._bind.begin() as conn:
+            return journal_row(conn, fields, flushed_by_next=flushed_by_next)
 
     @contextmanager
     def transaction(self) -> Iterator[Repos]:
         with self._turns:
             session = self._sessions()
             try:
-                yield Repos(session)
+                yield Repos(session, self.cache)
                 session.commit()
             except BaseException:
                 session.rollback()
@@ -51,11 +67,12 @@ class Store:
 
 
 class Repos:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, cache: ProcessCache | None = None):
         self.session = session
+        cache = cache if cache is not None else ProcessCache()
         self.communities = CommunityRepo(session)
-        self.groups = GroupRepo(session)
-        self.members = MemberRepo(session)
+        self.groups = GroupRepo(session, cache)
+        self.members = MemberRepo(session, cache)
         self.inbound = InboundRepo(session)
         self.outbox = OutboxRepo(session)
         self.webhooks = WebhookHealthRepo(session)

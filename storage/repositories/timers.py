@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.models import Lease, ScheduledJob
-from storage.repositories.base import _Repo
+from storage.repositories.base import _UPSERT, _Repo
+
+_JOBS = ScheduledJob.__table__
+_MOVE_JOB = (update(_JOBS).where(_JOBS.c.id == bindparam("job_id"))
+             .values(due_at=bindparam("new_due"), state="pending", done_at=None))
 
 
 class JobRepo(_Repo):
@@ -34,6 +38,62 @@ class JobRepo(_Repo):
             row.state = "pending"
         if data is not None:
             row.data = data
+
+    def plan_all(self, timers: dict[str, tuple[str, datetime]], stale: list[str], *,
+                 case_id: int | None = None, topic_id: int | None = None,
+                 fresh: bool = False) -> None:
+        """`plan` for an owner's timers ({key: (kind, due_at)}) and `cancel` of its
+        `stale` keys, in few statements: one read of the rows by key in plain SQL (none
+        for a `fresh` owner, created in this transaction), one insert of the new ones,
+        and one UPDATE per kind of change. A row this session holds as an object is
+        changed on the object instead (so the object stays true)."""
+        table = ScheduledJob.__table__
+        rows = {} if fresh else {row.key: row for row in self.s.execute(
+            select(table.c.id, table.c.key, table.c.due_at, table.c.state)
+            .where(table.c.key.in_(list(timers) + stale)))}
+        new = [{"key": key, "kind": kind, "due_at": due_at, "case_id": case_id,
+                "topic_id": topic_id, "data": {}, "state": "pending"}
+               for key, (kind, due_at) in timers.items() if key not in rows]
+        if new:
+            self._insert_new(new, case_id, topic_id)
+        moved: list[dict] = []
+        revived: list[int] = []
+        cancelled: list[int] = []
+        for key, row in rows.items():
+            held = self.s.identity_map.get(self.s.identity_key(ScheduledJob, row.id))
+            if key in timers:
+                due_at = timers[key][1]
+                if row.due_at != due_at:  # moved: it will fire (again) at the new time
+                    if held is not None:
+                        held.due_at, held.state, held.done_at = due_at, "pending", None
+                    else:
+                        moved.append({"job_id": row.id, "new_due": due_at})
+                elif row.state == "cancelled":  # wanted again at the same time
+                    if held is not None:
+                        held.state = "pending"
+                    else:
+                        revived.append(row.id)
+            elif row.state == "pending":  # stale
+                if held is not None:
+                    held.state = "cancelled"
+                else:
+                    cancelled.append(row.id)
+        if moved:
+            self.s.execute(_MOVE_JOB, moved)
+        for ids, state in ((revived, "pending"), (cancelled, "cancelled")):
+            if ids:
+                self.s.execute(update(table).where(table.c.id.in_(ids)).values(state=state))
+
+    def _insert_new(self, new: list[dict], case_id: int | None, topic_id: int | None) -> None:
+        table = ScheduledJob.__table__
+        dialect = self.s.get_bind().dialect.name
+        added = set(self.s.scalars(_UPSERT[dialect](table).values(new)
+                                   .on_conflict_do_nothing(index_elements=["key"])
+                                   .returning(table.c.key))) if dialect in _UPSERT else set()
+        for row in new:  # another process planned it first: move it as `plan` would
+            if row["key"] not in added:
+                self.plan(row["key"], row["kind"], row["due_at"], case_id=case_id,
+                          topic_id=topic_id)
 
     def cancel(self, keys: list[str]) -> None:
         if keys:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from storage.models import (
     ACTIVE_STEPS,
@@ -18,6 +18,14 @@ from storage.models import (
 )
 from storage.repositories.base import _TimelineRepo
 
+_TOPICS = Topic.__table__
+_ANY_LIVE_TOPIC = (select(_TOPICS.c.id).where(_TOPICS.c.group_id == bindparam("group_id"),
+                                            _TOPICS.c.step.in_(("discussing", "voting")))
+                   .limit(1))
+_LIVE_TOPICS = (select(Topic).where(Topic.group_id == bindparam("group_id"),
+                                    Topic.step.in_(("discussing", "voting")))
+                .order_by(Topic.id))
+
 
 class TopicRepo(_TimelineRepo):
     """Topics, their timeline, votes, speakers and ratings."""
@@ -27,7 +35,13 @@ class TopicRepo(_TimelineRepo):
     def add(self, topic: Topic) -> Topic:
         self.s.add(topic)
         self.s.flush()
+        self._forget_live()
         return topic
+
+    def add_event(self, owner, kind: str, actor: Member | None, at: datetime,
+                  note: str = "", **data):
+        self._forget_live()
+        return super().add_event(owner, kind, actor, at, note, **data)
 
     def active_in_community(self, community_id: str) -> list[Topic]:
         return list(self.s.scalars(
@@ -38,15 +52,28 @@ class TopicRepo(_TimelineRepo):
         return list(self.s.scalars(select(Topic).where(Topic.group_id == group_id)
                                    .order_by(Topic.id.desc()).limit(limit)))
 
+    def _live_in_group(self, group_id: str) -> list[Topic]:
+        """The group's topics under discussion or vote, read once per transaction (every
+        message asks both); a topic added or changed here forgets it. Their step is
+        checked again on the objects, which follow changes made in the transaction."""
+        memo = self.s.info.setdefault("live_topics", {})
+        if group_id not in memo:
+            # most groups have none: asked first in plain SQL, the rows loaded only if so
+            live = self.s.execute(_ANY_LIVE_TOPIC, {"group_id": group_id}).first()
+            memo[group_id] = [] if live is None else \
+                list(self.s.scalars(_LIVE_TOPICS, {"group_id": group_id}))
+        return memo[group_id]
+
+    def _forget_live(self) -> None:
+        self.s.info.pop("live_topics", None)
+
     def discussing_in_group(self, group_id: str) -> Topic | None:
-        return self.s.scalar(select(Topic).where(Topic.group_id == group_id,
-                                                 Topic.step == "discussing").limit(1))
+        return next((t for t in self._live_in_group(group_id) if t.step == "discussing"),
+                    None)
 
     def voting_in_group(self, group_id: str) -> list[Topic]:
         """Topics of the group with a vote under way (their deadline may have passed)."""
-        return list(self.s.scalars(select(Topic).where(Topic.group_id == group_id,
-                                                       Topic.step == "voting")
-                                   .order_by(Topic.id)))
+        return [t for t in self._live_in_group(group_id) if t.step == "voting"]
 
     def for_case(self, case_id: int) -> Topic | None:
         return self.s.scalar(select(Topic).where(Topic.case_id == case_id)

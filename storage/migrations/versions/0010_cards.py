@@ -9,7 +9,7 @@ from alembic import op
 import storage.models
 
 revision = "0010_cards"
-down_revision = "0008_insights"
+down_revision = "0009_fastpath"
 branch_labels = None
 depends_on = None
 
