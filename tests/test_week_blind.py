@@ -56,12 +56,7 @@ def _hand_count(cases: list[dict], now) -> tuple[tuple[int, int], ...]:
 
 
 def test_a_blind_week_in_the_group(app, bot, chat, receiver, clock):
-    player = _player()
-    lines = [json.loads(x) for x in WEEK.read_text(encoding="utf-8").splitlines() if x.strip()]
-    week = player.run(lines, app, bot, receiver.posts, clock.set,
-                      post_json=lambda body: _post(chat, body))
-    c, rows = player.score(week)
-    assert c["errors"] == 0
+    player, week, c, rows = _played(WEEK, app, bot, chat, receiver, clock)
     assert c["heard"] + c["asked"] >= 0.95 * c["complaints"], rows.get("missed")
     assert c["merged_first_reports"] <= 2, rows.get("different problems in one case")
     assert c["category_right"] >= 0.85 * c["categorised"], rows.get("category")
@@ -104,6 +99,17 @@ def test_a_blind_week_in_the_group(app, bot, chat, receiver, clock):
     assert f"新受理 {len(week.cases)} 件" in reply, reply
 
 
+def _played(path: Path, app, bot, chat, receiver, clock):
+    """The week at `path` played through the bridge; the player, the week and its score."""
+    player = _player()
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    week = player.run(lines, app, bot, receiver.posts, clock.set,
+                      post_json=lambda body: _post(chat, body))
+    c, rows = player.score(week)
+    assert c["errors"] == 0
+    return player, week, c, rows
+
+
 def _post(chat, body):
     resp = chat.post(body)
     return resp.status_code, resp.get_json() or {}
@@ -120,12 +126,7 @@ def test_a_second_blind_week(app, bot, chat, receiver, clock):
     plan 10/23 progress 3/12 fix 15/37 (24 met with silence), ratings 7/21, addressed
     68/68, 7 false cases, 3 morning messages for one person.  Floors: what the bot does
     now, a little under."""
-    player = _player()
-    lines = [json.loads(x) for x in WEEK2.read_text(encoding="utf-8").splitlines() if x.strip()]
-    week = player.run(lines, app, bot, receiver.posts, clock.set,
-                      post_json=lambda body: _post(chat, body))
-    c, rows = player.score(week)
-    assert c["errors"] == 0
+    _, _, c, rows = _played(WEEK2, app, bot, chat, receiver, clock)
     assert c["heard"] + c["asked"] >= 0.95 * c["complaints"], rows.get("missed")
     assert c["merged_first_reports"] <= 2, rows.get("different problems in one case")
     assert c["urgent_answered"] == c["urgent_lines"], rows.get("emergencies not answered 【紧急】")
