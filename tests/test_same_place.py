@@ -77,9 +77,32 @@ def test_a_fix_at_a_place_with_two_cases_goes_to_the_one_its_words_are_like():
     week): the 共享单车 one; when no case stands out, all stay candidates (he is asked)."""
     from types import SimpleNamespace
 
-    from bot.domain.staff_replies import _most_alike
+    from bot.domain.cases import most_alike
 
     gate = SimpleNamespace(id=3, text="东门杆子确实坏了 我也堵这十分钟了 交物业费干嘛的")
     bikes = SimpleNamespace(id=41, text="东门外的共享单车堆成山了 人行道都走不了")
-    assert _most_alike([gate, bikes], "东门共享单车清完了") == [bikes]
-    assert _most_alike([gate, bikes], "都弄好了") == [gate, bikes]
+    assert most_alike([gate, bikes], "东门共享单车清完了") == [bikes]
+    assert most_alike([gate, bikes], "都弄好了") == [gate, bikes]
+
+
+def test_anyone_asking_the_bot_about_a_place_gets_that_case(chat):
+    """“@邻里议事 6号楼门禁什么时候修” from a bystander, with two cases at 6号楼: the 门禁
+    case's progress, not the help line; too vague to tell, the help line."""
+    gate = case_of(chat, "u-zhang", "6号楼门禁坏了 刷卡没反应 门一直敞着 谁都能进")
+    case_of(chat, "u-laoliu", "6号楼周边的路坑坑洼洼的 一下雨全是水坑 老年人走路费劲")
+    replies = chat.say("u-gao", "@邻里议事 6号楼门禁什么时候修", mentions=["bot"])
+    assert replies and f"#{gate}" in replies[0] and "/帮助" not in replies[0], replies
+    vague = chat.say("u-gao", "@邻里议事 什么时候修好啊", mentions=["bot"])
+    assert vague and "/帮助" in vague[0], vague
+
+
+def test_the_problem_back_with_two_cases_waiting_is_the_one_it_is_like(chat):
+    """A complainant with two fixed cases waiting for her rating says the lamp is out
+    again: the lamp case, not “which one?” (the blind conversation's 钱奶奶)."""
+    lamp = case_of(chat, "u-zhang", "九号楼门口那个路灯昨天晚上又不亮了 黑乎乎的")
+    bins = case_of(chat, "u-zhang", "5号楼垃圾桶满了 好几天没人清 臭得很")
+    assert lamp != bins
+    chat.say("u-wang", f"#{lamp} 路灯换好了")
+    chat.say("u-zhou", f"#{bins} 已经清理干净了")
+    replies = chat.say("u-zhang", "九号楼门口的路灯又坏了 昨天晚上又是黑的 前天才修的")
+    assert replies and f"#{lamp}" in replies[0] and "等评价" not in replies[0], replies

@@ -259,6 +259,40 @@ def chased_case(repos: Repos, *, group: Group, member: Member, text: str, now: d
     return mine[0] if len(mine) == 1 and not keywords else None
 
 
+def asked_about(repos: Repos, *, group: Group, text: str, location: dict,
+                keywords=()) -> Case | None:
+    """The one open case of the group a progress question is about (“@邻里议事 6号楼门禁
+    什么时候修”, from anyone): of the open cases, those at the place it names (or whose
+    place does not disagree when it names none), then those naming the same thing; the
+    one left, else None (the question is too vague to say which)."""
+    if PROGRESS_QUESTION.search(text) is None:
+        return None
+    found = repos.cases.open_in_group(group.id)
+    if location:
+        found = [c for c in found if c.location and same_place(location, c.location)]
+    alike = [c for c in found if shares_a_word(keywords, c.keywords)]
+    if alike or keywords:
+        found = alike
+    if len(found) > 1:
+        found = most_alike(found, text)
+    return found[0] if len(found) == 1 else None
+
+
+ALIKE_ENOUGH = 0.1  # bigram overlap with a case's words that tells it apart from others
+
+
+def most_alike(found: list[Case], text: str) -> list[Case]:
+    """Of several cases, the one whose words these words are clearly most like (“东门共享
+    单车清完了” of the 共享单车 case, not the 道闸 case at the same gate); all of them when
+    none stands out."""
+    if len(found) < 2:
+        return found
+    scores = {c.id: similarity(text, c.text) for c in found}
+    best = max(scores.values())
+    top = [c for c in found if scores[c.id] == best]
+    return top if best >= ALIKE_ENOUGH and len(top) == 1 else found
+
+
 def follow_up(repos: Repos, community: CommunityConfig, case: Case, member: Member, text: str,
               now: datetime) -> Outcome:
     """A complainant says more about their open case: a line in its timeline; when the case

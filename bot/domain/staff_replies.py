@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.domain.cases import places_disagree, same_place, shares_a_word, similarity
+from bot.domain.cases import most_alike, places_disagree, same_place, shares_a_word
 from bot.domain.roles import STAFF_ROLES
 from bot.domain.routing import routed_roles, tier_roles
 
@@ -144,19 +144,6 @@ def reply_intent(text: str) -> str | None:
     if ACK.search(text):
         return CLAIM
     return None
-
-
-ALIKE_ENOUGH = 0.1  # bigram overlap of a reply with a case's words that tells it apart
-
-
-def _most_alike(found: list[Case], text: str) -> list[Case]:
-    """Of several cases, the one whose words the reply's words are clearly most like
-    (“东门共享单车清完了” of the 共享单车 case, not the 道闸 case at the same gate); all of
-    them when none stands out."""
-    scores = {c.id: similarity(text, c.text) for c in found}
-    best = max(scores.values())
-    top = [c for c in found if scores[c.id] == best]
-    return top if best >= ALIKE_ENOUGH and len(top) == 1 else found
 
 
 def _only_future(text: str) -> bool:
@@ -274,7 +261,7 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
         alike = [c for c in found if shares_a_word(evidence.keywords, c.keywords)]
         found = alike or found
     if len(found) > 1 and evidence.text:
-        found = _most_alike(found, evidence.text)
+        found = most_alike(found, evidence.text)
     if len(found) <= 1:
         return found
     mine = [c for c in found if c.assignee_id == member.id]

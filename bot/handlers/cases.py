@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, UsageError
 from bot.domain.cases import (
+    asked_about,
     case_is_overdue,
     chased_case,
     complainants,
@@ -332,6 +333,12 @@ def addressed_listener(ctx: Context) -> bool:
             say_progress(ctx, case)
         return True
     if addresses_bot(ctx):
-        ctx.reply(texts.ADDRESSED_HELP)
+        result = classification(ctx)
+        case = asked_about(ctx.repos, group=ctx.group, text=text, location=result.location,
+                           keywords=result.keywords)
+        if case is not None:
+            say_progress(ctx, case)
+        else:
+            ctx.reply(texts.ADDRESSED_HELP)
         return True
     return False

@@ -133,8 +133,11 @@ def natural_rating(ctx: Context) -> bool:
     elif len(waiting) == 1:
         case = waiting[0]
     elif waiting:
-        ctx.reply(texts.ratings_waiting([c.id for c in waiting]))
-        return True
+        alike = rules.most_alike(waiting, text)  # 路灯又坏了: the lamp case of two
+        if len(alike) > 1:
+            ctx.reply(texts.ratings_waiting([c.id for c in waiting]))
+            return True
+        case = alike[0]
     else:
         return _not_a_rating(ctx, rating, None)
     record_rating(ctx, case, rating, text)
