@@ -254,6 +254,42 @@ def qyapi():
 
 
 @pytest.fixture
+def wecom_options() -> dict:
+    """What the `wecom` app turns on besides the self-built app (a test module overrides
+    this fixture, e.g. {"aibot": False})."""
+    return {}
+
+
+@pytest.fixture
+def wecom(db_url, clock, qyapi, receiver, wecom_options):
+    """The real app with the WeCom self-built app against the fake qyapi; its private
+    sender is idle before the app closes."""
+    from bot.channels.wecom_app import worker_of
+    from tests.fake_wecom import wecom_config
+
+    config = wecom_config(db_url, api_base=qyapi.url, app=True, outbound_url=receiver.url,
+                          **wecom_options)
+    running = running_app(config, clock)
+    flask_app = next(running)
+    yield flask_app
+    worker_of(flask_app).wait_idle()
+    yield from running
+
+
+@pytest.fixture
+def wbot(wecom):
+    return wecom.extensions["linli"]
+
+
+@pytest.fixture
+def peer(wecom):
+    """The self-built app's side of WeCom: encrypted callbacks to `/wecom/app`."""
+    from tests.fake_wecom import AppPeer
+
+    return AppPeer(wecom.test_client())
+
+
+@pytest.fixture
 def ws():
     """A fake AI-bot long-connection server."""
     from tests.fake_wecom import FakeWecomWS

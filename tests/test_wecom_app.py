@@ -17,30 +17,8 @@ from bot.channels.wecom_app import worker_of
 from bot.channels.wecom_crypto import signature
 from bot.outbox import deliver_due
 from scheduler.tick import run_tick
-from tests.conftest import _ENGINES, TZ, Chat
-from tests.fake_wecom import AGENT_ID, CORP_ID, TOKEN, AppPeer, wecom_config
-
-
-@pytest.fixture
-def wecom(db_url, clock, qyapi, receiver):
-    from bot import create_app
-
-    flask_app = create_app(wecom_config(db_url, api_base=qyapi.url, app=True,
-                                        outbound_url=receiver.url), clock=clock)
-    _ENGINES.append(flask_app.extensions["linli"].engine)
-    yield flask_app
-    worker_of(flask_app).wait_idle()
-    flask_app.extensions["linli"].engine.dispose()
-
-
-@pytest.fixture
-def wbot(wecom):
-    return wecom.extensions["linli"]
-
-
-@pytest.fixture
-def peer(wecom):
-    return AppPeer(wecom.test_client())
+from tests.conftest import TZ, Chat
+from tests.fake_wecom import AGENT_ID, CORP_ID, TOKEN
 
 
 @pytest.fixture

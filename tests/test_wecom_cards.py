@@ -33,25 +33,8 @@ def at(hhmm: str, day: int = 24) -> datetime:
 
 
 @pytest.fixture
-def wecom(db_url, clock, qyapi, receiver):
-    from bot import create_app
-
-    flask_app = create_app(wecom_config(db_url, api_base=qyapi.url, app=True, aibot=False,
-                                        outbound_url=receiver.url), clock=clock)
-    _ENGINES.append(flask_app.extensions["linli"].engine)
-    yield flask_app
-    worker_of(flask_app).wait_idle()
-    flask_app.extensions["linli"].engine.dispose()
-
-
-@pytest.fixture
-def wbot(wecom):
-    return wecom.extensions["linli"]
-
-
-@pytest.fixture
-def peer(wecom):
-    return AppPeer(wecom.test_client())
+def wecom_options() -> dict:
+    return {"aibot": False}  # staff cards through the self-built app only
 
 
 @pytest.fixture
