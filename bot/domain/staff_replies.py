@@ -50,69 +50,120 @@ WHICH_CASE = "which_case"  # the PendingQuestion kind of 请问是哪一件？
 # it is still to come.
 _RESULT_VERB = (r"固定|修|换|装|弄|调|接|关|放|清|搞|收|处理|整|补|焊|堵|刷|盖|贴|铺|测|打扫|安装|"
                 r"更换|维修|疏通|通|理|拧|粘|缝|办|做|搬|挪|剪|砍|拆|封|锁|关闭|请|赶|劝|拖|运|送|"
-                r"收拾|打|开")
-_RESULT = (r"好|完|干净|走|掉|通|开|上|进去|出去|回去|下来|散|灭|复|住|严|牢|紧")
-_LE = r"(?:了|啦|咯|喽)"
+                r"收拾|打|开|掏|擦|钉|抽|洗|捞|捡|铲|扫|拉|推|埋|包|填|砌|涂|喷|灌|挂|绑|扶|搭|"
+                r"割|磨|冲|吸|倒|撤|围|录|消杀|杀|灭")
+_RESULT = (r"好|完|干净|走|掉|通|开|上|进去|出去|回去|下来|散|灭|复|住|严|牢|紧|死|出来|上去|"
+           r"下去|起来|过")
+_LE = r"(?:了|啦|咯|喽|勒|嘞)"
 _DONE_WORDS = (rf"(?:{_RESULT_VERB})(?:{_RESULT}){_LE}"          # 修好了 挪走了 换上了 关严了
-               rf"|(?:修复|恢复(?:正常)?|扑灭|劝散|疏通|解决|处理|更换|清理|搞定|完成|送到|交给)"
+               rf"|(?:修复|恢复(?:正常)?|扑灭|劝散|疏通|解决|处理|更换|清理|搞定|完成|送到|"
+               rf"密封|封堵|清除|处置|修补|加固)"
                rf"[^，,。.!！?？ ]{{0,8}}?{_LE}"                # 送到您家门口信箱了
                rf"|消了毒|换了|修了|清了|停了|拆了|挪了|搞定|"
                rf"(?:{_RESULT_VERB}|清运|检修|维修|更换|安装)完(?:成|毕)(?!后)|已完成|完成了"
-               rf"|(?<![就还最说约讲定备排买订量借找叫问谈])好{_LE}"  # 电梯好了, 灯也好了
-               rf"|(?:通|亮|热|干|净){_LE}(?!一下)"             # 下水通了, 灯亮了
-               rf"|没(?:事|问题|大碍){_LE}?|不(?:漏|滴|响|吵|堵|臭|冒|闹)(?:水|烟)?{_LE}"
-               rf"|(?:可以|能)(?:用|回家|正常用|走)了|正常{_LE}")
+               rf"|(?<![就还最说约讲定备排买订量借找叫问谈])好(?:了|啦|咯|喽)"  # 电梯好了, 灯也好了
+               rf"|(?:通|亮|热|干|净|灭){_LE}(?!一下)"
+               # 已经拧紧, 已换好: 已 before a deed with its result
+               rf"|已经?(?:{_RESULT_VERB})(?:{_RESULT})"
+               # a test passed: 测了没有泄漏, 跑了十几趟没问题
+               rf"|(?:试|测|检查|查|跑)[^，,。 ]{{0,6}}(?:没问题|没有?(?:泄漏|异常|漏气|问题)|正常)"
+               # a dispute settled by a promise: 答应晚上九点后不跳了, 保证以后不放了
+               rf"|(?:答应|保证|承诺)[^，,。 ]{{0,10}}不[^，,。 ]{{1,4}}了"
+               rf"|没(?:事|大碍){_LE}?|没问题{_LE}|不(?:漏|滴|响|吵|堵|臭|冒|闹)(?:水|烟)?{_LE}"
+               rf"|(?:可以|能)(?:用|回家|正常用|走|开|关|进|出|坐|住)了|正常{_LE}|好用{_LE}"
+               # what came back: 有电了, 来水了, 水来了, 没声了, 没味道了, 按得动
+               rf"|(?:有|来|通)(?:电|水|气|热水|暖气|信号){_LE}|(?:水|电|气)来{_LE}"
+               rf"|没(?:声音?|味道?|动静|异味|烟){_LE}|[按推拉打关开]得(?:动|开|着|上)"
+               rf"|(?i:ok){_LE}")
 # 已/已经 + the work (已恢复供水, 已经关好了, 已更换) — not + going, calling or arranging
 _ALREADY = (r"已经?(?!经|(?:去|来|到|过去|过来|在|联系|通知|报|打|安排|派|让|叫|下单|订|买|上报|"
             r"反映|约|答应|让|跟|和|与|给|向|当面|查到|找到|了解|知道|收到|签收|要求|请|催|督促|提醒|"
-            r"告诉|说|同意|决定|开始|经|记))"
+            r"告诉|说|同意|决定|开始|经|记|登记|阅|上去|上来|下去|出发|动身|提交|交给|转给))"
             r"[\u4e00-\u9fff]{1,4}")
 DONE = re.compile(_DONE_WORDS)
 # a dispute settled (谈好了, 谈妥, 调解好了): a fix only when nothing says more is to come
-SETTLED = re.compile(r"谈妥|(?:谈|调解|协调)好(?:了|啦)")
+SETTLED = re.compile(r"谈妥|(?:谈|调解|协调|说|讲)好(?:了|啦)")
 ALREADY = re.compile(_ALREADY)  # weaker: a fix only when nothing says more is to come
 # never a fix: the work is not done (还没修好, 没弄好, 还不行)
 NOT_DONE = re.compile(r"(还|没|未|没有|不)(修好|修复|处理好|弄好|搞定|换好|解决|处理|通|清理|恢复)"
                       r"|还没|还不(行|能|亮|热|通)|仍然|依然|还是(不|没)"
+                      r"|(没|不)成功|没(用|效果)|又(坏|漏|堵|不|停|响|冒|跳)|还有(点|些)?(小)?(问题|毛病)"
                       rf"|(?:{_RESULT_VERB})不(?:好|了|完|动|开)")
 # a part done, or for now: 先通了一下, 临时盖上了, 挪走了一部分 — progress, not a fix
-PARTIAL = re.compile(r"先(?!生)|临时|暂时|一部分|部分|一半|应急|初步")
+PARTIAL = re.compile(r"先(?!生|前)|临时|暂时|一部分|部分|一半|应急|初步|基本|差不多|大体|大致"
+                     r"|快(?:要)?(?:好|修好|弄好|完|通)")
 # a question is no report of a fix (修好了吗？)
 QUESTION = re.compile(r"(吗|么|没有?|不)\s*[?？]?\s*$|[?？]\s*$")
+# a clause that asks (修好了没有啊王师傅, 下午开会几点, 家里有人吗): no report
+ASKS = re.compile(r"(吗|么|没有?|不)\s*[啊呀]?\s*[?？]?$|[?？]"
+                  r"|[了过](?:没有?(?:[啊呀吧]|$)|吗|么)|几点|什么时候|啥时候|多久|哪天|有没有|是不是")
+# a sign-off (有问题再联系, 随时找我) says nothing more is to come
+SIGN_OFF = re.compile(r"(?:如果|如|要是|再)?有(?:问题|事|情况|啥|什么)[\u4e00-\u9fff]{0,2}?"
+                      r"(?:再|随时|就)?(?:联系|找|说|打|叫|喊|告诉)[\u4e00-\u9fff]{0,3}"
+                      r"|随时(?:联系|找|说|打|叫|喊)[\u4e00-\u9fff]{0,3}")
+# a result only once something else happened: 修好了再跟你说, 雨停了就去通, 通了跟你说
+CONDITIONAL = re.compile(r"了(?:就(?!好|行|没事|可以)|再跟|再告诉|再通知|再说"
+                         r"|跟你说|告诉你|通知你|给你说)")
+# a safety step taken, not the repair: 阀门已经关了, 水停了, 电闸拉了
+MITIGATION = re.compile(r"(?:水|电|气|闸|阀门?|总闸|电源|燃气)[^，,。 ]{0,3}(?:停|关|断|拉)"
+                        r"[^，,。 ]{0,2}了"
+                        r"|(?:停|关|断|拉)(?:了|掉)?(?:水|电|气|闸|阀门|总闸|电源)")
+# the thing works again: beside a safety step it is still a fix (关了阀 换了管子 不漏了)
+RESTORED = re.compile(rf"没(?:事|问题){_LE}|不(?:漏|滴|响|吵|堵|臭|冒){_LE}"
+                      rf"|(?:有|来)(?:电|水|气){_LE}"
+                      rf"|(?:水|电)来{_LE}|恢复|正常{_LE}|可以用了|能用了|好{_LE}")
+# a deed with its result, done or not (拉走一半了, 围起来了)
+RESULT_ANY = re.compile(rf"(?:{_RESULT_VERB})(?:{_RESULT})")
+# a step still to check: 你试试看, 试一下
+TRY = re.compile(r"试(?:试|一下|下)|看看(?:还|有没有)")
 # under way right now: 正在换, 在查原因, 在路上, 还在找 — progress, even beside a done part
 ONGOING = re.compile(r"正在|还在|在路上|路上了"
                      r"|(?<![现实存好正])在(修|换|处理|弄|查|清|疏通|维修|检修|"
-                     r"联系|协调|排查|找|等|赶|测|检查|抢修|看|漏|冒|响)")
+                     r"联系|协调|排查|找|等|赶|测|检查|抢修|看|漏|冒|响|通|抽|拖|扫|排|接|装|"
+                     r"搞|整|干|做|沟通|核对|制作|办|跑|催|跟|拉|运|挖|焊|刷|调|施工|现场|忙)")
 # time words: what follows them is a plan
 _WHEN = (r"明天|明早|明儿|明日|后天|今晚|今天|今早|上午|下午|中午|晚上|傍晚|一早|早上|白天|"
          r"稍后|待会|等会|等一下|过会|一会儿?|回头|晚点|这两天|过两天|早高峰|晚高峰|"
          r"下周[一二三四五六日天末]?|周[一二三四五六日天末]|星期[一二三四五六日天]|"
-         r"礼拜[一二三四五六日天]|下个?月|\d+点|[一二三四五六七八九十两]+点|\d+号(?![楼院门单室栋])")
+         r"礼拜[一二三四五六日天]|下个?月|\d+点|[一二三四五六七八九十两]+点|\d+号(?![楼院门单室栋])"
+         r"|现在|马上|这就|立刻|立马|等下|等会儿?|待会儿?|(?:[\d一二三四五六七八九十两半]+个?)"
+         r"(?:分钟|小时|钟头)|吃完饭|吃个饭|忙完|弄完|完了|下班前|雨停|天晴|这周|本周")
 _LATER = (rf"{_WHEN}|尽快|争取|会|要|准备|打算|计划|答应|说|前|再")
 _DO = (r"去|来|到|过去|过来|上门|修|换|处理|看|查|收|清|弄|装|通|送|安排|联系|找|聊|"
-       r"沟通|谈|协调|约|恢复|开|测|检测|检查|带|说明|解决|拖|挪|搬|停|降|调|加|贴|疏导|巡逻|完成")
+       r"沟通|谈|协调|约|恢复|开|测|检测|检查|带|说明|解决|拖|挪|搬|停|降|调|加|贴|疏导|巡逻|完成|"
+       r"上去|上来|下去|下来|扫|答复|回复|补|打电话|消杀|给您|给你|跑一趟|跑")
 FUTURE_DONE = re.compile(rf"(?:{_LATER})[^，,。.!！?？ ]{{0,8}}?"
                          rf"(?:{_RESULT_VERB})(?:{_RESULT})(?!{_LE})")
 PLAN = re.compile(rf"(?:{_WHEN})[^，,。.!！?？]{{0,10}}?(?:{_DO})"
                   # an intention: 查一下, 再看看, 我叫电工一起来, 我让保安去…
                   rf"|(?:{_DO}|聊|问|核实|了解|观察)一下|再(?:{_DO})"
+                  # 吃完饭就过去, 完了就到你那; a clause opening with 等 (等天晴了来补漆)
+                  r"|就(?:过去|过来|来|到|去|上来|上去|下来|下去|弄|修|换|处理)"
+                  r"|(?:^|[\s，,])等(?!等|于)"
+                  r"|(?<!不)(?:要|得|需要)[^，,。!！?？ ]{0,6}?"
+                  r"(?:换|修|调|等|拿|订|买|拆|重新|返厂)"
                   r"|(?:让|叫|派|喊|请|安排)(?!大家|各位|您|你|久)[\u4e00-\u9fff]{1,4}?"
                   r"(?:去|来|过去|过来|上去|下去|查|看|修|挪|清|处理|疏导|巡逻|敲门|围|一起)")
 UNDER_WAY = re.compile(r"已经?(安排|派|联系|通知|订|报修|报|下单|买|采购|到场|到现场"
-                       r"|打了?(电话|1[12][09]))"
+                       r"|打了?(电话|1[12][09])|提交|上报|反映|申请|上去|过去|出发)"
+                       r"|打了?[^，,。 ]{0,8}电话|电话打了|敲(了)?门|留了?(个)?(条|言)"
+                       r"|[一二两三四五六七八九十\d]{1,3}个?(天|工作日)(?!了)"
                        r"|安排(了|好)|派(了)?人|配件|等(厂家|材料|零件|配件)|厂家|订(了|好)|买(了|好)"
-                       r"|排查|还(需要|要)|(要|得|需要?)(换|修|等|找|更换|维修|检修|重新)|(?<![送收做办拿])到了|到现场|到场|联系上|找到|查到|原因|答应|延时|推迟|延期|再等"
+                       r"|排查|还(需要|要)|(要|得|需要?)(换|修|等|找|更换|维修|检修|重新)|(?<![送收做办拿看听见遇])到了|到现场|到场|联系上|找到|查到|原因|答应|延时|推迟|延期|再等"
                        r"|通知[\u4e00-\u9fff]{0,3}(师傅|经理|保安|厂家|公司|物业)|报(了)?(警|派出所|110|119|120)"
                        r"|(是|因为)[\u4e00-\u9fff]{1,12}(问题|坏了|堵了|松了|老化|漏)")
 # words to everyone: a notice or a plan for the day, not a reply about one case
 TO_EVERYONE = re.compile(r"请大家|大家(注意|留意|慢点|别|不要)|各位|通知[：:]|温馨提示|安排[：:]"
-                         r"|谢谢配合|请配合|各(楼道?|单元|楼栋|户)|全体")
+                         r"|谢谢配合|请配合|各(楼道?|单元|楼栋|户)|全体"
+                         r"|大家[^，,。 ]{0,6}(一下|检查|收好?|关好)")
 ACK = re.compile(r"收到|记下了?|记住了|知道了|明白|我(来)?跟进|马上|立刻|立即|这就|赶紧|在路上"
+                 r"|好滴|好哒|👌|了解|收倒|手到|知道啦|晓得|记一下|稍等|清楚|已阅|已登记|看到啦|"
+                 r"看见了|没问题"
                  r"|已签收"
                  r"|现在(就)?(去|过去|过来|到)|过去了|我来(处理|看)|我去(看|处理)|好的|好嘞|看到了"
                  r"|^\s*(ok|OK|Ok|嗯嗯?|行)\s*[!！。.]?\s*$")
 # a bare acknowledgement: nothing in it but 收到 / 好的 / 马上到 (and case numbers)
-BARE_ACK = re.compile(r"(?:[#＃]\d+|[@＠]\S+|收到|好的?|好嘞|嗯|ok|OK|明白|知道了"
+BARE_ACK = re.compile(r"(?:[#＃]\d+|[@＠]\S+|收到|好的?|好嘞|嗯|ok|OK|明白|知道了|我这边|我们|我"
                       r"|马上(?:到|去|过去|来)?|"
                       r"这就(?:去|来|过去|到)|[\s，,。.!！~～])*")
 CLAIMED_STATES = ("acknowledged", "in_progress")
@@ -130,16 +181,31 @@ def reply_intent(text: str) -> str | None:
     done (先…, 临时, 一部分) or is still under way (正在换, 在查原因); a result still to
     come (中午前弄好), a time word before a deed (明天上午来换), an intention (查一下, 我让
     保安去…) or a step under way (已联系厂家, 等配件, 是线路的问题) is progress; 收到,
-    好的, 马上, 这就, 记下了 acknowledge."""
+    好的, 马上, 这就, 记下了 acknowledge.  A question (修好了吗？, 下午几点) reports
+    nothing; a result beside a question (好了吗 我这边阀门已经开了), a result that waits for
+    something else (修好了再跟你说) or a safety step (阀门已经关了, 水停了) is progress; a
+    sign-off (有问题再联系) says nothing about more work."""
+    text = SIGN_OFF.sub(" ", text)
+    if bare_acknowledgement(text) and ACK.search(text):
+        return CLAIM  # 马上到, 收到 这就去: nothing but the 签收
+    told = [c for c in _clauses(text) if not ASKS.search(c)]
+    asked = len(told) < len(_clauses(text))
+    if not told:
+        return None  # only questions
+    text = " ".join(told)
     not_done = NOT_DONE.search(text) is not None
-    more_to_come = (PLAN.search(text) or UNDER_WAY.search(text) or FUTURE_DONE.search(text))
+    more_to_come = (PLAN.search(text) or UNDER_WAY.search(text) or FUTURE_DONE.search(text)
+                    or CONDITIONAL.search(text))
+    result = DONE.search(text) or ALREADY.search(text)
     done = DONE.search(text) or ((ALREADY.search(text) or SETTLED.search(text))
                                  and not more_to_come)
+    step = (MITIGATION.search(text) and not RESTORED.search(text)) or CONDITIONAL.search(text)
     if (done and not not_done and not ONGOING.search(text) and not PARTIAL.search(text)
-            and not QUESTION.search(text) and not _only_future(text)):
+            and not step and not asked and not _only_future(text)):
         return RESOLVE
-    if (not_done or more_to_come or ONGOING.search(text)
-            or ((DONE.search(text) or ALREADY.search(text)) and PARTIAL.search(text))):
+    if (not_done or more_to_come or ONGOING.search(text) or step or (result and asked)
+            or ((result or RESULT_ANY.search(text)) and PARTIAL.search(text))
+            or (PARTIAL.search(text) and "了" in text) or TRY.search(text)):
         return PROGRESS
     if ACK.search(text):
         return CLAIM
@@ -154,7 +220,8 @@ def _only_future(text: str) -> bool:
 
 
 def _clauses(text: str) -> list[str]:
-    return [p for p in re.split(r"[，,。.!！?？;；\s]+", text) if p]
+    """The clauses of the words, each with its question mark (修好了吗？)."""
+    return re.findall(r"[^，,。.!！?？;；\s]+[?？]?", text)
 
 
 def bare_acknowledgement(text: str) -> bool:
