@@ -278,7 +278,9 @@ def asked_about(repos: Repos, *, group: Group, text: str, location: dict,
     return found[0] if len(found) == 1 else None
 
 
-ALIKE_ENOUGH = 0.1  # bigram overlap with a case's words that tells it apart from others
+# bigram overlap with a case's words that tells it apart from others, when the next case
+# is at most half as alike
+ALIKE_ENOUGH = 0.05
 
 
 def most_alike(found: list[Case], text: str) -> list[Case]:
@@ -287,10 +289,11 @@ def most_alike(found: list[Case], text: str) -> list[Case]:
     none stands out."""
     if len(found) < 2:
         return found
-    scores = {c.id: similarity(text, c.text) for c in found}
-    best = max(scores.values())
-    top = [c for c in found if scores[c.id] == best]
-    return top if best >= ALIKE_ENOUGH and len(top) == 1 else found
+    scores = sorted(((similarity(text, c.text), c.id) for c in found), reverse=True)
+    (best, best_id), (second, _) = scores[0], scores[1]
+    if best >= ALIKE_ENOUGH and second <= best / 2:
+        return [c for c in found if c.id == best_id]
+    return found
 
 
 def follow_up(repos: Repos, community: CommunityConfig, case: Case, member: Member, text: str,
@@ -462,7 +465,10 @@ def rate(repos: Repos, config: Config, community: CommunityConfig, case: Case, a
     complainants (不满意再搭台协商). `danger`: the words report danger (还是有煤气味)."""
     if rating not in RATINGS:
         raise ValueError(rating)
-    _require_state(case, ("resolved",), texts.RATE_ACTION)
+    # a change of mind after the case closed (the thanks last night, the smell again this
+    # morning) reopens it: the caller offers only cases closed within the rating window
+    _require_state(case, ("resolved", "closed") if rating == "unsatisfied" else ("resolved",),
+                   texts.RATE_ACTION)
     repos.cases.add_event(case, "rated", actor, now, note=comment, rating=rating)
     others = [m for m in complainants(case) if m.id != actor.id]
     if rating == "unsatisfied":

@@ -29,6 +29,7 @@ the sender's.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -126,7 +127,7 @@ _WHEN = (r"明天|明早|明儿|明日|后天|今晚|今天|今早|上午|下午
          r"稍后|待会|等会|等一下|过会|一会儿?|回头|晚点|这两天|过两天|早高峰|晚高峰|"
          r"下周[一二三四五六日天末]?|周[一二三四五六日天末]|星期[一二三四五六日天]|"
          r"礼拜[一二三四五六日天]|下个?月|\d+点|[一二三四五六七八九十两]+点|\d+号(?![楼院门单室栋])"
-         r"|现在|马上|这就|立刻|立马|等下|等会儿?|待会儿?|(?:[\d一二三四五六七八九十两半]+个?)"
+         r"|等下|等会儿?|待会儿?|(?:[\d一二三四五六七八九十两半]+个?)"
          r"(?:分钟|小时|钟头)|吃完饭|吃个饭|忙完|弄完|完了|下班前|雨停|天晴|这周|本周")
 _LATER = (rf"{_WHEN}|尽快|争取|会|要|准备|打算|计划|答应|说|前|再")
 _DO = (r"去|来|到|过去|过来|上门|修|换|处理|看|查|收|清|弄|装|通|送|安排|联系|找|聊|"
@@ -139,6 +140,9 @@ PLAN = re.compile(rf"(?:{_WHEN})[^，,。.!！?？]{{0,10}}?(?:{_DO})"
                   rf"|(?:{_DO}|聊|问|核实|了解|观察)一下|再(?:{_DO})"
                   # 吃完饭就过去, 完了就到你那; a clause opening with 等 (等天晴了来补漆)
                   r"|就(?:过去|过来|来|到|去|上来|上去|下来|下去|弄|修|换|处理)"
+                  # going now (马上处理, 马上安排 only acknowledge)
+                  r"|(?:马上|立刻|立马|这就|现在)(?:就)?(?:去|到|来|过去|过来|上来|上去|下来|下去"
+                  r"|叫|喊|联系|打)"
                   r"|(?:^|[\s，,])等(?!等|于)"
                   r"|(?<!不)(?:要|得|需要)[^，,。!！?？ ]{0,6}?"
                   r"(?:换|修|调|等|拿|订|买|拆|重新|返厂)"
@@ -282,6 +286,9 @@ class Evidence:
     keywords: tuple[str, ...] = ()  # the classifier's words in it (充电桩, 道闸, 路灯)
     pinged: dict[int, datetime] = field(default_factory=dict)  # case id -> last ping
     now: datetime | None = None
+    # case id -> the sender's latest 签收 or note on it in the last hour (asked only when
+    # the other evidence leaves several cases)
+    worked_on: Callable[[], dict[int, datetime]] = lambda: {}
 
 
 def candidates(member: Member, intent: str, open_cases: list[Case],
@@ -298,6 +305,8 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
         same building (the flat upstairs of a leak);
       * of several left, those whose words it shares (“充电桩是第三方的，已报给运营商”),
         if any;
+      * of several left, the one the sender signed for or noted progress on in the last
+        hour, if only one: still talking about what they were just working on;
       * of several left, an acknowledgement or a fix goes to the one case assigned to the
         sender, if one (as interfaces.md says);
       * else an acknowledgement or a plan goes to the one case the bot
@@ -329,6 +338,13 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
         found = alike or found
     if len(found) > 1 and evidence.text:
         found = most_alike(found, evidence.text)
+    if len(found) > 1:
+        # still talking about what they were just working on (火灭了 after their 签收 of
+        # the fire): the one case they signed for or noted in the last hour
+        worked = evidence.worked_on()
+        recent = [c for c in found if c.id in worked]
+        if len(recent) == 1:
+            found = recent
     if len(found) <= 1:
         return found
     mine = [c for c in found if c.assignee_id == member.id]

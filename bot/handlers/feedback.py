@@ -107,7 +107,8 @@ def natural_rating(ctx: Context) -> bool:
     is a longer 不满意 about the waiting case (its number, or its category and place).
 
     A complainant who has rated is not rated again by later thanks (不满意 still
-    reopens); anyone else's thanks is no rating — answered kindly only when it names a
+    reopens, even after the case closed, within `feedback.rating_timeout` of its 办结);
+    anyone else's thanks is no rating — answered kindly only when it names a
     case or addresses the bot."""
     text = ctx.msg.text.strip()
     rating = rating_in_reply(text)
@@ -115,6 +116,11 @@ def natural_rating(ctx: Context) -> bool:
     if rating is None and not story:
         return False
     waiting = ctx.repos.cases.resolved_for_complainant(ctx.community.id, ctx.member.id)
+    if rating == "unsatisfied" or story:
+        # 不满意 the morning after a 满意 closed it: still within the rating window
+        since = ctx.now - ctx.config.feedback.rating_timeout
+        waiting += ctx.repos.cases.closed_for_complainant(ctx.community.id, ctx.member.id,
+                                                          since)
     named = case_refs_in(text) or quoted_cases(ctx)
     if story:
         result = classification(ctx)

@@ -151,9 +151,14 @@ def _evidence(ctx: Context) -> Evidence:
         pinged = ctx.repos.outbox.case_pings(ctx.group.id, ctx.member.external_id,
                                              ctx.now - max(RECENT_PINGS))
     result = classification(ctx)
+    since = ctx.now - max(RECENT_PINGS)
+
+    def worked_on() -> dict:
+        return ctx.repos.cases.acted_on_by(ctx.group.id, ctx.member.id, since)
+
     return Evidence(mentioned=frozenset(mentioned), place=result.location,
                     keywords=tuple(result.keywords), pinged=pinged, now=ctx.now,
-                    text=ctx.msg.text)
+                    text=ctx.msg.text, worked_on=worked_on)
 
 
 def _mentioned(ctx: Context) -> list[Member]:

@@ -108,6 +108,26 @@ class CaseRepo(_TimelineRepo):
                                Case.state.in_(OPEN_STATES), Case.opened_at >= since)
             .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED)))
 
+    def open_in_group_any_since(self, group_id: str, since: datetime) -> list[Case]:
+        """Open cases of any category in a group opened since a time, newest first."""
+        return list(self.s.scalars(
+            select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES),
+                               Case.opened_at >= since)
+            .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED)))
+
+    def acted_on_by(self, group_id: str, member_id: int, since: datetime
+                    ) -> dict[int, datetime]:
+        """The group's cases this member signed for or noted progress on since a time,
+        with the time of their latest such act."""
+        rows = self.s.execute(
+            select(CaseEvent.case_id, func.max(CaseEvent.at))
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(Case.group_id == group_id, CaseEvent.actor_id == member_id,
+                   CaseEvent.at >= since,
+                   CaseEvent.kind.in_(("acknowledged", "progress", "assigned")))
+            .group_by(CaseEvent.case_id))
+        return {case_id: at for case_id, at in rows}
+
     def open_for_member(self, community_id: str, member_id: int, limit: int = 50) -> list[Case]:
         """Open cases the member raised, joined, or is assigned to."""
         joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
@@ -133,6 +153,15 @@ class CaseRepo(_TimelineRepo):
         return list(self.s.scalars(
             select(Case).where(Case.community_id == community_id, Case.state == "resolved",
                                Case.id.in_(joined)).order_by(Case.resolved_at.desc())))
+
+    def closed_for_complainant(self, community_id: str, member_id: int, since: datetime
+                               ) -> list[Case]:
+        """This complainant's cases closed after a 办结 since a time, newest first."""
+        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
+        return list(self.s.scalars(
+            select(Case).where(Case.community_id == community_id, Case.state == "closed",
+                               Case.resolved_at >= since, Case.id.in_(joined))
+            .order_by(Case.resolved_at.desc())))
 
     def open_assigned_to(self, community_id: str, member_id: int) -> list[Case]:
         return list(self.s.scalars(
