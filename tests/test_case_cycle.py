@@ -247,8 +247,25 @@ def test_staff_notices_and_other_trades_cases_are_left_alone(chat, bot):
     assert chat.say("u-wang", "各位早，今天安排：上午换楼道灯，下午修门禁") == []
     assert chat.say("u-zhou", "好的 我明早去收") == []           # cleaning has no case here
     assert chat.say("u-chen", "已经处理好了") == []              # nor property_service
-    assert chat.say("u-chen", "收到！王师傅马上到") == []        # about a colleague's work
     assert _state(bot, n) == ("open", ["opened"])
+
+
+def test_a_manager_relays_a_colleagues_work(chat, bot, clock):
+    """陈经理 says what 王师傅 is doing: the case is signed for on 王师傅's behalf and the
+    words go into its timeline; 王师傅 then resolves it himself."""
+    n = _open(chat)                                             # repair's: 王师傅
+    reply = chat.say("u-chen", "收到！王师傅马上到")[0]
+    assert reply.startswith(f"#{n} 已由 陈经理 安排 王师傅 处理。进展：收到！王师傅马上到")
+    state, kinds = _state(bot, n)
+    assert state == "in_progress" and kinds[-2:] == ["acknowledged", "progress"]
+    assert chat.say("u-chen", "王师傅已经在路上了")[0].startswith(f"#{n} 进展（陈经理）")
+    assert chat.say("u-wang", "3号楼的灯换好了")[0].startswith(f"#{n} 已办结（王师傅）")
+    # words that only address a colleague relay nothing
+    m = _open(chat, "u-gao", "8号楼电梯坏了，按钮没反应")
+    assert chat.say("u-chen", "@王师傅 收到") == []
+    clock.advance(minutes=1)
+    reply = chat.say("u-chen", "@王师傅 8号楼电梯你先去看一下")[0]
+    assert reply.startswith(f"#{m} 已由 陈经理 安排 王师傅 处理")
 
 
 def test_what_an_unnamed_reply_says_picks_its_case(chat, bot, clock):

@@ -390,6 +390,20 @@ def add_progress(repos: Repos, case: Case, actor: Member, note: str, now: dateti
     return Outcome(case, note=note)
 
 
+def relay(repos: Repos, case: Case, actor: Member, doer: Member, note: str, now: datetime
+          ) -> Outcome:
+    """A manager or grid worker relays a colleague's work (收到 下午让王师傅去弄): a case
+    still waiting for its 签收 is signed for and becomes the colleague's; the words are a
+    progress note of the relayer's.  `Outcome.note` is "signed" when it was waiting."""
+    waiting = case.state in ("open", "assigned", "reopened")
+    if waiting:
+        acknowledge(repos, case, actor, now)
+    if case.assignee_id is None or waiting:
+        case.assignee_id = doer.id
+    add_progress(repos, case, actor, note, now)
+    return Outcome(case, note="signed" if waiting else "")
+
+
 def resolve(repos: Repos, case: Case, actor: Member, note: str, now: datetime) -> Outcome:
     """办结: the complainants are asked to rate."""
     _require_state(case, ACTION_STATES["resolve"], texts.RESOLVE_ACTION)

@@ -177,6 +177,35 @@ RECENT_PINGS = (timedelta(minutes=15), timedelta(hours=1))
 PICK_LIMIT = 5  # more candidates than this: the bot asks for the number without a list
 
 
+# what a colleague named in the words is doing (王师傅马上到, 王师傅已经在路上了, 让王师傅去弄)
+_DOER = re.compile(r"^(?:已经|已|马上|立刻|先|也|正在|正|在|就|今天|明天|明早|上午|下午|中午|晚上|"
+                   r"等下|等会儿?|一会儿?|这就|待会儿?|\d+点)*"
+                   r"(?:去|到|过去|过来|上去|下去|来|在路上|路上|在弄|在修|修|换|弄|处理|查|看|通|拿|带|赶)")
+_SENT = ("让", "叫", "派", "请", "安排", "通知", "喊", "找")
+# an instruction to a colleague @-mentioned first: @王师傅 8号楼地下室爆管 先去关阀
+_INSTRUCTION = re.compile(r"去|过去|过来|上去|下去|看看|看一下|处理|关|修|换|通|拿")
+
+
+def relayed_colleague(text: str, colleagues: list[Member]) -> Member | None:
+    """The one colleague the words say does the work (陈经理: “收到 下午让王师傅去弄”,
+    “王师傅已经在路上了”, “@王师傅 先去关阀”); None when none or several.  Words that only
+    address a colleague (@周阿姨 收到) relay nothing."""
+    found = []
+    stripped = text.lstrip(" @＠")
+    for member in colleagues:
+        name = member.name
+        at = text.find(name) if name and len(name) >= 2 else -1
+        if at < 0:
+            continue
+        after = text[at + len(name):].lstrip(" ，,：:")
+        sent = text[:at].rstrip(" @＠").endswith(_SENT)
+        told = stripped.startswith(name) and text.lstrip().startswith(("@", "＠")) \
+            and _INSTRUCTION.search(after) is not None
+        if sent or told or _DOER.match(after):
+            found.append(member)
+    return found[0] if len(found) == 1 else None
+
+
 def reply_intent(text: str) -> str | None:
     """RESOLVE, PROGRESS, CLAIM, or None for words that do none of them.
 

@@ -24,6 +24,7 @@ from bot.domain.staff_replies import (
     Evidence,
     candidates,
     needs_acknowledgement,
+    relayed_colleague,
     reply_action,
     reply_intent,
     to_everyone,
@@ -169,21 +170,69 @@ def _mentioned(ctx: Context) -> list[Member]:
     return [m for m in found if m is not None and m.id != ctx.member.id]
 
 
+# who relays a colleague's work: the property manager, grid workers, moderators
+RELAYING_ROLES = frozenset({"property_service"}) | COORDINATOR_ROLES
+
+
+def _colleagues(ctx: Context) -> list[Member]:
+    return [m for m in ctx.repos.members.with_roles(ctx.community.id,
+                                                    STAFF_ROLES | COORDINATOR_ROLES)
+            if m.id != ctx.member.id]
+
+
 def _speaks_of_colleague(ctx: Context) -> bool:
-    """陈经理: “收到！王师傅马上到” — about a colleague's work, not a case of the sender's."""
-    colleagues = ctx.repos.members.with_roles(ctx.community.id, STAFF_ROLES | COORDINATOR_ROLES)
-    return any(m.id != ctx.member.id and m.name and m.name in ctx.msg.text
-               for m in colleagues)
+    """@周阿姨 收到 — words that name a colleague are no reply about a case of the
+    sender's (a colleague's work they relay is handled by `_relay`)."""
+    return any(m.name and m.name in ctx.msg.text for m in _colleagues(ctx))
+
+
+def _relay(ctx: Context, doer: Member, intent: str | None) -> bool:
+    """A manager or grid worker relays a colleague's work (“收到 下午让王师傅去弄”, “王师傅
+    已经在路上了”, “@王师傅 8号楼地下室爆管 先去关阀”): the case the words name, else the
+    colleague's one candidate case (several: which?); signed for on the colleague's behalf
+    when waiting, the words a progress note; a fix (王师傅修好了) resolves it."""
+    intent = RESOLVE if intent == RESOLVE else PROGRESS
+    named = _named_cases(ctx)
+    if named:
+        case = load_case(ctx, named[0])
+        if not (may_work_on(ctx.member, case, ctx.community)
+                or may_work_on(doer, case, ctx.community)):
+            raise Refusal(texts.not_responsible(case.id))
+        found = [case]
+    else:
+        found = candidates(doer, intent, _open_cases(ctx), ctx.community, _evidence(ctx))
+    if not found:
+        return False
+    if len(found) > 1:
+        if len(found) > PICK_LIMIT or not _may_ask(ctx):
+            return False
+        _ask_which(ctx, found)
+        return True
+    return _relay_to(ctx, found[0], doer, intent)
+
+
+def _relay_to(ctx: Context, case: Case, doer: Member, intent: str) -> bool:
+    note = without_leading_case_refs(ctx.msg.text)
+    if intent == RESOLVE:
+        _do_resolve(ctx, case, note)
+        return True
+    outcome = rules.relay(ctx.repos, case, ctx.member, doer, note, ctx.now)
+    body = (texts.case_relayed(case.id, ctx.member.name, doer.name, note)
+            if outcome.note == "signed" else texts.case_progress(case.id, ctx.member.name, note))
+    ctx.reply(body, mentions=Mention.of(rules.complainants(case)), case_id=case.id)
+    return True
 
 
 def _candidates(ctx: Context, intent: str) -> list[Case]:
     """The cases an unnamed reply may be about: of this conversation (of the community in
     a private chat with the bot)."""
+    return candidates(ctx.member, intent, _open_cases(ctx), ctx.community, _evidence(ctx))
+
+
+def _open_cases(ctx: Context) -> list[Case]:
     if ctx.msg.private or ctx.group.private:
-        open_cases = ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
-    else:
-        open_cases = ctx.repos.cases.open_in_group(ctx.group.id)
-    return candidates(ctx.member, intent, open_cases, ctx.community, _evidence(ctx))
+        return ctx.repos.cases.open_in_community(ctx.community.id, ALL_OPEN)
+    return ctx.repos.cases.open_in_group(ctx.group.id)
 
 
 def _may_ask(ctx: Context) -> bool:
@@ -218,11 +267,19 @@ def _answer_to_which(ctx: Context) -> bool:
     if question is None:
         return False
     source = ctx.repos.inbound.get(question.inbound_id)
-    intent = reply_intent(source.text) if source is not None else None
+    if source is None:
+        return False
+    intent = reply_intent(source.text)
+    if intent is None and relayed_colleague(source.text, _colleagues(ctx)) is not None:
+        intent = PROGRESS  # the question was about a relayed instruction
     if intent is None:
         return False
-    case = _workable(ctx, picked)
     question.state = "accepted"
+    doer = relayed_colleague(source.text, _colleagues(ctx))
+    if doer is not None:
+        case = load_case(ctx, picked)
+        return _relay_to(ctx, case, doer, RESOLVE if intent == RESOLVE else PROGRESS)
+    case = _workable(ctx, picked)
     if not _act(ctx, case, intent, source.text):
         say_progress(ctx, case)  # acknowledged meanwhile: where it stands
     return True
@@ -250,6 +307,10 @@ def natural_reply(ctx: Context) -> bool:
         return True
     text = ctx.msg.text
     intent = reply_intent(text)
+    if ctx.roles & RELAYING_ROLES and not (intent != RESOLVE and to_everyone(text)):
+        doer = relayed_colleague(text, _colleagues(ctx))
+        if doer is not None:
+            return _relay(ctx, doer, intent)
     if intent is None:
         return _about_a_place(ctx, text)
     named = _named_cases(ctx)

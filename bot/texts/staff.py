@@ -42,6 +42,11 @@ def case_acknowledged_with_progress(case_id: int, actor: str, note: str) -> str:
     return f"#{case_id} 已由 {actor} 签收。进展：{note}"
 
 
+def case_relayed(case_id: int, actor: str, doer: str, note: str) -> str:
+    """A manager relays a colleague's plan for a case still waiting for its 签收."""
+    return f"#{case_id} 已由 {actor} 安排 {doer} 处理。进展：{note}"
+
+
 def which_case(rows: Sequence[tuple[int, str]]) -> str:
     """请问是哪一件？ — (case number, a few words of it) for each candidate."""
     named = " / ".join(f"#{case_id} {excerpt(text, 14)}" for case_id, text in rows)
