@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import re
 
-# Order matters: the negative and the qualified forms contain the plain one.
+# The rating named outright wins over the words around it (通是通了 味儿还有点 基本满意);
+# order matters: the negative and the qualified forms contain the plain one.
+RATING_NAMED: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"不满意|不太满意|差评"), "unsatisfied"),
+    (re.compile(r"基本满意|还算满意|比较满意"), "basic"),
+    (re.compile(r"满意|好评"), "satisfied"),
+]
 RATING_WORDS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"不满意|不太满意|没修好|还是坏|又坏了|没解决|没有解决|没弄好|(?<!得)不行|差评|还没好"),
      "unsatisfied"),
-    (re.compile(r"基本满意|还行|还可以|凑合|一般|过得去|马马虎虎"), "basic"),
-    (re.compile(r"满意|很好|非常好|好评|修好了|谢谢|感谢|点赞|辛苦了|没问题了"), "satisfied"),
+    (re.compile(r"基本满意|还行|还可以|凑合|一般|过得去|马马虎虎|将就|先这样吧?|差不多吧"),
+     "basic"),
+    (re.compile(r"满意|很好|非常好|好评|修好了|谢谢|感谢|多谢|点赞|辛苦了|没问题了|挺好|不错|"
+                r"好使|管用|利索|麻利|(?:真|挺|很|好)快|放心了|亮堂|👍|"
+                r"(?:^|[\s，,！!])(?:中|可以|行|好了|好啦)(?:$|[\s，,！!。~])"), "satisfied"),
 ]
 RATING_BY_LABEL = {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied",
                    "satisfied": "satisfied", "basic": "basic", "unsatisfied": "unsatisfied"}
@@ -31,8 +40,9 @@ def rating_label(label: str) -> str | None:
 
 
 def rating_in(text: str) -> str | None:
-    """The rating plain words express (None: none)."""
-    for pattern, rating in RATING_WORDS:
+    """The rating plain words express (None: none): the rating named outright, else the
+    one the words imply (没修好, 还行, 挺好, 中)."""
+    for pattern, rating in RATING_NAMED + RATING_WORDS:
         if pattern.search(text):
             return rating
     return None

@@ -11,6 +11,8 @@ their own complaint. The rating that closes a case goes to the assignee privatel
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
@@ -23,6 +25,8 @@ from bot.handlers.args import case_ref, case_refs_in, split_first
 from bot.handlers.history import notify_rating_privately
 from bot.handlers.lookup import addresses_bot, classification, load_case, quoted_cases
 from storage.models import Case
+
+JUST_ASKED = timedelta(hours=1)  # a plain 满意 answers the bot's rating request this recent
 
 
 def register(dispatcher: Dispatcher) -> None:
@@ -141,6 +145,8 @@ def natural_rating(ctx: Context) -> bool:
     elif waiting:
         alike = rules.most_alike(waiting, text)  # 路灯又坏了: the lamp case of two
         if len(alike) > 1:
+            alike = _just_asked(ctx, alike)  # 满意 right after the bot asked about one
+        if len(alike) > 1:
             ctx.reply(texts.ratings_waiting([c.id for c in waiting]))
             return True
         case = alike[0]
@@ -148,6 +154,20 @@ def natural_rating(ctx: Context) -> bool:
         return _not_a_rating(ctx, rating, None)
     record_rating(ctx, case, rating, text)
     return True
+
+
+def _just_asked(ctx: Context, waiting: list[Case]) -> list[Case]:
+    """Of several cases waiting for the sender's rating, the one the bot asked them about
+    last (its 办结 or a rating reminder @-mentioning them) in the last hour; all of them
+    when it asked about none, or about two at once."""
+    if ctx.msg.private or ctx.group.private:
+        return waiting
+    asked = ctx.repos.outbox.case_pings(ctx.group.id, ctx.member.external_id,
+                                        ctx.now - JUST_ASKED)
+    times = sorted((asked[c.id], c.id) for c in waiting if c.id in asked)
+    if not times or (len(times) > 1 and times[-1][0] == times[-2][0]):
+        return waiting
+    return [c for c in waiting if c.id == times[-1][1]]
 
 
 def _not_a_rating(ctx: Context, rating: str, case_id: int | None) -> bool:
