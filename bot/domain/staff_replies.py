@@ -162,19 +162,24 @@ TO_EVERYONE = re.compile(r"请大家|大家(注意|留意|慢点|别|不要)|各
                          r"|大家[^，,。 ]{0,6}(一下|检查|收好?|关好)")
 ACK = re.compile(r"收到|记下了?|记住了|知道了|明白|我(来)?跟进|马上|立刻|立即|这就|赶紧|在路上"
                  r"|好滴|好哒|👌|了解|收倒|手到|知道啦|晓得|记一下|稍等|清楚|已阅|已登记|看到啦|"
-                 r"看见了|没问题"
+                 r"看见了|没问题|来了|来啦"
                  r"|已签收"
                  r"|现在(就)?(去|过去|过来|到)|过去了|我来(处理|看)|我去(看|处理)|好的|好嘞|看到了"
                  r"|^\s*(ok|OK|Ok|嗯嗯?|行)\s*[!！。.]?\s*$")
 # a bare acknowledgement: nothing in it but 收到 / 好的 / 马上到 (and case numbers)
 BARE_ACK = re.compile(r"(?:[#＃]\d+|[@＠]\S+|收到|好的?|好嘞|嗯|ok|OK|明白|知道了|我这边|我们|我"
-                      r"|马上(?:到|去|过去|来)?|"
+                      r"|马上(?:到|去|过去|来)?|来了|来啦|"
                       r"这就(?:去|来|过去|到)|[\s，,。.!！~～])*")
 CLAIMED_STATES = ("acknowledged", "in_progress")
 ACKNOWLEDGEABLE = ("open", "assigned", "reopened", "transferred")
 # an acknowledgement or a plan answers the ping of the last few minutes, or of the last hour
 RECENT_PINGS = (timedelta(minutes=15), timedelta(hours=1))
 PICK_LIMIT = 5  # more candidates than this: the bot asks for the number without a list
+FRESH_EMERGENCY = timedelta(minutes=15)  # an acknowledgement or plan this soon after one
+# safety instructions to everyone (大家别开关灯 别点火 开窗, 别靠近, 别围着): the sender is on
+# the emergency
+SAFETY = re.compile(r"别(?:开关|点火|打火|开灯|碰|靠近|围|坐电梯|扶|动他|动她|挪|慌|扒门)"
+                    r"|开窗|先别|不要(?:开关|点火|靠近|碰)|远离|撤离|疏散")
 
 
 # what a colleague named in the words is doing (王师傅马上到, 王师傅已经在路上了, 让王师傅去弄)
@@ -341,7 +346,9 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
       * else an acknowledgement or a plan goes to the one case the bot
         @-mentioned the sender about in the last few minutes, or else in the last hour
         (`RECENT_PINGS`), or to the one urgent case among those (“马上到” right after an
-        emergency); a fix needs more than time to tell.
+        emergency), or to the one urgent case opened in the last 15 minutes
+        (`FRESH_EMERGENCY`: danger first, whoever was pinged); a fix needs more than time
+        to tell.
     """
     found = [c for c in open_cases if _responsible_for(member, c, community)
              and reply_action(intent, c, evidence.text) is not None]
@@ -389,4 +396,6 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
             return recent
         if len(urgent) == 1:
             return urgent
-    return found
+    # danger first: “我两分钟到” right after an emergency is about the emergency
+    fresh = [c for c in found if c.urgent and c.opened_at >= evidence.now - FRESH_EMERGENCY]
+    return fresh if len(fresh) == 1 else found

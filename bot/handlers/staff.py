@@ -20,6 +20,7 @@ from bot.domain.staff_replies import (
     PROGRESS,
     RECENT_PINGS,
     RESOLVE,
+    SAFETY,
     WHICH_CASE,
     Evidence,
     candidates,
@@ -298,6 +299,18 @@ def _about_a_place(ctx: Context, text: str) -> bool:
     return _act(ctx, found[0], PROGRESS, text)
 
 
+def _on_the_emergency(ctx: Context, intent: str | None, text: str) -> bool:
+    """Safety instructions, even to everyone (大家别开关灯 别点火 开窗 我马上叫燃气公司),
+    are the sender at work on the one emergency they answer for: a progress note on it
+    (the 签收 too when it was waiting)."""
+    if _named_cases(ctx):
+        return False
+    found = [c for c in _candidates(ctx, PROGRESS) if c.urgent]
+    if len(found) != 1:
+        return False
+    return _act(ctx, found[0], PROGRESS, text)
+
+
 def natural_reply(ctx: Context) -> bool:
     """A staff member's plain words about a case: “收到” acknowledges it, “明天上午换灯泡”
     is progress, “修好了” resolves it (see bot.domain.staff_replies)."""
@@ -311,6 +324,8 @@ def natural_reply(ctx: Context) -> bool:
         doer = relayed_colleague(text, _colleagues(ctx))
         if doer is not None:
             return _relay(ctx, doer, intent)
+    if intent != RESOLVE and SAFETY.search(text) and _on_the_emergency(ctx, intent, text):
+        return True
     if intent is None:
         return _about_a_place(ctx, text)
     named = _named_cases(ctx)
