@@ -60,7 +60,7 @@ _DONE_WORDS = (rf"(?:{_RESULT_VERB})(?:{_RESULT}){_LE}"          # 修好了 挪
                rf"|(?:修复|恢复(?:正常)?|扑灭|劝散|疏通|解决|处理|更换|清理|搞定|完成|送到|"
                rf"密封|封堵|清除|处置|修补|加固)"
                rf"[^，,。.!！?？ ]{{0,8}}?{_LE}"                # 送到您家门口信箱了
-               rf"|消了毒|换了|修了|清了|停了|拆了|挪了|搞定|"
+               rf"|消了毒|换了|修了|清了|停了|拆了|挪了|排了|放了|装了|补了|焊了|搞定|完毕|"
                rf"(?:{_RESULT_VERB}|清运|检修|维修|更换|安装)完(?:成|毕)(?!后)|已完成|完成了"
                rf"|(?<![就还最说约讲定备排买订量借找叫问谈])好(?:了|啦|咯|喽)"  # 电梯好了, 灯也好了
                rf"|(?:通|亮|热|干|净|灭){_LE}(?!一下)"
@@ -83,7 +83,10 @@ _ALREADY = (r"已经?(?!经|(?:去|来|到|过去|过来|在|联系|通知|报|�
             r"[\u4e00-\u9fff]{1,4}")
 DONE = re.compile(_DONE_WORDS)
 # a dispute settled (谈好了, 谈妥, 调解好了): a fix only when nothing says more is to come
-SETTLED = re.compile(r"谈妥|(?:谈|调解|协调|说|讲)好(?:了|啦)")
+SETTLED = re.compile(r"谈妥|(?:谈|调解|协调|说|讲)好(?:了|啦)|签了?(?:承诺|保证)|写了?(?:承诺|保证)"
+                     r"|答应了|保证(?:以后|不再)")
+# the cases where an agreement is the resolution: disputes between neighbours
+DISPUTES = frozenset({"noise", "neighbor", "pets", "parking", "other"})
 ALREADY = re.compile(_ALREADY)  # weaker: a fix only when nothing says more is to come
 # never a fix: the work is not done (还没修好, 没弄好, 还不行)
 NOT_DONE = re.compile(r"(还|没|未|没有|不)(修好|修复|处理好|弄好|搞定|换好|解决|处理|通|清理|恢复)"
@@ -102,6 +105,8 @@ ASKS = re.compile(r"(吗|么|没有?|不)\s*[啊呀]?\s*[?？]?$|[?？]"
 SIGN_OFF = re.compile(r"(?:如果|如|要是|再)?有(?:问题|事|情况|啥|什么)[\u4e00-\u9fff]{0,2}?"
                       r"(?:再|随时|就)?(?:联系|找|说|打|叫|喊|告诉)[\u4e00-\u9fff]{0,3}"
                       r"|随时(?:联系|找|说|打|叫|喊)[\u4e00-\u9fff]{0,3}")
+# an assurance is a result: 不会再打不通了, 以后不会再漏
+ASSURANCE = re.compile(r"(?:不会再|再也不会?|以后不会再?)[^，,。!！?？ ]*")
 # a result only once something else happened: 修好了再跟你说, 雨停了就去通, 通了跟你说
 CONDITIONAL = re.compile(r"了(?:就(?!好|行|没事|可以)|再跟|再告诉|再通知|再说"
                          r"|跟你说|告诉你|通知你|给你说)")
@@ -223,7 +228,7 @@ def reply_intent(text: str) -> str | None:
     nothing; a result beside a question (好了吗 我这边阀门已经开了), a result that waits for
     something else (修好了再跟你说) or a safety step (阀门已经关了, 水停了) is progress; a
     sign-off (有问题再联系) says nothing about more work."""
-    text = SIGN_OFF.sub(" ", text)
+    text = ASSURANCE.sub(" 没事了 ", SIGN_OFF.sub(" ", text))
     if bare_acknowledgement(text) and ACK.search(text):
         return CLAIM  # 马上到, 收到 这就去: nothing but the 签收
     told = [c for c in _clauses(text) if not ASKS.search(c)]
@@ -237,7 +242,9 @@ def reply_intent(text: str) -> str | None:
     result = DONE.search(text) or ALREADY.search(text)
     done = DONE.search(text) or ((ALREADY.search(text) or SETTLED.search(text))
                                  and not more_to_come)
-    step = (MITIGATION.search(text) and not RESTORED.search(text)) or CONDITIONAL.search(text)
+    safety_step = MITIGATION.search(text)
+    step = (safety_step and not RESTORED.search(text)
+            and not DONE.search(text, safety_step.end())) or CONDITIONAL.search(text)
     if (done and not not_done and not ONGOING.search(text) and not PARTIAL.search(text)
             and not step and not asked and not _only_future(text)):
         return RESOLVE
@@ -274,8 +281,13 @@ def to_everyone(text: str) -> bool:
 
 def reply_action(intent: str, case: Case, text: str = "") -> str | None:
     """What the reply does to this case: RESOLVE, PROGRESS, CLAIM, or None (a bare 收到
-    for a case already acknowledged).  An acknowledgement with news in it (“我现在过去了”,
+    for a case already acknowledged).  An agreement reached (谈好了, 签了承诺, 答应了) about
+    a dispute between neighbours (noise, parking, pets …) resolves it, even with what was
+    agreed still to come (以后8点半结束).  An acknowledgement with news in it (“我现在过去了”,
     “燃气公司的人也在路上了”) about a case already acknowledged is a progress note."""
+    if intent == PROGRESS and case.category in DISPUTES and SETTLED.search(text) \
+            and not NOT_DONE.search(text):
+        return RESOLVE  # 跟广场舞领队谈好了 以后8点半结束: the agreement settles a dispute
     if intent in (RESOLVE, PROGRESS):
         return intent
     if case.state in ACKNOWLEDGEABLE:
@@ -364,7 +376,13 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
         # the flat upstairs (“3号楼601上去看了” about a leak in 3号楼501): the same building
         building = [c for c in found if evidence.place.get("building")
                     and c.location.get("building") == evidence.place["building"]]
-        found = there or near or building
+        placed = there or near or building
+        if evidence.keywords and not any(shares_a_word(evidence.keywords, c.keywords)
+                                         for c in placed):
+            # 花园地砖补好了: the 地砖 case that named no place, not the fall in the garden
+            placed = [c for c in there + near
+                      if shares_a_word(evidence.keywords, c.keywords)] or placed
+        found = placed
     found.sort(key=lambda c: c.id)
     if len(found) > 1 and evidence.text:
         theirs = [c for c in found if _names_a_complainant(c, evidence.text)]

@@ -182,9 +182,13 @@ def _colleagues(ctx: Context) -> list[Member]:
 
 
 def _speaks_of_colleague(ctx: Context) -> bool:
-    """@周阿姨 收到 — words that name a colleague are no reply about a case of the
-    sender's (a colleague's work they relay is handled by `_relay`)."""
-    return any(m.name and m.name in ctx.msg.text for m in _colleagues(ctx))
+    """Words said to a colleague (@周阿姨 收到) or about a colleague's work (王师傅马上到,
+    from someone who does not relay it) are no reply about a case of the sender's; a
+    colleague named beside the sender's own work (地下室抽干了 周阿姨在消毒) is."""
+    colleagues = _colleagues(ctx)
+    text = ctx.msg.text.lstrip(" @＠")
+    return (any(m.name and len(m.name) >= 2 and text.startswith(m.name) for m in colleagues)
+            or relayed_colleague(ctx.msg.text, colleagues) is not None)
 
 
 def _relay(ctx: Context, doer: Member, intent: str | None) -> bool:
