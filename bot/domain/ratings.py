@@ -48,6 +48,11 @@ def rating_in(text: str) -> str | None:
     return None
 
 
+def rating_named(text: str) -> bool:
+    """The words name a rating outright (满意, 基本满意, 不满意), not only imply one."""
+    return any(pattern.search(text) for pattern, _ in RATING_NAMED)
+
+
 def rating_in_reply(text: str) -> str | None:
     """The rating of a reply to a rating request: short, and in rating words."""
     text = text.strip()

@@ -17,7 +17,7 @@ from bot import texts
 from bot.dispatcher import Context, Dispatcher, Refusal, UsageError
 from bot.domain import cases as rules
 from bot.domain.permissions import is_complainant
-from bot.domain.ratings import rating_in, rating_in_reply, rating_label
+from bot.domain.ratings import rating_in, rating_in_reply, rating_label, rating_named
 from bot.domain.roles import classifier_role
 from bot.domain.safety import hazards
 from bot.events import Mention
@@ -120,12 +120,24 @@ def natural_rating(ctx: Context) -> bool:
     if rating is None and not story:
         return False
     waiting = ctx.repos.cases.resolved_for_complainant(ctx.community.id, ctx.member.id)
-    if rating == "unsatisfied" or story:
-        # 不满意 the morning after a 满意 closed it: still within the rating window
-        since = ctx.now - ctx.config.feedback.rating_timeout
-        waiting += ctx.repos.cases.closed_for_complainant(ctx.community.id, ctx.member.id,
-                                                          since)
     named = case_refs_in(text) or quoted_cases(ctx)
+    if rating == "unsatisfied" or story:
+        # 不满意 the morning after a 满意 closed it, within the rating window: only about
+        # that case (its number, or its category and no other place)
+        since = ctx.now - ctx.config.feedback.rating_timeout
+        result = classification(ctx)
+        waiting += [c for c in ctx.repos.cases.closed_for_complainant(
+                        ctx.community.id, ctx.member.id, since)
+                    if c.id in named[:1] or (not named and rules.about_case(
+                        c, result.category, result.location))]
+        # 东门充电桩又坏了 is no 不满意 with the 8号楼 heating: another place, or another
+        # problem named with its place, is another story
+        other = result.is_complaint and result.category and result.location \
+            and not rating_named(text)
+        waiting = [c for c in waiting if c.id in named[:1] or not (
+            (result.location and c.location
+             and rules.places_disagree(result.location, c.location))
+            or (other and result.category != c.category))]
     if story:
         result = classification(ctx)
         only = len(waiting) == 1
