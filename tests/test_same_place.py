@@ -106,3 +106,14 @@ def test_the_problem_back_with_two_cases_waiting_is_the_one_it_is_like(chat):
     chat.say("u-zhou", f"#{bins} 已经清理干净了")
     replies = chat.say("u-zhang", "九号楼门口的路灯又坏了 昨天晚上又是黑的 前天才修的")
     assert replies and f"#{lamp}" in replies[0] and "等评价" not in replies[0], replies
+
+
+def test_zones_of_one_place_are_different_places(chat):
+    """地库B区 and 地库C区 are two places (found on the third blind week): their reports are
+    two cases, each answered with its zone; the same zone said again joins."""
+    b = case_of(chat, "u-gao", "地库B区灯坏了一大半 停车黑乎乎的")
+    assert "地下车库B区" in chat.last["replies"][0]["text"]
+    c = case_of(chat, "u-laoliu", "地库C区的灯也坏了好几盏 黑得看不见")
+    assert c != b and "地下车库C区" in chat.last["replies"][0]["text"]
+    again = case_of(chat, "u-zhang", "地下车库B区灯不亮 太黑了")
+    assert again == b

@@ -128,15 +128,42 @@ def test_a_second_blind_week(app, bot, chat, receiver, clock):
     now, a little under."""
     _, _, c, rows = _played(WEEK2, app, bot, chat, receiver, clock)
     assert c["heard"] + c["asked"] >= 0.95 * c["complaints"], rows.get("missed")
-    assert c["merged_first_reports"] <= 2, rows.get("different problems in one case")
+    assert c["merged_first_reports"] <= 1, rows.get("different problems in one case")
     assert c["urgent_answered"] == c["urgent_lines"], rows.get("emergencies not answered 【紧急】")
     assert c["addressed_answered"] == c["addressed"], rows.get("addressed, met with silence")
     assert c["repeats_same"] >= 0.5 * c["repeats"], rows.get("repeats in another case")
-    assert c["staff_fix_done"] >= 0.55 * c["staff_fix"], rows.get("staff fix not taken")
+    assert c["staff_fix_done"] >= 0.75 * c["staff_fix"], rows.get("staff fix not taken")
     assert c["staff_ack_done"] + c["staff_plan_done"] + c["staff_progress_done"] >= 0.6 * (
         c["staff_ack"] + c["staff_plan"] + c["staff_progress"])
-    assert c["ratings_recorded"] >= 0.35 * c["ratings"], rows.get("ratings not recorded")
+    assert c["ratings_recorded"] >= 0.55 * c["ratings"], rows.get("ratings not recorded")
     assert c["insult_cases"] == 0 and c["insults_named_in_group"] == 0
     assert c["false_cases"] <= 0.04 * c["non_complaints"], rows.get("false cases")
-    assert c["staff_silence"] <= 13, rows.get("staff met with silence")
+    assert c["staff_silence"] <= 6, rows.get("staff met with silence")
     assert c["morning_max_per_recipient"] <= 2, rows.get("several morning messages for one person")
+
+
+WEEK3 = ROOT / "tests" / "data" / "week_blind3.jsonl"
+
+
+def test_a_third_blind_week(app, bot, chat, receiver, clock):
+    """A third week (350 lines, 67 complaints, 21 emergency lines, 123 plain-word staff
+    acts, 47 ratings by several complainants, a discussion and a vote), written blind by a
+    third writer.  First pass, on main 8af119b before anything was changed with it in view
+    (scripts/play_week.py): heard 65/67 (+1 asked), 2 folded first reports, repeats 10/11,
+    emergencies 21/21, staff ack 11/27 plan 21/26 progress 19/25 fix 29/45 (20 met with
+    silence), ratings 23/47, addressed 40/40, 4 false cases, 1 morning message per
+    person.  Floors: what the bot does now, a little under."""
+    _, _, c, rows = _played(WEEK3, app, bot, chat, receiver, clock)
+    assert c["heard"] + c["asked"] >= 0.95 * c["complaints"], rows.get("missed")
+    assert c["merged_first_reports"] <= 1, rows.get("different problems in one case")
+    assert c["urgent_answered"] == c["urgent_lines"], rows.get("emergencies not answered 【紧急】")
+    assert c["addressed_answered"] == c["addressed"], rows.get("addressed, met with silence")
+    assert c["repeats_same"] >= 0.85 * c["repeats"], rows.get("repeats in another case")
+    assert c["staff_fix_done"] >= 0.8 * c["staff_fix"], rows.get("staff fix not taken")
+    assert c["staff_ack_done"] + c["staff_plan_done"] + c["staff_progress_done"] >= 0.75 * (
+        c["staff_ack"] + c["staff_plan"] + c["staff_progress"])
+    assert c["ratings_recorded"] >= 0.8 * c["ratings"], rows.get("ratings not recorded")
+    assert c["insult_cases"] == 0 and c["insults_named_in_group"] == 0
+    assert c["false_cases"] <= 0.02 * c["non_complaints"], rows.get("false cases")
+    assert c["staff_silence"] <= 10, rows.get("staff met with silence")
+    assert c["morning_max_per_recipient"] <= 1, rows.get("several morning messages for one person")

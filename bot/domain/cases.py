@@ -89,17 +89,21 @@ def open_case(repos: Repos, *, config: Config, community: CommunityConfig, group
     return OpenedCase(case, pinged, routed)
 
 
+# the parts of a written place, each compared on its own (地库B区 and 地库C区 differ)
+PLACE_PARTS = ("building", "unit", "room", "place", "zone")
+
+
 def same_place(a: dict, b: dict) -> bool:
     """Two written places agree: they share a part (building, unit, room, named place)
     and every shared part is equal."""
-    shared = [k for k in ("building", "unit", "room", "place") if a.get(k) and b.get(k)]
+    shared = [k for k in PLACE_PARTS if a.get(k) and b.get(k)]
     return bool(shared) and all(a[k] == b[k] for k in shared)
 
 
 def places_disagree(a: dict, b: dict) -> bool:
     """Both places name a part (building, unit, room, named place) and one they share
     differs; a place with no part in common with the other says nothing against it."""
-    shared = [k for k in ("building", "unit", "room", "place") if a.get(k) and b.get(k)]
+    shared = [k for k in PLACE_PARTS if a.get(k) and b.get(k)]
     return any(a[k] != b[k] for k in shared)
 
 
@@ -171,7 +175,7 @@ def different_things(text: str, keywords, case: Case) -> bool:
 
 def places_comparable(a: dict, b: dict) -> bool:
     """Both name a place and share a part of it (building, unit, room, named place)."""
-    return any(a.get(k) and b.get(k) for k in ("building", "unit", "room", "place"))
+    return any(a.get(k) and b.get(k) for k in PLACE_PARTS)
 
 
 def own_follow_up(repos: Repos, *, group: Group, member: Member, category: str,

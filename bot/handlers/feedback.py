@@ -188,7 +188,14 @@ def _not_a_rating(ctx: Context, rating: str, case_id: int | None) -> bool:
     the bot get a short kind answer; the rest goes on (不满意 may be a complaint)."""
     if rating == "unsatisfied":
         return False
-    if case_id is not None:
+    if case_id is None and rating_named(ctx.msg.text):
+        # 基本满意吧 就是保安去得太慢, after staff reported on a case not yet 办结: a
+        # rating named outright is no new complaint
+        own = [c for c in ctx.repos.cases.open_for_member(ctx.community.id, ctx.member.id)
+               if c.group_id == ctx.group.id and c.assignee_id != ctx.member.id]
+        if own:
+            ctx.reply(texts.rated_before_resolved(own[-1].id), case_id=own[-1].id)
+            return True
         case = ctx.repos.cases.get(case_id, ctx.community.id)
         if case is None or case.state not in ("resolved", "closed"):
             return False  # the addressed listener answers with the case's progress

@@ -1,8 +1,9 @@
 """Parse the location written in a message: building, unit, room and a named place.
 
 Understands 3号楼 / 三号楼 / 3栋 / 3幢 / 3# / B座, 2单元, 501室 / 501, 11-1-601, 12号302 and
-named places (地下车库, 东门, 车棚 …).  Returns only the parts written, numbers as Arabic-digit
-strings: {"building": "3", "unit": "2", "room": "501", "place": "地下车库"}; {} when none.
+named places (地下车库, 东门, 车棚 …) and a zone (地库B区, A区).  Returns only the parts
+written, numbers as Arabic-digit strings: {"building": "3", "unit": "2", "room": "501",
+"place": "地下车库", "zone": "B"}; {} when none.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ _ROOM_CONTEXT_RE = re.compile(
 )
 _ROOM_NEIGHBOUR_RE = re.compile(r"(?:楼上|楼下|对门|隔壁|住在?|我家是?)\s*(\d{3,4})(?![\d.:%])")
 
+
+# A zone of a place: 地库B区, A区23号, 东区 (not 小区, 市区, 城东区)
+_ZONE_RE = re.compile(r"(?<![A-Za-z小社城市街园校景郊片辖])([A-Za-z]|[东南西北]|\d{1,2})\s*区")
 
 # Characters without which no building/unit/room can be written.
 _NUMBER_HINTS = re.compile("[0-9号栋幢单元室座#]")
@@ -105,6 +109,10 @@ class LocationParser:
             place = self._place_re.search(text)
             if place:
                 location["place"] = self._place_of[place.group(0)]
+        if "区" in text:
+            zone = _ZONE_RE.search(text)
+            if zone:
+                location["zone"] = zone.group(1).upper()
         return location
 
     @staticmethod

@@ -158,6 +158,7 @@ from bot.texts.feedback import (
     complainant_left,
     complainant_left_closed,
     not_complainant,
+    rated_before_resolved,
     ratings_waiting,
 )
 from bot.texts.media import (
@@ -349,6 +350,7 @@ __all__ = [
     "case_rated_all",
     "case_rated_waiting",
     "bystander_thanks",
+    "rated_before_resolved",
     "complainant_left",
     "complainant_left_closed",
     "case_reopened",

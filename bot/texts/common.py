@@ -39,6 +39,8 @@ def place(location: dict) -> str:
         parts.append(f"{location['room']}室")
     if location.get("place"):
         parts.append(str(location["place"]))
+    if location.get("zone"):
+        parts.append(f"{location['zone']}区")
     return "".join(parts)
 
 

@@ -75,6 +75,11 @@ def bystander_thanks(case_id: int | None) -> str:
     return f"谢谢您的关心！#{case_id} 的评价由反映问题的邻居来做。"
 
 
+def rated_before_resolved(case_id: int) -> str:
+    """满意 from a complainant whose case is still being worked on (not yet 办结)."""
+    return f"谢谢您的反馈！#{case_id} 还在处理中，办结后会请您评价。"
+
+
 CLOSED_UNRATED_NOTE = "超时未评价"
 
 
