@@ -98,7 +98,8 @@ def test_unsatisfied_first_then_the_others_thanks_is_no_rating(chat, bot, clock)
     _resolved(chat, clock, n)
     assert chat.say("u-zhang", "没修好，还是停在一楼")[0].startswith(f"#{n} 诉求人不满意")
     assert chat.last["replies"][0]["mentions"][-1] == "u-gao"
-    assert chat.say("u-gao", "满意") == []           # the case is being worked again
+    # the case is being worked again: no rating, and no new case either
+    assert chat.say("u-gao", "满意") == [f"谢谢您的反馈！#{n} 还在处理中，办结后会请您评价。"]
     case, events, _ = _case(bot, n)
     assert case.state == "reopened" and events.count("rated") == 1
     # worked again: this round both rate

@@ -311,6 +311,18 @@ def follow_up(repos: Repos, community: CommunityConfig, case: Case, member: Memb
     return Outcome(case, ping=ping)
 
 
+# "me too" at the same spot this soon joins the case whatever category the words read as
+SAME_MOMENT = timedelta(minutes=30)
+# a neighbour saying where they hear or smell it from (我在9号楼都听得见): me too, elsewhere
+HEARD_FROM = re.compile(r"我(?:家|们)?在?[^，,。!！?？ ]{1,8}?(?:都|也)(?:能)?"
+                        r"(?:听得?见|听得到|听到|闻得?到|闻见|看得?见|看到)")
+
+
+def _pinned(location: dict) -> bool:
+    """A place precise enough to tell one spot: a named place, a unit or a room."""
+    return any(location.get(k) for k in ("place", "unit", "room", "zone"))
+
+
 def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
                    now: datetime, window: timedelta, text: str = "",
                    keywords=()) -> Case | None:
@@ -321,9 +333,13 @@ def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
     different things (`different_things`).  Different places are different cases
     (6号楼电梯 never joins an elevator case that named no place); two place-less
     complaints about different things (物业费涨价 / 发票没给) are two cases; an outage
-    named without a place is the estate's
-    (`AREA_WIDE`)."""
-    me_too = ME_TOO.search(text) is not None
+    named without a place is the estate's (`AREA_WIDE`).  “Me too” at the same precise
+    spot (a named place, unit or room) within `SAME_MOMENT` joins the case there whatever
+    category the words read as; a neighbour saying where they hear it from (我在9号楼都听得
+    见) says “me too”, not where the problem is."""
+    # 我在9号楼都听得见: “me too” from where the neighbour hears it (the place is left out
+    # of `location` by the parser)
+    me_too = ME_TOO.search(text) is not None or HEARD_FROM.search(text) is not None
     found = repos.cases.open_in_group_since(group.id, category, now - window)
     for case in found:
         if (location and case.location and same_place(location, case.location)
@@ -336,7 +352,16 @@ def find_duplicate(repos: Repos, *, group: Group, category: str, location: dict,
         if area_wide or similarity(text, case.text) >= SIMILAR_WITHOUT_PLACE:
             return case
     placeless = [c for c in others if not (location and c.location)]
-    return placeless[0] if placeless and me_too else None
+    if placeless and me_too:
+        return placeless[0]
+    if me_too and location:
+        # 东门杆子确实坏了 我也堵这十分钟了, minutes after 东门道闸抬不起来: the same problem,
+        # though the words read as another category
+        for case in repos.cases.open_in_group_any_since(group.id, now - SAME_MOMENT):
+            if case.category != category and case.location \
+                    and same_place(location, case.location) and _pinned(case.location):
+                return case
+    return None
 
 
 def joins_quoted(case: Case, location: dict) -> bool:

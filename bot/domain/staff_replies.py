@@ -179,6 +179,8 @@ CLAIMED_STATES = ("acknowledged", "in_progress")
 ACKNOWLEDGEABLE = ("open", "assigned", "reopened", "transferred")
 # an acknowledgement or a plan answers the ping of the last few minutes, or of the last hour
 RECENT_PINGS = (timedelta(minutes=15), timedelta(hours=1))
+# the property manager answers for the property's trades when the words pin the case down
+MANAGING = frozenset({"property_service"})
 PICK_LIMIT = 5  # more candidates than this: the bot asks for the number without a list
 FRESH_EMERGENCY = timedelta(minutes=15)  # an acknowledgement or plan this soon after one
 # safety instructions to everyone (大家别开关灯 别点火 开窗, 别靠近, 别围着): the sender is on
@@ -315,6 +317,25 @@ def _responsible_for(member: Member, case: Case, community: CommunityConfig) -> 
     return routed
 
 
+def _other_kind_of_place(said: dict, known: dict) -> bool:
+    """A named spot against an address without one (东门 / 5号楼): not the same place,
+    though no part of them disagrees."""
+    return bool(known) and bool(said.get("place")) != bool(known.get("place"))
+
+
+def _managed(case: Case, community: CommunityConfig) -> bool:
+    """A case of the property's trades (routed to repair, cleaning or the front desk)."""
+    roles = set(routed_roles(community, case.category))
+    roles |= set(tier_roles(community, case.category, case.tier))
+    return bool(roles & STAFF_ROLES)
+
+
+def _pinned(evidence: Evidence, case: Case) -> bool:
+    """The words name the case's place or its thing."""
+    return bool((evidence.place and case.location and same_place(evidence.place, case.location))
+                or (evidence.keywords and shares_a_word(evidence.keywords, case.keywords)))
+
+
 def _names_a_complainant(case: Case, text: str) -> bool:
     """The words name one of the case's residents without @ (李奶奶, 小周; two characters
     at least)."""
@@ -342,7 +363,9 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
     """The cases an unnamed reply may be about, by number (see the module docstring).
 
     Of the cases the sender answers for (assigned, or routed to their role and taken by
-    nobody else; for an acknowledgement only those still waiting for one):
+    nobody else; for an acknowledgement only those still waiting for one; none of those,
+    the property manager answers for the property's cases the words name by place or
+    thing: 东门道闸修好了):
       * a reply that @-mentions residents is about their cases (“@老吴 收到”), and only
         those;
       * a reply that names a place is about the cases there (“7号楼门禁修好了”), and only
@@ -362,8 +385,20 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
         (`FRESH_EMERGENCY`: danger first, whoever was pinged); a fix needs more than time
         to tell.
     """
-    found = [c for c in open_cases if _responsible_for(member, c, community)
-             and reply_action(intent, c, evidence.text) is not None]
+    found = _said_of([c for c in open_cases if _responsible_for(member, c, community)
+                      and reply_action(intent, c, evidence.text) is not None], evidence)
+    if not found and member.role_codes & MANAGING and (evidence.place or evidence.keywords):
+        # the property manager on the team's work (东门道闸修好了, a repair case): the
+        # property's cases the words pin down by their place or their thing
+        found = _said_of([c for c in open_cases if _managed(c, community)
+                          and _pinned(evidence, c)
+                          and reply_action(intent, c, evidence.text) is not None], evidence)
+    return _of_several(member, intent, found, evidence)
+
+
+def _said_of(found: list[Case], evidence: Evidence) -> list[Case]:
+    """The cases the words say they are about: the residents they @-mention, the place
+    and the thing they name."""
     if evidence.mentioned:
         found = [c for c in found
                  if any(x.member_id in evidence.mentioned for x in c.complainants)]
@@ -372,6 +407,7 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
         # place, or 702 said of a case at 7号楼1单元)
         there = [c for c in found if c.location and same_place(evidence.place, c.location)]
         near = [c for c in found if not places_disagree(evidence.place, c.location)
+                and not _other_kind_of_place(evidence.place, c.location)
                 and (c.location or _names_a_complainant(c, evidence.text))]
         # the flat upstairs (“3号楼601上去看了” about a leak in 3号楼501): the same building
         building = [c for c in found if evidence.place.get("building")
@@ -383,7 +419,12 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
             placed = [c for c in there + near
                       if shares_a_word(evidence.keywords, c.keywords)] or placed
         found = placed
-    found.sort(key=lambda c: c.id)
+    return sorted(found, key=lambda c: c.id)
+
+
+def _of_several(member: Member, intent: str, found: list[Case], evidence: Evidence
+                ) -> list[Case]:
+    """Of several cases, the one the words or the moment point to (all when none)."""
     if len(found) > 1 and evidence.text:
         theirs = [c for c in found if _names_a_complainant(c, evidence.text)]
         found = theirs or found

@@ -196,6 +196,7 @@ def _not_a_rating(ctx: Context, rating: str, case_id: int | None) -> bool:
         if own:
             ctx.reply(texts.rated_before_resolved(own[-1].id), case_id=own[-1].id)
             return True
+    if case_id is not None:
         case = ctx.repos.cases.get(case_id, ctx.community.id)
         if case is None or case.state not in ("resolved", "closed"):
             return False  # the addressed listener answers with the case's progress

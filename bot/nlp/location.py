@@ -40,6 +40,11 @@ _ROOM_CONTEXT_RE = re.compile(
 _ROOM_NEIGHBOUR_RE = re.compile(r"(?:楼上|楼下|对门|隔壁|住在?|我家是?)\s*(\d{3,4})(?![\d.:%])")
 
 
+# where the writer is when they hear or see it from afar: 我在9号楼都听得见, 我们6号楼都听得到
+# (a smell is where it is smelt: 我家501也闻到了)
+_PERCEIVED_FROM = re.compile(r"我(?:家|们)?在?[^，,。!！?？ ]{1,8}?(?:这边|那边|这儿|那儿)?"
+                             r"(?:都|也)?(?:能)?(?:听得?见|听得到|听到|看得?见|看到)")
+
 # A zone of a place: 地库B区, A区23号, 东区 (not 小区, 市区, 城东区)
 _ZONE_RE = re.compile(r"(?<![A-Za-z小社城市街园校景郊片辖])([A-Za-z]|[东南西北]|\d{1,2})\s*区")
 
@@ -101,7 +106,10 @@ class LocationParser:
         self._place_re = re.compile("|".join(map(re.escape, aliases))) if aliases else None
 
     def parse(self, text: str) -> dict[str, str]:
-        """Location dict with only the parts written."""
+        """Location dict with only the parts written.  Where the writer perceives it from
+        (我在9号楼都听得见, 我在三号楼这边看到四号楼…) is not where the problem is."""
+        if "我" in text:
+            text = _PERCEIVED_FROM.sub(" ", text)
         location: dict[str, str] = {}
         if _NUMBER_HINTS.search(text):  # else no building/unit/room can be written
             self._parse_numbers(text, location)
