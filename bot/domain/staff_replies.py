@@ -433,6 +433,12 @@ def _of_several(member: Member, intent: str, found: list[Case], evidence: Eviden
         found = alike or found
     if len(found) > 1 and evidence.text:
         found = most_alike(found, evidence.text)
+    if len(found) > 1 and intent == PROGRESS and ACK.search(evidence.text):
+        # 好的 明早8点到7号楼: a plan that acknowledges is for the case still waiting for
+        # its 签收, when only one is
+        waiting = [c for c in found if needs_acknowledgement(c)]
+        if len(waiting) == 1:
+            found = waiting
     if len(found) > 1:
         # still talking about what they were just working on (火灭了 after their 签收 of
         # the fire): the one case they signed for or noted in the last hour
