@@ -311,3 +311,18 @@ def test_a_longer_unsatisfied_story_reopens_the_one_case_waiting_whatever_its_wo
     assert f"#{n}" in reply[0] and "已重新打开" in reply[0], reply
     other = chat.say("u-zhang", "不满意 8号楼门口的路灯也坏了一个星期了，晚上黑乎乎的没人管")
     assert other[0].startswith("已受理"), other  # another place: a new case
+
+
+def test_the_problem_back_after_the_case_closed_reopens_it(chat, bot, clock):
+    """又…了 from its complainant within the rating window after a 满意 closed the case
+    reopens that case (and keeps its urgency) instead of opening another."""
+    chat.say("u-xiaosun", "5号楼1单元楼道里有股煤气味 挺冲的")
+    n = chat.last["replies"][0]["case_id"]
+    chat.say("u-chen", f"#{n} 查过了 软管老化 已经换好 没事了")
+    chat.say("u-xiaosun", "满意")
+    assert _case(bot, n)[0].state == "closed"
+    clock.advance(days=1)
+    replies = chat.say("u-xiaosun", "5号楼1单元又有煤气味了 跟昨天一样")
+    case, events, _ = _case(bot, n)
+    assert case.state == "reopened" and case.urgent and "reopened" in events[-2:]
+    assert "【紧急】" in replies[0] and f"#{n}" in replies[0]

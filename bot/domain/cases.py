@@ -223,9 +223,10 @@ RECURS = re.compile(r"又|还是|还没|还在|还不|仍然|依然|照样|没�
 def problem_back(waiting: list[Case], *, group: Group, category: str, location: dict,
                  keywords, text: str) -> Case | None:
     """A complainant's new complaint that says their problem is back (垃圾又冇人收, 充电桩
-    修了没) while their case about it waits for their rating: that case (the newest of the
-    same category or naming the same thing, in this group, whose place does not
-    disagree) — it is reopened as by 不满意, not opened again."""
+    修了没) while their case about it waits for their rating, or closed within the rating
+    window: that case (the newest of the same category or naming the same thing, in this
+    group, whose place does not disagree) — it is reopened as by 不满意, not opened
+    again."""
     if RECURS.search(text) is None:
         return None
     for case in waiting:

@@ -108,9 +108,12 @@ def open_from_message(ctx: Context, text: str, result, via: str,
     if own is not None:
         _followed_up(ctx, own, complainant, text, result.urgent, now)
         return own
-    back = problem_back(ctx.repos.cases.resolved_for_complainant(ctx.community.id,
-                                                                 complainant.id),
-                        group=ctx.group, category=result.category or "other",
+    # their resolved case waiting for the rating, or closed within the rating window (又有
+    # 煤气味了 跟周一一样, two days after the 满意)
+    recent = ctx.repos.cases.resolved_for_complainant(ctx.community.id, complainant.id)
+    recent += ctx.repos.cases.closed_for_complainant(
+        ctx.community.id, complainant.id, now - ctx.config.feedback.rating_timeout)
+    back = problem_back(recent, group=ctx.group, category=result.category or "other",
                         location=result.location, keywords=result.keywords, text=text)
     if back is not None and complainant.id == ctx.member.id:
         record_rating(ctx, back, "unsatisfied", text)  # the problem is back: reopened
