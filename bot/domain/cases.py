@@ -220,6 +220,11 @@ def own_follow_up(repos: Repos, *, group: Group, member: Member, category: str,
 RECURS = re.compile(r"又|还是|还没|还在|还不|仍然|依然|照样|没修好|[修弄好]了没|修了吗|怎么还")
 
 
+def says_back(text: str) -> bool:
+    """The words say a problem is back or still there (又, 还是, 还没, 修了没 …)."""
+    return RECURS.search(text) is not None
+
+
 def problem_back(waiting: list[Case], *, group: Group, category: str, location: dict,
                  keywords, text: str) -> Case | None:
     """A complainant's new complaint that says their problem is back (垃圾又冇人收, 充电桩

@@ -19,6 +19,7 @@ from bot.domain.cases import (
     problem_back,
     raise_urgency,
     responsible,
+    says_back,
 )
 from bot.domain.categories import category_code, category_label
 from bot.domain.civility import masked
@@ -111,8 +112,9 @@ def open_from_message(ctx: Context, text: str, result, via: str,
     # their resolved case waiting for the rating, or closed within the rating window (又有
     # 煤气味了 跟周一一样, two days after the 满意)
     recent = ctx.repos.cases.resolved_for_complainant(ctx.community.id, complainant.id)
-    recent += ctx.repos.cases.closed_for_complainant(
-        ctx.community.id, complainant.id, now - ctx.config.feedback.rating_timeout)
+    if says_back(text):
+        recent += ctx.repos.cases.closed_for_complainant(
+            ctx.community.id, complainant.id, now - ctx.config.feedback.rating_timeout)
     back = problem_back(recent, group=ctx.group, category=result.category or "other",
                         location=result.location, keywords=result.keywords, text=text)
     if back is not None and complainant.id == ctx.member.id:
