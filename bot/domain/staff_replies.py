@@ -75,7 +75,7 @@ _DONE_WORDS = (rf"(?:{_RESULT_VERB})(?:{_RESULT}){_LE}"          # 修好了 挪
                # what came back: 有电了, 来水了, 水来了, 没声了, 没味道了, 按得动
                rf"|(?:有|来|通)(?:电|水|气|热水|暖气|信号){_LE}|(?:水|电|气)来{_LE}"
                rf"|没(?:声音?|味道?|动静|异味|烟){_LE}|[按推拉打关开]得(?:动|开|着|上)"
-               rf"|(?i:ok){_LE}")
+               rf"|(?i:ok){_LE}|✓")
 # 已/已经 + the work (已恢复供水, 已经关好了, 已更换) — not + going, calling or arranging
 _ALREADY = (r"已经?(?!经|(?:去|来|到|过去|过来|在|联系|通知|报|打|安排|派|让|叫|下单|订|买|上报|"
             r"反映|约|答应|让|跟|和|与|给|向|当面|查到|找到|了解|知道|收到|签收|要求|请|催|督促|提醒|"
@@ -105,8 +105,9 @@ ASKS = re.compile(r"(吗|么|没有?|不)\s*[啊呀]?\s*[?？]?$|[?？]"
 SIGN_OFF = re.compile(r"(?:如果|如|要是|再)?有(?:问题|事|情况|啥|什么)[\u4e00-\u9fff]{0,2}?"
                       r"(?:再|随时|就)?(?:联系|找|说|打|叫|喊|告诉)[\u4e00-\u9fff]{0,3}"
                       r"|随时(?:联系|找|说|打|叫|喊)[\u4e00-\u9fff]{0,3}")
-# an assurance is a result: 不会再打不通了, 以后不会再漏
+# an assurance is a result: 不会再打不通了, 以后不会再漏 (read as the mark ASSURED, a result)
 ASSURANCE = re.compile(r"(?:不会再|再也不会?|以后不会再?)[^，,。!！?？ ]*")
+ASSURED = "✓"
 # a result only once something else happened: 修好了再跟你说, 雨停了就去通, 通了跟你说
 CONDITIONAL = re.compile(r"了(?:就(?!好|行|没事|可以)|再跟|再告诉|再通知|再说"
                          r"|跟你说|告诉你|通知你|给你说)")
@@ -230,7 +231,7 @@ def reply_intent(text: str) -> str | None:
     nothing; a result beside a question (好了吗 我这边阀门已经开了), a result that waits for
     something else (修好了再跟你说) or a safety step (阀门已经关了, 水停了) is progress; a
     sign-off (有问题再联系) says nothing about more work."""
-    text = ASSURANCE.sub(" 没事了 ", SIGN_OFF.sub(" ", text))
+    text = ASSURANCE.sub(f" {ASSURED} ", SIGN_OFF.sub(" ", text))
     if bare_acknowledgement(text) and ACK.search(text):
         return CLAIM  # 马上到, 收到 这就去: nothing but the 签收
     told = [c for c in _clauses(text) if not ASKS.search(c)]
@@ -266,9 +267,12 @@ def _only_future(text: str) -> bool:
         for part in _clauses(text))
 
 
+CLAUSE = re.compile(r"[^，,。.!！?？;；\s]+[?？]?")
+
+
 def _clauses(text: str) -> list[str]:
     """The clauses of the words, each with its question mark (修好了吗？)."""
-    return re.findall(r"[^，,。.!！?？;；\s]+[?？]?", text)
+    return CLAUSE.findall(text)
 
 
 def bare_acknowledgement(text: str) -> bool:
