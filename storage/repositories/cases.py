@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member
@@ -17,6 +17,30 @@ _WHOLE_CASE = [joinedload(Case.complainants).joinedload(CaseComplainant.member)
 
 # candidates scanned for one match: their complainants are read only for the one taken
 _COMPLAINANTS_WHEN_ASKED = lazyload(Case.complainants)
+
+# the hot path's reads, built once (their values come as parameters)
+_JOINED_BY = (select(CaseComplainant.case_id)
+              .where(CaseComplainant.member_id == bindparam("member_id")))
+_OPEN_IN_GROUP_SINCE = (select(Case)
+                        .where(Case.group_id == bindparam("group_id"),
+                               Case.category == bindparam("category"),
+                               Case.state.in_(OPEN_STATES),
+                               Case.opened_at >= bindparam("since"))
+                        .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED))
+_OPEN_RAISED_IN_GROUP = (select(Case)
+                         .where(Case.group_id == bindparam("group_id"),
+                                Case.state.in_(OPEN_STATES),
+                                Case.opened_at >= bindparam("since"), Case.id.in_(_JOINED_BY))
+                         .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED))
+_RESOLVED_FOR_COMPLAINANT = (select(Case)
+                             .where(Case.community_id == bindparam("community_id"),
+                                    Case.state == "resolved", Case.id.in_(_JOINED_BY))
+                             .order_by(Case.resolved_at.desc()))
+_OPEN_IN_GROUP = (select(Case).where(Case.group_id == bindparam("group_id"),
+                                     Case.state.in_(OPEN_STATES)).order_by(Case.id))
+_LATEST_EVENT = (select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id"),
+                                         CaseEvent.kind == bindparam("kind"))
+                 .order_by(CaseEvent.id.desc()).limit(1))
 
 
 class CaseRow(NamedTuple):
@@ -103,10 +127,8 @@ class CaseRepo(_TimelineRepo):
 
     def open_in_group_since(self, group_id: str, category: str, since: datetime) -> list[Case]:
         """Open cases of a category in a group opened since a time, newest first."""
-        return list(self.s.scalars(
-            select(Case).where(Case.group_id == group_id, Case.category == category,
-                               Case.state.in_(OPEN_STATES), Case.opened_at >= since)
-            .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED)))
+        return list(self.s.scalars(_OPEN_IN_GROUP_SINCE, {
+            "group_id": group_id, "category": category, "since": since}))
 
     def open_for_member(self, community_id: str, member_id: int, limit: int = 50) -> list[Case]:
         """Open cases the member raised, joined, or is assigned to."""
@@ -121,18 +143,13 @@ class CaseRepo(_TimelineRepo):
                              ) -> list[Case]:
         """Open cases in the group the member complained about (raised or joined) since
         `since`, newest first."""
-        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
-        return list(self.s.scalars(
-            select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES),
-                               Case.opened_at >= since, Case.id.in_(joined))
-            .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED)))
+        return list(self.s.scalars(_OPEN_RAISED_IN_GROUP, {
+            "group_id": group_id, "since": since, "member_id": member_id}))
 
     def resolved_for_complainant(self, community_id: str, member_id: int) -> list[Case]:
         """Cases awaiting this complainant's rating."""
-        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
-        return list(self.s.scalars(
-            select(Case).where(Case.community_id == community_id, Case.state == "resolved",
-                               Case.id.in_(joined)).order_by(Case.resolved_at.desc())))
+        return list(self.s.scalars(_RESOLVED_FOR_COMPLAINANT, {
+            "community_id": community_id, "member_id": member_id}))
 
     def open_assigned_to(self, community_id: str, member_id: int) -> list[Case]:
         return list(self.s.scalars(
@@ -154,9 +171,7 @@ class CaseRepo(_TimelineRepo):
                                Case.resolved_at < end).order_by(Case.id)))
 
     def open_in_group(self, group_id: str) -> list[Case]:
-        return list(self.s.scalars(
-            select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES))
-            .order_by(Case.id)))
+        return list(self.s.scalars(_OPEN_IN_GROUP, {"group_id": group_id}))
 
     def rating_events(self, case_ids: list[int]) -> list[tuple[int, str, int | None, str]]:
         """The 'resolved' and 'rated' events of the cases, oldest first, as (case id, kind,
@@ -180,9 +195,7 @@ class CaseRepo(_TimelineRepo):
                               .order_by(Case.id)).first()
 
     def latest_event(self, case_id: int, kind: str) -> CaseEvent | None:
-        return self.s.scalar(select(CaseEvent).where(CaseEvent.case_id == case_id,
-                                                     CaseEvent.kind == kind)
-                             .order_by(CaseEvent.id.desc()).limit(1))
+        return self.s.scalar(_LATEST_EVENT, {"case_id": case_id, "kind": kind})
 
     def overdue(self, community_id: str, now: datetime, limit: int = 50) -> list[Case]:
         """Open cases past their response (unacknowledged) or resolution deadline."""
