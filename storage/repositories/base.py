@@ -51,6 +51,14 @@ def insert_new(dialect: str, table, unique: tuple[str, ...], returning: str):
     return _PREBUILT[key]
 
 
+def _event_insert(table):
+    """INSERT … RETURNING id of a timeline event, built once per table."""
+    key = ("event", table.name)
+    if key not in _PREBUILT:
+        _PREBUILT[key] = insert(table).returning(table.c.id)
+    return _PREBUILT[key]
+
+
 class _Repo:
     def __init__(self, session: Session):
         self.s = session
@@ -92,8 +100,7 @@ class _TimelineRepo(_Repo):
         if heard:
             data["input"] = heard
         owner.updated_at = at  # written with the owner's other changes, before the event
-        table = self.event.__table__
-        event = self.s.execute(insert(table).returning(table.c.id), {
+        event = self.s.execute(_event_insert(self.event.__table__), {
             self.owner_key: owner.id, "kind": kind, "actor_id": actor.id if actor else None,
             "at": at, "note": note, "data": data}).scalar_one()
         # the object itself is kept (the session holds its rows only weakly): re-planning

@@ -19,6 +19,7 @@ _WHOLE_CASE = [joinedload(Case.complainants).joinedload(CaseComplainant.member)
 _COMPLAINANTS_WHEN_ASKED = lazyload(Case.complainants)
 
 # the hot path's reads, built once (their values come as parameters)
+_CASE_WHOLE = select(Case).where(Case.id == bindparam("case_id")).options(*_WHOLE_CASE)
 _JOINED_BY = (select(CaseComplainant.case_id)
               .where(CaseComplainant.member_id == bindparam("member_id")))
 _OPEN_IN_GROUP_SINCE = (select(Case)
@@ -67,7 +68,10 @@ class CaseRepo(_TimelineRepo):
 
     def get(self, entity_id: int, community_id: str | None = None) -> Case | None:
         """The case with its complainants and their roles, in one statement."""
-        row = self.s.get(Case, entity_id, options=_WHOLE_CASE)
+        if (Case, (entity_id,), None) in self.s.identity_map:  # held: no statement
+            row = self.s.get(Case, entity_id, options=_WHOLE_CASE)
+        else:  # the statement `get` would build, built once
+            row = self.s.scalars(_CASE_WHOLE, {"case_id": entity_id}).unique().first()
         if row is not None and community_id is not None and row.community_id != community_id:
             return None
         return row

@@ -106,6 +106,14 @@ _MEMBER_WITH_ROLES = (select(Member)
                       .options(joinedload(Member.roles)))
 
 
+# members holding any of some roles, with their roles (`with_roles`), built once
+_HOLDING_ROLES = (select(Member)
+                  .where(Member.community_id == bindparam("community_id"),
+                         Member.id.in_(select(MemberRole.member_id).where(
+                             MemberRole.role.in_(bindparam("roles", expanding=True)))))
+                  .options(joinedload(Member.roles)).order_by(Member.id))
+
+
 class MemberRepo(_Repo):
     def __init__(self, session, cache: ProcessCache | None = None):
         super().__init__(session)
@@ -182,11 +190,8 @@ class MemberRepo(_Repo):
             return []
         memo = self.s.info.setdefault("members_with_roles", {})
         if key not in memo:
-            holders = select(MemberRole.member_id).where(MemberRole.role.in_(key[1]))
-            memo[key] = list(self.s.scalars(
-                select(Member)
-                .where(Member.community_id == community_id, Member.id.in_(holders))
-                .options(joinedload(Member.roles)).order_by(Member.id)).unique())
+            memo[key] = list(self.s.scalars(_HOLDING_ROLES, {
+                "community_id": community_id, "roles": sorted(key[1])}).unique())
         return list(memo[key])
 
     def _roles_changed(self) -> None:

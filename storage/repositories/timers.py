@@ -8,11 +8,16 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.models import Lease, ScheduledJob
-from storage.repositories.base import _UPSERT, _Repo
+from storage.repositories.base import _UPSERT, _Repo, insert_new
 
 _JOBS = ScheduledJob.__table__
 _MOVE_JOB = (update(_JOBS).where(_JOBS.c.id == bindparam("job_id"))
              .values(due_at=bindparam("new_due"), state="pending", done_at=None))
+# `plan_all`'s statements, built once (the values come as parameters)
+_JOBS_BY_KEY = (select(_JOBS.c.id, _JOBS.c.key, _JOBS.c.due_at, _JOBS.c.state)
+                .where(_JOBS.c.key.in_(bindparam("keys", expanding=True))))
+_SET_JOB_STATE = (update(_JOBS).where(_JOBS.c.id.in_(bindparam("job_ids", expanding=True)))
+                  .values(state=bindparam("new_state")))
 
 
 class JobRepo(_Repo):
@@ -47,10 +52,8 @@ class JobRepo(_Repo):
         for a `fresh` owner, created in this transaction), one insert of the new ones,
         and one UPDATE per kind of change. A row this session holds as an object is
         changed on the object instead (so the object stays true)."""
-        table = ScheduledJob.__table__
         rows = {} if fresh else {row.key: row for row in self.s.execute(
-            select(table.c.id, table.c.key, table.c.due_at, table.c.state)
-            .where(table.c.key.in_(list(timers) + stale)))}
+            _JOBS_BY_KEY, {"keys": list(timers) + stale})}
         new = [{"key": key, "kind": kind, "due_at": due_at, "case_id": case_id,
                 "topic_id": topic_id, "data": {}, "state": "pending"}
                for key, (kind, due_at) in timers.items() if key not in rows]
@@ -82,14 +85,14 @@ class JobRepo(_Repo):
             self.s.execute(_MOVE_JOB, moved)
         for ids, state in ((revived, "pending"), (cancelled, "cancelled")):
             if ids:
-                self.s.execute(update(table).where(table.c.id.in_(ids)).values(state=state))
+                self.s.execute(_SET_JOB_STATE, {"job_ids": ids, "new_state": state})
 
     def _insert_new(self, new: list[dict], case_id: int | None, topic_id: int | None) -> None:
-        table = ScheduledJob.__table__
         dialect = self.s.get_bind().dialect.name
-        added = set(self.s.scalars(_UPSERT[dialect](table).values(new)
-                                   .on_conflict_do_nothing(index_elements=["key"])
-                                   .returning(table.c.key))) if dialect in _UPSERT else set()
+        # one INSERT … VALUES (…), (…) … ON CONFLICT DO NOTHING RETURNING key, built once
+        # (SQLAlchemy's "insertmanyvalues" batches the rows into one statement)
+        added = set(self.s.scalars(insert_new(dialect, _JOBS, ("key",), "key"), new)) \
+            if dialect in _UPSERT else set()
         for row in new:  # another process planned it first: move it as `plan` would
             if row["key"] not in added:
                 self.plan(row["key"], row["kind"], row["due_at"], case_id=case_id,
