@@ -54,10 +54,8 @@ class QuestionRepo(_Repo):
         """Every open question of this kind to the member in the group gets `state`."""
         # one UPDATE (Core, built once); questions this session holds as objects are
         # updated with it, as the ORM's synchronize_session="evaluate" would
-        if self.s.autoflush:
-            self.s.flush()
-        self.s.execute(_CLOSE_OPEN, {"b_member": member_id, "b_group": group_id,
-                                     "b_kind": kind, "new_state": state})
+        self._run(_CLOSE_OPEN, {"b_member": member_id, "b_group": group_id, "b_kind": kind,
+                                "new_state": state})
         for held in list(self.s.identity_map.values()):
             if not isinstance(held, PendingQuestion):
                 continue

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from storage.models import InboundMessage, OutboundMessage, WebhookHealth
 from storage.repositories.base import _UPSERT, _Repo, insert_new
@@ -38,7 +38,7 @@ class InboundRepo(_Repo):
     def mark_handled(self, inbound_id: int) -> bool:
         """Received -> handled; False when it was not 'received' any more (another
         worker handled it first)."""
-        return self.s.execute(_MARK_HANDLED, {"inbound_id": inbound_id}).rowcount == 1
+        return self._run(_MARK_HANDLED, {"inbound_id": inbound_id}).rowcount == 1
 
     def unhandled(self, received_before: datetime, limit: int = 100) -> list[InboundMessage]:
         """Messages stored but never handled (a crash between store and act)."""
@@ -96,6 +96,10 @@ def journal_row(conn, fields: dict, *, flushed_by_next: bool = False) -> int | N
     return conn.execute(statement, {"error": None, **fields}).scalar()
 
 
+_NEW_POST = OutboundMessage._sa_class_manager.new_instance
+_POST_COLUMNS = frozenset(c.key for c in OutboundMessage.__table__.c if c.key != "id")
+
+
 class OutboxRepo(_Repo):
     def refresh(self, post: OutboundMessage) -> None:
         """Reload a post from the database (after `claim` changed its row)."""
@@ -111,12 +115,18 @@ class OutboxRepo(_Repo):
             return self._insert_unique(OutboundMessage(**fields))
         values = {**_OUTBOX_DEFAULTS, "mentions": [], **fields}
         statement = insert_new(dialect, OutboundMessage.__table__, ("idempotency_key",), "id")
-        out_id = self.s.scalar(statement, values)
+        out_id = self._run(statement, values).scalar()
         if out_id is None:
             return None
-        # the row as written, without reading it back (callers read it, never change it)
-        row = OutboundMessage(id=out_id, **values)
-        make_transient_to_detached(row)
+        # the row as written, without reading it back (callers read it, never change it):
+        # a detached object made as the ORM's loading makes one (values straight in)
+        if not _POST_COLUMNS.issubset(values):  # some column unsaid: left unloaded
+            row = OutboundMessage(id=out_id, **values)
+            make_transient_to_detached(row)
+            return row
+        row = _NEW_POST()
+        row.__dict__.update(values, id=out_id)
+        instance_state(row).key = (OutboundMessage, (out_id,), None)
         return row
 
     def get(self, out_id: int) -> OutboundMessage | None:

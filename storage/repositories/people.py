@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from bot.privacy import display_name
 from storage.models import Community, Group, InboundMessage, Member, MemberRole, RoleEvent
@@ -104,7 +105,43 @@ _MEMBER_WITH_ROLES = (select(Member)
                       .where(Member.community_id == bindparam("community_id"),
                              Member.external_id == bindparam("external_id"))
                       .options(joinedload(Member.roles)))
+# the same rows in plain SQL (the statement `_MEMBER_WITH_ROLES` makes, without the ORM's
+# loading): the sender of every message is read this way
+_MEMBERS, _ROLES = Member.__table__, MemberRole.__table__
+_MEMBER_ROWS = (select(*_MEMBERS.c, _ROLES.c.role, _ROLES.c.source)
+                .select_from(_MEMBERS.outerjoin(_ROLES, _ROLES.c.member_id == _MEMBERS.c.id))
+                .where(_MEMBERS.c.community_id == bindparam("community_id"),
+                       _MEMBERS.c.external_id == bindparam("external_id")))
+_MEMBER_FIELDS = tuple(c.key for c in _MEMBERS.c)
 
+
+def _attach_member(session, rows) -> Member | None:
+    """The member (and their roles) of `_MEMBER_ROWS`'s rows as objects of the session,
+    as the ORM's loading makes them (values straight into the instance, each with its
+    identity, nothing changed); None when the session holds that member already (then
+    the ORM loads it, keeping what the session holds)."""
+    first = rows[0]
+    key = (Member, (first.id,), None)
+    if key in session.identity_map:
+        return None
+    member = _NEW_MEMBER()
+    member.__dict__.update(zip(_MEMBER_FIELDS, first[:len(_MEMBER_FIELDS)], strict=True))
+    instance_state(member).key = key
+    roles = []
+    for row in rows:
+        if row.role is not None:
+            role = _NEW_ROLE()
+            role.__dict__.update(member_id=first.id, role=row.role, source=row.source,
+                                 member=member)
+            instance_state(role).key = (MemberRole, (first.id, row.role), None)
+            roles.append(role)
+    set_committed_value(member, "roles", roles)
+    session.add(member)  # persistent, unchanged (its roles with it)
+    return member
+
+
+_NEW_MEMBER = Member._sa_class_manager.new_instance
+_NEW_ROLE = MemberRole._sa_class_manager.new_instance
 
 # members holding any of some roles, with their roles (`with_roles`), built once
 _HOLDING_ROLES = (select(Member)
@@ -131,8 +168,11 @@ class MemberRepo(_Repo):
         stored as the bot may show them (one line, capped, never @-all)."""
         name = display_name(name)
         # the member and their roles in one statement
-        row = self.s.scalars(_MEMBER_WITH_ROLES, {"community_id": community_id,
-                                                  "external_id": external_id}).unique().first()
+        params = {"community_id": community_id, "external_id": external_id}
+        rows = self.s.connection().execute(_MEMBER_ROWS, params).all()
+        row = _attach_member(self.s, rows) if rows else None
+        if rows and row is None:
+            row = self.s.scalars(_MEMBER_WITH_ROLES, params).unique().first()
         if row is None:
             try:
                 with self.s.begin_nested():

@@ -52,7 +52,7 @@ class JobRepo(_Repo):
         for a `fresh` owner, created in this transaction), one insert of the new ones,
         and one UPDATE per kind of change. A row this session holds as an object is
         changed on the object instead (so the object stays true)."""
-        rows = {} if fresh else {row.key: row for row in self.s.execute(
+        rows = {} if fresh else {row.key: row for row in self._run(
             _JOBS_BY_KEY, {"keys": list(timers) + stale})}
         new = [{"key": key, "kind": kind, "due_at": due_at, "case_id": case_id,
                 "topic_id": topic_id, "data": {}, "state": "pending"}
@@ -82,16 +82,16 @@ class JobRepo(_Repo):
                 else:
                     cancelled.append(row.id)
         if moved:
-            self.s.execute(_MOVE_JOB, moved)
+            self._run(_MOVE_JOB, moved)
         for ids, state in ((revived, "pending"), (cancelled, "cancelled")):
             if ids:
-                self.s.execute(_SET_JOB_STATE, {"job_ids": ids, "new_state": state})
+                self._run(_SET_JOB_STATE, {"job_ids": ids, "new_state": state})
 
     def _insert_new(self, new: list[dict], case_id: int | None, topic_id: int | None) -> None:
         dialect = self.s.get_bind().dialect.name
         # one INSERT … VALUES (…), (…) … ON CONFLICT DO NOTHING RETURNING key, built once
         # (SQLAlchemy's "insertmanyvalues" batches the rows into one statement)
-        added = set(self.s.scalars(insert_new(dialect, _JOBS, ("key",), "key"), new)) \
+        added = set(self._run(insert_new(dialect, _JOBS, ("key",), "key"), new).scalars()) \
             if dialect in _UPSERT else set()
         for row in new:  # another process planned it first: move it as `plan` would
             if row["key"] not in added:

@@ -59,7 +59,7 @@ class TopicRepo(_TimelineRepo):
         memo = self.s.info.setdefault("live_topics", {})
         if group_id not in memo:
             # most groups have none: asked first in plain SQL, the rows loaded only if so
-            live = self.s.execute(_ANY_LIVE_TOPIC, {"group_id": group_id}).first()
+            live = self._run(_ANY_LIVE_TOPIC, {"group_id": group_id}).first()
             memo[group_id] = [] if live is None else \
                 list(self.s.scalars(_LIVE_TOPICS, {"group_id": group_id}))
         return memo[group_id]
