@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.orm import joinedload, lazyload, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member
 from storage.repositories.base import _TimelineRepo
@@ -17,6 +18,13 @@ _WHOLE_CASE = [joinedload(Case.complainants).joinedload(CaseComplainant.member)
 
 # candidates scanned for one match: their complainants are read only for the one taken
 _COMPLAINANTS_WHEN_ASKED = lazyload(Case.complainants)
+
+# a new case and a complainant written in plain SQL, built once (no unit of work)
+_CASES = Case.__table__
+_CASE_COLUMNS = tuple(c.key for c in _CASES.c)
+_INSERT_CASE = insert(_CASES).returning(*_CASES.c)
+_INSERT_COMPLAINANT = insert(CaseComplainant.__table__)
+_NEW_COMPLAINANT = CaseComplainant._sa_class_manager.new_instance
 
 # the hot path's reads, built once (their values come as parameters)
 _CASE_WHOLE = select(Case).where(Case.id == bindparam("case_id")).options(*_WHOLE_CASE)
@@ -79,8 +87,21 @@ class CaseRepo(_TimelineRepo):
     def add(self, case: Case) -> Case:
         if "complainants" not in case.__dict__:
             case.complainants = []  # a new case has none: no query to find that out
-        self.s.add(case)
-        self.s.flush()
+        given = case.__dict__
+        if instance_state(case).key is None and not given["complainants"] and \
+                "events" not in given and case not in self.s:
+            # one INSERT … RETURNING the row (defaults and id) instead of a flush; the
+            # object then holds what a flush leaves in it and joins the session as stored
+            row = self._run(_INSERT_CASE, {k: given[k] for k in _CASE_COLUMNS
+                                           if k in given}).one()
+            for key, value in zip(_CASE_COLUMNS, row, strict=True):
+                if key not in given:
+                    set_committed_value(case, key, value)
+            make_transient_to_detached(case)
+            self.s.add(case)
+        else:
+            self.s.add(case)
+            self.s.flush()
         self.s.info.setdefault("new_cases", set()).add(case.id)
         return case
 
@@ -110,9 +131,16 @@ class CaseRepo(_TimelineRepo):
     def add_complainant(self, case: Case, member: Member, now: datetime) -> bool:
         if any(c.member_id == member.id for c in case.complainants):
             return False
-        case.complainants.append(CaseComplainant(member_id=member.id, joined_at=now,
-                                                 member=member))
-        self.s.flush()
+        # one INSERT (no unit of work): the row as a flush would leave it, in the session
+        # and at the end of the case's complainants
+        self._run(_INSERT_COMPLAINANT, {"case_id": case.id, "member_id": member.id,
+                                        "joined_at": now})
+        row = _NEW_COMPLAINANT()
+        row.__dict__.update(case_id=case.id, member_id=member.id, joined_at=now,
+                            member=member, case=case)
+        instance_state(row).key = (CaseComplainant, (case.id, member.id), None)
+        self.s.add(row)
+        set_committed_value(case, "complainants", [*case.complainants, row])
         return True
 
     def remove_complainant(self, case: Case, member: Member) -> bool:
