@@ -107,7 +107,8 @@ class _TimelineRepo(_Repo):
         heard = self.s.info.get(EVENT_VIA)
         if heard:
             data["input"] = heard
-        owner.updated_at = at  # written with the owner's other changes, before the event
+        if owner.__dict__.get("updated_at") is not at:  # the very same time: no change
+            owner.updated_at = at  # written with the owner's other changes, before the event
         event = self._run(_event_insert(self.event.__table__), {
             self.owner_key: owner.id, "kind": kind, "actor_id": actor.id if actor else None,
             "at": at, "note": note, "data": data}).scalar_one()
