@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from bot.privacy import display_name
 from storage.models import Community, Group, InboundMessage, Member, MemberRole, RoleEvent
-from storage.repositories.base import ProcessCache, _Repo
+from storage.repositories.base import _UPSERT, ProcessCache, _Repo, insert_new
 
 
 class CommunityRepo(_Repo):
@@ -169,11 +169,26 @@ class MemberRepo(_Repo):
         name = display_name(name)
         # the member and their roles in one statement
         params = {"community_id": community_id, "external_id": external_id}
-        rows = self.s.connection().execute(_MEMBER_ROWS, params).all()
+        rows = self._run(_MEMBER_ROWS, params).all()
         row = _attach_member(self.s, rows) if rows else None
         if rows and row is None:
             row = self.s.scalars(_MEMBER_WITH_ROLES, params).unique().first()
-        if row is None:
+        dialect = self.s.get_bind().dialect.name
+        if row is None and dialect in _UPSERT:
+            # one INSERT … ON CONFLICT DO NOTHING RETURNING id (a concurrent creation
+            # wins quietly), the object made as stored, with no roles
+            values = {**params, "name": name or external_id, "first_seen_at": now,
+                      "roster_roles": None}
+            member_id = self._run(insert_new(dialect, _MEMBERS, ("community_id", "external_id"),
+                                             "id"), values).scalar()
+            if member_id is None:
+                return self.by_external(community_id, external_id)
+            row = _NEW_MEMBER()
+            row.__dict__.update(values, id=member_id)
+            instance_state(row).key = (Member, (member_id,), None)
+            set_committed_value(row, "roles", [])
+            self.s.add(row)
+        elif row is None:
             try:
                 with self.s.begin_nested():
                     row = Member(community_id=community_id, external_id=external_id,

@@ -63,7 +63,7 @@ class JobRepo(_Repo):
         revived: list[int] = []
         cancelled: list[int] = []
         for key, row in rows.items():
-            held = self.s.identity_map.get(self.s.identity_key(ScheduledJob, row.id))
+            held = self.s.identity_map.get((ScheduledJob, (row.id,), None))
             if key in timers:
                 due_at = timers[key][1]
                 if row.due_at != due_at:  # moved: it will fire (again) at the new time
