@@ -49,7 +49,8 @@ def _update_by_pk(table: Table):
 
 class Session(_Session):
     def flush(self, objects=None) -> None:
-        if objects is None and not self._flushing and self._flush_columns_only():
+        if objects is None and self.identity_map._modified and not self._flushing and \
+                self._flush_columns_only():
             return
         super().flush(objects)
 
