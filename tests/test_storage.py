@@ -184,3 +184,89 @@ def test_one_vocabulary_of_case_states_and_topic_steps():
     assert not set(OPEN_STATES) & set(FINISHED_STATES)
     assert tuple(texts.TOPIC_STEP_LABELS) == TOPIC_STEPS
     assert set(ACTIVE_STEPS) < set(TOPIC_STEPS)
+
+
+def _jobs(store) -> dict[str, tuple]:
+    from storage.models import ScheduledJob
+
+    with store.transaction() as repos:
+        return {j.key: (j.due_at, j.state, j.done_at)
+                for j in repos.session.query(ScheduledJob).all()}
+
+
+def test_plan_all_keeps_the_rules_of_plan(store):
+    """One INSERT … ON CONFLICT DO UPDATE and one UPDATE: a new timer is pending; one at
+    another time is moved (pending again, not done); one that fired at this very time
+    stays done; a cancelled one wanted again at the same time is pending; a stale one
+    still pending is cancelled, a stale one done stays done."""
+    from storage.models import ScheduledJob
+
+    t1, t2 = NOW + timedelta(hours=1), NOW + timedelta(hours=2)
+    with store.transaction() as repos:
+        repos.jobs.plan_all({"k:a": ("remind", t1), "k:b": ("remind", t1),
+                             "k:c": ("remind", t1), "k:d": ("remind", t1),
+                             "k:e": ("remind", t1)}, [], fresh=True)
+    assert {v[1] for v in _jobs(store).values()} == {"pending"}
+    with store.transaction() as repos:
+        held = {j.key: j for j in repos.session.query(ScheduledJob).all()}
+        repos.jobs.finish(held["k:b"], t1)
+        repos.jobs.finish(held["k:c"], t1)
+        repos.jobs.finish(held["k:e"], t1)
+        repos.jobs.cancel(["k:d"])
+    with store.transaction() as repos:
+        repos.jobs.plan_all({"k:a": ("remind", t2), "k:b": ("remind", t1),
+                             "k:c": ("remind", t2), "k:d": ("remind", t1)},
+                            ["k:e", "k:gone"])
+    jobs = _jobs(store)
+    assert jobs["k:a"] == (t2, "pending", None)  # moved
+    assert jobs["k:b"] == (t1, "done", t1)  # fired at this very time: stays done
+    assert jobs["k:c"] == (t2, "pending", None)  # fired, wanted again later
+    assert jobs["k:d"] == (t1, "pending", None)  # cancelled, wanted again
+    assert jobs["k:e"] == (t1, "done", t1)  # stale but done: left
+    with store.transaction() as repos:
+        repos.jobs.plan_all({}, ["k:a"])
+    assert _jobs(store)["k:a"][1] == "cancelled"
+
+
+def test_plan_all_brings_held_objects_in_line(store):
+    """A timer the session holds as an object shows the planned row afterwards, with no
+    change left to write."""
+    from storage.models import ScheduledJob
+
+    t1, t2 = NOW + timedelta(hours=1), NOW + timedelta(hours=2)
+    with store.transaction() as repos:
+        repos.jobs.plan_all({"h:a": ("remind", t1), "h:b": ("remind", t1)}, [], fresh=True)
+    with store.transaction() as repos:
+        held = {j.key: j for j in repos.session.query(ScheduledJob).all()}
+        repos.jobs.plan_all({"h:a": ("remind", t2)}, ["h:b"])
+        assert (held["h:a"].due_at, held["h:a"].state) == (t2, "pending")
+        assert held["h:b"].state == "cancelled"
+        assert not repos.session.dirty
+    jobs = _jobs(store)
+    assert (jobs["h:a"][:2], jobs["h:b"][1]) == ((t2, "pending"), "cancelled")
+
+
+def test_column_changes_flush_as_one_update(store):
+    """Plain column changes of stored rows go out as one UPDATE each (storage.session),
+    leave the objects clean, and a row gone meanwhile is a StaleDataError as with the
+    unit of work."""
+    from sqlalchemy import delete
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from storage.models import Member
+
+    with store.transaction() as repos:
+        member = repos.members.ensure("c1", "u-flush", "老王", NOW)
+    with store.transaction() as repos:
+        member = repos.members.ensure("c1", "u-flush", "老王", NOW)
+        member.name, member.roster_roles = "王师傅", "staff"
+        repos.session.flush()
+        assert not repos.session.dirty
+        assert repos.session.execute(text(
+            "SELECT name, roster_roles FROM members WHERE external_id = 'u-flush'")
+        ).one() == ("王师傅", "staff")
+    with pytest.raises(StaleDataError), store.transaction() as repos:
+        member = repos.members.ensure("c1", "u-flush", "老王", NOW)
+        repos.session.execute(delete(Member.__table__).where(Member.__table__.c.id == member.id))
+        member.name = "又改了"
+        repos.session.flush()
