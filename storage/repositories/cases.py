@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import joinedload, lazyload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
-from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member
+from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member, MemberRole
 from storage.repositories.base import _TimelineRepo
 
 _WHOLE_CASE = [joinedload(Case.complainants).joinedload(CaseComplainant.member)
@@ -28,6 +28,74 @@ _NEW_COMPLAINANT = CaseComplainant._sa_class_manager.new_instance
 
 # the hot path's reads, built once (their values come as parameters)
 _CASE_WHOLE = select(Case).where(Case.id == bindparam("case_id")).options(*_WHOLE_CASE)
+# the rows `_CASE_WHOLE` reads, in plain SQL: the case, each complainant, their member
+# and roles (made into objects by `_attach_case`)
+_COMPLAINANTS, _MEMBERS, _ROLES = (CaseComplainant.__table__, Member.__table__,
+                                   MemberRole.__table__)
+_MEMBER_COLUMNS = tuple(c.key for c in _MEMBERS.c)
+_CASE_ROWS = (select(*_CASES.c, _COMPLAINANTS.c.joined_at, *_MEMBERS.c, _ROLES.c.role,
+                     _ROLES.c.source)
+              .select_from(_CASES.outerjoin(_COMPLAINANTS,
+                                            _COMPLAINANTS.c.case_id == _CASES.c.id)
+                           .outerjoin(_MEMBERS, _MEMBERS.c.id == _COMPLAINANTS.c.member_id)
+                           .outerjoin(_ROLES, _ROLES.c.member_id == _MEMBERS.c.id))
+              .where(_CASES.c.id == bindparam("case_id"))
+              .order_by(_COMPLAINANTS.c.joined_at))
+_NEW_CASE = Case._sa_class_manager.new_instance
+_NEW_MEMBER = Member._sa_class_manager.new_instance
+_NEW_ROLE = MemberRole._sa_class_manager.new_instance
+
+
+def _attach_case(session, rows) -> Case | None:
+    """The case of `_CASE_ROWS`'s rows with its complainants, their members and roles, as
+    objects of the session made as the ORM's loading makes them (values straight into
+    the instances, each with its identity, nothing changed). None when the session holds
+    any of them already: then the ORM loads it, keeping what the session holds."""
+    n_case, n_member = len(_CASE_COLUMNS), len(_MEMBER_COLUMNS)
+    first = rows[0]
+    case_id = first[0]
+    held = session.identity_map
+    if (Case, (case_id,), None) in held:
+        return None
+    people: dict[int, tuple] = {}  # member id -> (joined_at, member values, roles)
+    for row in rows:
+        member_id = row[n_case + 1]
+        if member_id is None:
+            continue
+        if member_id not in people:
+            if (Member, (member_id,), None) in held or \
+                    (CaseComplainant, (case_id, member_id), None) in held:
+                return None
+            people[member_id] = (row[n_case], row[n_case + 1:n_case + 1 + n_member], [])
+        role = row[n_case + 1 + n_member]
+        if role is not None:
+            if (MemberRole, (member_id, role), None) in held:
+                return None
+            people[member_id][2].append((role, row[n_case + 2 + n_member]))
+    case = _NEW_CASE()
+    case.__dict__.update(zip(_CASE_COLUMNS, first[:n_case], strict=True))
+    instance_state(case).key = (Case, (case_id,), None)
+    complainants = []
+    for member_id, (joined_at, values, roles) in people.items():
+        member = _NEW_MEMBER()
+        member.__dict__.update(zip(_MEMBER_COLUMNS, values, strict=True))
+        instance_state(member).key = (Member, (member_id,), None)
+        held_roles = []
+        for role_name, source in roles:
+            role = _NEW_ROLE()
+            role.__dict__.update(member_id=member_id, role=role_name, source=source,
+                                 member=member)
+            instance_state(role).key = (MemberRole, (member_id, role_name), None)
+            held_roles.append(role)
+        set_committed_value(member, "roles", held_roles)
+        complainant = _NEW_COMPLAINANT()
+        complainant.__dict__.update(case_id=case_id, member_id=member_id,
+                                    joined_at=joined_at, member=member, case=case)
+        instance_state(complainant).key = (CaseComplainant, (case_id, member_id), None)
+        complainants.append(complainant)
+    set_committed_value(case, "complainants", complainants)
+    session.add(case)  # persistent, unchanged, with its complainants, members and roles
+    return case
 _JOINED_BY = (select(CaseComplainant.case_id)
               .where(CaseComplainant.member_id == bindparam("member_id")))
 _OPEN_IN_GROUP_SINCE = (select(Case)
@@ -78,8 +146,11 @@ class CaseRepo(_TimelineRepo):
         """The case with its complainants and their roles, in one statement."""
         if (Case, (entity_id,), None) in self.s.identity_map:  # held: no statement
             row = self.s.get(Case, entity_id, options=_WHOLE_CASE)
-        else:  # the statement `get` would build, built once
-            row = self.s.scalars(_CASE_WHOLE, {"case_id": entity_id}).unique().first()
+        else:  # the statement `get` would build, read in plain SQL
+            rows = self._run(_CASE_ROWS, {"case_id": entity_id}).all()
+            row = _attach_case(self.s, rows) if rows else None
+            if rows and row is None:  # some of it is held: the ORM keeps what is held
+                row = self.s.scalars(_CASE_WHOLE, {"case_id": entity_id}).unique().first()
         if row is not None and community_id is not None and row.community_id != community_id:
             return None
         return row

@@ -122,7 +122,9 @@ def _attach_member(session, rows) -> Member | None:
     the ORM loads it, keeping what the session holds)."""
     first = rows[0]
     key = (Member, (first.id,), None)
-    if key in session.identity_map:
+    held = session.identity_map
+    if key in held or any((MemberRole, (first.id, row.role), None) in held
+                          for row in rows if row.role is not None):
         return None
     member = _NEW_MEMBER()
     member.__dict__.update(zip(_MEMBER_FIELDS, first[:len(_MEMBER_FIELDS)], strict=True))
