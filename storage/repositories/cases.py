@@ -42,6 +42,40 @@ _CASE_ROWS = (select(*_CASES.c, _COMPLAINANTS.c.joined_at, *_MEMBERS.c, _ROLES.c
               .where(_CASES.c.id == bindparam("case_id"))
               .order_by(_COMPLAINANTS.c.joined_at))
 _NEW_CASE = Case._sa_class_manager.new_instance
+# a sender's own open cases (`open_raised_in_group`, mostly none or one): their columns
+# in plain SQL, made into objects by `_attach_cases` (for many rows the ORM's loading
+# costs the same)
+_OPEN_ROWS_RAISED_IN_GROUP = (select(*_CASES.c)
+                              .where(_CASES.c.group_id == bindparam("group_id"),
+                                     _CASES.c.state.in_(OPEN_STATES),
+                                     _CASES.c.opened_at >= bindparam("since"),
+                                     _CASES.c.id.in_(
+                                         select(_COMPLAINANTS.c.case_id).where(
+                                             _COMPLAINANTS.c.member_id
+                                             == bindparam("member_id"))))
+                              .order_by(_CASES.c.id.desc()))
+
+
+def _attach_cases(session, rows) -> list[Case] | None:
+    """Cases from rows of all their columns, as objects of the session made as the ORM's
+    loading makes them (a held case is taken as held); their complainants are read when
+    asked. None when a held case has some column unloaded (then the ORM loads them)."""
+    found = []
+    held = session.identity_map
+    for row in rows:
+        key = (Case, (row[0],), None)
+        case = held.get(key)
+        if case is not None:
+            if any(k not in case.__dict__ for k in _CASE_COLUMNS):
+                return None
+            found.append(case)
+            continue
+        case = _NEW_CASE()
+        case.__dict__.update(zip(_CASE_COLUMNS, row, strict=True))
+        instance_state(case).key = key
+        found.append(case)
+    session.add_all([c for c in found if c not in session])  # persistent, unchanged
+    return found
 _NEW_MEMBER = Member._sa_class_manager.new_instance
 _NEW_ROLE = MemberRole._sa_class_manager.new_instance
 
@@ -246,8 +280,10 @@ class CaseRepo(_TimelineRepo):
                              ) -> list[Case]:
         """Open cases in the group the member complained about (raised or joined) since
         `since`, newest first."""
-        return list(self.s.scalars(_OPEN_RAISED_IN_GROUP, {
-            "group_id": group_id, "since": since, "member_id": member_id}))
+        params = {"group_id": group_id, "since": since, "member_id": member_id}
+        found = _attach_cases(self.s, self._run(_OPEN_ROWS_RAISED_IN_GROUP, params).all())
+        return found if found is not None else \
+            list(self.s.scalars(_OPEN_RAISED_IN_GROUP, params))
 
     def resolved_for_complainant(self, community_id: str, member_id: int) -> list[Case]:
         """Cases awaiting this complainant's rating."""
