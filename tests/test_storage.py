@@ -270,3 +270,24 @@ def test_column_changes_flush_as_one_update(store):
         repos.session.execute(delete(Member.__table__).where(Member.__table__.c.id == member.id))
         member.name = "又改了"
         repos.session.flush()
+
+
+def test_journal_commits_without_waiting_for_the_disk_on_postgresql(store):
+    """The hot path's journal (answered only after the handling commits) sets
+    synchronous_commit off for its own transaction, in the INSERT itself; the next
+    transaction waits for the disk again."""
+    from storage.repositories.messages import journal_row
+
+    engine = store._bind
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    fields = {"channel": "bridge", "msg_id": "m-async", "group_id": "g1", "sender_id": "u1",
+              "sender_name": "", "text": "你好", "payload": {}, "sent_at": NOW,
+              "received_at": NOW, "status": "received"}
+    with engine.begin() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        assert journal_row(conn, fields, flushed_by_next=True) is not None
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        assert journal_row(conn, fields, flushed_by_next=True) is None  # a duplicate
+    with engine.begin() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
