@@ -42,9 +42,10 @@ _CASE_ROWS = (select(*_CASES.c, _COMPLAINANTS.c.joined_at, *_MEMBERS.c, _ROLES.c
               .where(_CASES.c.id == bindparam("case_id"))
               .order_by(_COMPLAINANTS.c.joined_at))
 _NEW_CASE = Case._sa_class_manager.new_instance
-# a sender's own open cases (`open_raised_in_group`, mostly none or one): their columns
-# in plain SQL, made into objects by `_attach_cases` (for many rows the ORM's loading
-# costs the same)
+# a sender's own open cases (`open_raised_in_group`) and cases awaiting their rating
+# (`resolved_for_complainant`), mostly none or one: their columns in plain SQL, made into
+# objects by `_attach_cases` (for many rows the ORM's loading costs the same); their
+# complainants are read when asked
 _OPEN_ROWS_RAISED_IN_GROUP = (select(*_CASES.c)
                               .where(_CASES.c.group_id == bindparam("group_id"),
                                      _CASES.c.state.in_(OPEN_STATES),
@@ -54,6 +55,16 @@ _OPEN_ROWS_RAISED_IN_GROUP = (select(*_CASES.c)
                                              _COMPLAINANTS.c.member_id
                                              == bindparam("member_id"))))
                               .order_by(_CASES.c.id.desc()))
+
+
+_RESOLVED_ROWS_FOR_COMPLAINANT = (select(*_CASES.c)
+                                  .where(_CASES.c.community_id == bindparam("community_id"),
+                                         _CASES.c.state == "resolved",
+                                         _CASES.c.id.in_(
+                                             select(_COMPLAINANTS.c.case_id).where(
+                                                 _COMPLAINANTS.c.member_id
+                                                 == bindparam("member_id"))))
+                                  .order_by(_CASES.c.resolved_at.desc()))
 
 
 def _attach_cases(session, rows) -> list[Case] | None:
@@ -287,8 +298,10 @@ class CaseRepo(_TimelineRepo):
 
     def resolved_for_complainant(self, community_id: str, member_id: int) -> list[Case]:
         """Cases awaiting this complainant's rating."""
-        return list(self.s.scalars(_RESOLVED_FOR_COMPLAINANT, {
-            "community_id": community_id, "member_id": member_id}))
+        params = {"community_id": community_id, "member_id": member_id}
+        found = _attach_cases(self.s, self._run(_RESOLVED_ROWS_FOR_COMPLAINANT, params).all())
+        return found if found is not None else \
+            list(self.s.scalars(_RESOLVED_FOR_COMPLAINANT, params))
 
     def open_assigned_to(self, community_id: str, member_id: int) -> list[Case]:
         return list(self.s.scalars(

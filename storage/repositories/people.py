@@ -145,12 +145,36 @@ def _attach_member(session, rows) -> Member | None:
 _NEW_MEMBER = Member._sa_class_manager.new_instance
 _NEW_ROLE = MemberRole._sa_class_manager.new_instance
 
-# members holding any of some roles, with their roles (`with_roles`), built once
+# members holding any of some roles, with their roles (`with_roles`), built once; and
+# the same rows in plain SQL (made into objects by `_attach_members`)
+_HOLDERS = (select(_ROLES.c.member_id)
+            .where(_ROLES.c.role.in_(bindparam("roles", expanding=True))))
 _HOLDING_ROLES = (select(Member)
                   .where(Member.community_id == bindparam("community_id"),
-                         Member.id.in_(select(MemberRole.member_id).where(
-                             MemberRole.role.in_(bindparam("roles", expanding=True)))))
+                         Member.id.in_(_HOLDERS))
                   .options(joinedload(Member.roles)).order_by(Member.id))
+_HOLDING_ROWS = (select(*_MEMBERS.c, _ROLES.c.role, _ROLES.c.source)
+                 .select_from(_MEMBERS.outerjoin(_ROLES, _ROLES.c.member_id == _MEMBERS.c.id))
+                 .where(_MEMBERS.c.community_id == bindparam("community_id"),
+                        _MEMBERS.c.id.in_(_HOLDERS))
+                 .order_by(_MEMBERS.c.id))
+
+
+def _attach_members(session, rows) -> list[Member] | None:
+    """Members (each with their roles) of rows like `_MEMBER_ROWS`'s, in their order, as
+    `_attach_member` makes them; None when the session holds any of them (or their
+    roles) already: then the ORM loads them, keeping what the session holds."""
+    by_member: dict[int, list] = {}
+    held = session.identity_map
+    for row in rows:
+        if row.id not in by_member:
+            if (Member, (row.id,), None) in held:
+                return None
+            by_member[row.id] = []
+        if row.role is not None and (MemberRole, (row.id, row.role), None) in held:
+            return None
+        by_member[row.id].append(row)
+    return [_attach_member(session, member_rows) for member_rows in by_member.values()]
 
 
 class MemberRepo(_Repo):
@@ -247,8 +271,10 @@ class MemberRepo(_Repo):
             return []
         memo = self.s.info.setdefault("members_with_roles", {})
         if key not in memo:
-            memo[key] = list(self.s.scalars(_HOLDING_ROLES, {
-                "community_id": community_id, "roles": sorted(key[1])}).unique())
+            params = {"community_id": community_id, "roles": sorted(key[1])}
+            found = _attach_members(self.s, self._run(_HOLDING_ROWS, params).all())
+            memo[key] = found if found is not None else \
+                list(self.s.scalars(_HOLDING_ROLES, params).unique())
         return list(memo[key])
 
     def _roles_changed(self) -> None:
