@@ -67,7 +67,7 @@ class Store:
         if fields["group_id"] not in self.cache.groups or self._bind is None:
             return False
         held = getattr(self._held, "conn", None)
-        if held is not None:
+        if held is not None and not held.in_transaction():
             with self._turns, held.begin():
                 return journal_row(held, fields, flushed_by_next=flushed_by_next)
         with self._turns, self._bind.begin() as conn:
@@ -77,6 +77,8 @@ class Store:
     def transaction(self) -> Iterator[Repos]:
         with self._turns:
             held = getattr(self._held, "conn", None)
+            if held is not None and held.in_transaction():
+                held = None  # a transaction inside another: its own connection, as before
             session = self._sessions() if held is None else self._sessions(bind=held)
             try:
                 yield Repos(session, self.cache)
