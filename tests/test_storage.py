@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from storage.db import make_engine, make_session_factory, migrate
 from storage.repositories import Store
@@ -291,3 +291,47 @@ def test_journal_commits_without_waiting_for_the_disk_on_postgresql(store):
         assert journal_row(conn, fields, flushed_by_next=True) is None  # a duplicate
     with engine.begin() as conn:
         assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+
+
+def test_cases_read_in_plain_sql_match_the_orm(store):
+    """A case read by id (storage.repositories.cases: plain SQL made into objects) is
+    what the ORM's loading gives: its complainants in order with their roles, its
+    timeline with each actor and their roles, nothing left to write; held objects stay."""
+    from storage.models import Case, CaseComplainant, CaseEvent, Member
+    from storage.repositories.cases import _WHOLE_CASE
+
+    with store.transaction() as repos:
+        zhang = repos.members.ensure("c1", "u-zhang", "张阿姨", NOW)
+        wang = repos.members.ensure("c1", "u-wang", "王师傅", NOW)
+        repos.members.replace_roles(wang, ["staff", "grid_worker"], "config")
+        case = repos.cases.add(Case(
+            community_id="c1", group_id="g1", category="lighting", text="灯坏了",
+            complainant_id=zhang.id, opened_at=NOW, respond_by=NOW, resolve_by=NOW,
+            updated_at=NOW))
+        repos.cases.add_complainant(case, zhang, NOW)
+        repos.cases.add_complainant(case, wang, NOW + timedelta(minutes=1))
+        repos.cases.add_event(case, "opened", zhang, NOW, note="灯坏了")
+        repos.cases.add_event(case, "progress", wang, NOW, note="马上到")
+        case_id = case.id
+
+    def seen(c, events):
+        return ([(x.member_id, x.member.name, sorted(x.member.role_codes))
+                 for x in c.complainants],
+                [(e.kind, e.actor.name, sorted(e.actor.role_codes)) for e in events])
+
+    with store.transaction() as repos:
+        orm = repos.session.get(Case, case_id, options=_WHOLE_CASE)
+        expected = seen(orm, list(repos.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))))
+    with store.transaction() as repos:
+        case = repos.cases.get(case_id)
+        assert seen(case, repos.cases.events(case_id)) == expected
+        assert repos.cases.latest_event(case_id, "progress").note == "马上到"
+        assert not repos.session.dirty and not repos.session.new
+        assert all(isinstance(x, CaseComplainant) and x.case is case for x in case.complainants)
+    with store.transaction() as repos:  # the sender held first: taken as held
+        sender = repos.members.ensure("c1", "u-zhang", "张阿姨", NOW)
+        case = repos.cases.get(case_id)
+        assert case.complainants[0].member is sender
+        assert seen(case, repos.cases.events(case_id)) == expected
+        assert repos.session.get(Member, sender.id) is sender

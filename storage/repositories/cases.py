@@ -67,6 +67,75 @@ _RESOLVED_ROWS_FOR_COMPLAINANT = (select(*_CASES.c)
                                   .order_by(_CASES.c.resolved_at.desc()))
 
 
+# a case's events (all, or the newest of a kind) with their actors and the actors' roles,
+# in one statement of plain SQL (the ORM reads the roles in a second one), made into
+# objects by `_attach_events`
+_EVENTS = CaseEvent.__table__
+_EVENT_COLUMNS = tuple(c.key for c in _EVENTS.c)
+_EVENT_ROWS = (select(*_EVENTS.c, *_MEMBERS.c, _ROLES.c.role, _ROLES.c.source)
+               .select_from(_EVENTS.outerjoin(_MEMBERS, _MEMBERS.c.id == _EVENTS.c.actor_id)
+                            .outerjoin(_ROLES, _ROLES.c.member_id == _MEMBERS.c.id)))
+_LATEST_EVENT_ROWS = _EVENT_ROWS.where(
+    _EVENTS.c.id == select(func.max(_EVENTS.c.id))
+    .where(_EVENTS.c.case_id == bindparam("case_id"), _EVENTS.c.kind == bindparam("kind"))
+    .scalar_subquery())
+_EVENTS_ROWS_OF_CASE = (_EVENT_ROWS.where(_EVENTS.c.case_id == bindparam("case_id"))
+                        .order_by(_EVENTS.c.id))
+_EVENTS_OF_CASE = (select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id"))
+                   .order_by(CaseEvent.id))
+_NEW_EVENT = CaseEvent._sa_class_manager.new_instance
+
+
+def _attach_events(session, rows) -> list[CaseEvent] | None:
+    """The events of `_EVENT_ROWS`'s rows (in their order) with their actors and the
+    actors' roles as objects of the session, as the ORM's loading makes them; None when
+    the session holds any of them (then the ORM loads them)."""
+    n_event, n_member = len(_EVENT_COLUMNS), len(_MEMBER_COLUMNS)
+    held = session.identity_map
+    events: dict[int, CaseEvent] = {}
+    actors: dict[int, tuple] = {}  # id -> (member, new roles, their names); None: held
+    for row in rows:
+        event_id, actor_id = row[0], row[n_event]
+        if actor_id is not None:
+            if actor_id not in actors:
+                actor = held.get((Member, (actor_id,), None))
+                if actor is not None:  # held with its roles: taken as held
+                    if any(k not in actor.__dict__ for k in (*_MEMBER_COLUMNS, "roles")):
+                        return None
+                    actors[actor_id] = (actor, None, None)
+                else:
+                    actor = _NEW_MEMBER()
+                    actor.__dict__.update(zip(_MEMBER_COLUMNS,
+                                              row[n_event:n_event + n_member], strict=True))
+                    instance_state(actor).key = (Member, (actor_id,), None)
+                    actors[actor_id] = (actor, [], set())
+            actor, roles, names = actors[actor_id]
+            name = row[n_event + n_member]
+            if roles is not None and name is not None and name not in names:
+                if (MemberRole, (actor_id, name), None) in held:
+                    return None
+                role = _NEW_ROLE()
+                role.__dict__.update(member_id=actor_id, role=name,
+                                     source=row[n_event + n_member + 1], member=actor)
+                instance_state(role).key = (MemberRole, (actor_id, name), None)
+                roles.append(role)
+                names.add(name)
+        if event_id not in events:
+            if (CaseEvent, (event_id,), None) in held:
+                return None
+            event = _NEW_EVENT()
+            event.__dict__.update(zip(_EVENT_COLUMNS, row[:n_event], strict=True),
+                                  actor=actors[actor_id][0] if actor_id is not None else None)
+            instance_state(event).key = (CaseEvent, (event_id,), None)
+            events[event_id] = event
+    for actor, roles, _names in actors.values():
+        if roles is not None:
+            set_committed_value(actor, "roles", roles)
+    found = list(events.values())
+    session.add_all(found)  # persistent, unchanged (their actors and roles with them)
+    return found
+
+
 def _attach_cases(session, rows) -> list[Case] | None:
     """Cases from rows of all their columns, as objects of the session made as the ORM's
     loading makes them (a held case is taken as held); their complainants are read when
@@ -94,26 +163,33 @@ _NEW_ROLE = MemberRole._sa_class_manager.new_instance
 def _attach_case(session, rows) -> Case | None:
     """The case of `_CASE_ROWS`'s rows with its complainants, their members and roles, as
     objects of the session made as the ORM's loading makes them (values straight into
-    the instances, each with its identity, nothing changed). None when the session holds
-    any of them already: then the ORM loads it, keeping what the session holds."""
+    the instances, each with its identity, nothing changed); a member the session holds
+    with their roles is taken as held. None when it holds the case, a complainant row, a
+    member without their roles or a role: then the ORM loads it, keeping what is held."""
     n_case, n_member = len(_CASE_COLUMNS), len(_MEMBER_COLUMNS)
     first = rows[0]
     case_id = first[0]
     held = session.identity_map
     if (Case, (case_id,), None) in held:
         return None
-    people: dict[int, tuple] = {}  # member id -> (joined_at, member values, roles)
+    # member id -> (joined_at, member values, roles to make, the member if held)
+    people: dict[int, tuple] = {}
     for row in rows:
         member_id = row[n_case + 1]
         if member_id is None:
             continue
         if member_id not in people:
-            if (Member, (member_id,), None) in held or \
-                    (CaseComplainant, (case_id, member_id), None) in held:
+            if (CaseComplainant, (case_id, member_id), None) in held:
                 return None
-            people[member_id] = (row[n_case], row[n_case + 1:n_case + 1 + n_member], [])
+            member = held.get((Member, (member_id,), None))
+            if member is not None and \
+                    any(k not in member.__dict__ for k in (*_MEMBER_COLUMNS, "roles")):
+                return None
+            # a member held with their roles is taken as held (as the ORM does)
+            people[member_id] = (row[n_case], row[n_case + 1:n_case + 1 + n_member],
+                                 None if member is not None else [], member)
         role = row[n_case + 1 + n_member]
-        if role is not None:
+        if role is not None and people[member_id][2] is not None:
             if (MemberRole, (member_id, role), None) in held:
                 return None
             people[member_id][2].append((role, row[n_case + 2 + n_member]))
@@ -121,18 +197,19 @@ def _attach_case(session, rows) -> Case | None:
     case.__dict__.update(zip(_CASE_COLUMNS, first[:n_case], strict=True))
     instance_state(case).key = (Case, (case_id,), None)
     complainants = []
-    for member_id, (joined_at, values, roles) in people.items():
-        member = _NEW_MEMBER()
-        member.__dict__.update(zip(_MEMBER_COLUMNS, values, strict=True))
-        instance_state(member).key = (Member, (member_id,), None)
-        held_roles = []
-        for role_name, source in roles:
-            role = _NEW_ROLE()
-            role.__dict__.update(member_id=member_id, role=role_name, source=source,
-                                 member=member)
-            instance_state(role).key = (MemberRole, (member_id, role_name), None)
-            held_roles.append(role)
-        set_committed_value(member, "roles", held_roles)
+    for member_id, (joined_at, values, roles, member) in people.items():
+        if member is None:
+            member = _NEW_MEMBER()
+            member.__dict__.update(zip(_MEMBER_COLUMNS, values, strict=True))
+            instance_state(member).key = (Member, (member_id,), None)
+            made_roles = []
+            for role_name, source in roles:
+                role = _NEW_ROLE()
+                role.__dict__.update(member_id=member_id, role=role_name, source=source,
+                                     member=member)
+                instance_state(role).key = (MemberRole, (member_id, role_name), None)
+                made_roles.append(role)
+            set_committed_value(member, "roles", made_roles)
         complainant = _NEW_COMPLAINANT()
         complainant.__dict__.update(case_id=case_id, member_id=member_id,
                                     joined_at=joined_at, member=member, case=case)
@@ -141,6 +218,8 @@ def _attach_case(session, rows) -> Case | None:
     set_committed_value(case, "complainants", complainants)
     session.add(case)  # persistent, unchanged, with its complainants, members and roles
     return case
+
+
 _JOINED_BY = (select(CaseComplainant.case_id)
               .where(CaseComplainant.member_id == bindparam("member_id")))
 _OPEN_IN_GROUP_SINCE = (select(Case)
@@ -347,7 +426,19 @@ class CaseRepo(_TimelineRepo):
                               .order_by(Case.id)).first()
 
     def latest_event(self, case_id: int, kind: str) -> CaseEvent | None:
-        return self.s.scalar(_LATEST_EVENT, {"case_id": case_id, "kind": kind})
+        params = {"case_id": case_id, "kind": kind}
+        rows = self._run(_LATEST_EVENT_ROWS, params).all()
+        if not rows:
+            return None
+        found = _attach_events(self.s, rows)
+        return found[0] if found is not None else self.s.scalar(_LATEST_EVENT, params)
+
+    def events(self, owner_id: int) -> list[CaseEvent]:
+        """The case's timeline, oldest first, with each actor and their roles."""
+        rows = self._run(_EVENTS_ROWS_OF_CASE, {"case_id": owner_id}).all()
+        found = _attach_events(self.s, rows)
+        return found if found is not None else \
+            list(self.s.scalars(_EVENTS_OF_CASE, {"case_id": owner_id}))
 
     def overdue(self, community_id: str, now: datetime, limit: int = 50) -> list[Case]:
         """Open cases past their response (unacknowledged) or resolution deadline."""
