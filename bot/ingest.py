@@ -174,7 +174,7 @@ def handle(app: Application, inbound_id: int, *, inline: bool,
             group = repos.groups.known(msg.group_id)
             community = community_of(app.config, group.community_id)
             member = repos.members.ensure(community.id, msg.sender_id, msg.sender_name,
-                                          msg.sent_at)
+                                          msg.sent_at, group_id=group.id)
             ctx = Context(config=app.config, classifier=app.classifier(community.id),
                           repos=repos, msg=msg, inbound=row, group=group,
                           community=community, member=member, now=msg.sent_at,

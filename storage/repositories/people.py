@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from bot.privacy import display_name
 from storage.models import Community, Group, InboundMessage, Member, MemberRole, RoleEvent
 from storage.repositories.base import _UPSERT, ProcessCache, _Repo, insert_new
+from storage.repositories.topics import ANY_LIVE_TOPIC_COLUMN, TopicRepo
 
 
 class CommunityRepo(_Repo):
@@ -113,6 +114,9 @@ _MEMBER_ROWS = (select(*_MEMBERS.c, _ROLES.c.role, _ROLES.c.source)
                 .where(_MEMBERS.c.community_id == bindparam("community_id"),
                        _MEMBERS.c.external_id == bindparam("external_id")))
 _MEMBER_FIELDS = tuple(c.key for c in _MEMBERS.c)
+# the same, with whether the group of the message has a live topic (asked by every
+# message's listeners): one statement instead of two
+_MEMBER_ROWS_AND_TOPICS = _MEMBER_ROWS.add_columns(ANY_LIVE_TOPIC_COLUMN)
 
 
 def _attach_member(session, rows) -> Member | None:
@@ -189,13 +193,22 @@ class MemberRepo(_Repo):
         return self.s.scalar(select(Member).where(
             Member.community_id == community_id, Member.external_id == external_id))
 
-    def ensure(self, community_id: str, external_id: str, name: str, now: datetime) -> Member:
+    def ensure(self, community_id: str, external_id: str, name: str, now: datetime,
+               group_id: str | None = None) -> Member:
         """The member for a sender, created as a resident on first sight.  Names are
-        stored as the bot may show them (one line, capped, never @-all)."""
+        stored as the bot may show them (one line, capped, never @-all). `group_id`: the
+        group the sender writes in; whether it has a live topic is asked in the same
+        statement (for `TopicRepo`)."""
         name = display_name(name)
         # the member and their roles in one statement
         params = {"community_id": community_id, "external_id": external_id}
-        rows = self._run(_MEMBER_ROWS, params).all()
+        if group_id is None:
+            rows = self._run(_MEMBER_ROWS, params).all()
+        else:
+            rows = self._run(_MEMBER_ROWS_AND_TOPICS, {**params, "live_group_id": group_id}
+                             ).all()
+            if rows and rows[0].live_topic is None:
+                TopicRepo.none_live(self.s, group_id)
         row = _attach_member(self.s, rows) if rows else None
         if rows and row is None:
             row = self.s.scalars(_MEMBER_WITH_ROLES, params).unique().first()
