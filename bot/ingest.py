@@ -57,11 +57,16 @@ class ReceiveResult:
 def receive(app: Application, msg: IncomingMessage, *, inline: bool = True) -> ReceiveResult:
     """Journal, keep its photos, dispatch and answer one message; replies come back
     inline (or, `inline=False`, all go out through the outbox)."""
+    if not msg.images:  # one pooled connection for both transactions
+        with app.store.one_connection():
+            inbound_id = journal(app, msg, answered_after_handling=True)
+            if inbound_id is None:
+                return ReceiveResult(duplicate=True)
+            return ReceiveResult(replies=handle(app, inbound_id, inline=inline, msg=msg))
     inbound_id = journal(app, msg, answered_after_handling=True)
     if inbound_id is None:
         return ReceiveResult(duplicate=True)
-    if msg.images:
-        store_photos(app, inbound_id, msg)
+    store_photos(app, inbound_id, msg)  # fetched with no connection held
     return ReceiveResult(replies=handle(app, inbound_id, inline=inline, msg=msg))
 
 
@@ -169,7 +174,7 @@ def handle(app: Application, inbound_id: int, *, inline: bool,
             group = repos.groups.known(msg.group_id)
             community = community_of(app.config, group.community_id)
             member = repos.members.ensure(community.id, msg.sender_id, msg.sender_name,
-                                          msg.sent_at)
+                                          msg.sent_at, group_id=group.id)
             ctx = Context(config=app.config, classifier=app.classifier(community.id),
                           repos=repos, msg=msg, inbound=row, group=group,
                           community=community, member=member, now=msg.sent_at,

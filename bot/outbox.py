@@ -61,12 +61,17 @@ def queue_posts(repos: Repos, posts: list[Outgoing], *, group: Group, now: datet
     # order) under a lock on the group row, so ids are given in commit order.
     # cards where the channel shows them; private case cards for the pinged staff
     posts = plan_cards(repos, config, posts, group=group, now=now, in_reply_to=in_reply_to)
-    repos.groups.lock(sorted({post.group_id or group.id for post in posts}))
+    targets = [repos.groups.known(post.group_id) if post.group_id else group for post in posts]
+    # only answers in the conversation itself go back inline; a post aimed at another
+    # group (a private note to an assignee) is delivered through the outbox
+    inline_here = [inline and target.id == group.id for target in targets]
+    # an inline answer is never delivered from the outbox: only the groups that get
+    # posts to deliver are locked
+    repos.groups.lock(sorted({post.group_id or group.id
+                              for post, here in zip(posts, inline_here, strict=True)
+                              if not here}))
     for index, post in enumerate(posts):
-        target = repos.groups.known(post.group_id) if post.group_id else group
-        # only answers in the conversation itself go back inline; a post aimed at another
-        # group (a private note to an assignee) is delivered through the outbox
-        here = inline and target.id == group.id
+        target, here = targets[index], inline_here[index]
         key = post.key or f"reply:{in_reply_to}:{index}"
         names = [display_name(m.name, m.member_id) for m in post.mentions]
         text = mask_private(no_everyone(texts.with_mentions(post.text, names)))

@@ -136,7 +136,10 @@ def _mask_inside(run: str) -> str:
 def mask_private(text: str) -> str:
     """The text with every private number masked (see the module docstring)."""
     def digit_run(match: re.Match) -> str:
-        return _mask_run(match.string, match, _digits(match.group(0)))
+        run = match.group(0)
+        if len(run) < TRUNCATED_MIN:  # too few digits for any private number (#12, 3号楼)
+            return run
+        return _mask_run(match.string, match, _digits(run))
 
     return _RUN.sub(digit_run, _PIECE.sub(digit_run, text))
 

@@ -11,7 +11,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
+
+from storage.session import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -49,7 +51,7 @@ def _sqlite_begin(conn) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    return sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

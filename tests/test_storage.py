@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from storage.db import make_engine, make_session_factory, migrate
 from storage.repositories import Store
@@ -184,3 +184,154 @@ def test_one_vocabulary_of_case_states_and_topic_steps():
     assert not set(OPEN_STATES) & set(FINISHED_STATES)
     assert tuple(texts.TOPIC_STEP_LABELS) == TOPIC_STEPS
     assert set(ACTIVE_STEPS) < set(TOPIC_STEPS)
+
+
+def _jobs(store) -> dict[str, tuple]:
+    from storage.models import ScheduledJob
+
+    with store.transaction() as repos:
+        return {j.key: (j.due_at, j.state, j.done_at)
+                for j in repos.session.query(ScheduledJob).all()}
+
+
+def test_plan_all_keeps_the_rules_of_plan(store):
+    """One INSERT … ON CONFLICT DO UPDATE and one UPDATE: a new timer is pending; one at
+    another time is moved (pending again, not done); one that fired at this very time
+    stays done; a cancelled one wanted again at the same time is pending; a stale one
+    still pending is cancelled, a stale one done stays done."""
+    from storage.models import ScheduledJob
+
+    t1, t2 = NOW + timedelta(hours=1), NOW + timedelta(hours=2)
+    with store.transaction() as repos:
+        repos.jobs.plan_all({"k:a": ("remind", t1), "k:b": ("remind", t1),
+                             "k:c": ("remind", t1), "k:d": ("remind", t1),
+                             "k:e": ("remind", t1)}, [], fresh=True)
+    assert {v[1] for v in _jobs(store).values()} == {"pending"}
+    with store.transaction() as repos:
+        held = {j.key: j for j in repos.session.query(ScheduledJob).all()}
+        repos.jobs.finish(held["k:b"], t1)
+        repos.jobs.finish(held["k:c"], t1)
+        repos.jobs.finish(held["k:e"], t1)
+        repos.jobs.cancel(["k:d"])
+    with store.transaction() as repos:
+        repos.jobs.plan_all({"k:a": ("remind", t2), "k:b": ("remind", t1),
+                             "k:c": ("remind", t2), "k:d": ("remind", t1)},
+                            ["k:e", "k:gone"])
+    jobs = _jobs(store)
+    assert jobs["k:a"] == (t2, "pending", None)  # moved
+    assert jobs["k:b"] == (t1, "done", t1)  # fired at this very time: stays done
+    assert jobs["k:c"] == (t2, "pending", None)  # fired, wanted again later
+    assert jobs["k:d"] == (t1, "pending", None)  # cancelled, wanted again
+    assert jobs["k:e"] == (t1, "done", t1)  # stale but done: left
+    with store.transaction() as repos:
+        repos.jobs.plan_all({}, ["k:a"])
+    assert _jobs(store)["k:a"][1] == "cancelled"
+
+
+def test_plan_all_brings_held_objects_in_line(store):
+    """A timer the session holds as an object shows the planned row afterwards, with no
+    change left to write."""
+    from storage.models import ScheduledJob
+
+    t1, t2 = NOW + timedelta(hours=1), NOW + timedelta(hours=2)
+    with store.transaction() as repos:
+        repos.jobs.plan_all({"h:a": ("remind", t1), "h:b": ("remind", t1)}, [], fresh=True)
+    with store.transaction() as repos:
+        held = {j.key: j for j in repos.session.query(ScheduledJob).all()}
+        repos.jobs.plan_all({"h:a": ("remind", t2)}, ["h:b"])
+        assert (held["h:a"].due_at, held["h:a"].state) == (t2, "pending")
+        assert held["h:b"].state == "cancelled"
+        assert not repos.session.dirty
+    jobs = _jobs(store)
+    assert (jobs["h:a"][:2], jobs["h:b"][1]) == ((t2, "pending"), "cancelled")
+
+
+def test_column_changes_flush_as_one_update(store):
+    """Plain column changes of stored rows go out as one UPDATE each (storage.session),
+    leave the objects clean, and a row gone meanwhile is a StaleDataError as with the
+    unit of work."""
+    from sqlalchemy import delete
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from storage.models import Member
+
+    with store.transaction() as repos:
+        member = repos.members.ensure("c1", "u-flush", "老王", NOW)
+    with store.transaction() as repos:
+        member = repos.members.ensure("c1", "u-flush", "老王", NOW)
+        member.name, member.roster_roles = "王师傅", "staff"
+        repos.session.flush()
+        assert not repos.session.dirty
+        assert repos.session.execute(text(
+            "SELECT name, roster_roles FROM members WHERE external_id = 'u-flush'")
+        ).one() == ("王师傅", "staff")
+    with pytest.raises(StaleDataError), store.transaction() as repos:
+        member = repos.members.ensure("c1", "u-flush", "老王", NOW)
+        repos.session.execute(delete(Member.__table__).where(Member.__table__.c.id == member.id))
+        member.name = "又改了"
+        repos.session.flush()
+
+
+def test_journal_commits_without_waiting_for_the_disk_on_postgresql(store):
+    """The hot path's journal (answered only after the handling commits) sets
+    synchronous_commit off for its own transaction, in the INSERT itself; the next
+    transaction waits for the disk again."""
+    from storage.repositories.messages import journal_row
+
+    engine = store._bind
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    fields = {"channel": "bridge", "msg_id": "m-async", "group_id": "g1", "sender_id": "u1",
+              "sender_name": "", "text": "你好", "payload": {}, "sent_at": NOW,
+              "received_at": NOW, "status": "received"}
+    with engine.begin() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        assert journal_row(conn, fields, flushed_by_next=True) is not None
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        assert journal_row(conn, fields, flushed_by_next=True) is None  # a duplicate
+    with engine.begin() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+
+
+def test_cases_read_in_plain_sql_match_the_orm(store):
+    """A case read by id (storage.repositories.cases: plain SQL made into objects) is
+    what the ORM's loading gives: its complainants in order with their roles, its
+    timeline with each actor and their roles, nothing left to write; held objects stay."""
+    from storage.models import Case, CaseComplainant, CaseEvent, Member
+    from storage.repositories.cases import _WHOLE_CASE
+
+    with store.transaction() as repos:
+        zhang = repos.members.ensure("c1", "u-zhang", "张阿姨", NOW)
+        wang = repos.members.ensure("c1", "u-wang", "王师傅", NOW)
+        repos.members.replace_roles(wang, ["staff", "grid_worker"], "config")
+        case = repos.cases.add(Case(
+            community_id="c1", group_id="g1", category="lighting", text="灯坏了",
+            complainant_id=zhang.id, opened_at=NOW, respond_by=NOW, resolve_by=NOW,
+            updated_at=NOW))
+        repos.cases.add_complainant(case, zhang, NOW)
+        repos.cases.add_complainant(case, wang, NOW + timedelta(minutes=1))
+        repos.cases.add_event(case, "opened", zhang, NOW, note="灯坏了")
+        repos.cases.add_event(case, "progress", wang, NOW, note="马上到")
+        case_id = case.id
+
+    def seen(c, events):
+        return ([(x.member_id, x.member.name, sorted(x.member.role_codes))
+                 for x in c.complainants],
+                [(e.kind, e.actor.name, sorted(e.actor.role_codes)) for e in events])
+
+    with store.transaction() as repos:
+        orm = repos.session.get(Case, case_id, options=_WHOLE_CASE)
+        expected = seen(orm, list(repos.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))))
+    with store.transaction() as repos:
+        case = repos.cases.get(case_id)
+        assert seen(case, repos.cases.events(case_id)) == expected
+        assert repos.cases.latest_event(case_id, "progress").note == "马上到"
+        assert not repos.session.dirty and not repos.session.new
+        assert all(isinstance(x, CaseComplainant) and x.case is case for x in case.complainants)
+    with store.transaction() as repos:  # the sender held first: taken as held
+        sender = repos.members.ensure("c1", "u-zhang", "张阿姨", NOW)
+        case = repos.cases.get(case_id)
+        assert case.complainants[0].member is sender
+        assert seen(case, repos.cases.events(case_id)) == expected
+        assert repos.session.get(Member, sender.id) is sender

@@ -51,6 +51,14 @@ def insert_new(dialect: str, table, unique: tuple[str, ...], returning: str):
     return _PREBUILT[key]
 
 
+def _event_insert(table):
+    """INSERT … RETURNING id of a timeline event, built once per table."""
+    key = ("event", table.name)
+    if key not in _PREBUILT:
+        _PREBUILT[key] = insert(table).returning(table.c.id)
+    return _PREBUILT[key]
+
+
 class _Repo:
     def __init__(self, session: Session):
         self.s = session
@@ -58,6 +66,14 @@ class _Repo:
     def flush(self) -> None:
         """Write pending changes, so the next query sees them."""
         self.s.flush()
+
+    def _run(self, statement, params=None):
+        """A Core statement (built once) on the transaction's connection, after the
+        session's autoflush as `Session.execute` does, without the ORM's execution path
+        around it (the hot path's plain reads and writes)."""
+        if self.s.autoflush:
+            self.s.flush()
+        return self.s.connection().execute(statement, params)
 
     def _insert_unique(self, row):
         """Insert `row` in a savepoint; None when a unique key says it exists already."""
@@ -91,9 +107,9 @@ class _TimelineRepo(_Repo):
         heard = self.s.info.get(EVENT_VIA)
         if heard:
             data["input"] = heard
-        owner.updated_at = at  # written with the owner's other changes, before the event
-        table = self.event.__table__
-        event = self.s.execute(insert(table).returning(table.c.id), {
+        if owner.__dict__.get("updated_at") is not at:  # the very same time: no change
+            owner.updated_at = at  # written with the owner's other changes, before the event
+        event = self._run(_event_insert(self.event.__table__), {
             self.owner_key: owner.id, "kind": kind, "actor_id": actor.id if actor else None,
             "at": at, "note": note, "data": data}).scalar_one()
         # the object itself is kept (the session holds its rows only weakly): re-planning

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.orm import joinedload, lazyload, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
-from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member
+from storage.models import OPEN_STATES, Case, CaseComplainant, CaseEvent, Member, MemberRole
 from storage.repositories.base import _TimelineRepo
 
 _WHOLE_CASE = [joinedload(Case.complainants).joinedload(CaseComplainant.member)
@@ -17,6 +18,230 @@ _WHOLE_CASE = [joinedload(Case.complainants).joinedload(CaseComplainant.member)
 
 # candidates scanned for one match: their complainants are read only for the one taken
 _COMPLAINANTS_WHEN_ASKED = lazyload(Case.complainants)
+
+# a new case and a complainant written in plain SQL, built once (no unit of work)
+_CASES = Case.__table__
+_CASE_COLUMNS = tuple(c.key for c in _CASES.c)
+_INSERT_CASE = insert(_CASES).returning(*_CASES.c)
+_INSERT_COMPLAINANT = insert(CaseComplainant.__table__)
+_NEW_COMPLAINANT = CaseComplainant._sa_class_manager.new_instance
+
+# the hot path's reads, built once (their values come as parameters)
+_CASE_WHOLE = select(Case).where(Case.id == bindparam("case_id")).options(*_WHOLE_CASE)
+# the rows `_CASE_WHOLE` reads, in plain SQL: the case, each complainant, their member
+# and roles (made into objects by `_attach_case`)
+_COMPLAINANTS, _MEMBERS, _ROLES = (CaseComplainant.__table__, Member.__table__,
+                                   MemberRole.__table__)
+_MEMBER_COLUMNS = tuple(c.key for c in _MEMBERS.c)
+_CASE_ROWS = (select(*_CASES.c, _COMPLAINANTS.c.joined_at, *_MEMBERS.c, _ROLES.c.role,
+                     _ROLES.c.source)
+              .select_from(_CASES.outerjoin(_COMPLAINANTS,
+                                            _COMPLAINANTS.c.case_id == _CASES.c.id)
+                           .outerjoin(_MEMBERS, _MEMBERS.c.id == _COMPLAINANTS.c.member_id)
+                           .outerjoin(_ROLES, _ROLES.c.member_id == _MEMBERS.c.id))
+              .where(_CASES.c.id == bindparam("case_id"))
+              .order_by(_COMPLAINANTS.c.joined_at))
+_NEW_CASE = Case._sa_class_manager.new_instance
+# a sender's own open cases (`open_raised_in_group`) and cases awaiting their rating
+# (`resolved_for_complainant`), mostly none or one: their columns in plain SQL, made into
+# objects by `_attach_cases` (for many rows the ORM's loading costs the same); their
+# complainants are read when asked
+_OPEN_ROWS_RAISED_IN_GROUP = (select(*_CASES.c)
+                              .where(_CASES.c.group_id == bindparam("group_id"),
+                                     _CASES.c.state.in_(OPEN_STATES),
+                                     _CASES.c.opened_at >= bindparam("since"),
+                                     _CASES.c.id.in_(
+                                         select(_COMPLAINANTS.c.case_id).where(
+                                             _COMPLAINANTS.c.member_id
+                                             == bindparam("member_id"))))
+                              .order_by(_CASES.c.id.desc()))
+
+
+_RESOLVED_ROWS_FOR_COMPLAINANT = (select(*_CASES.c)
+                                  .where(_CASES.c.community_id == bindparam("community_id"),
+                                         _CASES.c.state == "resolved",
+                                         _CASES.c.id.in_(
+                                             select(_COMPLAINANTS.c.case_id).where(
+                                                 _COMPLAINANTS.c.member_id
+                                                 == bindparam("member_id"))))
+                                  .order_by(_CASES.c.resolved_at.desc()))
+
+
+# a case's events (all, or the newest of a kind) with their actors and the actors' roles,
+# in one statement of plain SQL (the ORM reads the roles in a second one), made into
+# objects by `_attach_events`
+_EVENTS = CaseEvent.__table__
+_EVENT_COLUMNS = tuple(c.key for c in _EVENTS.c)
+_EVENT_ROWS = (select(*_EVENTS.c, *_MEMBERS.c, _ROLES.c.role, _ROLES.c.source)
+               .select_from(_EVENTS.outerjoin(_MEMBERS, _MEMBERS.c.id == _EVENTS.c.actor_id)
+                            .outerjoin(_ROLES, _ROLES.c.member_id == _MEMBERS.c.id)))
+_LATEST_EVENT_ROWS = _EVENT_ROWS.where(
+    _EVENTS.c.id == select(func.max(_EVENTS.c.id))
+    .where(_EVENTS.c.case_id == bindparam("case_id"), _EVENTS.c.kind == bindparam("kind"))
+    .scalar_subquery())
+_EVENTS_ROWS_OF_CASE = (_EVENT_ROWS.where(_EVENTS.c.case_id == bindparam("case_id"))
+                        .order_by(_EVENTS.c.id))
+_EVENTS_OF_CASE = (select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id"))
+                   .order_by(CaseEvent.id))
+_NEW_EVENT = CaseEvent._sa_class_manager.new_instance
+
+
+def _attach_events(session, rows) -> list[CaseEvent] | None:
+    """The events of `_EVENT_ROWS`'s rows (in their order) with their actors and the
+    actors' roles as objects of the session, as the ORM's loading makes them; None when
+    the session holds any of them (then the ORM loads them)."""
+    n_event, n_member = len(_EVENT_COLUMNS), len(_MEMBER_COLUMNS)
+    held = session.identity_map
+    events: dict[int, CaseEvent] = {}
+    actors: dict[int, tuple] = {}  # id -> (member, new roles, their names); None: held
+    for row in rows:
+        event_id, actor_id = row[0], row[n_event]
+        if actor_id is not None:
+            if actor_id not in actors:
+                actor = held.get((Member, (actor_id,), None))
+                if actor is not None:  # held with its roles: taken as held
+                    if any(k not in actor.__dict__ for k in (*_MEMBER_COLUMNS, "roles")):
+                        return None
+                    actors[actor_id] = (actor, None, None)
+                else:
+                    actor = _NEW_MEMBER()
+                    actor.__dict__.update(zip(_MEMBER_COLUMNS,
+                                              row[n_event:n_event + n_member], strict=True))
+                    instance_state(actor).key = (Member, (actor_id,), None)
+                    actors[actor_id] = (actor, [], set())
+            actor, roles, names = actors[actor_id]
+            name = row[n_event + n_member]
+            if roles is not None and name is not None and name not in names:
+                if (MemberRole, (actor_id, name), None) in held:
+                    return None
+                role = _NEW_ROLE()
+                role.__dict__.update(member_id=actor_id, role=name,
+                                     source=row[n_event + n_member + 1], member=actor)
+                instance_state(role).key = (MemberRole, (actor_id, name), None)
+                roles.append(role)
+                names.add(name)
+        if event_id not in events:
+            if (CaseEvent, (event_id,), None) in held:
+                return None
+            event = _NEW_EVENT()
+            event.__dict__.update(zip(_EVENT_COLUMNS, row[:n_event], strict=True),
+                                  actor=actors[actor_id][0] if actor_id is not None else None)
+            instance_state(event).key = (CaseEvent, (event_id,), None)
+            events[event_id] = event
+    for actor, roles, _names in actors.values():
+        if roles is not None:
+            set_committed_value(actor, "roles", roles)
+    found = list(events.values())
+    session.add_all(found)  # persistent, unchanged (their actors and roles with them)
+    return found
+
+
+def _attach_cases(session, rows) -> list[Case] | None:
+    """Cases from rows of all their columns, as objects of the session made as the ORM's
+    loading makes them (a held case is taken as held); their complainants are read when
+    asked. None when a held case has some column unloaded (then the ORM loads them)."""
+    found = []
+    held = session.identity_map
+    for row in rows:
+        key = (Case, (row[0],), None)
+        case = held.get(key)
+        if case is not None:
+            if any(k not in case.__dict__ for k in _CASE_COLUMNS):
+                return None
+            found.append(case)
+            continue
+        case = _NEW_CASE()
+        case.__dict__.update(zip(_CASE_COLUMNS, row, strict=True))
+        instance_state(case).key = key
+        found.append(case)
+    session.add_all([c for c in found if c not in session])  # persistent, unchanged
+    return found
+_NEW_MEMBER = Member._sa_class_manager.new_instance
+_NEW_ROLE = MemberRole._sa_class_manager.new_instance
+
+
+def _attach_case(session, rows) -> Case | None:
+    """The case of `_CASE_ROWS`'s rows with its complainants, their members and roles, as
+    objects of the session made as the ORM's loading makes them (values straight into
+    the instances, each with its identity, nothing changed); a member the session holds
+    with their roles is taken as held. None when it holds the case, a complainant row, a
+    member without their roles or a role: then the ORM loads it, keeping what is held."""
+    n_case, n_member = len(_CASE_COLUMNS), len(_MEMBER_COLUMNS)
+    first = rows[0]
+    case_id = first[0]
+    held = session.identity_map
+    if (Case, (case_id,), None) in held:
+        return None
+    # member id -> (joined_at, member values, roles to make, the member if held)
+    people: dict[int, tuple] = {}
+    for row in rows:
+        member_id = row[n_case + 1]
+        if member_id is None:
+            continue
+        if member_id not in people:
+            if (CaseComplainant, (case_id, member_id), None) in held:
+                return None
+            member = held.get((Member, (member_id,), None))
+            if member is not None and \
+                    any(k not in member.__dict__ for k in (*_MEMBER_COLUMNS, "roles")):
+                return None
+            # a member held with their roles is taken as held (as the ORM does)
+            people[member_id] = (row[n_case], row[n_case + 1:n_case + 1 + n_member],
+                                 None if member is not None else [], member)
+        role = row[n_case + 1 + n_member]
+        if role is not None and people[member_id][2] is not None:
+            if (MemberRole, (member_id, role), None) in held:
+                return None
+            people[member_id][2].append((role, row[n_case + 2 + n_member]))
+    case = _NEW_CASE()
+    case.__dict__.update(zip(_CASE_COLUMNS, first[:n_case], strict=True))
+    instance_state(case).key = (Case, (case_id,), None)
+    complainants = []
+    for member_id, (joined_at, values, roles, member) in people.items():
+        if member is None:
+            member = _NEW_MEMBER()
+            member.__dict__.update(zip(_MEMBER_COLUMNS, values, strict=True))
+            instance_state(member).key = (Member, (member_id,), None)
+            made_roles = []
+            for role_name, source in roles:
+                role = _NEW_ROLE()
+                role.__dict__.update(member_id=member_id, role=role_name, source=source,
+                                     member=member)
+                instance_state(role).key = (MemberRole, (member_id, role_name), None)
+                made_roles.append(role)
+            set_committed_value(member, "roles", made_roles)
+        complainant = _NEW_COMPLAINANT()
+        complainant.__dict__.update(case_id=case_id, member_id=member_id,
+                                    joined_at=joined_at, member=member, case=case)
+        instance_state(complainant).key = (CaseComplainant, (case_id, member_id), None)
+        complainants.append(complainant)
+    set_committed_value(case, "complainants", complainants)
+    session.add(case)  # persistent, unchanged, with its complainants, members and roles
+    return case
+
+
+_JOINED_BY = (select(CaseComplainant.case_id)
+              .where(CaseComplainant.member_id == bindparam("member_id")))
+_OPEN_IN_GROUP_SINCE = (select(Case)
+                        .where(Case.group_id == bindparam("group_id"),
+                               Case.category == bindparam("category"),
+                               Case.state.in_(OPEN_STATES),
+                               Case.opened_at >= bindparam("since"))
+                        .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED))
+_OPEN_RAISED_IN_GROUP = (select(Case)
+                         .where(Case.group_id == bindparam("group_id"),
+                                Case.state.in_(OPEN_STATES),
+                                Case.opened_at >= bindparam("since"), Case.id.in_(_JOINED_BY))
+                         .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED))
+_RESOLVED_FOR_COMPLAINANT = (select(Case)
+                             .where(Case.community_id == bindparam("community_id"),
+                                    Case.state == "resolved", Case.id.in_(_JOINED_BY))
+                             .order_by(Case.resolved_at.desc()))
+_OPEN_IN_GROUP = (select(Case).where(Case.group_id == bindparam("group_id"),
+                                     Case.state.in_(OPEN_STATES)).order_by(Case.id))
+_LATEST_EVENT = (select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id"),
+                                         CaseEvent.kind == bindparam("kind"))
+                 .order_by(CaseEvent.id.desc()).limit(1))
 
 
 class CaseRow(NamedTuple):
@@ -43,7 +268,13 @@ class CaseRepo(_TimelineRepo):
 
     def get(self, entity_id: int, community_id: str | None = None) -> Case | None:
         """The case with its complainants and their roles, in one statement."""
-        row = self.s.get(Case, entity_id, options=_WHOLE_CASE)
+        if (Case, (entity_id,), None) in self.s.identity_map:  # held: no statement
+            row = self.s.get(Case, entity_id, options=_WHOLE_CASE)
+        else:  # the statement `get` would build, read in plain SQL
+            rows = self._run(_CASE_ROWS, {"case_id": entity_id}).all()
+            row = _attach_case(self.s, rows) if rows else None
+            if rows and row is None:  # some of it is held: the ORM keeps what is held
+                row = self.s.scalars(_CASE_WHOLE, {"case_id": entity_id}).unique().first()
         if row is not None and community_id is not None and row.community_id != community_id:
             return None
         return row
@@ -51,8 +282,21 @@ class CaseRepo(_TimelineRepo):
     def add(self, case: Case) -> Case:
         if "complainants" not in case.__dict__:
             case.complainants = []  # a new case has none: no query to find that out
-        self.s.add(case)
-        self.s.flush()
+        given = case.__dict__
+        if instance_state(case).key is None and not given["complainants"] and \
+                "events" not in given and case not in self.s:
+            # one INSERT … RETURNING the row (defaults and id) instead of a flush; the
+            # object then holds what a flush leaves in it and joins the session as stored
+            row = self._run(_INSERT_CASE, {k: given[k] for k in _CASE_COLUMNS
+                                           if k in given}).one()
+            for key, value in zip(_CASE_COLUMNS, row, strict=True):
+                if key not in given:
+                    set_committed_value(case, key, value)
+            make_transient_to_detached(case)
+            self.s.add(case)
+        else:
+            self.s.add(case)
+            self.s.flush()
         self.s.info.setdefault("new_cases", set()).add(case.id)
         return case
 
@@ -82,9 +326,16 @@ class CaseRepo(_TimelineRepo):
     def add_complainant(self, case: Case, member: Member, now: datetime) -> bool:
         if any(c.member_id == member.id for c in case.complainants):
             return False
-        case.complainants.append(CaseComplainant(member_id=member.id, joined_at=now,
-                                                 member=member))
-        self.s.flush()
+        # one INSERT (no unit of work): the row as a flush would leave it, in the session
+        # and at the end of the case's complainants
+        self._run(_INSERT_COMPLAINANT, {"case_id": case.id, "member_id": member.id,
+                                        "joined_at": now})
+        row = _NEW_COMPLAINANT()
+        row.__dict__.update(case_id=case.id, member_id=member.id, joined_at=now,
+                            member=member, case=case)
+        instance_state(row).key = (CaseComplainant, (case.id, member.id), None)
+        self.s.add(row)
+        set_committed_value(case, "complainants", [*case.complainants, row])
         return True
 
     def remove_complainant(self, case: Case, member: Member) -> bool:
@@ -103,10 +354,8 @@ class CaseRepo(_TimelineRepo):
 
     def open_in_group_since(self, group_id: str, category: str, since: datetime) -> list[Case]:
         """Open cases of a category in a group opened since a time, newest first."""
-        return list(self.s.scalars(
-            select(Case).where(Case.group_id == group_id, Case.category == category,
-                               Case.state.in_(OPEN_STATES), Case.opened_at >= since)
-            .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED)))
+        return list(self.s.scalars(_OPEN_IN_GROUP_SINCE, {
+            "group_id": group_id, "category": category, "since": since}))
 
     def open_in_group_any_since(self, group_id: str, since: datetime) -> list[Case]:
         """Open cases of any category in a group opened since a time, newest first."""
@@ -141,18 +390,17 @@ class CaseRepo(_TimelineRepo):
                              ) -> list[Case]:
         """Open cases in the group the member complained about (raised or joined) since
         `since`, newest first."""
-        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
-        return list(self.s.scalars(
-            select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES),
-                               Case.opened_at >= since, Case.id.in_(joined))
-            .order_by(Case.id.desc()).options(_COMPLAINANTS_WHEN_ASKED)))
+        params = {"group_id": group_id, "since": since, "member_id": member_id}
+        found = _attach_cases(self.s, self._run(_OPEN_ROWS_RAISED_IN_GROUP, params).all())
+        return found if found is not None else \
+            list(self.s.scalars(_OPEN_RAISED_IN_GROUP, params))
 
     def resolved_for_complainant(self, community_id: str, member_id: int) -> list[Case]:
         """Cases awaiting this complainant's rating."""
-        joined = select(CaseComplainant.case_id).where(CaseComplainant.member_id == member_id)
-        return list(self.s.scalars(
-            select(Case).where(Case.community_id == community_id, Case.state == "resolved",
-                               Case.id.in_(joined)).order_by(Case.resolved_at.desc())))
+        params = {"community_id": community_id, "member_id": member_id}
+        found = _attach_cases(self.s, self._run(_RESOLVED_ROWS_FOR_COMPLAINANT, params).all())
+        return found if found is not None else \
+            list(self.s.scalars(_RESOLVED_FOR_COMPLAINANT, params))
 
     def closed_for_complainant(self, community_id: str, member_id: int, since: datetime
                                ) -> list[Case]:
@@ -183,9 +431,7 @@ class CaseRepo(_TimelineRepo):
                                Case.resolved_at < end).order_by(Case.id)))
 
     def open_in_group(self, group_id: str) -> list[Case]:
-        return list(self.s.scalars(
-            select(Case).where(Case.group_id == group_id, Case.state.in_(OPEN_STATES))
-            .order_by(Case.id)))
+        return list(self.s.scalars(_OPEN_IN_GROUP, {"group_id": group_id}))
 
     def rating_events(self, case_ids: list[int]) -> list[tuple[int, str, int | None, str]]:
         """The 'resolved' and 'rated' events of the cases, oldest first, as (case id, kind,
@@ -209,9 +455,19 @@ class CaseRepo(_TimelineRepo):
                               .order_by(Case.id)).first()
 
     def latest_event(self, case_id: int, kind: str) -> CaseEvent | None:
-        return self.s.scalar(select(CaseEvent).where(CaseEvent.case_id == case_id,
-                                                     CaseEvent.kind == kind)
-                             .order_by(CaseEvent.id.desc()).limit(1))
+        params = {"case_id": case_id, "kind": kind}
+        rows = self._run(_LATEST_EVENT_ROWS, params).all()
+        if not rows:
+            return None
+        found = _attach_events(self.s, rows)
+        return found[0] if found is not None else self.s.scalar(_LATEST_EVENT, params)
+
+    def events(self, owner_id: int) -> list[CaseEvent]:
+        """The case's timeline, oldest first, with each actor and their roles."""
+        rows = self._run(_EVENTS_ROWS_OF_CASE, {"case_id": owner_id}).all()
+        found = _attach_events(self.s, rows)
+        return found if found is not None else \
+            list(self.s.scalars(_EVENTS_OF_CASE, {"case_id": owner_id}))
 
     def overdue(self, community_id: str, now: datetime, limit: int = 50) -> list[Case]:
         """Open cases past their response (unacknowledged) or resolution deadline."""

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Correction, PendingQuestion
 from storage.repositories.base import _Repo
+
+_QUESTIONS = PendingQuestion.__table__
+_CLOSE_OPEN = (update(_QUESTIONS)
+               .where(_QUESTIONS.c.member_id == bindparam("b_member"),
+                      _QUESTIONS.c.group_id == bindparam("b_group"),
+                      _QUESTIONS.c.kind == bindparam("b_kind"), _QUESTIONS.c.state == "open")
+               .values(state=bindparam("new_state")))
 
 
 class CorrectionRepo(_Repo):
@@ -44,8 +52,16 @@ class QuestionRepo(_Repo):
 
     def close_open(self, member_id: int, group_id: str, kind: str, state: str) -> None:
         """Every open question of this kind to the member in the group gets `state`."""
-        # one UPDATE; questions this session holds as objects are updated with it
-        self.s.execute(update(PendingQuestion).where(
-            PendingQuestion.member_id == member_id, PendingQuestion.group_id == group_id,
-            PendingQuestion.kind == kind, PendingQuestion.state == "open")
-            .values(state=state).execution_options(synchronize_session="evaluate"))
+        # one UPDATE (Core, built once); questions this session holds as objects are
+        # updated with it, as the ORM's synchronize_session="evaluate" would
+        self._run(_CLOSE_OPEN, {"b_member": member_id, "b_group": group_id, "b_kind": kind,
+                                "new_state": state})
+        for held in list(self.s.identity_map.values()):
+            if not isinstance(held, PendingQuestion):
+                continue
+            seen = held.__dict__
+            if any(k not in seen for k in ("member_id", "group_id", "kind", "state")):
+                self.s.expire(held, ["state"])  # not loaded: read again when asked
+            elif (seen["member_id"], seen["group_id"], seen["kind"], seen["state"]) == \
+                    (member_id, group_id, kind, "open"):
+                set_committed_value(held, "state", state)

@@ -8,10 +8,12 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from bot.privacy import display_name
 from storage.models import Community, Group, InboundMessage, Member, MemberRole, RoleEvent
-from storage.repositories.base import ProcessCache, _Repo
+from storage.repositories.base import _UPSERT, ProcessCache, _Repo, insert_new
+from storage.repositories.topics import ANY_LIVE_TOPIC_COLUMN, TopicRepo
 
 
 class CommunityRepo(_Repo):
@@ -104,6 +106,79 @@ _MEMBER_WITH_ROLES = (select(Member)
                       .where(Member.community_id == bindparam("community_id"),
                              Member.external_id == bindparam("external_id"))
                       .options(joinedload(Member.roles)))
+# the same rows in plain SQL (the statement `_MEMBER_WITH_ROLES` makes, without the ORM's
+# loading): the sender of every message is read this way
+_MEMBERS, _ROLES = Member.__table__, MemberRole.__table__
+_MEMBER_ROWS = (select(*_MEMBERS.c, _ROLES.c.role, _ROLES.c.source)
+                .select_from(_MEMBERS.outerjoin(_ROLES, _ROLES.c.member_id == _MEMBERS.c.id))
+                .where(_MEMBERS.c.community_id == bindparam("community_id"),
+                       _MEMBERS.c.external_id == bindparam("external_id")))
+_MEMBER_FIELDS = tuple(c.key for c in _MEMBERS.c)
+# the same, with whether the group of the message has a live topic (asked by every
+# message's listeners): one statement instead of two
+_MEMBER_ROWS_AND_TOPICS = _MEMBER_ROWS.add_columns(ANY_LIVE_TOPIC_COLUMN)
+
+
+def _attach_member(session, rows) -> Member | None:
+    """The member (and their roles) of `_MEMBER_ROWS`'s rows as objects of the session,
+    as the ORM's loading makes them (values straight into the instance, each with its
+    identity, nothing changed); None when the session holds that member already (then
+    the ORM loads it, keeping what the session holds)."""
+    first = rows[0]
+    key = (Member, (first.id,), None)
+    held = session.identity_map
+    if key in held or any((MemberRole, (first.id, row.role), None) in held
+                          for row in rows if row.role is not None):
+        return None
+    member = _NEW_MEMBER()
+    member.__dict__.update(zip(_MEMBER_FIELDS, first[:len(_MEMBER_FIELDS)], strict=True))
+    instance_state(member).key = key
+    roles = []
+    for row in rows:
+        if row.role is not None:
+            role = _NEW_ROLE()
+            role.__dict__.update(member_id=first.id, role=row.role, source=row.source,
+                                 member=member)
+            instance_state(role).key = (MemberRole, (first.id, row.role), None)
+            roles.append(role)
+    set_committed_value(member, "roles", roles)
+    session.add(member)  # persistent, unchanged (its roles with it)
+    return member
+
+
+_NEW_MEMBER = Member._sa_class_manager.new_instance
+_NEW_ROLE = MemberRole._sa_class_manager.new_instance
+
+# members holding any of some roles, with their roles (`with_roles`), built once; and
+# the same rows in plain SQL (made into objects by `_attach_members`)
+_HOLDERS = (select(_ROLES.c.member_id)
+            .where(_ROLES.c.role.in_(bindparam("roles", expanding=True))))
+_HOLDING_ROLES = (select(Member)
+                  .where(Member.community_id == bindparam("community_id"),
+                         Member.id.in_(_HOLDERS))
+                  .options(joinedload(Member.roles)).order_by(Member.id))
+_HOLDING_ROWS = (select(*_MEMBERS.c, _ROLES.c.role, _ROLES.c.source)
+                 .select_from(_MEMBERS.outerjoin(_ROLES, _ROLES.c.member_id == _MEMBERS.c.id))
+                 .where(_MEMBERS.c.community_id == bindparam("community_id"),
+                        _MEMBERS.c.id.in_(_HOLDERS))
+                 .order_by(_MEMBERS.c.id))
+
+
+def _attach_members(session, rows) -> list[Member] | None:
+    """Members (each with their roles) of rows like `_MEMBER_ROWS`'s, in their order, as
+    `_attach_member` makes them; None when the session holds any of them (or their
+    roles) already: then the ORM loads them, keeping what the session holds."""
+    by_member: dict[int, list] = {}
+    held = session.identity_map
+    for row in rows:
+        if row.id not in by_member:
+            if (Member, (row.id,), None) in held:
+                return None
+            by_member[row.id] = []
+        if row.role is not None and (MemberRole, (row.id, row.role), None) in held:
+            return None
+        by_member[row.id].append(row)
+    return [_attach_member(session, member_rows) for member_rows in by_member.values()]
 
 
 class MemberRepo(_Repo):
@@ -118,14 +193,41 @@ class MemberRepo(_Repo):
         return self.s.scalar(select(Member).where(
             Member.community_id == community_id, Member.external_id == external_id))
 
-    def ensure(self, community_id: str, external_id: str, name: str, now: datetime) -> Member:
+    def ensure(self, community_id: str, external_id: str, name: str, now: datetime,
+               group_id: str | None = None) -> Member:
         """The member for a sender, created as a resident on first sight.  Names are
-        stored as the bot may show them (one line, capped, never @-all)."""
+        stored as the bot may show them (one line, capped, never @-all). `group_id`: the
+        group the sender writes in; whether it has a live topic is asked in the same
+        statement (for `TopicRepo`)."""
         name = display_name(name)
         # the member and their roles in one statement
-        row = self.s.scalars(_MEMBER_WITH_ROLES, {"community_id": community_id,
-                                                  "external_id": external_id}).unique().first()
-        if row is None:
+        params = {"community_id": community_id, "external_id": external_id}
+        if group_id is None:
+            rows = self._run(_MEMBER_ROWS, params).all()
+        else:
+            rows = self._run(_MEMBER_ROWS_AND_TOPICS, {**params, "live_group_id": group_id}
+                             ).all()
+            if rows and rows[0].live_topic is None:
+                TopicRepo.none_live(self.s, group_id)
+        row = _attach_member(self.s, rows) if rows else None
+        if rows and row is None:
+            row = self.s.scalars(_MEMBER_WITH_ROLES, params).unique().first()
+        dialect = self.s.get_bind().dialect.name
+        if row is None and dialect in _UPSERT:
+            # one INSERT … ON CONFLICT DO NOTHING RETURNING id (a concurrent creation
+            # wins quietly), the object made as stored, with no roles
+            values = {**params, "name": name or external_id, "first_seen_at": now,
+                      "roster_roles": None}
+            member_id = self._run(insert_new(dialect, _MEMBERS, ("community_id", "external_id"),
+                                             "id"), values).scalar()
+            if member_id is None:
+                return self.by_external(community_id, external_id)
+            row = _NEW_MEMBER()
+            row.__dict__.update(values, id=member_id)
+            instance_state(row).key = (Member, (member_id,), None)
+            set_committed_value(row, "roles", [])
+            self.s.add(row)
+        elif row is None:
             try:
                 with self.s.begin_nested():
                     row = Member(community_id=community_id, external_id=external_id,
@@ -182,11 +284,10 @@ class MemberRepo(_Repo):
             return []
         memo = self.s.info.setdefault("members_with_roles", {})
         if key not in memo:
-            holders = select(MemberRole.member_id).where(MemberRole.role.in_(key[1]))
-            memo[key] = list(self.s.scalars(
-                select(Member)
-                .where(Member.community_id == community_id, Member.id.in_(holders))
-                .options(joinedload(Member.roles)).order_by(Member.id)).unique())
+            params = {"community_id": community_id, "roles": sorted(key[1])}
+            found = _attach_members(self.s, self._run(_HOLDING_ROWS, params).all())
+            memo[key] = found if found is not None else \
+                list(self.s.scalars(_HOLDING_ROLES, params).unique())
         return list(memo[key])
 
     def _roles_changed(self) -> None:

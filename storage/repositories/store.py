@@ -41,6 +41,23 @@ class Store:
         self._bind = session_factory.kw.get("bind")
         self._turns = threading.RLock() if self._bind is not None and \
             self._bind.dialect.name == "sqlite" else nullcontext()
+        self._held = threading.local()  # this thread's connection in `one_connection`
+
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """Every transaction of this thread in the block (`journal`, `transaction`) on
+        one pooled connection: one checkout and one liveness check (pool_pre_ping) for a
+        message's journal and its handling instead of one each. Each transaction still
+        begins and commits on its own."""
+        if self._bind is None or getattr(self._held, "conn", None) is not None:
+            yield
+            return
+        with self._bind.connect() as conn:
+            self._held.conn = conn
+            try:
+                yield
+            finally:
+                self._held.conn = None
 
     def journal(self, fields: dict, *, flushed_by_next: bool = False) -> int | None | bool:
         """The hot path's journal: the message's row in one transaction of one statement
@@ -49,13 +66,20 @@ class Store:
         `transaction()` and `InboundRepo.journal` do it, registering the group)."""
         if fields["group_id"] not in self.cache.groups or self._bind is None:
             return False
+        held = getattr(self._held, "conn", None)
+        if held is not None and not held.in_transaction():
+            with self._turns, held.begin():
+                return journal_row(held, fields, flushed_by_next=flushed_by_next)
         with self._turns, self._bind.begin() as conn:
             return journal_row(conn, fields, flushed_by_next=flushed_by_next)
 
     @contextmanager
     def transaction(self) -> Iterator[Repos]:
         with self._turns:
-            session = self._sessions()
+            held = getattr(self._held, "conn", None)
+            if held is not None and held.in_transaction():
+                held = None  # a transaction inside another: its own connection, as before
+            session = self._sessions() if held is None else self._sessions(bind=held)
             try:
                 yield Repos(session, self.cache)
                 session.commit()

@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Lease, ScheduledJob
-from storage.repositories.base import _UPSERT, _Repo
+from storage.repositories.base import _UPSERT, _Repo, insert_new
 
 _JOBS = ScheduledJob.__table__
 _MOVE_JOB = (update(_JOBS).where(_JOBS.c.id == bindparam("job_id"))
              .values(due_at=bindparam("new_due"), state="pending", done_at=None))
+# `plan_all`'s statements, built once (the values come as parameters)
+_JOBS_BY_KEY = (select(_JOBS.c.id, _JOBS.c.key, _JOBS.c.due_at, _JOBS.c.state)
+                .where(_JOBS.c.key.in_(bindparam("keys", expanding=True))))
+_SET_JOB_STATE = (update(_JOBS).where(_JOBS.c.id.in_(bindparam("job_ids", expanding=True)))
+                  .values(state=bindparam("new_state")))
+_CANCEL_KEYS = (update(_JOBS).where(_JOBS.c.key.in_(bindparam("stale_keys", expanding=True)),
+                                    _JOBS.c.state == "pending")
+                .values(state="cancelled"))
+_PLANS: dict[str, Any] = {}
+
+
+def _plan_statement(dialect: str):
+    """INSERT … ON CONFLICT (key) DO UPDATE: a new timer is created; one at another time
+    is moved (pending again, not done); a cancelled one at the same time is pending again;
+    any other (pending or done at this very time) is left as it is. Built once."""
+    if dialect not in _PLANS:
+        statement = _UPSERT[dialect](_JOBS)
+        moved = _JOBS.c.due_at != statement.excluded.due_at
+        _PLANS[dialect] = statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"due_at": statement.excluded.due_at, "state": "pending",
+                  "done_at": case((moved, None), else_=_JOBS.c.done_at)},
+            where=moved | (_JOBS.c.state == "cancelled"))
+    return _PLANS[dialect]
 
 
 class JobRepo(_Repo):
@@ -46,11 +72,17 @@ class JobRepo(_Repo):
         `stale` keys, in few statements: one read of the rows by key in plain SQL (none
         for a `fresh` owner, created in this transaction), one insert of the new ones,
         and one UPDATE per kind of change. A row this session holds as an object is
-        changed on the object instead (so the object stays true)."""
-        table = ScheduledJob.__table__
-        rows = {} if fresh else {row.key: row for row in self.s.execute(
-            select(table.c.id, table.c.key, table.c.due_at, table.c.state)
-            .where(table.c.key.in_(list(timers) + stale)))}
+        changed on the object instead (so the object stays true).
+
+        PostgreSQL and SQLite: one INSERT … ON CONFLICT DO UPDATE of the timers (the
+        rules of `plan` in its WHERE) and one UPDATE cancelling the stale ones still
+        pending, nothing read; objects the session holds are brought in line after."""
+        dialect = self.s.get_bind().dialect.name
+        if dialect in _UPSERT:
+            self._plan_upsert(dialect, timers, stale, case_id, topic_id, fresh)
+            return
+        rows = {} if fresh else {row.key: row for row in self._run(
+            _JOBS_BY_KEY, {"keys": list(timers) + stale})}
         new = [{"key": key, "kind": kind, "due_at": due_at, "case_id": case_id,
                 "topic_id": topic_id, "data": {}, "state": "pending"}
                for key, (kind, due_at) in timers.items() if key not in rows]
@@ -60,7 +92,7 @@ class JobRepo(_Repo):
         revived: list[int] = []
         cancelled: list[int] = []
         for key, row in rows.items():
-            held = self.s.identity_map.get(self.s.identity_key(ScheduledJob, row.id))
+            held = self.s.identity_map.get((ScheduledJob, (row.id,), None))
             if key in timers:
                 due_at = timers[key][1]
                 if row.due_at != due_at:  # moved: it will fire (again) at the new time
@@ -79,17 +111,48 @@ class JobRepo(_Repo):
                 else:
                     cancelled.append(row.id)
         if moved:
-            self.s.execute(_MOVE_JOB, moved)
+            self._run(_MOVE_JOB, moved)
         for ids, state in ((revived, "pending"), (cancelled, "cancelled")):
             if ids:
-                self.s.execute(update(table).where(table.c.id.in_(ids)).values(state=state))
+                self._run(_SET_JOB_STATE, {"job_ids": ids, "new_state": state})
+
+    def _plan_upsert(self, dialect: str, timers: dict[str, tuple[str, datetime]],
+                     stale: list[str], case_id: int | None, topic_id: int | None,
+                     fresh: bool) -> None:
+        if timers:
+            self._run(_plan_statement(dialect), [
+                {"key": key, "kind": kind, "due_at": due_at, "case_id": case_id,
+                 "topic_id": topic_id, "data": {}, "state": "pending", "done_at": None}
+                for key, (kind, due_at) in timers.items()])
+        if stale and not fresh:  # a fresh owner has no timers to cancel
+            self._run(_CANCEL_KEYS, {"stale_keys": stale})
+        stale_keys = set(stale)
+        for held in list(self.s.identity_map.values()):
+            if not isinstance(held, ScheduledJob):
+                continue
+            seen = held.__dict__
+            key = seen.get("key")
+            if key is None or any(k not in seen for k in ("due_at", "state", "done_at")):
+                if key is None or key in timers or key in stale_keys:
+                    self.s.expire(held, ["due_at", "state", "done_at"])  # read when asked
+                continue
+            if key in timers:
+                due_at = timers[key][1]
+                if seen["due_at"] != due_at:
+                    set_committed_value(held, "due_at", due_at)
+                    set_committed_value(held, "state", "pending")
+                    set_committed_value(held, "done_at", None)
+                elif seen["state"] == "cancelled":
+                    set_committed_value(held, "state", "pending")
+            elif key in stale_keys and seen["state"] == "pending":
+                set_committed_value(held, "state", "cancelled")
 
     def _insert_new(self, new: list[dict], case_id: int | None, topic_id: int | None) -> None:
-        table = ScheduledJob.__table__
         dialect = self.s.get_bind().dialect.name
-        added = set(self.s.scalars(_UPSERT[dialect](table).values(new)
-                                   .on_conflict_do_nothing(index_elements=["key"])
-                                   .returning(table.c.key))) if dialect in _UPSERT else set()
+        # one INSERT … VALUES (…), (…) … ON CONFLICT DO NOTHING RETURNING key, built once
+        # (SQLAlchemy's "insertmanyvalues" batches the rows into one statement)
+        added = set(self._run(insert_new(dialect, _JOBS, ("key",), "key"), new).scalars()) \
+            if dialect in _UPSERT else set()
         for row in new:  # another process planned it first: move it as `plan` would
             if row["key"] not in added:
                 self.plan(row["key"], row["kind"], row["due_at"], case_id=case_id,

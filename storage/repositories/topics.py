@@ -22,6 +22,11 @@ _TOPICS = Topic.__table__
 _ANY_LIVE_TOPIC = (select(_TOPICS.c.id).where(_TOPICS.c.group_id == bindparam("group_id"),
                                             _TOPICS.c.step.in_(("discussing", "voting")))
                    .limit(1))
+# the same question as a column of another statement (the sender's: `MemberRepo.ensure`)
+ANY_LIVE_TOPIC_COLUMN = (select(_TOPICS.c.id)
+                         .where(_TOPICS.c.group_id == bindparam("live_group_id"),
+                                _TOPICS.c.step.in_(("discussing", "voting")))
+                         .limit(1).scalar_subquery().label("live_topic"))
 _LIVE_TOPICS = (select(Topic).where(Topic.group_id == bindparam("group_id"),
                                     Topic.step.in_(("discussing", "voting")))
                 .order_by(Topic.id))
@@ -59,10 +64,16 @@ class TopicRepo(_TimelineRepo):
         memo = self.s.info.setdefault("live_topics", {})
         if group_id not in memo:
             # most groups have none: asked first in plain SQL, the rows loaded only if so
-            live = self.s.execute(_ANY_LIVE_TOPIC, {"group_id": group_id}).first()
+            live = self._run(_ANY_LIVE_TOPIC, {"group_id": group_id}).first()
             memo[group_id] = [] if live is None else \
                 list(self.s.scalars(_LIVE_TOPICS, {"group_id": group_id}))
         return memo[group_id]
+
+    @staticmethod
+    def none_live(session, group_id: str) -> None:
+        """The group has no topic under discussion or vote (`ANY_LIVE_TOPIC_COLUMN`
+        answered so in this transaction): `_live_in_group` needs no statement."""
+        session.info.setdefault("live_topics", {})[group_id] = []
 
     def _forget_live(self) -> None:
         self.s.info.pop("live_topics", None)
