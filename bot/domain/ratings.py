@@ -25,9 +25,12 @@ RATING_WORDS: list[tuple[re.Pattern, str]] = [
      "unsatisfied"),
     (re.compile(r"基本满意|还行|还可以|凑合|一般|过得去|马马虎虎|将就|先这样吧?|差不多吧"),
      "basic"),
-    (re.compile(r"满意|很好|非常好|好评|修好了|谢谢|感谢|多谢|点赞|辛苦了|没问题了|挺好|不错|"
+    # 挺好 / 不错 only as a reply of their own (亮了 挺好), not of the weather (今天天气不错)
+    (re.compile(r"满意|很好|非常好|好评|修好了|谢谢|感谢|多谢|点赞|辛苦了|没问题了|"
                 r"好使|管用|利索|麻利|(?:真|挺|很|好)快|放心了|亮堂|👍|"
-                r"(?:^|[\s，,！!])(?:中|可以|行|好了|好啦)(?:$|[\s，,！!。~])"), "satisfied"),
+                r"[修弄换搞处理]得(?:挺|很|真)?(?:好|快|不错)|"
+                r"(?:^|[\s，,！!])(?:中|可以|行|好了|好啦|挺好的?|不错)(?:$|[\s，,！!。~])"),
+     "satisfied"),
 ]
 RATING_BY_LABEL = {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied",
                    "satisfied": "satisfied", "basic": "basic", "unsatisfied": "unsatisfied"}
