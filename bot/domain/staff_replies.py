@@ -174,7 +174,7 @@ ACK = re.compile(r"收到|记下了?|记住了|知道了|明白|我(来)?跟进|
                  r"|^\s*(ok|OK|Ok|嗯嗯?|行)\s*[!！。.]?\s*$")
 # a bare acknowledgement: nothing in it but 收到 / 好的 / 马上到 (and case numbers)
 BARE_ACK = re.compile(r"(?:[#＃]\d+|[@＠]\S+|收到|好的?|好嘞|嗯|ok|OK|明白|知道了|我这边|我们|我"
-                      r"|马上(?:到|去|过去|来)?|来了|来啦|"
+                      r"|马上(?:到|去|过去|来)?(?:看看?|看一下)?|来了|来啦|"
                       r"这就(?:去|来|过去|到)|[\s，,。.!！~～])*")
 CLAIMED_STATES = ("acknowledged", "in_progress")
 ACKNOWLEDGEABLE = ("open", "assigned", "reopened", "transferred")
