@@ -617,3 +617,14 @@ def test_staff_news_naming_the_place_of_their_one_case_is_progress(chat, bot):
     reply = chat.say("u-chen", "9号楼装修的我让保安上去敲门了")
     assert reply and reply[0].startswith(f"#{n}")
     assert "progress" in _case(bot, n)[1]
+
+
+def test_a_relay_about_several_cases_asks_which(chat, bot, clock):
+    """陈经理 relays 王师傅's plan with two of 王师傅's cases waiting: the bot asks which,
+    and the number answers for the colleague."""
+    a = _open(chat)
+    b = _open(chat, "u-gao", "8号楼电梯坏了，按钮没反应")
+    clock.advance(hours=2)                                      # no ping is recent
+    assert chat.say("u-chen", "王师傅下午过去")[0].startswith("请问是哪一件？")
+    assert chat.say("u-chen", f"#{b}")[0].startswith(f"#{b} 已由 陈经理 安排 王师傅 处理")
+    assert _state(bot, b)[0] == "in_progress" and _state(bot, a)[0] == "open"

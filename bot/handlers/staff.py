@@ -199,11 +199,7 @@ def _relay(ctx: Context, doer: Member, intent: str | None) -> bool:
     intent = RESOLVE if intent == RESOLVE else PROGRESS
     named = _named_cases(ctx)
     if named:
-        case = load_case(ctx, named[0])
-        if not (may_work_on(ctx.member, case, ctx.community)
-                or may_work_on(doer, case, ctx.community)):
-            raise Refusal(texts.not_responsible(case.id))
-        found = [case]
+        found = [_relayable(ctx, named[0], doer)]
     else:
         found = candidates(doer, intent, _open_cases(ctx), ctx.community, _evidence(ctx))
     if not found:
@@ -214,6 +210,15 @@ def _relay(ctx: Context, doer: Member, intent: str | None) -> bool:
         _ask_which(ctx, found)
         return True
     return _relay_to(ctx, found[0], doer, intent)
+
+
+def _relayable(ctx: Context, case_id: int, doer: Member) -> Case:
+    """A case the sender or the colleague they relay may work on."""
+    case = load_case(ctx, case_id)
+    if not (may_work_on(ctx.member, case, ctx.community)
+            or may_work_on(doer, case, ctx.community)):
+        raise Refusal(texts.not_responsible(case.id))
+    return case
 
 
 def _relay_to(ctx: Context, case: Case, doer: Member, intent: str) -> bool:
@@ -275,16 +280,18 @@ def _answer_to_which(ctx: Context) -> bool:
     if source is None:
         return False
     intent = reply_intent(source.text)
-    if intent is None and relayed_colleague(source.text, _colleagues(ctx)) is not None:
+    doer = (relayed_colleague(source.text, _colleagues(ctx))
+            if ctx.roles & RELAYING_ROLES else None)
+    if intent is None and doer is not None:
         intent = PROGRESS  # the question was about a relayed instruction
     if intent is None:
         return False
-    question.state = "accepted"
-    doer = relayed_colleague(source.text, _colleagues(ctx))
     if doer is not None:
-        case = load_case(ctx, picked)
+        case = _relayable(ctx, picked, doer)
+        question.state = "accepted"
         return _relay_to(ctx, case, doer, RESOLVE if intent == RESOLVE else PROGRESS)
     case = _workable(ctx, picked)
+    question.state = "accepted"
     if not _act(ctx, case, intent, source.text):
         say_progress(ctx, case)  # acknowledged meanwhile: where it stands
     return True
