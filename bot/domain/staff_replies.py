@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain.cases import most_alike, places_disagree, same_place, shares_a_word
-from bot.domain.roles import STAFF_ROLES
+from bot.domain.roles import COORDINATOR_ROLES, STAFF_ROLES
 from bot.domain.routing import routed_roles, tier_roles
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ _WHEN = (r"明天|明早|明儿|明日|后天|今晚|今天|今早|上午|下午
 _LATER = (rf"{_WHEN}|尽快|争取|会|要|准备|打算|计划|答应|说|前|再")
 _DO = (r"去|来|到|过去|过来|上门|修|换|处理|看|查|收|清|弄|装|通|送|安排|联系|找|聊|"
        r"沟通|谈|协调|约|恢复|开|测|检测|检查|带|说明|解决|拖|挪|搬|停|降|调|加|贴|疏导|巡逻|完成|"
-       r"上去|上来|下去|下来|扫|答复|回复|补|打电话|消杀|给您|给你|跑一趟|跑")
+       r"上去|上来|下去|下来|扫|答复|回复|补|打电话|消杀|给您|给你|跑一趟|跑|陪|当面|说")
 FUTURE_DONE = re.compile(rf"(?:{_LATER})[^，,。.!！?？ ]{{0,8}}?"
                          rf"(?:{_RESULT_VERB})(?:{_RESULT})(?!{_LE})")
 PLAN = re.compile(rf"(?:{_WHEN})[^，,。.!！?？]{{0,10}}?(?:{_DO})"
@@ -396,6 +396,14 @@ def candidates(member: Member, intent: str, open_cases: list[Case],
         # property's cases the words pin down by their place or their thing
         found = _said_of([c for c in open_cases if _managed(c, community)
                           and _pinned(evidence, c)
+                          and reply_action(intent, c, evidence.text) is not None], evidence)
+    if not found and member.role_codes & COORDINATOR_ROLES and (
+            evidence.mentioned or evidence.text):
+        # a grid worker or moderator, who may work on any case, to a resident by name
+        # (@小许 明天上午十点我陪你上1502当面说): that resident's case
+        found = _said_of([c for c in open_cases
+                          if (any(x.member_id in evidence.mentioned for x in c.complainants)
+                              or _names_a_complainant(c, evidence.text))
                           and reply_action(intent, c, evidence.text) is not None], evidence)
     return _of_several(member, intent, found, evidence)
 
