@@ -309,9 +309,7 @@ def needs_acknowledgement(case: Case) -> bool:
 def _responsible_for(member: Member, case: Case, community: CommunityConfig) -> bool:
     if case.assignee_id == member.id:
         return True
-    roles = set(routed_roles(community, case.category))
-    roles |= set(tier_roles(community, case.category, case.tier))
-    routed = bool(member.role_codes & roles)
+    routed = bool(member.role_codes & _answering_roles(case, community))
     if case.urgent:
         # danger first: many hands — the routed people and any staff member stay on an
         # urgent case even when someone else signed for it (bot.domain.permissions)
@@ -329,9 +327,13 @@ def _other_kind_of_place(said: dict, known: dict) -> bool:
 
 def _managed(case: Case, community: CommunityConfig) -> bool:
     """A case of the property's trades (routed to repair, cleaning or the front desk)."""
-    roles = set(routed_roles(community, case.category))
-    roles |= set(tier_roles(community, case.category, case.tier))
-    return bool(roles & STAFF_ROLES)
+    return bool(_answering_roles(case, community) & STAFF_ROLES)
+
+
+def _answering_roles(case: Case, community: CommunityConfig) -> set[str]:
+    """The roles the case is routed to and those of its current tier."""
+    return (set(routed_roles(community, case.category))
+            | set(tier_roles(community, case.category, case.tier)))
 
 
 def _pinned(evidence: Evidence, case: Case) -> bool:
