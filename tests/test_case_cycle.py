@@ -256,6 +256,7 @@ def test_a_manager_relays_a_colleagues_work(chat, bot, clock):
     n = _open(chat)                                             # repair's: 王师傅
     reply = chat.say("u-chen", "收到！王师傅马上到")[0]
     assert reply.startswith(f"#{n} 已由 陈经理 安排 王师傅 处理。进展：收到！王师傅马上到")
+    assert chat.last["replies"][0]["mentions"] == ["u-wang", "u-zhang"]  # he learns it
     state, kinds = _state(bot, n)
     assert state == "in_progress" and kinds[-2:] == ["acknowledged", "progress"]
     assert chat.say("u-chen", "王师傅已经在路上了")[0].startswith(f"#{n} 进展（陈经理）")

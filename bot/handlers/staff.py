@@ -229,7 +229,9 @@ def _relay_to(ctx: Context, case: Case, doer: Member, intent: str) -> bool:
     outcome = rules.relay(ctx.repos, case, ctx.member, doer, note, ctx.now)
     body = (texts.case_relayed(case.id, ctx.member.name, doer.name, note)
             if outcome.note == "signed" else texts.case_progress(case.id, ctx.member.name, note))
-    ctx.reply(body, mentions=Mention.of(rules.complainants(case)), case_id=case.id)
+    # the colleague learns the case is theirs; the residents where it stands
+    people = [doer] + [m for m in rules.complainants(case) if m.id != doer.id]
+    ctx.reply(body, mentions=Mention.of(people), case_id=case.id)
     return True
 
 
