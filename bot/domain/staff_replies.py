@@ -234,8 +234,9 @@ def reply_intent(text: str) -> str | None:
     text = ASSURANCE.sub(f" {ASSURED} ", SIGN_OFF.sub(" ", text))
     if bare_acknowledgement(text) and ACK.search(text):
         return CLAIM  # 马上到, 收到 这就去: nothing but the 签收
-    told = [c for c in _clauses(text) if not ASKS.search(c)]
-    asked = len(told) < len(_clauses(text))
+    clauses = _clauses(text)
+    told = [c for c in clauses if not ASKS.search(c)]
+    asked = len(told) < len(clauses)
     if not told:
         return None  # only questions
     text = " ".join(told)

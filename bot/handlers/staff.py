@@ -148,12 +148,11 @@ def _evidence(ctx: Context) -> Evidence:
     """What the message says about its case: the residents it @-mentions, the place and
     the things it names, and which cases the bot @-mentioned the sender about lately."""
     mentioned = {m.id for m in _mentioned(ctx) if not is_staff_like(m.role_codes)}
+    since = ctx.now - max(RECENT_PINGS)
     pinged: dict = {}
     if not (ctx.msg.private or ctx.group.private):
-        pinged = ctx.repos.outbox.case_pings(ctx.group.id, ctx.member.external_id,
-                                             ctx.now - max(RECENT_PINGS))
+        pinged = ctx.repos.outbox.case_pings(ctx.group.id, ctx.member.external_id, since)
     result = classification(ctx)
-    since = ctx.now - max(RECENT_PINGS)
 
     def worked_on() -> dict:
         return ctx.repos.cases.acted_on_by(ctx.group.id, ctx.member.id, since)
